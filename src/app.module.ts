@@ -1,0 +1,55 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { AppConfig } from './config/app-config';
+import { runsWorkers, servesHttp } from './config/app-role';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { QueueModule } from './queue/queue.module';
+import { DetailExceptionFilter } from './tasks/detail-exception.filter';
+import { TasksModule } from './tasks/tasks.module';
+
+export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');
+
+/** The role decides which modules load; nothing else branches on it. */
+@Module({})
+export class AppModule {
+  static forRole(config: AppConfig): DynamicModule {
+    const http = servesHttp(config.role);
+    const workers = runsWorkers(config.role);
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (request, response) => {
+              const id = (request.headers['x-request-id'] as string | undefined) ?? randomUUID();
+              response.setHeader('x-request-id', id);
+              return id;
+            },
+            base: { role: config.role },
+            autoLogging: { ignore: (request) => request.url === '/api/health' },
+          },
+        }),
+        DatabaseModule.forRoot(),
+        EventsModule.forRoot({ http }),
+        workers ? QueueModule.forWorker() : QueueModule.forProducer(),
+        ...(http
+          ? [
+              TasksModule,
+              HealthModule,
+              ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),
+            ]
+          : []),
+      ],
+      providers: http ? [{ provide: APP_FILTER, useClass: DetailExceptionFilter }] : [],
+    };
+  }
+}

@@ -1,0 +1,146 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { APP_ROLES, AppRole } from './app-role';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable Conveyor reads, with its default and what it accepts.
+ * The messages are what an operator sees when a value is wrong, so each names what is allowed.
+ */
+export class Env {
+  @IsIn(APP_ROLES, { message: 'APP_ROLE must be one of: api, worker, all' })
+  APP_ROLE: AppRole = 'all';
+
+  @IsString()
+  @MaxLength(255)
+  HOST = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be an integer from 0 to 65535' })
+  @Min(0, { message: 'PORT must be an integer from 0 to 65535' })
+  @Max(65535, { message: 'PORT must be an integer from 0 to 65535' })
+  PORT = 3000;
+
+  @IsString()
+  DATA_DIR = './data';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, {
+    message:
+      'DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db) or unset for SQLite',
+  })
+  DATABASE_URL?: string;
+
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
+    message: 'DATABASE_SCHEMA must be a lower-case PostgreSQL identifier (letters, digits, _)',
+  })
+  DATABASE_SCHEMA = 'public';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, {
+    message: 'REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS)',
+  })
+  REDIS_URL?: string;
+
+  @Matches(/^[A-Za-z0-9_{}-]{1,64}$/, {
+    message: 'QUEUE_PREFIX must be 1-64 characters of letters, digits, _, -, { or }',
+  })
+  QUEUE_PREFIX = 'conveyor';
+
+  @Transform(toInt)
+  @IsInt({ message: 'CSV_CONCURRENCY must be an integer from 1 to 64' })
+  @Min(1, { message: 'CSV_CONCURRENCY must be an integer from 1 to 64' })
+  @Max(64, { message: 'CSV_CONCURRENCY must be an integer from 1 to 64' })
+  CSV_CONCURRENCY = 2;
+
+  @Transform(toInt)
+  @IsInt({ message: 'EMAIL_CONCURRENCY must be an integer from 1 to 64' })
+  @Min(1, { message: 'EMAIL_CONCURRENCY must be an integer from 1 to 64' })
+  @Max(64, { message: 'EMAIL_CONCURRENCY must be an integer from 1 to 64' })
+  EMAIL_CONCURRENCY = 4;
+
+  @Transform(toInt)
+  @IsInt({ message: 'IMAGE_CONCURRENCY must be an integer from 1 to 64' })
+  @Min(1, { message: 'IMAGE_CONCURRENCY must be an integer from 1 to 64' })
+  @Max(64, { message: 'IMAGE_CONCURRENCY must be an integer from 1 to 64' })
+  IMAGE_CONCURRENCY = 2;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^\s]+$/, {
+    message:
+      'SMTP_URL must be an SMTP URL such as smtp://user:pass@mail.example.com:587 (smtps:// for TLS)',
+  })
+  SMTP_URL?: string;
+
+  @IsString()
+  @Matches(/^[^\r\n]+$/, {
+    message: 'MAIL_FROM must be one line, e.g. "Conveyor <noreply@example.com>"',
+  })
+  MAIL_FROM = 'Conveyor <conveyor@localhost>';
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @IsString()
+  CORS_ORIGINS = '*';
+
+  @Transform(toInt)
+  @IsInt({ message: 'PROGRESS_INTERVAL_MS must be an integer from 50 to 60000' })
+  @Min(50, { message: 'PROGRESS_INTERVAL_MS must be an integer from 50 to 60000' })
+  @Max(60000, { message: 'PROGRESS_INTERVAL_MS must be an integer from 50 to 60000' })
+  PROGRESS_INTERVAL_MS = 300;
+
+  @Transform(toInt)
+  @IsInt({ message: 'SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000' })
+  @Min(0, { message: 'SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000' })
+  @Max(3600000, { message: 'SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000' })
+  SHUTDOWN_GRACE_MS = 30000;
+}
+
+export class EnvValidationError extends Error {}
+
+function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
+  return errors
+    .map((e) => {
+      const messages = Object.values(e.constraints ?? {});
+      const got = raw[e.property];
+      return `${messages[0] ?? `${e.property} is invalid`} (got ${JSON.stringify(got)})`;
+    })
+    .join('; ');
+}
+
+/** Reads the environment once; throws one line naming every bad variable and what it accepts. */
+export function validateEnv(raw: Record<string, string | undefined>): Env {
+  const known = Object.fromEntries(
+    Object.keys(new Env())
+      .concat('DATABASE_URL', 'REDIS_URL', 'SMTP_URL')
+      .filter((key) => raw[key] !== undefined)
+      .map((key) => [key, raw[key]]),
+  );
+  const env = plainToInstance(Env, known, { exposeDefaultValues: true });
+  const errors = validateSync(env, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new EnvValidationError(`Invalid configuration: ${describe(errors, known)}`);
+  }
+  return env;
+}

@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { MIGRATIONS } from './migrations';
+import { EmailDelivery } from './email-delivery.entity';
+import { Task } from './task.entity';
+
+export const ENTITIES = [Task, EmailDelivery];
+
+/**
+ * The DataSource options for both the running service and the TypeORM CLI (ormconfig.ts).
+ * Schema changes come only from migrations, applied at start; synchronize stays off.
+ */
+export function buildDataSourceOptions(
+  config: AppConfig,
+  { runMigrations = true } = {},
+): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: runMigrations,
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    logging: false,
+  } as const;
+  if (config.database.kind === 'postgres') {
+    const { url, schema } = config.database;
+    return {
+      ...common,
+      type: 'postgres',
+      url,
+      schema,
+      // search_path makes the unqualified names in migrations land in the configured schema.
+      extra: { max: 10, options: `-c search_path=${schema}` },
+    };
+  }
+  mkdirSync(dirname(config.database.path), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: config.database.path,
+    // WAL lets readers run beside the single writer; the busy timeout waits out another
+    // process's write lock instead of failing with "database is locked".
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 10000');
+      db.pragma('synchronous = NORMAL');
+    },
+  };
+}
+
+/** Creates the PostgreSQL schema if it is missing, so a fresh schema per test run just works. */
+export async function ensureSchema(config: AppConfig): Promise<void> {
+  if (config.database.kind !== 'postgres' || config.database.schema === 'public') return;
+  const bootstrap = new DataSource({ type: 'postgres', url: config.database.url });
+  await bootstrap.initialize();
+  try {
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${config.database.schema}"`);
+  } finally {
+    await bootstrap.destroy();
+  }
+}

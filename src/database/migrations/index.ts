@@ -1,0 +1,5 @@
+import { CreateTasks1764300000000 } from './1764300000000-create-tasks';
+import { CreateEmailDeliveries1764300000001 } from './1764300000001-create-email-deliveries';
+
+/** Every migration, in order; listed explicitly so the build needs no glob at run time. */
+export const MIGRATIONS = [CreateTasks1764300000000, CreateEmailDeliveries1764300000001];

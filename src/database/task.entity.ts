@@ -1,0 +1,48 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { TaskStatus } from './task-status';
+import { TaskType } from './task-type';
+
+export type JsonObject = Record<string, unknown>;
+
+/** One submitted task; this row is the source of truth, Redis only carries the job. */
+@Entity({ name: 'tasks' })
+@Index('idx_tasks_created_at', ['createdAt', 'id'])
+@Index('idx_tasks_status_created_at', ['status', 'createdAt', 'id'])
+@Index('idx_tasks_type_created_at', ['taskType', 'createdAt', 'id'])
+export class Task {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'task_type', type: 'varchar', length: 32 })
+  taskType!: TaskType;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: TaskStatus;
+
+  @Column({ name: 'created_at', type: Date })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: Date, nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'completed_at', type: Date, nullable: true })
+  completedAt!: Date | null;
+
+  @Column({ type: 'real', default: 0 })
+  progress!: number;
+
+  @Column({ name: 'input_params', type: 'simple-json' })
+  inputParams!: JsonObject;
+
+  @Column({ name: 'result_data', type: 'simple-json', nullable: true })
+  resultData!: JsonObject | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'retry_of', type: 'varchar', length: 36, nullable: true })
+  retryOf!: string | null;
+}

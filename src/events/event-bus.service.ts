@@ -1,0 +1,85 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+import { Observable, Subject } from 'rxjs';
+import { AppConfig } from '../config/app-config';
+import { redisOptionsFromUrl } from '../config/redis-options';
+import { TaskEvent } from './task-event';
+
+/**
+ * Carries task events and cancel requests between processes over Redis pub/sub, so every API
+ * instance sees every worker's updates and a cancel reaches whichever worker runs the task.
+ * Events are best effort: the SQL row stays the truth when Redis is away.
+ */
+@Injectable()
+export class EventBus implements OnModuleDestroy {
+  private readonly logger = new Logger(EventBus.name);
+  private readonly eventsChannel: string;
+  private readonly cancelChannel: string;
+  private readonly publisher: Redis;
+  private subscriber?: Redis;
+  private readonly events$ = new Subject<TaskEvent>();
+  private readonly cancels$ = new Subject<string>();
+
+  constructor(config: AppConfig) {
+    this.eventsChannel = `${config.queuePrefix}:events`;
+    this.cancelChannel = `${config.queuePrefix}:cancel`;
+    const options = redisOptionsFromUrl(config.redis.url);
+    // Fail fast while Redis is away instead of queueing publishes in memory.
+    this.publisher = new Redis({ ...options, enableOfflineQueue: false, lazyConnect: true });
+    this.publisher.on('error', () => undefined);
+    this.publisher.connect().catch(() => undefined);
+    this.subscriberOptions = options;
+  }
+
+  private readonly subscriberOptions: ReturnType<typeof redisOptionsFromUrl>;
+
+  get events(): Observable<TaskEvent> {
+    this.ensureSubscribed();
+    return this.events$.asObservable();
+  }
+
+  get cancels(): Observable<string> {
+    this.ensureSubscribed();
+    return this.cancels$.asObservable();
+  }
+
+  publish(event: TaskEvent): void {
+    this.send(this.eventsChannel, JSON.stringify(event));
+  }
+
+  requestCancel(taskId: string): void {
+    this.send(this.cancelChannel, taskId);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.events$.complete();
+    this.cancels$.complete();
+    this.publisher.disconnect();
+    this.subscriber?.disconnect();
+  }
+
+  private send(channel: string, message: string): void {
+    if (this.publisher.status !== 'ready') return;
+    this.publisher.publish(channel, message).catch((error: Error) => {
+      this.logger.debug(`publish on ${channel} failed: ${error.message}`);
+    });
+  }
+
+  private ensureSubscribed(): void {
+    if (this.subscriber) return;
+    this.subscriber = new Redis(this.subscriberOptions);
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.subscribe(this.eventsChannel, this.cancelChannel).catch(() => undefined);
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.cancelChannel) {
+        this.cancels$.next(message);
+      } else {
+        try {
+          this.events$.next(JSON.parse(message) as TaskEvent);
+        } catch {
+          this.logger.warn('Ignored a malformed task event');
+        }
+      }
+    });
+  }
+}

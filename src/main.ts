@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { servesHttp } from './config/app-role';
+import { EnvValidationError, validateEnv } from './config/env';
+import { ensureRedis, RedisUnavailableError } from './config/local-redis';
+import { bodyParserErrorHandler } from './tasks/detail-exception.filter';
+import { DetailValidationPipe } from './tasks/detail-validation.pipe';
+
+async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: '1mb' });
+  app.use(bodyParserErrorHandler);
+  app.useGlobalPipes(new DetailValidationPipe());
+  app.enableCors({ origin: config.corsOrigins });
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Conveyor')
+      .setDescription('Submit background tasks, watch them run, cancel and retry them.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+  await app.listen(config.port, config.host);
+  app
+    .get(Logger)
+    .log(`Conveyor (${config.role}) listening on http://${config.host}:${config.port}`);
+  return app;
+}
+
+/** A worker is an application context: processors, no HTTP listener. */
+async function startWorker(config: AppConfig): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRole(config), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.get(Logger).log('Conveyor worker started');
+  return app;
+}
+
+async function bootstrap(): Promise<void> {
+  const say = (message: string): void =>
+    console.error(JSON.stringify({ level: 'info', msg: message }));
+  try {
+    const config = await ensureRedis(new AppConfig(validateEnv(process.env)), say);
+    await (servesHttp(config.role) ? startHttp(config) : startWorker(config));
+  } catch (error) {
+    if (error instanceof EnvValidationError || error instanceof RedisUnavailableError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+void bootstrap();

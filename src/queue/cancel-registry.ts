@@ -1,0 +1,41 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import { EventBus } from '../events/event-bus.service';
+
+/** The AbortControllers of the tasks running in this process, aborted by cancel requests. */
+@Injectable()
+export class CancelRegistry implements OnModuleInit, OnModuleDestroy {
+  private readonly running = new Map<string, AbortController>();
+  private subscription?: Subscription;
+
+  constructor(private readonly bus: EventBus) {}
+
+  onModuleInit(): void {
+    this.subscription = this.bus.cancels.subscribe((taskId) => this.abort(taskId));
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  register(taskId: string): AbortController {
+    const controller = new AbortController();
+    this.running.set(taskId, controller);
+    return controller;
+  }
+
+  unregister(taskId: string): void {
+    this.running.delete(taskId);
+  }
+
+  abort(taskId: string): void {
+    this.running.get(taskId)?.abort(new TaskCancelledError());
+  }
+}
+
+export class TaskCancelledError extends Error {
+  constructor() {
+    super('The task was cancelled');
+    this.name = 'TaskCancelledError';
+  }
+}

@@ -1,0 +1,53 @@
+import { Processor } from '@nestjs/bullmq';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Job } from 'bullmq';
+import { Repository } from 'typeorm';
+import { EmailDelivery } from '../../database/email-delivery.entity';
+import { JsonObject } from '../../database/task.entity';
+import { EmailParamsDto } from '../../tasks/dto/params/email-params.dto';
+import { TaskContext } from '../task-context';
+import { TaskJobData } from '../task-job';
+import { TaskRunner } from '../task-runner.service';
+import { TaskProcessor } from '../task.processor';
+import { MailTransport } from './mail-transport.service';
+import { seedRecipients, sendAll } from './mailer';
+import { SqlDeliveryLedger } from './sql-delivery-ledger';
+
+@Processor('email_sending', { autorun: false })
+export class EmailProcessor extends TaskProcessor {
+  protected readonly taskType = 'email_sending';
+
+  constructor(
+    runner: TaskRunner,
+    private readonly transport: MailTransport,
+    @InjectRepository(EmailDelivery) private readonly deliveries: Repository<EmailDelivery>,
+  ) {
+    super(runner);
+  }
+
+  async process(job: Job<TaskJobData>): Promise<void> {
+    await this.runner.run(job, (params: EmailParamsDto, context) =>
+      this.sendEmails(params, context),
+    );
+  }
+
+  private async sendEmails(params: EmailParamsDto, context: TaskContext): Promise<JsonObject> {
+    const recipients = seedRecipients(params.num_emails ?? 10);
+    return sendAll(
+      {
+        from: params.from ?? this.transport.defaultFrom,
+        subject: params.subject ?? 'Test Email',
+        text: params.body,
+        html: params.html,
+      },
+      recipients,
+      this.transport.senderFor(context.taskId),
+      {
+        ledger: new SqlDeliveryLedger(this.deliveries, context.taskId),
+        signal: context.signal,
+        onProgress: context.onProgress,
+        delayMs: (params.delay_per_email ?? 0) * 1000,
+      },
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer, { Transporter } from 'nodemailer';
+import { AppConfig } from '../../config/app-config';
+import { SendMail } from './mailer';
+
+/**
+ * Real delivery: a pooled SMTP transport when SMTP_URL is set; otherwise each message is
+ * rendered by nodemailer and written as an .eml file under DATA_DIR/outbox/<task id>/.
+ */
+@Injectable()
+export class MailTransport implements OnModuleDestroy {
+  private readonly smtp?: Transporter;
+  private readonly renderer = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+  });
+
+  constructor(private readonly config: AppConfig) {
+    if (config.smtpUrl) {
+      this.smtp = nodemailer.createTransport({
+        url: config.smtpUrl,
+        pool: true,
+        maxConnections: 5,
+      });
+    }
+  }
+
+  get defaultFrom(): string {
+    return this.config.mailFrom;
+  }
+
+  get destination(): string {
+    return this.smtp ? 'smtp' : 'outbox';
+  }
+
+  senderFor(taskId: string): SendMail {
+    const smtp = this.smtp;
+    if (smtp) {
+      return async (message) => {
+        const info = await smtp.sendMail(message);
+        return { messageId: info.messageId, response: info.response ?? '' };
+      };
+    }
+    const folder = join(this.config.dataDir, 'outbox', taskId);
+    let made: Promise<unknown> | undefined;
+    return async (message) => {
+      made ??= mkdir(folder, { recursive: true });
+      await made;
+      const info = await this.renderer.sendMail(message);
+      const name = `${info.messageId.replace(/[^\w.@-]/g, '')}.eml`;
+      await writeFile(join(folder, name), info.message as Buffer);
+      return { messageId: info.messageId, response: `stored as outbox/${taskId}/${name}` };
+    };
+  }
+
+  onModuleDestroy(): void {
+    this.smtp?.close();
+  }
+}

@@ -1,0 +1,79 @@
+import sharp from 'sharp';
+import { ImageFit, ImageFormat } from '../../tasks/dto/params/image-params.dto';
+
+/** Refuse images above this many pixels (about 16k x 16k): a guard against decompression bombs. */
+export const MAX_INPUT_PIXELS = 268_402_689;
+
+export interface ResizeSpec {
+  width: number;
+  height: number;
+  fit: ImageFit;
+  format: ImageFormat;
+  quality: number;
+}
+
+export interface ResizedImage {
+  original_size: string;
+  new_size: string;
+  file_size_kb: number;
+  format: ImageFormat;
+}
+
+const EXTENSIONS: Record<ImageFormat, string> = {
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  avif: 'avif',
+};
+
+/** The output's file name: the input's base name, made safe, with the format's extension. */
+export function outputName(originalName: string, format: ImageFormat): string {
+  const base =
+    originalName
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^[._]+/, '') || 'image';
+  return `${base.slice(0, 100)}.${EXTENSIONS[format]}`;
+}
+
+/**
+ * The size sharp will produce for `fit`: cover, contain and fill give exactly the target;
+ * inside and outside keep the aspect ratio, within or around the target box.
+ */
+export function expectedSize(
+  source: { width: number; height: number },
+  target: { width: number; height: number },
+  fit: ImageFit,
+): { width: number; height: number } {
+  if (fit === 'cover' || fit === 'contain' || fit === 'fill') return target;
+  const scaleW = target.width / source.width;
+  const scaleH = target.height / source.height;
+  const scale = fit === 'inside' ? Math.min(scaleW, scaleH) : Math.max(scaleW, scaleH);
+  return {
+    width: Math.max(1, Math.round(source.width * scale)),
+    height: Math.max(1, Math.round(source.height * scale)),
+  };
+}
+
+/** Resizes one image file: EXIF orientation applied, metadata stripped, pixel limit enforced. */
+export async function resizeImage(
+  input: string | Buffer,
+  output: string,
+  spec: ResizeSpec,
+): Promise<ResizedImage> {
+  const image = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate();
+  const metadata = await image.metadata();
+  const info = await image
+    .resize(spec.width, spec.height, { fit: spec.fit })
+    .toFormat(spec.format, { quality: spec.quality })
+    .toFile(output);
+  const oriented = (metadata.orientation ?? 1) >= 5;
+  const width = oriented ? metadata.height : metadata.width;
+  const height = oriented ? metadata.width : metadata.height;
+  return {
+    original_size: `${width}x${height}`,
+    new_size: `${info.width}x${info.height}`,
+    file_size_kb: Math.round((info.size / 1024) * 100) / 100,
+    format: spec.format,
+  };
+}

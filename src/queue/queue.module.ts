@@ -1,0 +1,58 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { redisOptionsFromUrl } from '../config/redis-options';
+import { TASK_TYPES } from '../database/task-type';
+import { CancelRegistry } from './cancel-registry';
+import { MailTransport } from './email/mail-transport.service';
+import { queueNameOf } from './task-job';
+import { TaskQueueService } from './task-queue.service';
+import { TaskRunner } from './task-runner.service';
+import { TaskStateService } from './task-state.service';
+import { PROCESSORS } from './task-types';
+
+const queues = () => [
+  BullModule.forRootAsync({
+    inject: [AppConfig],
+    useFactory: (config: AppConfig) => ({
+      connection: redisOptionsFromUrl(config.redis.url),
+      prefix: config.queuePrefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 } },
+    }),
+  }),
+  BullModule.registerQueue(...TASK_TYPES.map((type) => ({ name: queueNameOf(type) }))),
+];
+
+/**
+ * BullMQ queues, one per task type. The producer side is in every role; processors only where
+ * workers run, because importing a @Processor class starts a BullMQ worker in that process.
+ */
+@Module({})
+export class QueueModule {
+  static forProducer(): DynamicModule {
+    return {
+      module: QueueModule,
+      global: true,
+      imports: queues(),
+      providers: [TaskQueueService],
+      exports: [TaskQueueService],
+    };
+  }
+
+  static forWorker(): DynamicModule {
+    const workerProviders: Provider[] = [
+      TaskStateService,
+      TaskRunner,
+      CancelRegistry,
+      MailTransport,
+      ...Object.values(PROCESSORS),
+    ];
+    return {
+      module: QueueModule,
+      global: true,
+      imports: queues(),
+      providers: [TaskQueueService, ...workerProviders],
+      exports: [TaskQueueService],
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Task } from '../database/task.entity';
+import { TaskType } from '../database/task-type';
+import { TaskJobData } from './task-job';
+
+const ENQUEUE_TIMEOUT_MS = 1000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The producer side: puts tasks on their type's queue, idempotently (jobId = task id). */
+@Injectable()
+export class TaskQueueService {
+  private readonly logger = new Logger(TaskQueueService.name);
+  private readonly queues: Record<TaskType, Queue<TaskJobData>>;
+
+  constructor(
+    @InjectQueue('csv_processing') csv: Queue<TaskJobData>,
+    @InjectQueue('email_sending') email: Queue<TaskJobData>,
+    @InjectQueue('image_processing') image: Queue<TaskJobData>,
+  ) {
+    this.queues = { csv_processing: csv, email_sending: email, image_processing: image };
+  }
+
+  queueFor(type: TaskType): Queue<TaskJobData> {
+    return this.queues[type];
+  }
+
+  allQueues(): Queue<TaskJobData>[] {
+    return Object.values(this.queues);
+  }
+
+  /**
+   * Adds the task's job. Never waits long on Redis: when it is away the row stays PENDING and
+   * the dispatcher enqueues it later. Returns whether the job was added now.
+   */
+  async enqueue(task: Task): Promise<boolean> {
+    try {
+      await withTimeout(
+        this.queues[task.taskType].add(
+          task.taskType,
+          { taskType: task.taskType, params: task.inputParams },
+          { jobId: task.id },
+        ),
+        ENQUEUE_TIMEOUT_MS,
+      );
+      return true;
+    } catch (error) {
+      this.logger.warn(
+        `Task ${task.id} stays PENDING until Redis answers: ${(error as Error).message}`,
+      );
+      return false;
+    }
+  }
+
+  /** Removes a waiting job; an active one is left to its worker, which sees CANCELLED. */
+  async remove(taskId: string, type: TaskType): Promise<void> {
+    try {
+      await withTimeout(this.queues[type].remove(taskId), ENQUEUE_TIMEOUT_MS);
+    } catch (error) {
+      this.logger.warn(`Could not remove job ${taskId}: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppConfig } from '../config/app-config';
+import { TaskStatus } from '../database/task-status';
+import { TaskType } from '../database/task-type';
+import { JsonObject } from '../database/task.entity';
+import { EventBus } from '../events/event-bus.service';
+import { CancelRegistry } from './cancel-registry';
+import { TaskContext } from './task-context';
+import { TaskJobData } from './task-job';
+import { TaskStateService } from './task-state.service';
+
+export type TaskLogic<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
+
+/** An error whose message is meant for the user as it is (bad data, not a bug). */
+export class TaskFailure extends Error {
+  constructor(
+    message: string,
+    readonly partialResult?: JsonObject,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'TaskFailure';
+  }
+}
+
+/**
+ * Runs one job of any type: owns the status writes, throttled progress, cancellation and error
+ * mapping, so that each processor is only the glue to its pure logic.
+ */
+@Injectable()
+export class TaskRunner {
+  private readonly logger = new Logger(TaskRunner.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly state: TaskStateService,
+    private readonly bus: EventBus,
+    private readonly cancels: CancelRegistry,
+  ) {}
+
+  /** Applies the configured concurrency and starts pulling jobs. */
+  start(worker: Worker, type: TaskType): void {
+    worker.concurrency = this.config.concurrency[type];
+    worker
+      .run()
+      .catch((error: Error) => this.logger.error(`${type} worker stopped: ${error.message}`));
+  }
+
+  async run<P>(job: Job<TaskJobData>, logic: TaskLogic<P>): Promise<void> {
+    const taskId = job.id as string;
+    const { taskType } = job.data;
+    const log = (message: string): void =>
+      this.logger.log({ task_id: taskId, task_type: taskType, msg: message });
+
+    if (!(await this.state.markRunning(taskId))) {
+      log('skipped: the task is no longer runnable (cancelled or finished)');
+      return;
+    }
+    this.emit(taskId, taskType, 'status', 'RUNNING', 0);
+    log('started');
+
+    const controller = this.cancels.register(taskId);
+    const progress = this.throttledProgress(taskId, taskType, controller);
+    try {
+      const workDir = join(this.config.dataDir, 'tasks', taskId);
+      await mkdir(workDir, { recursive: true });
+      const result = await logic(job.data.params as P, {
+        taskId,
+        signal: controller.signal,
+        onProgress: progress.report,
+        workDir,
+      });
+      await progress.flush();
+      if (await this.state.markSucceeded(taskId, result)) {
+        this.emit(taskId, taskType, 'status', 'SUCCESS', 100);
+        log('succeeded');
+      }
+    } catch (error) {
+      await progress.flush();
+      if (controller.signal.aborted) {
+        log('stopped: cancelled');
+        return;
+      }
+      const failure = error instanceof Error ? error : new Error(String(error));
+      const partial = failure instanceof TaskFailure ? failure.partialResult : undefined;
+      if (await this.state.markFailed(taskId, failure.message, partial)) {
+        this.emit(taskId, taskType, 'status', 'FAILED', progress.last());
+      }
+      if (failure instanceof TaskFailure) {
+        log(`failed: ${failure.message}`);
+      } else {
+        this.logger.error({ task_id: taskId, task_type: taskType, err: failure, msg: 'failed' });
+      }
+    } finally {
+      this.cancels.unregister(taskId);
+    }
+  }
+
+  /**
+   * At most one progress write per PROGRESS_INTERVAL_MS per task, monotone, with the last value
+   * always written. A write that finds the row no longer RUNNING aborts the work: it was cancelled.
+   */
+  private throttledProgress(taskId: string, taskType: TaskType, controller: AbortController) {
+    let reported = 0;
+    let written = 0;
+    let lastWriteAt = 0;
+    let pending: Promise<void> = Promise.resolve();
+    const write = (): void => {
+      const value = Math.round(reported * 100) / 100;
+      if (value <= written) return;
+      written = value;
+      lastWriteAt = Date.now();
+      pending = pending
+        .then(() => this.state.saveProgress(taskId, value))
+        .then((stillRunning) => {
+          if (!stillRunning) controller.abort();
+          else this.emit(taskId, taskType, 'progress', 'RUNNING', value);
+        })
+        .catch((error: Error) =>
+          this.logger.warn({ task_id: taskId, msg: `progress not saved: ${error.message}` }),
+        );
+    };
+    return {
+      report: (percent: number): void => {
+        reported = Math.max(reported, Math.min(100, percent));
+        if (Date.now() - lastWriteAt >= this.config.progressIntervalMs) write();
+      },
+      flush: async (): Promise<void> => {
+        write();
+        await pending;
+      },
+      last: (): number => written,
+    };
+  }
+
+  private emit(
+    taskId: string,
+    taskType: TaskType,
+    type: 'status' | 'progress',
+    status: TaskStatus,
+    progress: number,
+  ): void {
+    this.bus.publish({
+      type,
+      task_id: taskId,
+      task_type: taskType,
+      status,
+      progress,
+      at: new Date().toISOString(),
+    });
+  }
+}

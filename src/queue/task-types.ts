@@ -1,0 +1,13 @@
+import { Type } from '@nestjs/common';
+import { TaskType } from '../database/task-type';
+import { CsvProcessor } from './csv/csv.processor';
+import { EmailProcessor } from './email/email.processor';
+import { ImageProcessor } from './image/image.processor';
+import { TaskProcessor } from './task.processor';
+
+/** Each task type's processor; a type without one does not compile. */
+export const PROCESSORS: { [T in TaskType]: Type<TaskProcessor> } = {
+  csv_processing: CsvProcessor,
+  email_sending: EmailProcessor,
+  image_processing: ImageProcessor,
+};

@@ -1,0 +1,48 @@
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { RequestValidationError } from './task-errors';
+import { toValidationProblems } from './validation-problems';
+
+class ValidationErrors extends Error {
+  constructor(readonly errors: ValidationError[]) {
+    super('validation failed');
+  }
+}
+
+/**
+ * Nest's ValidationPipe, strict (unknown fields rejected, no type coercion in bodies), whose
+ * failures become 422 problems located in the body or the query like FastAPI's.
+ */
+@Injectable()
+export class DetailValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      stopAtFirstError: true,
+      transformOptions: { exposeDefaultValues: true },
+      exceptionFactory: (errors) => new ValidationErrors(errors),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const where = metadata.type === 'query' ? 'query' : 'body';
+    if (
+      where === 'body' &&
+      metadata.type === 'body' &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
+      throw new RequestValidationError([
+        { loc: ['body'], msg: 'The request body must be a JSON object', type: 'dict_type' },
+      ]);
+    }
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof ValidationErrors) {
+        throw new RequestValidationError(toValidationProblems(error.errors, [where]));
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { ClassConstructor } from 'class-transformer';
+import { TaskType } from '../../../database/task-type';
+import { completeCsvParams, CsvParamsDto } from './csv-params.dto';
+import { completeEmailParams, EmailParamsDto } from './email-params.dto';
+import { completeImageParams, ImageParamsDto } from './image-params.dto';
+
+interface ParamsSpec<P extends object> {
+  dto: ClassConstructor<P>;
+  /** Fills defaults that depend on other fields, after validation. */
+  complete: (params: P) => P;
+}
+
+/** Each task type's parameter DTO; a type without an entry does not compile. */
+export const PARAMS_BY_TYPE: { [T in TaskType]: ParamsSpec<object> } = {
+  csv_processing: { dto: CsvParamsDto, complete: completeCsvParams },
+  email_sending: { dto: EmailParamsDto, complete: completeEmailParams },
+  image_processing: { dto: ImageParamsDto, complete: completeImageParams },
+} as const;
+
+export { CsvParamsDto, EmailParamsDto, ImageParamsDto };

@@ -1,0 +1,49 @@
+import { TaskStatus } from '../../database/task-status';
+import { TaskType } from '../../database/task-type';
+import { Task } from '../../database/task.entity';
+
+/** A task as the API answers it: snake_case, ISO-8601 UTC times. */
+export class TaskResponse {
+  id!: string;
+  task_type!: TaskType;
+  status!: TaskStatus;
+  created_at!: string;
+  started_at!: string | null;
+  completed_at!: string | null;
+  progress!: number;
+  input_params!: Record<string, unknown>;
+  result_data!: Record<string, unknown> | null;
+  error_message!: string | null;
+  attempts!: number;
+  retry_of!: string | null;
+}
+
+export class TaskListResponse {
+  tasks!: TaskResponse[];
+  /** All tasks matching the filters, not only this page. */
+  total!: number;
+}
+
+export class CancelResponse {
+  message!: string;
+  task_id!: string;
+}
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function toTaskResponse(task: Task): TaskResponse {
+  return {
+    id: task.id,
+    task_type: task.taskType,
+    status: task.status,
+    created_at: task.createdAt.toISOString(),
+    started_at: iso(task.startedAt),
+    completed_at: iso(task.completedAt),
+    progress: task.progress,
+    input_params: task.inputParams,
+    result_data: task.resultData,
+    error_message: task.errorMessage,
+    attempts: task.attempts,
+    retry_of: task.retryOf,
+  };
+}

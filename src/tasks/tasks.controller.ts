@@ -1,0 +1,62 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ListTasksQuery } from './dto/list-tasks.query';
+import { SubmitTaskDto } from './dto/submit-task.dto';
+import {
+  CancelResponse,
+  TaskListResponse,
+  TaskResponse,
+  toTaskResponse,
+} from './dto/task.response';
+import { JsonBodyGuard } from './json-body.guard';
+import { TasksService } from './tasks.service';
+
+@ApiTags('tasks')
+@Controller('api/tasks')
+export class TasksController {
+  constructor(private readonly tasks: TasksService) {}
+
+  @Post('submit')
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({ summary: 'Submit a task; it starts PENDING' })
+  async submit(@Body() body: SubmitTaskDto): Promise<TaskResponse> {
+    return toTaskResponse(await this.tasks.submit(body.task_type, body.input_params));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List tasks, newest first, with filters and paging' })
+  async list(@Query() query: ListTasksQuery): Promise<TaskListResponse> {
+    const { tasks, total } = await this.tasks.list(query);
+    return { tasks: tasks.map(toTaskResponse), total };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get one task' })
+  async get(@Param('id') id: string): Promise<TaskResponse> {
+    return toTaskResponse(await this.tasks.get(id));
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Cancel a PENDING or RUNNING task' })
+  async cancel(@Param('id') id: string): Promise<CancelResponse> {
+    await this.tasks.cancel(id);
+    return { message: 'Task cancelled successfully', task_id: id };
+  }
+
+  @Post(':id/retry')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task as a new task' })
+  async retry(@Param('id') id: string): Promise<TaskResponse> {
+    return toTaskResponse(await this.tasks.retry(id));
+  }
+}

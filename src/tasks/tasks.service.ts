@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { FindOptionsWhere, In, Repository } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../database/task-status';
+import { isTaskType, TaskType } from '../database/task-type';
+import { JsonObject, Task } from '../database/task.entity';
+import { EventBus } from '../events/event-bus.service';
+import { TaskQueueService } from '../queue/task-queue.service';
+import { ListTasksQuery } from './dto/list-tasks.query';
+import { PARAMS_BY_TYPE } from './dto/params';
+import {
+  CannotCancelError,
+  CannotRetryError,
+  RequestValidationError,
+  TaskNotFoundError,
+  UnknownTaskTypeError,
+} from './task-errors';
+import { toValidationProblems } from './validation-problems';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The task lifecycle rules: submit, list, get, cancel, retry. */
+@Injectable()
+export class TasksService {
+  constructor(
+    @InjectRepository(Task) private readonly tasks: Repository<Task>,
+    private readonly queue: TaskQueueService,
+    private readonly bus: EventBus,
+  ) {}
+
+  async submit(taskType: string, rawParams: Record<string, unknown> = {}): Promise<Task> {
+    if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
+    const params = await this.validateParams(taskType, rawParams);
+    return this.create(taskType, params, null);
+  }
+
+  async list(query: ListTasksQuery): Promise<{ tasks: Task[]; total: number }> {
+    const where: FindOptionsWhere<Task> = {};
+    if (query.status) where.status = query.status;
+    if (query.task_type) where.taskType = query.task_type;
+    const [tasks, total] = await this.tasks.findAndCount({
+      where,
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: query.limit,
+      skip: query.offset,
+    });
+    return { tasks, total };
+  }
+
+  async get(id: string): Promise<Task> {
+    const task = UUID.test(id) ? await this.tasks.findOneBy({ id: id.toLowerCase() }) : null;
+    if (!task) throw new TaskNotFoundError();
+    return task;
+  }
+
+  /** PENDING: the job is removed. RUNNING: the worker is told to stop. Either way CANCELLED now. */
+  async cancel(id: string): Promise<void> {
+    const task = await this.get(id);
+    const result = await this.tasks.update(
+      { id: task.id, status: In([...CANCELLABLE_STATUSES]) },
+      { status: 'CANCELLED', completedAt: new Date() },
+    );
+    if (!result.affected) {
+      throw new CannotCancelError((await this.get(id)).status);
+    }
+    this.bus.requestCancel(task.id);
+    if (task.status === 'PENDING') await this.queue.remove(task.id, task.taskType);
+    this.bus.publish({
+      type: 'status',
+      task_id: task.id,
+      task_type: task.taskType,
+      status: 'CANCELLED',
+      progress: task.progress,
+      at: new Date().toISOString(),
+    });
+  }
+
+  async retry(id: string): Promise<Task> {
+    const original = await this.get(id);
+    if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
+    return this.create(original.taskType, original.inputParams, original.id);
+  }
+
+  private async create(
+    taskType: TaskType,
+    params: JsonObject,
+    retryOf: string | null,
+  ): Promise<Task> {
+    const task = this.tasks.create({
+      id: randomUUID(),
+      taskType,
+      status: 'PENDING',
+      createdAt: new Date(),
+      startedAt: null,
+      completedAt: null,
+      progress: 0,
+      inputParams: params,
+      resultData: null,
+      errorMessage: null,
+      attempts: 0,
+      retryOf,
+    });
+    // TypeORM's deep-partial type cannot express free-form JSON columns.
+    await this.tasks.insert(task as QueryDeepPartialEntity<Task>);
+    this.bus.publish({
+      type: 'created',
+      task_id: task.id,
+      task_type: taskType,
+      status: 'PENDING',
+      progress: 0,
+      at: task.createdAt.toISOString(),
+    });
+    await this.queue.enqueue(task);
+    return task;
+  }
+
+  private async validateParams(
+    taskType: TaskType,
+    raw: Record<string, unknown>,
+  ): Promise<JsonObject> {
+    const spec = PARAMS_BY_TYPE[taskType];
+    const instance = plainToInstance(spec.dto, raw, { exposeDefaultValues: true });
+    const errors = await validate(instance, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      stopAtFirstError: true,
+    });
+    if (errors.length > 0) {
+      throw new RequestValidationError(toValidationProblems(errors, ['body', 'input_params']));
+    }
+    const completed = spec.complete(instance) as JsonObject;
+    // Left-out optional fields are dropped, so input_params shows only what applies.
+    return Object.fromEntries(Object.entries(completed).filter(([, value]) => value !== undefined));
+  }
+}

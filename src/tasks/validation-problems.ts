@@ -1,0 +1,44 @@
+import { ValidationError } from 'class-validator';
+import { ValidationProblem } from './task-errors';
+
+// class-validator constraint names → the pydantic-style error types the original's clients saw.
+const TYPE_BY_CONSTRAINT: Record<string, string> = {
+  whitelistValidation: 'extra_forbidden',
+  isDefined: 'missing',
+  isInt: 'int_type',
+  isNumber: 'number_type',
+  isString: 'string_type',
+  isBoolean: 'bool_type',
+  isObject: 'dict_type',
+  isArray: 'list_type',
+  isIn: 'enum',
+  isEnum: 'enum',
+  isEmail: 'value_error.email',
+  min: 'greater_than_equal',
+  max: 'less_than_equal',
+  arrayMinSize: 'too_short',
+  arrayMaxSize: 'too_long',
+  minLength: 'string_too_short',
+  maxLength: 'string_too_long',
+  matches: 'string_pattern_mismatch',
+};
+
+/** Flattens class-validator's tree into one problem per failed field, `loc` naming where. */
+export function toValidationProblems(
+  errors: ValidationError[],
+  prefix: (string | number)[],
+): ValidationProblem[] {
+  return errors.flatMap((error) => {
+    const loc = [...prefix, /^\d+$/.test(error.property) ? Number(error.property) : error.property];
+    const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({
+      loc,
+      msg:
+        constraint === 'whitelistValidation'
+          ? `Unknown field '${error.property}'; remove it`
+          : message,
+      type: TYPE_BY_CONSTRAINT[constraint] ?? constraint,
+    }));
+    // Report only the first constraint a field broke: the rest follow from it.
+    return [...own.slice(0, 1), ...toValidationProblems(error.children ?? [], loc)];
+  });
+}
