@@ -1,0 +1,138 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { waitFor } from './wait-for';
+
+export const PROJECT_ROOT = resolve(__dirname, '..', '..');
+const MAIN = join(PROJECT_ROOT, 'dist', 'main.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything the process printed so far (its JSON log lines). */
+  output(): string;
+  /** Log lines as parsed JSON objects (non-JSON lines are skipped). */
+  logs(): Record<string, unknown>[];
+  /** Waits for the process to exit; SIGTERM first, SIGKILL after the grace period. */
+  stop(graceMs?: number): Promise<number | null>;
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `node dist/main.js` as a real OS process with the given environment. */
+export function spawnService(env: Record<string, string>): ServiceProcess {
+  if (!existsSync(MAIN))
+    throw new Error(`${MAIN} is missing: run "npm run build" before the e2e tests`);
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', TZ: 'UTC', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => resolveExit(code)),
+  );
+  return {
+    child,
+    exited,
+    output: () => output,
+    logs: () =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
+    stop: async (graceMs = 15_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface TestService {
+  url: string;
+  dataDir: string;
+  env: Record<string, string>;
+  process: ServiceProcess;
+  /** Starts another process (a worker, say) against the same Redis prefix, database and DATA_DIR. */
+  spawnPeer(extraEnv: Record<string, string>): ServiceProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * A service with its own DATA_DIR, port and BullMQ prefix, so suites can run at once without
+ * sharing a queue or a database. Resolves once /api/health answers 200.
+ */
+export async function startService(env: Record<string, string> = {}): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-test-'));
+  const port = await freePort();
+  const serviceEnv: Record<string, string> = {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    QUEUE_PREFIX: `test-${randomBytes(5).toString('hex')}`,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    PROGRESS_INTERVAL_MS: '100',
+    ...env,
+  };
+  const main = spawnService(serviceEnv);
+  const url = `http://127.0.0.1:${port}`;
+  const peers: ServiceProcess[] = [];
+  try {
+    await waitFor(
+      'the service to answer /api/health',
+      async () => {
+        if (main.child.exitCode !== null) throw new Error(`the service exited:\n${main.output()}`);
+        const response = await fetch(`${url}/api/health`);
+        return response.status === 200;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+  } catch (error) {
+    await main.kill();
+    throw new Error(`${(error as Error).message}\n${main.output().slice(-3000)}`);
+  }
+  return {
+    url,
+    dataDir,
+    env: serviceEnv,
+    process: main,
+    spawnPeer: (extraEnv) => {
+      const peer = spawnService({ ...serviceEnv, PORT: '0', ...extraEnv });
+      peers.push(peer);
+      return peer;
+    },
+    stop: async () => {
+      await Promise.all([...peers, main].map((p) => p.stop()));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
