@@ -3,6 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
@@ -22,6 +23,25 @@ async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   app.use(bodyParserErrorHandler);
   app.useGlobalPipes(new DetailValidationPipe());
   app.enableCors({ origin: config.corsOrigins });
+  // Task data is shown in the dashboard; the policy forbids any script but the page's own files.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          // The service is often reached over plain HTTP on a private network.
+          upgradeInsecureRequests: null,
+        },
+      },
+      crossOriginResourcePolicy: false,
+    }),
+  );
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

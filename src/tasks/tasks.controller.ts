@@ -16,6 +16,7 @@ import {
   CancelResponse,
   TaskListResponse,
   TaskResponse,
+  TaskStats,
   toTaskResponse,
 } from './dto/task.response';
 import { JsonBodyGuard } from './json-body.guard';
@@ -38,6 +39,12 @@ export class TasksController {
   async list(@Query() query: ListTasksQuery): Promise<TaskListResponse> {
     const { tasks, total } = await this.tasks.list(query);
     return { tasks: tasks.map(toTaskResponse), total };
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Counts per status and throughput per minute over the last hour' })
+  stats(): Promise<TaskStats> {
+    return this.tasks.stats();
   }
 
   @Get(':id')

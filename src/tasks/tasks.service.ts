@@ -5,12 +5,18 @@ import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, In, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { CANCELLABLE_STATUSES, RETRYABLE_STATUSES } from '../database/task-status';
+import {
+  CANCELLABLE_STATUSES,
+  RETRYABLE_STATUSES,
+  TASK_STATUSES,
+  TaskStatus,
+} from '../database/task-status';
 import { isTaskType, TaskType } from '../database/task-type';
 import { JsonObject, Task } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { ListTasksQuery } from './dto/list-tasks.query';
+import { TaskStats } from './dto/task.response';
 import { PARAMS_BY_TYPE } from './dto/params';
 import {
   CannotCancelError,
@@ -49,6 +55,48 @@ export class TasksService {
       skip: query.offset,
     });
     return { tasks, total };
+  }
+
+  /** Counts per status, and completed/failed per minute over the last hour, aggregated in SQL. */
+  async stats(): Promise<TaskStats> {
+    const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<
+      TaskStatus,
+      number
+    >;
+    const rows: { status: TaskStatus; count: string | number }[] = await this.tasks
+      .createQueryBuilder('task')
+      .select('task.status', 'status')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('task.status')
+      .getRawMany();
+    for (const row of rows) counts[row.status] = Number(row.count);
+
+    const since = new Date(Date.now() - 60 * 60 * 1000);
+    const minute =
+      this.tasks.manager.connection.options.type === 'postgres'
+        ? `to_char(date_trunc('minute', task.completed_at), 'YYYY-MM-DD"T"HH24:MI')`
+        : `strftime('%Y-%m-%dT%H:%M', task.completed_at)`;
+    const perMinute: { minute: string; status: TaskStatus; count: string | number }[] =
+      await this.tasks
+        .createQueryBuilder('task')
+        .select(minute, 'minute')
+        .addSelect('task.status', 'status')
+        .addSelect('COUNT(*)', 'count')
+        .where('task.completed_at >= :since', { since })
+        .andWhere('task.status IN (:...finished)', { finished: ['SUCCESS', 'FAILED'] })
+        .groupBy(minute)
+        .addGroupBy('task.status')
+        .orderBy(minute)
+        .getRawMany();
+    const byMinute = new Map<string, { minute: string; completed: number; failed: number }>();
+    for (const row of perMinute) {
+      const key = `${row.minute}:00.000Z`;
+      const bucket = byMinute.get(key) ?? { minute: key, completed: 0, failed: 0 };
+      if (row.status === 'SUCCESS') bucket.completed += Number(row.count);
+      else bucket.failed += Number(row.count);
+      byMinute.set(key, bucket);
+    }
+    return { counts, throughput: [...byMinute.values()] };
   }
 
   async get(id: string): Promise<Task> {

@@ -9,13 +9,14 @@ import { TaskContext } from '../task-context';
 import { TaskJobData } from '../task-job';
 import { TaskFailure, TaskRunner } from '../task-runner.service';
 import { TaskProcessor } from '../task.processor';
+import { WORKER_OPTIONS } from '../worker-options';
 import { generateCsvFile } from './csv-generate';
 import { analyzeCsv, CsvInputError } from './csv-stats';
 
 /** Share of the progress bar given to generating seed data before it is parsed. */
 const GENERATION_SHARE = 20;
 
-@Processor('csv_processing', { autorun: false })
+@Processor('csv_processing', WORKER_OPTIONS)
 export class CsvProcessor extends TaskProcessor {
   protected readonly taskType = 'csv_processing';
 

@@ -9,11 +9,12 @@ import { TaskContext } from '../task-context';
 import { TaskJobData } from '../task-job';
 import { TaskRunner } from '../task-runner.service';
 import { TaskProcessor } from '../task.processor';
+import { WORKER_OPTIONS } from '../worker-options';
 import { MailTransport } from './mail-transport.service';
 import { seedRecipients, sendAll } from './mailer';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
 
-@Processor('email_sending', { autorun: false })
+@Processor('email_sending', WORKER_OPTIONS)
 export class EmailProcessor extends TaskProcessor {
   protected readonly taskType = 'email_sending';
 

@@ -8,6 +8,7 @@ import { TaskContext } from '../task-context';
 import { TaskJobData } from '../task-job';
 import { TaskFailure, TaskRunner } from '../task-runner.service';
 import { TaskProcessor } from '../task.processor';
+import { WORKER_OPTIONS } from '../worker-options';
 import { generateTestImage } from './image-generate';
 import { outputName, resizeImage } from './resize';
 
@@ -20,7 +21,7 @@ interface ImageOutcome {
   error?: string;
 }
 
-@Processor('image_processing', { autorun: false })
+@Processor('image_processing', WORKER_OPTIONS)
 export class ImageProcessor extends TaskProcessor {
   protected readonly taskType = 'image_processing';
 

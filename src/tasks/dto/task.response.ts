@@ -24,6 +24,19 @@ export class TaskListResponse {
   total!: number;
 }
 
+export class ThroughputPoint {
+  /** The minute's start, ISO-8601 UTC. */
+  minute!: string;
+  completed!: number;
+  failed!: number;
+}
+
+export class TaskStats {
+  counts!: Record<TaskStatus, number>;
+  /** Completed and failed tasks per minute over the last hour; minutes with none are left out. */
+  throughput!: ThroughputPoint[];
+}
+
 export class CancelResponse {
   message!: string;
   task_id!: string;
