@@ -1,6 +1,6 @@
 // Unit specs sit beside the code; e2e suites in test/ drive the built service as real processes.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
 };
 
 /** @type {import('jest').Config} */
@@ -21,7 +21,7 @@ module.exports = {
       testRegex: '.*\\.e2e-spec\\.ts$',
       moduleFileExtensions: ['js', 'json', 'ts'],
       transform,
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/utils/e2e-setup.ts'],
     },
   ],
 };
