@@ -42,7 +42,7 @@ async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
       crossOriginResourcePolicy: false,
     }),
   );
-  app.enableShutdownHooks();
+  closeOnSignals(app, config);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -65,9 +65,31 @@ async function startWorker(config: AppConfig): Promise<INestApplicationContext> 
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  closeOnSignals(app, config);
   app.get(Logger).log('Conveyor worker started');
   return app;
+}
+
+/**
+ * SIGTERM/SIGINT close the app (workers drain within SHUTDOWN_GRACE_MS, then SQL and Redis
+ * close) and exit 0; Nest's own hooks would re-raise the signal instead.
+ */
+function closeOnSignals(app: INestApplicationContext, config: AppConfig): void {
+  const logger = app.get(Logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal} received: shutting down`);
+      // A last resort should a connection refuse to close.
+      setTimeout(() => process.exit(1), config.shutdownGraceMs + 15_000).unref();
+      app.close().then(
+        () => process.exit(0),
+        (error: Error) => {
+          logger.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 async function bootstrap(): Promise<void> {

@@ -31,6 +31,20 @@ export class CancelRegistry implements OnModuleInit, OnModuleDestroy {
   abort(taskId: string): void {
     this.running.get(taskId)?.abort(new TaskCancelledError());
   }
+
+  /** Aborts every running task with `reason`; returns how many there were. */
+  abortAll(reason: Error): number {
+    for (const controller of this.running.values()) controller.abort(reason);
+    return this.running.size;
+  }
+}
+
+/** The abort reason when a worker stops before its task is done: the task is handed back. */
+export class WorkerShutdownError extends Error {
+  constructor() {
+    super('The worker is shutting down');
+    this.name = 'WorkerShutdownError';
+  }
 }
 
 export class TaskCancelledError extends Error {

@@ -10,6 +10,7 @@ import { TaskQueueService } from './task-queue.service';
 import { TaskRunner } from './task-runner.service';
 import { TaskStateService } from './task-state.service';
 import { PROCESSORS } from './task-types';
+import { WorkerLifecycle } from './worker-lifecycle.service';
 
 const queues = () => [
   BullModule.forRootAsync({
@@ -45,6 +46,7 @@ export class QueueModule {
       TaskRunner,
       CancelRegistry,
       MailTransport,
+      WorkerLifecycle,
       ...Object.values(PROCESSORS),
     ];
     return {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import { Job, WaitingError } from 'bullmq';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
@@ -7,7 +7,7 @@ import { TaskStatus } from '../database/task-status';
 import { TaskType } from '../database/task-type';
 import { JsonObject } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
-import { CancelRegistry } from './cancel-registry';
+import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
 import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
 import { TaskStateService } from './task-state.service';
@@ -41,15 +41,11 @@ export class TaskRunner {
     private readonly cancels: CancelRegistry,
   ) {}
 
-  /** Applies the configured concurrency and starts pulling jobs. */
-  start(worker: Worker, type: TaskType): void {
-    worker.concurrency = this.config.concurrency[type];
-    worker
-      .run()
-      .catch((error: Error) => this.logger.error(`${type} worker stopped: ${error.message}`));
-  }
-
-  async run<P>(job: Job<TaskJobData>, logic: TaskLogic<P>): Promise<void> {
+  async run<P>(
+    job: Job<TaskJobData>,
+    token: string | undefined,
+    logic: TaskLogic<P>,
+  ): Promise<void> {
     const taskId = job.id as string;
     const { taskType } = job.data;
     const log = (message: string): void =>
@@ -80,6 +76,13 @@ export class TaskRunner {
       }
     } catch (error) {
       await progress.flush();
+      if (controller.signal.reason instanceof WorkerShutdownError && token) {
+        // Back to the queue at once, for this or another worker; the row says so too.
+        await this.state.markHandedBack(taskId);
+        await job.moveToWait(token);
+        log('handed back: the worker is shutting down');
+        throw new WaitingError();
+      }
       if (controller.signal.aborted) {
         log('stopped: cancelled');
         return;

@@ -35,6 +35,15 @@ export class TaskStateService {
     return (result.affected ?? 0) > 0;
   }
 
+  /** RUNNING → PENDING when a stopping worker gives its job back to the queue. */
+  async markHandedBack(taskId: string): Promise<boolean> {
+    const result = await this.tasks.update(
+      { id: taskId, status: 'RUNNING' },
+      { status: 'PENDING' },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
   async markSucceeded(taskId: string, resultData: JsonObject): Promise<boolean> {
     return this.finish(taskId, 'SUCCESS', { progress: 100, resultData });
   }

@@ -1,20 +1,20 @@
 import { WorkerHost } from '@nestjs/bullmq';
-import { OnApplicationBootstrap } from '@nestjs/common';
+import { Job } from 'bullmq';
 import { TaskType } from '../database/task-type';
+import { TaskJobData } from './task-job';
 import { TaskRunner } from './task-runner.service';
 
 /**
- * The shared base of the per-type processors. Workers are declared with autorun off and
- * started here, once the configured concurrency is applied.
+ * The shared base of the per-type processors: each one names its type and hands its job to
+ * the TaskRunner with its pure logic. Workers are declared with autorun off; WorkerLifecycle
+ * starts them with the configured concurrency.
  */
-export abstract class TaskProcessor extends WorkerHost implements OnApplicationBootstrap {
+export abstract class TaskProcessor extends WorkerHost {
   protected abstract readonly taskType: TaskType;
 
   protected constructor(protected readonly runner: TaskRunner) {
     super();
   }
 
-  onApplicationBootstrap(): void {
-    this.runner.start(this.worker, this.taskType);
-  }
+  abstract override process(job: Job<TaskJobData>, token?: string): Promise<void>;
 }

@@ -24,8 +24,10 @@ export class CsvProcessor extends TaskProcessor {
     super(runner);
   }
 
-  async process(job: Job<TaskJobData>): Promise<void> {
-    await this.runner.run(job, (params: CsvParamsDto, context) => this.processCsv(params, context));
+  async process(job: Job<TaskJobData>, token?: string): Promise<void> {
+    await this.runner.run(job, token, (params: CsvParamsDto, context) =>
+      this.processCsv(params, context),
+    );
   }
 
   private async processCsv(params: CsvParamsDto, context: TaskContext): Promise<JsonObject> {

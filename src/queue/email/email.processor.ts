@@ -26,8 +26,8 @@ export class EmailProcessor extends TaskProcessor {
     super(runner);
   }
 
-  async process(job: Job<TaskJobData>): Promise<void> {
-    await this.runner.run(job, (params: EmailParamsDto, context) =>
+  async process(job: Job<TaskJobData>, token?: string): Promise<void> {
+    await this.runner.run(job, token, (params: EmailParamsDto, context) =>
       this.sendEmails(params, context),
     );
   }

@@ -29,8 +29,8 @@ export class ImageProcessor extends TaskProcessor {
     super(runner);
   }
 
-  async process(job: Job<TaskJobData>): Promise<void> {
-    await this.runner.run(job, (params: ImageParamsDto, context) =>
+  async process(job: Job<TaskJobData>, token?: string): Promise<void> {
+    await this.runner.run(job, token, (params: ImageParamsDto, context) =>
       this.processImages(params, context),
     );
   }

@@ -1,0 +1,60 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { AppConfig } from '../config/app-config';
+import { TASK_TYPES } from '../database/task-type';
+import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
+import { PROCESSORS } from './task-types';
+
+/**
+ * Starts the workers once the app is up, and drains them on shutdown: no new jobs, active ones
+ * get SHUTDOWN_GRACE_MS to finish, then are handed back to the queue for another worker. This
+ * runs before the database and Redis connections close, so the last status writes land.
+ */
+@Injectable()
+export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WorkerLifecycle.name);
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly config: AppConfig,
+    private readonly cancels: CancelRegistry,
+  ) {}
+
+  private processors() {
+    return TASK_TYPES.map((type) => ({
+      type,
+      processor: this.moduleRef.get(PROCESSORS[type], { strict: false }),
+    }));
+  }
+
+  onApplicationBootstrap(): void {
+    for (const { type, processor } of this.processors()) {
+      const worker = processor.worker;
+      worker.concurrency = this.config.concurrency[type];
+      worker
+        .run()
+        .catch((error: Error) => this.logger.error(`${type} worker stopped: ${error.message}`));
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const closing = Promise.all(this.processors().map(({ processor }) => processor.worker.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace over'>((resolve) => {
+      timer = setTimeout(() => resolve('grace over'), this.config.shutdownGraceMs);
+    });
+    if ((await Promise.race([closing, graceOver])) === 'grace over') {
+      const handedBack = this.cancels.abortAll(new WorkerShutdownError());
+      this.logger.warn(
+        `Shutdown grace period over: handing ${handedBack} active task(s) back to the queue`,
+      );
+      await closing;
+    }
+    clearTimeout(timer);
+  }
+}
