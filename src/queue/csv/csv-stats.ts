@@ -40,11 +40,11 @@ export interface CsvAnalysis {
 /** Raised for input that cannot be processed at all; its message is meant for the user. */
 export class CsvInputError extends Error {}
 
-function assertText(sample: Buffer): void {
+function assertText(sample: Buffer, offset = 0): void {
   const nul = sample.indexOf(0);
   if (nul !== -1) {
     throw new CsvInputError(
-      `The file is not CSV text: it holds binary data (a NUL byte at offset ${nul})`,
+      `The file is not CSV text: it holds binary data (a NUL byte at offset ${offset + nul})`,
     );
   }
 }
@@ -82,7 +82,7 @@ export async function analyzeCsv(
     }
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
       const chunk = next.value;
-      if (chunk.indexOf(0) !== -1) assertText(chunk);
+      if (chunk.indexOf(0) !== -1) assertText(chunk, bytes);
       bytes += chunk.length;
       if (onProgress && totalBytes) onProgress(fractionRead() * 100);
       yield chunk;
