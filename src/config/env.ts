@@ -119,11 +119,15 @@ export class Env {
 
 export class EnvValidationError extends Error {}
 
+/** Hides a URL's password, so that a rejected value can be shown in logs. */
+const redact = (value: unknown): unknown =>
+  typeof value === 'string' ? value.replace(/(\/\/[^/\s:@]*:)[^/\s]*@/, '$1***@') : value;
+
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
   return errors
     .map((e) => {
       const messages = Object.values(e.constraints ?? {});
-      const got = raw[e.property];
+      const got = redact(raw[e.property]);
       return `${messages[0] ?? `${e.property} is invalid`} (got ${JSON.stringify(got)})`;
     })
     .join('; ');
