@@ -56,7 +56,8 @@ export class Env {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^rediss?:\/\/[^\s]+$/, {
+  // A database number, if any, is all the path may hold; query options are not read.
+  @Matches(/^rediss?:\/\/[^\s/?#]+(\/\d*)?$/, {
     message: 'REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS)',
   })
   REDIS_URL?: string;
