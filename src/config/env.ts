@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsOptional,
   IsString,
   Matches,
@@ -30,6 +31,8 @@ export class Env {
 
   @IsString()
   @MaxLength(255)
+  // An empty host would make the server listen on every interface.
+  @IsNotEmpty({ message: 'HOST must be a host name or IP address to listen on, e.g. 127.0.0.1' })
   HOST = '127.0.0.1';
 
   @Transform(toInt)
