@@ -33,7 +33,7 @@ describe('DistinctCounter', () => {
 
   it.each([
     ['words', 200_000, (i: number) => `customer-${i}`],
-    ['e-mail addresses', 200_000, (i: number) => `user${i}@example.com`],
+    ['e-mail addresses', 120_000, (i: number) => `user${i}@example.com`],
     ['decimals', 120_000, (i: number) => (i * 0.37).toFixed(2)],
   ])('estimates %s above the exact limit within 5%%', (_, count, make) => {
     const counter = new DistinctCounter();
