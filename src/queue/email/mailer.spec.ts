@@ -47,7 +47,7 @@ class SmtpError extends Error {
 const addressOf = (message: Mail.Options): string => {
   const to = message.to;
   if (typeof to === 'string') return to;
-  if (to && !Array.isArray(to)) return to.address;
+  if (to && !Array.isArray(to) && to.address) return to.address;
   throw new Error(`unexpected recipient ${JSON.stringify(to)}`);
 };
 
