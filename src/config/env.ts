@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsOptional,
   IsString,
   Matches,
@@ -30,6 +31,8 @@ export class Env {
 
   @IsString()
   @MaxLength(255)
+  // An empty host would make the server listen on every interface.
+  @IsNotEmpty({ message: 'HOST must be a host name or IP address to listen on, e.g. 127.0.0.1' })
   HOST = '127.0.0.1';
 
   @Transform(toInt)
@@ -56,7 +59,8 @@ export class Env {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^rediss?:\/\/[^\s]+$/, {
+  // A database number, if any, is all the path may hold; query options are not read.
+  @Matches(/^rediss?:\/\/[^\s/?#]+(\/\d*)?$/, {
     message: 'REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS)',
   })
   REDIS_URL?: string;
@@ -119,11 +123,15 @@ export class Env {
 
 export class EnvValidationError extends Error {}
 
+/** Hides a URL's password, so that a rejected value can be shown in logs. */
+const redact = (value: unknown): unknown =>
+  typeof value === 'string' ? value.replace(/(\/\/[^/\s:@]*:)[^/\s]*@/, '$1***@') : value;
+
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
   return errors
     .map((e) => {
       const messages = Object.values(e.constraints ?? {});
-      const got = raw[e.property];
+      const got = redact(raw[e.property]);
       return `${messages[0] ?? `${e.property} is invalid`} (got ${JSON.stringify(got)})`;
     })
     .join('; ');

@@ -37,7 +37,7 @@ export function createPacer(
   return async (fraction) => {
     if (totalMs <= 0) return;
     const due = start + totalMs * Math.min(1, fraction);
-    const wait = due - Date.now();
-    if (wait > 0) await sleep(wait, signal);
+    // A timer may fire a millisecond early by Date.now(): wait again until it is really due.
+    for (let wait = due - Date.now(); wait > 0; wait = due - Date.now()) await sleep(wait, signal);
   };
 }

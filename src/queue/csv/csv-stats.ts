@@ -7,6 +7,8 @@ import { detectDelimiter } from './delimiter';
 
 export const MAX_MALFORMED_EXAMPLES = 20;
 const SAMPLE_BYTES = 64 * 1024;
+/** A record longer than this is taken for an unclosed quote, not data. */
+const MAX_RECORD_BYTES = 1024 * 1024;
 
 export interface CsvAnalysisOptions {
   /** One character; detected from the first 64 KiB when omitted. */
@@ -40,11 +42,11 @@ export interface CsvAnalysis {
 /** Raised for input that cannot be processed at all; its message is meant for the user. */
 export class CsvInputError extends Error {}
 
-function assertText(sample: Buffer): void {
+function assertText(sample: Buffer, offset = 0): void {
   const nul = sample.indexOf(0);
   if (nul !== -1) {
     throw new CsvInputError(
-      `The file is not CSV text: it holds binary data (a NUL byte at offset ${nul})`,
+      `The file is not CSV text: it holds binary data (a NUL byte at offset ${offset + nul})`,
     );
   }
 }
@@ -81,8 +83,13 @@ export async function analyzeCsv(
       yield chunk;
     }
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      if (oversized) {
+        // The rest would only extend the oversized record: stop reading the source.
+        await chunks.return?.();
+        return;
+      }
       const chunk = next.value;
-      if (chunk.indexOf(0) !== -1) assertText(chunk);
+      if (chunk.indexOf(0) !== -1) assertText(chunk, bytes);
       bytes += chunk.length;
       if (onProgress && totalBytes) onProgress(fractionRead() * 100);
       yield chunk;
@@ -91,6 +98,7 @@ export async function analyzeCsv(
 
   const malformed: MalformedRow[] = [];
   let malformedCount = 0;
+  let oversized = false;
   const recordMalformed = (error: CsvError): void => {
     malformedCount++;
     if (malformed.length < MAX_MALFORMED_EXAMPLES) {
@@ -104,8 +112,16 @@ export async function analyzeCsv(
     skip_empty_lines: true,
     skip_records_with_error: true,
     relax_quotes: false,
+    // Without a bound, an unclosed quote buffers the rest of the file as one field.
+    max_record_size: MAX_RECORD_BYTES,
+    on_skip: (error) => {
+      // The parser cannot resynchronise after an oversized record: what follows is its tail.
+      if (!error || oversized) return undefined;
+      recordMalformed(error);
+      if (error.code === 'CSV_MAX_RECORD_SIZE') oversized = true;
+      return undefined;
+    },
   });
-  parser.on('skip', recordMalformed);
 
   let columns: ColumnStats[] | null = null;
   let processed = 0;

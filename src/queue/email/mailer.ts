@@ -124,6 +124,7 @@ export async function sendAll(
         signal,
       });
       await ledger.record(record);
+      done.set(recipient.email, record);
       index++;
     }
     emails.push(record);

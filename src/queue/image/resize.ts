@@ -30,7 +30,7 @@ const EXTENSIONS: Record<ImageFormat, string> = {
 export function outputName(originalName: string, format: ImageFormat): string {
   const base =
     originalName
-      .replace(/\.[^.]*$/, '')
+      .replace(/\.[^./\\]*$/, '')
       .replace(/[^\w.-]+/g, '_')
       .replace(/^[._]+/, '') || 'image';
   return `${base.slice(0, 100)}.${EXTENSIONS[format]}`;

@@ -1,0 +1,117 @@
+import { resolve } from 'node:path';
+import { AppConfig } from './app-config';
+import { validateEnv } from './env';
+
+const configFrom = (raw: Record<string, string> = {}): AppConfig => new AppConfig(validateEnv(raw));
+
+describe('AppConfig', () => {
+  it('maps the defaults: SQLite under ./data, local Redis, every origin', () => {
+    const config = configFrom();
+    expect(config.role).toBe('all');
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe(resolve('data'));
+    expect(config.database).toEqual({
+      kind: 'sqlite',
+      path: resolve('data', 'conveyor.sqlite'),
+    });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', isDefault: true });
+    expect(config.queuePrefix).toBe('conveyor');
+    expect(config.concurrency).toEqual({
+      csv_processing: 2,
+      email_sending: 4,
+      image_processing: 2,
+    });
+    expect(config.smtpUrl).toBeUndefined();
+    expect(config.mailFrom).toBe('Conveyor <conveyor@localhost>');
+    expect(config.logLevel).toBe('info');
+    expect(config.corsOrigins).toBe('*');
+    expect(config.progressIntervalMs).toBe(300);
+    expect(config.shutdownGraceMs).toBe(30000);
+  });
+
+  it('puts the SQLite file in DATA_DIR, made absolute', () => {
+    const config = configFrom({ DATA_DIR: 'var/conveyor' });
+    expect(config.dataDir).toBe(resolve('var/conveyor'));
+    expect(config.database).toEqual({
+      kind: 'sqlite',
+      path: resolve('var/conveyor/conveyor.sqlite'),
+    });
+  });
+
+  it('switches to PostgreSQL with DATABASE_URL, keeping the schema', () => {
+    const url = 'postgres://app:pw@db.example.com:5432/conveyor';
+    expect(configFrom({ DATABASE_URL: url }).database).toEqual({
+      kind: 'postgres',
+      url,
+      schema: 'public',
+    });
+    expect(configFrom({ DATABASE_URL: url, DATABASE_SCHEMA: 'tenant_1' }).database).toEqual({
+      kind: 'postgres',
+      url,
+      schema: 'tenant_1',
+    });
+  });
+
+  it('stays on SQLite when DATABASE_URL is empty', () => {
+    expect(configFrom({ DATABASE_URL: '' }).database.kind).toBe('sqlite');
+  });
+
+  it('marks an explicit REDIS_URL as not the default', () => {
+    expect(configFrom({ REDIS_URL: 'redis://cache:6379/2' }).redis).toEqual({
+      url: 'redis://cache:6379/2',
+      isDefault: false,
+    });
+  });
+
+  it('maps the concurrency of each task type and the other settings', () => {
+    const config = configFrom({
+      APP_ROLE: 'api',
+      PORT: '0',
+      CSV_CONCURRENCY: '3',
+      EMAIL_CONCURRENCY: '5',
+      IMAGE_CONCURRENCY: '7',
+      SMTP_URL: 'smtp://mail:2525',
+      MAIL_FROM: 'Ops <ops@example.com>',
+      LOG_LEVEL: 'warn',
+      QUEUE_PREFIX: 'test-1',
+      PROGRESS_INTERVAL_MS: '1000',
+      SHUTDOWN_GRACE_MS: '5',
+    });
+    expect(config).toMatchObject({
+      role: 'api',
+      port: 0,
+      concurrency: { csv_processing: 3, email_sending: 5, image_processing: 7 },
+      smtpUrl: 'smtp://mail:2525',
+      mailFrom: 'Ops <ops@example.com>',
+      logLevel: 'warn',
+      queuePrefix: 'test-1',
+      progressIntervalMs: 1000,
+      shutdownGraceMs: 5,
+    });
+  });
+
+  it.each([
+    ['*', '*'],
+    ['', '*'],
+    [' , ', '*'],
+    ['https://a.example', ['https://a.example']],
+    [' https://a.example , https://b.example ,', ['https://a.example', 'https://b.example']],
+    ['https://a.example,*', '*'],
+  ])('reads CORS_ORIGINS=%j as %j', (value, expected) => {
+    expect(configFrom({ CORS_ORIGINS: value }).corsOrigins).toEqual(expected);
+  });
+
+  describe('withRedisUrl', () => {
+    it('gives a copy pointed at another Redis and leaves the original alone', () => {
+      const config = configFrom({ PORT: '4000' });
+      const moved = config.withRedisUrl('redis://127.0.0.1:40123');
+      expect(moved).toBeInstanceOf(AppConfig);
+      expect(moved).not.toBe(config);
+      expect(moved.redis).toEqual({ url: 'redis://127.0.0.1:40123', isDefault: false });
+      expect(moved.port).toBe(4000);
+      expect(moved.database).toEqual(config.database);
+      expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', isDefault: true });
+    });
+  });
+});

@@ -1,0 +1,148 @@
+import { Env, EnvValidationError, validateEnv } from './env';
+
+const messageFor = (raw: Record<string, string>): string => {
+  try {
+    validateEnv(raw);
+  } catch (error) {
+    if (error instanceof EnvValidationError) return error.message;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+};
+
+describe('validateEnv', () => {
+  it('gives every default for an empty environment', () => {
+    const env = validateEnv({});
+    expect(env).toBeInstanceOf(Env);
+    expect({ ...env }).toEqual({
+      APP_ROLE: 'all',
+      HOST: '127.0.0.1',
+      PORT: 3000,
+      DATA_DIR: './data',
+      DATABASE_URL: undefined,
+      DATABASE_SCHEMA: 'public',
+      REDIS_URL: undefined,
+      QUEUE_PREFIX: 'conveyor',
+      CSV_CONCURRENCY: 2,
+      EMAIL_CONCURRENCY: 4,
+      IMAGE_CONCURRENCY: 2,
+      SMTP_URL: undefined,
+      MAIL_FROM: 'Conveyor <conveyor@localhost>',
+      LOG_LEVEL: 'info',
+      CORS_ORIGINS: '*',
+      PROGRESS_INTERVAL_MS: 300,
+      SHUTDOWN_GRACE_MS: 30000,
+    });
+  });
+
+  it('reads the values it is given, numbers as numbers', () => {
+    const env = validateEnv({
+      APP_ROLE: 'worker',
+      HOST: '0.0.0.0',
+      PORT: ' 8080 ',
+      DATA_DIR: '/srv/conveyor',
+      DATABASE_URL: 'postgresql://app:pw@db:5432/conveyor',
+      DATABASE_SCHEMA: 'tenant_7',
+      REDIS_URL: 'rediss://default:pw@cache.example.com:6380/2',
+      QUEUE_PREFIX: '{conveyor}',
+      CSV_CONCURRENCY: '8',
+      EMAIL_CONCURRENCY: '1',
+      IMAGE_CONCURRENCY: '64',
+      SMTP_URL: 'smtps://user:pass@mail.example.com:465',
+      MAIL_FROM: 'Ops <ops@example.com>',
+      LOG_LEVEL: 'debug',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      PROGRESS_INTERVAL_MS: '50',
+      SHUTDOWN_GRACE_MS: '0',
+    });
+    expect(env).toMatchObject({
+      APP_ROLE: 'worker',
+      PORT: 8080,
+      DATABASE_SCHEMA: 'tenant_7',
+      REDIS_URL: 'rediss://default:pw@cache.example.com:6380/2',
+      CSV_CONCURRENCY: 8,
+      EMAIL_CONCURRENCY: 1,
+      IMAGE_CONCURRENCY: 64,
+      PROGRESS_INTERVAL_MS: 50,
+      SHUTDOWN_GRACE_MS: 0,
+    });
+  });
+
+  it('treats an empty URL variable as unset', () => {
+    const env = validateEnv({ DATABASE_URL: '', REDIS_URL: '  ', SMTP_URL: '' });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(env.SMTP_URL).toBeUndefined();
+  });
+
+  it.each([
+    'redis://127.0.0.1:6379',
+    'redis://cache',
+    'redis://cache:6379/',
+    'redis://cache:6379/15',
+    'redis://:p%40ss@[::1]:6379/3',
+    'rediss://user:pw@cache.example.com:6380/0',
+  ])('accepts REDIS_URL=%j', (url) => {
+    expect(validateEnv({ REDIS_URL: url }).REDIS_URL).toBe(url);
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(validateEnv({ PATH: '/usr/bin', HOME: '/root' }).PORT).toBe(3000);
+  });
+
+  it.each([
+    ['APP_ROLE', 'server', /APP_ROLE must be one of: api, worker, all/],
+    ['HOST', 'h'.repeat(256), /HOST .*255 characters/],
+    ['PORT', 'http', /PORT must be an integer from 0 to 65535/],
+    ['PORT', '65536', /PORT must be an integer from 0 to 65535/],
+    ['PORT', '-1', /PORT must be an integer from 0 to 65535/],
+    ['PORT', '80.5', /PORT must be an integer from 0 to 65535/],
+    ['PORT', '', /PORT must be an integer from 0 to 65535/],
+    ['DATABASE_URL', 'mysql://db/app', /DATABASE_URL must be a PostgreSQL URL .*or unset/],
+    ['DATABASE_SCHEMA', 'Public', /DATABASE_SCHEMA must be a lower-case PostgreSQL identifier/],
+    ['DATABASE_SCHEMA', 'drop table', /DATABASE_SCHEMA must be a lower-case/],
+    ['REDIS_URL', 'http://127.0.0.1:6379', /REDIS_URL must be a Redis URL such as redis:\/\//],
+    ['REDIS_URL', 'redis://cache:6379/db', /REDIS_URL must be a Redis URL/],
+    ['REDIS_URL', 'redis://cache:6379/0?family=6', /REDIS_URL must be a Redis URL/],
+    ['REDIS_URL', 'redis://cache:6379/0 ', /REDIS_URL must be a Redis URL/],
+    ['QUEUE_PREFIX', 'a:b', /QUEUE_PREFIX must be 1-64 characters of letters, digits/],
+    ['QUEUE_PREFIX', 'q'.repeat(65), /QUEUE_PREFIX must be 1-64 characters/],
+    ['CSV_CONCURRENCY', '0', /CSV_CONCURRENCY must be an integer from 1 to 64/],
+    ['EMAIL_CONCURRENCY', '65', /EMAIL_CONCURRENCY must be an integer from 1 to 64/],
+    ['IMAGE_CONCURRENCY', 'many', /IMAGE_CONCURRENCY must be an integer from 1 to 64/],
+    ['SMTP_URL', 'mail.example.com:25', /SMTP_URL must be an SMTP URL such as smtp:\/\//],
+    ['MAIL_FROM', 'a@example.com\r\nBcc: x@example.com', /MAIL_FROM must be one line/],
+    ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of: fatal, error, warn, info, debug/],
+    ['PROGRESS_INTERVAL_MS', '10', /PROGRESS_INTERVAL_MS must be an integer from 50 to 60000/],
+    ['SHUTDOWN_GRACE_MS', '3600001', /SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000/],
+  ])('rejects %s=%j, naming it and what it accepts', (name, value, accepts) => {
+    const message = messageFor({ [name]: value });
+    expect(message).toMatch(/^Invalid configuration: /);
+    expect(message).toMatch(accepts);
+    expect(message).toContain(`(got ${JSON.stringify(value)})`);
+  });
+
+  it('rejects an empty HOST, which would listen on every interface', () => {
+    expect(messageFor({ HOST: '' })).toMatch(/HOST must .*(got "")/);
+  });
+
+  it('names every bad variable in one message', () => {
+    const message = messageFor({ APP_ROLE: 'both', PORT: 'x', LOG_LEVEL: 'loud' });
+    expect(message).toMatch(/APP_ROLE must be/);
+    expect(message).toMatch(/PORT must be/);
+    expect(message).toMatch(/LOG_LEVEL must be/);
+    expect(message.split('; ')).toHaveLength(3);
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://root:s3cret-pw@db/app'],
+    ['REDIS_URL', 'redis://:s3cret-pw@cache:6379/x'],
+    ['SMTP_URL', 'http://mailer:s3cret-pw@mail.example.com'],
+    ['DATABASE_URL', 'mysql://root:s3cret-pw@with@at@db/app'],
+  ])('does not print the password of a rejected %s', (name, value) => {
+    const message = messageFor({ [name]: value });
+    expect(message).toContain(name);
+    expect(message).not.toContain('s3cret');
+    expect(message).toContain('***');
+  });
+});

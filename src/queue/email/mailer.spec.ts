@@ -1,0 +1,431 @@
+import { simpleParser } from 'mailparser';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+import {
+  buildMessage,
+  DeliveryLedger,
+  DeliveryRecord,
+  fillPlaceholders,
+  isTemporaryFailure,
+  MessageTemplate,
+  Recipient,
+  seedRecipients,
+  SendMail,
+  sendAll,
+  SentInfo,
+  TransientDeliveryError,
+} from './mailer';
+
+/** A ledger kept in memory, recording what sendAll asks it to. */
+class MemoryLedger implements DeliveryLedger {
+  readonly records = new Map<string, DeliveryRecord>();
+  readonly recorded: DeliveryRecord[] = [];
+
+  constructor(initial: DeliveryRecord[] = []) {
+    for (const record of initial) this.records.set(record.to, record);
+  }
+
+  async load(): Promise<Map<string, DeliveryRecord>> {
+    return new Map(this.records);
+  }
+
+  async record(delivery: DeliveryRecord): Promise<void> {
+    this.recorded.push(delivery);
+    this.records.set(delivery.to, delivery);
+  }
+}
+
+class SmtpError extends Error {
+  constructor(
+    readonly responseCode: number,
+    readonly response: string,
+  ) {
+    super(`Message failed: ${response}`);
+  }
+}
+
+const addressOf = (message: Mail.Options): string => {
+  const to = message.to;
+  if (typeof to === 'string') return to;
+  if (to && !Array.isArray(to) && to.address) return to.address;
+  throw new Error(`unexpected recipient ${JSON.stringify(to)}`);
+};
+
+/** A fake SMTP server: answers per attempt from `plan`, defaulting to 250 OK. */
+const fakeSend = (
+  plan: Record<string, (attempt: number) => Error | undefined> = {},
+): { send: SendMail; sent: string[]; attempts: Map<string, number> } => {
+  const sent: string[] = [];
+  const attempts = new Map<string, number>();
+  const send: SendMail = async (message): Promise<SentInfo> => {
+    const to = addressOf(message);
+    const attempt = (attempts.get(to) ?? 0) + 1;
+    attempts.set(to, attempt);
+    const error = plan[to]?.(attempt);
+    if (error) throw error;
+    sent.push(to);
+    return { messageId: `<${to}-${attempt}@test>`, response: '250 2.0.0 OK' };
+  };
+  return { send, sent, attempts };
+};
+
+const TEMPLATE: MessageTemplate = {
+  from: 'Conveyor <noreply@example.com>',
+  subject: 'Hello {{name}}',
+  text: 'Dear {{name}}, your code is {{code}}.',
+};
+
+const delivered = (to: string): DeliveryRecord => ({
+  to,
+  status: 'delivered',
+  message_id: `<${to}@earlier>`,
+  response: '250 OK',
+  sent_at: '2025-01-01T00:00:00.000Z',
+  error: null,
+});
+
+describe('seedRecipients', () => {
+  it('numbers the seed recipients from 1', () => {
+    expect(seedRecipients(3)).toEqual([
+      { email: 'user1@example.com' },
+      { email: 'user2@example.com' },
+      { email: 'user3@example.com' },
+    ]);
+    expect(seedRecipients(0)).toEqual([]);
+  });
+});
+
+describe('fillPlaceholders', () => {
+  const ada: Recipient = { email: 'ada@example.com', name: 'Ada', fields: { code: 'X1' } };
+
+  it('fills name, email and the recipient’s own fields', () => {
+    expect(fillPlaceholders('{{name}} <{{email}}> {{code}}', ada)).toBe('Ada <ada@example.com> X1');
+  });
+
+  it('allows spaces inside the braces', () => {
+    expect(fillPlaceholders('Hi {{ name }}!', ada)).toBe('Hi Ada!');
+  });
+
+  it('leaves unknown placeholders as they are', () => {
+    expect(fillPlaceholders('{{unknown}} and {{name}}', ada)).toBe('{{unknown}} and Ada');
+  });
+
+  it('does not read inherited object properties', () => {
+    expect(fillPlaceholders('{{constructor}} {{toString}}', ada)).toBe(
+      '{{constructor}} {{toString}}',
+    );
+  });
+
+  it('gives an empty name when the recipient has none', () => {
+    expect(fillPlaceholders('Hi {{name}}.', { email: 'x@example.com' })).toBe('Hi .');
+  });
+
+  it('inserts values literally, even ones that look like replacement patterns', () => {
+    const recipient = { email: 'x@example.com', fields: { code: "$& $1 $' {{name}}" } };
+    expect(fillPlaceholders('[{{code}}]', recipient)).toBe("[$& $1 $' {{name}}]");
+  });
+});
+
+describe('buildMessage', () => {
+  it('addresses a named recipient by name and fills subject and bodies', () => {
+    const message = buildMessage(
+      { ...TEMPLATE, html: '<p>{{name}}</p>' },
+      { email: 'ada@example.com', name: 'Ada', fields: { code: '42' } },
+    );
+    expect(message).toEqual({
+      from: 'Conveyor <noreply@example.com>',
+      to: { name: 'Ada', address: 'ada@example.com' },
+      subject: 'Hello Ada',
+      text: 'Dear Ada, your code is 42.',
+      html: '<p>Ada</p>',
+    });
+  });
+
+  it('addresses an unnamed recipient by address and leaves out a missing body', () => {
+    const message = buildMessage(
+      { from: 'a@example.com', subject: 'Hi', html: '<b>{{email}}</b>' },
+      { email: 'b@example.com' },
+    );
+    expect(message.to).toBe('b@example.com');
+    expect(message.text).toBeUndefined();
+    expect(message.html).toBe('<b>b@example.com</b>');
+  });
+
+  it('renders to a real message with nodemailer', async () => {
+    const transport = nodemailer.createTransport({
+      streamTransport: true,
+      buffer: true,
+      newline: 'unix',
+    });
+    const message = buildMessage(
+      { ...TEMPLATE, subject: 'Grüße, {{name}}', html: '<p>Dear <b>{{name}}</b></p>' },
+      { email: 'ada@example.com', name: 'Ada Lovelace', fields: { code: 'Q7' } },
+    );
+    const info = await transport.sendMail(message);
+    const rendered = info.message as Buffer;
+    expect(Buffer.isBuffer(rendered)).toBe(true);
+    const raw = rendered.toString('utf8');
+    expect(raw).toMatch(/^From: Conveyor <noreply@example\.com>$/m);
+    expect(raw).toMatch(/^To: Ada Lovelace <ada@example\.com>$/m);
+    expect(raw).toMatch(/^Subject: =\?UTF-8\?/m);
+    expect(raw).toMatch(/^Message-ID: <.+>$/m);
+    expect(raw).toMatch(/^Content-Type: multipart\/alternative/m);
+
+    const parsed = await simpleParser(rendered);
+    expect(parsed.subject).toBe('Grüße, Ada Lovelace');
+    expect(parsed.text?.trim()).toBe('Dear Ada Lovelace, your code is Q7.');
+    expect(parsed.html).toContain('<b>Ada Lovelace</b>');
+    expect(info.envelope).toEqual({ from: 'noreply@example.com', to: ['ada@example.com'] });
+  });
+});
+
+describe('isTemporaryFailure', () => {
+  const withCode = (code: string): Error => Object.assign(new Error(code), { code });
+
+  it.each([421, 450, 451, 452, 499])('retries an SMTP %i answer', (code) => {
+    expect(isTemporaryFailure(new SmtpError(code, `${code} try later`))).toBe(true);
+  });
+
+  it.each([500, 550, 553, 554, 399, 250])('does not retry an SMTP %i answer', (code) => {
+    expect(isTemporaryFailure(new SmtpError(code, `${code} no`))).toBe(false);
+  });
+
+  it.each(['ECONNECTION', 'ETIMEDOUT', 'ECONNRESET', 'ESOCKET', 'EDNS'])(
+    'retries a dropped connection (%s)',
+    (code) => {
+      expect(isTemporaryFailure(withCode(code))).toBe(true);
+    },
+  );
+
+  it('does not retry other errors', () => {
+    expect(isTemporaryFailure(withCode('EAUTH'))).toBe(false);
+    expect(isTemporaryFailure(withCode('EENVELOPE'))).toBe(false);
+    expect(isTemporaryFailure(new Error('boom'))).toBe(false);
+  });
+
+  it('trusts the SMTP answer over the error code', () => {
+    const error = Object.assign(new SmtpError(550, '550 no such user'), { code: 'ECONNECTION' });
+    expect(isTemporaryFailure(error)).toBe(false);
+  });
+});
+
+describe('sendAll', () => {
+  const recipients = seedRecipients(4);
+
+  it('sends to everyone once, in order, and reports each delivery', async () => {
+    const ledger = new MemoryLedger();
+    const { send, sent } = fakeSend();
+    const result = await sendAll(TEMPLATE, recipients, send, { ledger });
+    expect(sent).toEqual(recipients.map((r) => r.email));
+    expect(result.total_emails).toBe(4);
+    expect(result.sent_successfully).toBe(4);
+    expect(result.failed).toBe(0);
+    expect(result.emails.map((e) => e.to)).toEqual(sent);
+    for (const email of result.emails) {
+      expect(email).toMatchObject({ status: 'delivered', response: '250 2.0.0 OK', error: null });
+      expect(email.message_id).toBe(`<${email.to}-1@test>`);
+      expect(new Date(email.sent_at ?? '').toISOString()).toBe(email.sent_at);
+    }
+    expect(ledger.recorded).toEqual(result.emails);
+  });
+
+  it('never sends again to a recipient the ledger already holds', async () => {
+    const earlier = [delivered('user1@example.com'), delivered('user3@example.com')];
+    const ledger = new MemoryLedger(earlier);
+    const { send, sent } = fakeSend();
+    const result = await sendAll(TEMPLATE, recipients, send, { ledger });
+    expect(sent).toEqual(['user2@example.com', 'user4@example.com']);
+    expect(result.emails[0]).toEqual(earlier[0]);
+    expect(result.emails[2]).toEqual(earlier[1]);
+    expect(result.sent_successfully).toBe(4);
+    expect(ledger.recorded.map((r) => r.to)).toEqual(sent);
+  });
+
+  it('does not retry a recipient the ledger holds as failed', async () => {
+    const failed: DeliveryRecord = {
+      to: 'user2@example.com',
+      status: 'failed',
+      message_id: null,
+      response: '550 no such user',
+      sent_at: null,
+      error: 'rejected',
+    };
+    const { send, sent } = fakeSend();
+    const result = await sendAll(TEMPLATE, recipients, send, {
+      ledger: new MemoryLedger([failed]),
+    });
+    expect(sent).not.toContain('user2@example.com');
+    expect(result).toMatchObject({ total_emails: 4, sent_successfully: 3, failed: 1 });
+  });
+
+  it('sends only once to an address that appears twice in the list', async () => {
+    const { send, sent } = fakeSend();
+    const twice = [...seedRecipients(2), { email: 'user1@example.com' }];
+    const result = await sendAll(TEMPLATE, twice, send, { ledger: new MemoryLedger() });
+    expect(sent).toEqual(['user1@example.com', 'user2@example.com']);
+    expect(result.emails).toHaveLength(3);
+    expect(result.emails[2]).toEqual(result.emails[0]);
+  });
+
+  it('records a permanent (5xx) refusal and goes on with the batch', async () => {
+    const ledger = new MemoryLedger();
+    const { send, sent, attempts } = fakeSend({
+      'user2@example.com': () => new SmtpError(550, '550 5.1.1 no such user'),
+    });
+    const result = await sendAll(TEMPLATE, recipients, send, { ledger, retryDelayMs: 1 });
+    expect(attempts.get('user2@example.com')).toBe(1);
+    expect(sent).toEqual(['user1@example.com', 'user3@example.com', 'user4@example.com']);
+    expect(result).toMatchObject({ total_emails: 4, sent_successfully: 3, failed: 1 });
+    expect(result.emails[1]).toEqual({
+      to: 'user2@example.com',
+      status: 'failed',
+      message_id: null,
+      response: '550 5.1.1 no such user',
+      sent_at: null,
+      error: 'Message failed: 550 5.1.1 no such user',
+    });
+    expect(ledger.records.get('user2@example.com')?.status).toBe('failed');
+  });
+
+  it('retries a temporary (4xx) failure with backoff, then delivers', async () => {
+    jest.useFakeTimers();
+    try {
+      const { send, attempts } = fakeSend({
+        'user1@example.com': (attempt) =>
+          attempt < 3 ? new SmtpError(451, '451 4.7.1 try again later') : undefined,
+      });
+      const running = sendAll(TEMPLATE, recipients, send, {
+        ledger: new MemoryLedger(),
+        retryDelayMs: 20,
+      });
+      const triesAfter = async (ms: number): Promise<number | undefined> => {
+        await jest.advanceTimersByTimeAsync(ms);
+        return attempts.get('user1@example.com');
+      };
+      // Waits of 20 ms, then twice that, between the tries.
+      expect(await triesAfter(0)).toBe(1);
+      expect(await triesAfter(19)).toBe(1);
+      expect(await triesAfter(1)).toBe(2);
+      expect(await triesAfter(39)).toBe(2);
+      expect(await triesAfter(1)).toBe(3);
+      const result = await running;
+      expect(result.emails[0]).toMatchObject({
+        status: 'delivered',
+        message_id: '<user1@example.com-3@test>',
+      });
+      expect(result).toMatchObject({ sent_successfully: 4, failed: 0 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('retries a dropped connection too', async () => {
+    const dropped = Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' });
+    const { send, attempts } = fakeSend({
+      'user1@example.com': (attempt) => (attempt === 1 ? dropped : undefined),
+    });
+    const result = await sendAll(TEMPLATE, recipients, send, {
+      ledger: new MemoryLedger(),
+      retryDelayMs: 1,
+    });
+    expect(attempts.get('user1@example.com')).toBe(2);
+    expect(result.sent_successfully).toBe(4);
+  });
+
+  it('ends with TransientDeliveryError when a temporary failure persists', async () => {
+    const ledger = new MemoryLedger();
+    const busy = new SmtpError(421, '421 4.3.2 service not available');
+    const { send, sent, attempts } = fakeSend({ 'user2@example.com': () => busy });
+    const attempt = sendAll(TEMPLATE, recipients, send, {
+      ledger,
+      maxAttempts: 3,
+      retryDelayMs: 1,
+    });
+    await expect(attempt).rejects.toBeInstanceOf(TransientDeliveryError);
+    await expect(attempt).rejects.toThrow(/user2@example\.com.*3 tries.*421/);
+    await expect(attempt).rejects.toHaveProperty('cause', busy);
+    expect(attempts.get('user2@example.com')).toBe(3);
+    expect(sent).toEqual(['user1@example.com']);
+    // What was delivered before stays in the ledger, so a retry of the task skips it.
+    expect([...ledger.records.keys()]).toEqual(['user1@example.com']);
+  });
+
+  it('stops the loop when the signal aborts', async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled');
+    const { send, sent } = fakeSend();
+    const sendThenCancel: SendMail = async (message) => {
+      const info = await send(message);
+      if (sent.length === 2) controller.abort(reason);
+      return info;
+    };
+    const ledger = new MemoryLedger();
+    await expect(
+      sendAll(TEMPLATE, recipients, sendThenCancel, { ledger, signal: controller.signal }),
+    ).rejects.toBe(reason);
+    expect(sent).toEqual(['user1@example.com', 'user2@example.com']);
+    expect(ledger.recorded).toHaveLength(2);
+  });
+
+  it('stops while it waits between sends', async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled');
+    const { send, sent } = fakeSend();
+    const attempt = sendAll(TEMPLATE, recipients, send, {
+      ledger: new MemoryLedger(),
+      signal: controller.signal,
+      delayMs: 3_600_000,
+    });
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(attempt).rejects.toBe(reason);
+    expect(sent).toEqual(['user1@example.com']);
+  });
+
+  it('stops while it waits to retry', async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled');
+    const { send, attempts } = fakeSend({
+      'user1@example.com': () => new SmtpError(450, '450 mailbox busy'),
+    });
+    const attempt = sendAll(TEMPLATE, recipients, send, {
+      ledger: new MemoryLedger(),
+      signal: controller.signal,
+      retryDelayMs: 3_600_000,
+    });
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(attempt).rejects.toBe(reason);
+    expect(attempts.get('user1@example.com')).toBe(1);
+  });
+
+  it('waits between sends but not before the first', async () => {
+    jest.useFakeTimers();
+    try {
+      const { send, sent } = fakeSend();
+      const running = sendAll(TEMPLATE, seedRecipients(3), send, {
+        ledger: new MemoryLedger(),
+        delayMs: 40,
+      });
+      await jest.advanceTimersByTimeAsync(0);
+      expect(sent).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(39);
+      expect(sent).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(sent).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(40);
+      expect(sent).toHaveLength(3);
+      await running;
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('reports monotone progress that reaches 100', async () => {
+    const progress: number[] = [];
+    const ledger = new MemoryLedger([delivered('user2@example.com')]);
+    await sendAll(TEMPLATE, recipients, fakeSend().send, {
+      ledger,
+      onProgress: (percent) => progress.push(percent),
+    });
+    expect(progress).toEqual([25, 50, 75, 100]);
+  });
+});
