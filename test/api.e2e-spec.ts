@@ -312,10 +312,13 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
         { task_type: 'csv_processing', priority: 1 },
         ['body', 'priority'],
       ],
-    ])('answers 422 for %s, naming where', async (_case, body, loc) => {
+    ])('answers 422 for %s, naming where', async (caseName, body, loc) => {
       const answer = await api.request<{ detail: Problem[] }>('POST', '/api/tasks/submit', body);
       expect(answer.status).toBe(422);
       expect(answer.body.detail.map((p) => p.loc)).toContainEqual(loc);
+      if (caseName === 'a string for a number') {
+        expect(answer.body.detail[0]).toMatchObject({ type: 'int_type' });
+      }
       for (const problem of answer.body.detail) {
         expect(problem.msg).toEqual(expect.any(String));
         expect(problem.type).toEqual(expect.any(String));

@@ -18,6 +18,7 @@ const TYPE_BY_CONSTRAINT: Record<string, string> = {
   max: 'less_than_equal',
   arrayMinSize: 'too_short',
   arrayMaxSize: 'too_long',
+  isLength: 'string_length',
   minLength: 'string_too_short',
   maxLength: 'string_too_long',
   matches: 'string_pattern_mismatch',

@@ -6,6 +6,7 @@ import { TASK_TYPES, TaskType } from '../../database/task-type';
 const LIMIT_RULE = 'limit must be an integer from 1 to 100';
 const OFFSET_RULE = 'offset must be an integer, 0 or more';
 
+// class-validator runs decorators bottom-up: the type check sits last so it is reported first.
 export class ListTasksQuery {
   @IsOptional()
   @IsIn(TASK_STATUSES, { message: `status must be one of: ${TASK_STATUSES.join(', ')}` })
@@ -18,14 +19,14 @@ export class ListTasksQuery {
   /** Page size, 1 to 100. */
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: LIMIT_RULE })
   @Min(1, { message: LIMIT_RULE })
   @Max(100, { message: LIMIT_RULE })
+  @IsInt({ message: LIMIT_RULE })
   limit: number = 50;
 
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: OFFSET_RULE })
   @Min(0, { message: OFFSET_RULE })
+  @IsInt({ message: OFFSET_RULE })
   offset: number = 0;
 }

@@ -9,18 +9,19 @@ import {
   Min,
 } from 'class-validator';
 
+// class-validator runs decorators bottom-up: the type check sits last so it is reported first.
 export class CsvParamsDto {
   /** Rows of generated data to process (used when no file is given). */
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(10_000_000)
+  @IsInt()
   num_rows?: number;
 
   /** Field delimiter; detected from the data when omitted. */
   @IsOptional()
-  @IsString()
   @Length(1, 1, { message: 'delimiter must be exactly one character' })
+  @IsString()
   delimiter?: string;
 
   /** Whether the first row holds column names. */
@@ -30,9 +31,9 @@ export class CsvParamsDto {
 
   /** The run lasts at least this many seconds, paced across the work (for demos). */
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(3600)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   processing_time?: number = 0;
 }
 

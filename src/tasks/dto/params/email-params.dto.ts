@@ -12,30 +12,31 @@ import {
 
 const SINGLE_LINE = /^[^\r\n]*$/;
 
+// class-validator runs decorators bottom-up: the type check sits last so it is reported first.
 export class EmailParamsDto {
   /** Send to user1@example.com … userN@example.com. */
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(10_000)
+  @IsInt()
   num_emails?: number;
 
   @IsOptional()
-  @IsString()
   @MaxLength(998)
   @Matches(SINGLE_LINE, { message: 'subject must not contain line breaks' })
+  @IsString()
   subject?: string;
 
   /** Plain-text body. */
   @IsOptional()
-  @IsString()
   @MaxLength(1_000_000)
+  @IsString()
   body?: string;
 
   /** HTML body, sent beside the text one. */
   @IsOptional()
-  @IsString()
   @MaxLength(1_000_000)
+  @IsString()
   html?: string;
 
   /** Sender address; MAIL_FROM when omitted. */
@@ -45,9 +46,9 @@ export class EmailParamsDto {
 
   /** Seconds to wait between two sends. */
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(60)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   delay_per_email?: number = 0;
 }
 

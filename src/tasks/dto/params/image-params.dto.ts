@@ -5,24 +5,25 @@ export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
 export type ImageFit = (typeof IMAGE_FITS)[number];
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
+// class-validator runs decorators bottom-up: the type check sits last so it is reported first.
 export class ImageParamsDto {
   /** Generated test images to resize (used when no files are given). */
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(100)
+  @IsInt()
   num_images?: number;
 
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(8192)
+  @IsInt()
   target_width?: number = 800;
 
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(8192)
+  @IsInt()
   target_height?: number = 600;
 
   @IsOptional()
@@ -34,9 +35,9 @@ export class ImageParamsDto {
   format?: ImageFormat = 'jpeg';
 
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(100)
+  @IsInt()
   quality?: number = 80;
 }
 
