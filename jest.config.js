@@ -5,6 +5,7 @@ const transform = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  reporters: ['default', '<rootDir>/test/utils/summary-reporter.js'],
   projects: [
     {
       displayName: 'unit',

@@ -1,0 +1,17 @@
+// Appends "passed failed skipped" for this jest run to $CONVEYOR_TEST_SUMMARY, so .ci/run can
+// print one closing line over the several runs `npm test` makes.
+const { appendFileSync } = require('node:fs');
+
+class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const file = process.env.CONVEYOR_TEST_SUMMARY;
+    if (!file) return;
+    const failed = results.numFailedTests + results.runtimeErrorSuites;
+    appendFileSync(
+      file,
+      `${results.numPassedTests} ${failed} ${results.numPendingTests + results.numTodoTests}\n`,
+    );
+  }
+}
+
+module.exports = SummaryReporter;
