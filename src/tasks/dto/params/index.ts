@@ -2,7 +2,7 @@ import { ClassConstructor } from 'class-transformer';
 import { TaskType } from '../../../database/task-type';
 import { ValidationProblem } from '../../task-errors';
 import { completeCsvParams, CsvParamsDto } from './csv-params.dto';
-import { completeEmailParams, EmailParamsDto } from './email-params.dto';
+import { completeEmailParams, EmailParamsDto, recipientProblems } from './email-params.dto';
 import { completeImageParams, ImageParamsDto } from './image-params.dto';
 
 interface ParamsSpec<P extends object> {
@@ -19,7 +19,7 @@ interface ParamsSpec<P extends object> {
 /** Each task type's parameter DTO; a type without an entry does not compile. */
 export const PARAMS_BY_TYPE: { [T in TaskType]: ParamsSpec<object> } = {
   csv_processing: { dto: CsvParamsDto, complete: completeCsvParams },
-  email_sending: { dto: EmailParamsDto, complete: completeEmailParams },
+  email_sending: { dto: EmailParamsDto, complete: completeEmailParams, check: recipientProblems },
   image_processing: { dto: ImageParamsDto, complete: completeImageParams },
 } as const;
 
