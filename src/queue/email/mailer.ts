@@ -221,6 +221,8 @@ export async function sendAll(
   return result;
 }
 
+const tries = (count: number): string => (count === 1 ? '1 try' : `${count} tries`);
+
 interface RetryPolicy {
   limiter: SendLimiter;
   maxAttempts: number;
@@ -259,13 +261,13 @@ async function deliver(
           sent_at: null,
           error:
             kind === 'deferred'
-              ? `${error.message} (still refused after ${attempt} tries)`
+              ? `${error.message} (still refused after ${tries(attempt)})`
               : error.message,
         };
       }
       if (lastTry) {
         throw new TransientDeliveryError(
-          `Delivery to ${to} still failing after ${attempt} tries: ${error.message}`,
+          `Delivery to ${to} still failing after ${tries(attempt)}: ${error.message}`,
           { cause: error },
         );
       }
