@@ -76,7 +76,7 @@ describe('validateTaskParams', () => {
         },
         {
           loc: at('recipients', 4, 'name'),
-          msg: 'name must not contain line breaks (CR or LF)',
+          msg: 'name must not contain line breaks',
           type: 'string_pattern_mismatch',
         },
         {
@@ -102,12 +102,12 @@ describe('validateTaskParams', () => {
       ).toEqual([
         {
           loc: at('subject'),
-          msg: 'subject must not contain line breaks (CR or LF)',
+          msg: 'subject must not contain line breaks',
           type: 'string_pattern_mismatch',
         },
         {
           loc: at('from'),
-          msg: 'from must not contain line breaks (CR or LF)',
+          msg: 'from must not contain line breaks',
           type: 'string_pattern_mismatch',
         },
       ]);

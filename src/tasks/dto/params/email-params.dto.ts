@@ -68,7 +68,7 @@ export class EmailParamsDto {
   @IsDefined({ message: 'subject is required when recipients are given' })
   @IsString()
   @MaxLength(998)
-  @Matches(SINGLE_LINE, { message: 'subject must not contain line breaks (CR or LF)' })
+  @Matches(SINGLE_LINE, { message: 'subject must not contain line breaks' })
   subject?: string;
 
   /** Plain-text body. */
@@ -86,7 +86,7 @@ export class EmailParamsDto {
   /** Sender address; MAIL_FROM when omitted. */
   @IsOptional()
   @IsString()
-  @Matches(SINGLE_LINE, { message: 'from must not contain line breaks (CR or LF)' })
+  @Matches(SINGLE_LINE, { message: 'from must not contain line breaks' })
   @IsEmail({}, { message: 'from must be an e-mail address' })
   from?: string;
 
@@ -159,7 +159,7 @@ function recipientObjectProblems(
     } else if (!SINGLE_LINE.test(name)) {
       problems.push({
         loc: [...loc, 'name'],
-        msg: 'name must not contain line breaks (CR or LF)',
+        msg: 'name must not contain line breaks',
         type: 'string_pattern_mismatch',
       });
     } else if (name.length > MAX_NAME_LENGTH) {
