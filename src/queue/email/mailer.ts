@@ -174,10 +174,20 @@ export async function sendAll(
     maxAttempts = 4,
     retryDelayMs = 500,
   } = options;
-  const recorded = await ledger.load();
-  const outcomes = recipients.map((recipient) => recorded.get(recipient.email));
-  const todo = recipients.flatMap((recipient, index) => (outcomes[index] ? [] : [index]));
-  let done = recipients.length - todo.length;
+  // One send per address, however often (and in whatever letter case) it is listed: later
+  // listings share the first one's outcome.
+  const keyOf = (recipient: Recipient): string => recipient.email.toLowerCase();
+  const outcomes = new Map<string, DeliveryRecord>();
+  for (const [to, record] of await ledger.load()) outcomes.set(to.toLowerCase(), record);
+  const listings = new Map<string, number>();
+  const todo: Recipient[] = [];
+  for (const recipient of recipients) {
+    const key = keyOf(recipient);
+    const listed = listings.get(key) ?? 0;
+    listings.set(key, listed + 1);
+    if (listed === 0 && !outcomes.has(key)) todo.push(recipient);
+  }
+  let done = recipients.filter((recipient) => outcomes.has(keyOf(recipient))).length;
   const reportProgress = (): void =>
     onProgress?.(recipients.length === 0 ? 100 : (done / recipients.length) * 100);
   reportProgress();
@@ -189,15 +199,14 @@ export async function sendAll(
   const retry = { limiter, maxAttempts, retryDelayMs, signal: waits };
   let next = 0;
   const lane = async (): Promise<void> => {
-    for (let index = todo[next++]; index !== undefined; index = todo[next++]) {
+    for (let recipient = todo[next++]; recipient; recipient = todo[next++]) {
       await pacer.wait(waits);
-      const recipient = recipients[index];
       const record = await deliver(buildMessage(template, recipient), recipient.email, send, retry);
       // Written the moment the outcome is known: a crash between the server's answer and
       // this write is the one way a recipient can still get the message twice.
       await ledger.record(record);
-      outcomes[index] = record;
-      done++;
+      outcomes.set(keyOf(recipient), record);
+      done += listings.get(keyOf(recipient)) ?? 1;
       reportProgress();
     }
   };
@@ -211,7 +220,7 @@ export async function sendAll(
   signal?.throwIfAborted();
   const result = summarize(
     recipients.length,
-    outcomes.filter((record): record is DeliveryRecord => record !== undefined),
+    recipients.flatMap((recipient) => outcomes.get(keyOf(recipient)) ?? []),
   );
   if (failure) {
     const error: unknown = failure.reason;

@@ -156,6 +156,25 @@ describe('sendAll', () => {
     expect(ledger.writes).toBe(2);
   });
 
+  it('sends once to an address listed twice in any letter case; both listings get its outcome', async () => {
+    const { sent, send } = acceptingSender();
+    const progress: number[] = [];
+    const result = await sendAll(
+      template,
+      [
+        { email: 'ann@example.com', name: 'Ann' },
+        { email: 'bob@example.com' },
+        { email: 'ANN@example.com' },
+      ],
+      send,
+      { ledger: new MemoryLedger(), onProgress: (percent) => progress.push(percent) },
+    );
+    expect(sent.map(addressOf)).toEqual(['ann@example.com', 'bob@example.com']);
+    expect(result.emails).toHaveLength(3);
+    expect(result.emails[2]).toEqual(result.emails[0]);
+    expect(progress.at(-1)).toBe(100);
+  });
+
   it('records a 5xx refusal for that recipient and goes on with the others', async () => {
     const send: SendMail = async (message) => {
       if (addressOf(message) === 'p2@example.com') throw smtpError(550, 'No such user');
