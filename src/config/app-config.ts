@@ -11,7 +11,7 @@ export interface RedisSettings {
 
 /** How messages are sent to SMTP_URL. */
 export interface SmtpSettings {
-  /** Pooled connections, and so the most messages this process sends at once. */
+  /** Pooled connections, and so the most messages this process sends at once (to the outbox too). */
   maxConnections: number;
   /** Messages per second for the whole process; 0 means no limit. */
   ratePerSecond: number;
