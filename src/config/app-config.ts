@@ -9,6 +9,20 @@ export interface RedisSettings {
   isDefault: boolean;
 }
 
+/** How messages are sent to SMTP_URL. */
+export interface SmtpSettings {
+  /** Pooled connections, and so the most messages this process sends at once (to the outbox too). */
+  maxConnections: number;
+  /** Messages per second for the whole process; 0 means no limit. */
+  ratePerSecond: number;
+  tlsRejectUnauthorized: boolean;
+  requireTls: boolean;
+  /** Tries per message when the server answers 4xx or the connection fails. */
+  retryAttempts: number;
+  /** Wait before the first retry; it doubles for each next one. */
+  retryDelayMs: number;
+}
+
 /** Typed settings, built once from the validated environment and injected everywhere. */
 export class AppConfig {
   readonly role: AppRole;
@@ -20,7 +34,9 @@ export class AppConfig {
   readonly redis: RedisSettings;
   readonly queuePrefix: string;
   readonly concurrency: Record<TaskType, number>;
+  /** Unset: messages are written to DATA_DIR/outbox instead. */
   readonly smtpUrl?: string;
+  readonly smtp: SmtpSettings;
   readonly mailFrom: string;
   readonly logLevel: string;
   readonly corsOrigins: string[] | '*';
@@ -46,6 +62,14 @@ export class AppConfig {
       image_processing: env.IMAGE_CONCURRENCY,
     };
     this.smtpUrl = env.SMTP_URL;
+    this.smtp = {
+      maxConnections: env.SMTP_MAX_CONNECTIONS,
+      ratePerSecond: env.SMTP_RATE_PER_SECOND,
+      tlsRejectUnauthorized: env.SMTP_TLS_REJECT_UNAUTHORIZED,
+      requireTls: env.SMTP_REQUIRE_TLS,
+      retryAttempts: env.SMTP_RETRY_ATTEMPTS,
+      retryDelayMs: env.SMTP_RETRY_DELAY_MS,
+    };
     this.mailFrom = env.MAIL_FROM;
     this.logLevel = env.LOG_LEVEL;
     const origins = env.CORS_ORIGINS.split(',')

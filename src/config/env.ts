@@ -1,8 +1,10 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -20,6 +22,15 @@ const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(word)) return true;
+  if (['false', '0', 'no'].includes(word)) return false;
+  return value;
+};
 
 /**
  * Every environment variable Conveyor reads, with its default and what it accepts.
@@ -101,6 +112,41 @@ export class Env {
     message: 'MAIL_FROM must be one line, e.g. "Conveyor <noreply@example.com>"',
   })
   MAIL_FROM = 'Conveyor <conveyor@localhost>';
+
+  @Transform(toInt)
+  @IsInt({ message: 'SMTP_MAX_CONNECTIONS must be an integer from 1 to 100' })
+  @Min(1, { message: 'SMTP_MAX_CONNECTIONS must be an integer from 1 to 100' })
+  @Max(100, { message: 'SMTP_MAX_CONNECTIONS must be an integer from 1 to 100' })
+  SMTP_MAX_CONNECTIONS = 5;
+
+  @Transform(toNumber)
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false },
+    { message: 'SMTP_RATE_PER_SECOND must be a number from 0 (no limit) to 10000' },
+  )
+  @Min(0, { message: 'SMTP_RATE_PER_SECOND must be a number from 0 (no limit) to 10000' })
+  @Max(10000, { message: 'SMTP_RATE_PER_SECOND must be a number from 0 (no limit) to 10000' })
+  SMTP_RATE_PER_SECOND = 0;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SMTP_TLS_REJECT_UNAUTHORIZED must be true or false' })
+  SMTP_TLS_REJECT_UNAUTHORIZED = true;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SMTP_REQUIRE_TLS must be true or false' })
+  SMTP_REQUIRE_TLS = false;
+
+  @Transform(toInt)
+  @IsInt({ message: 'SMTP_RETRY_ATTEMPTS must be an integer from 1 to 10' })
+  @Min(1, { message: 'SMTP_RETRY_ATTEMPTS must be an integer from 1 to 10' })
+  @Max(10, { message: 'SMTP_RETRY_ATTEMPTS must be an integer from 1 to 10' })
+  SMTP_RETRY_ATTEMPTS = 4;
+
+  @Transform(toInt)
+  @IsInt({ message: 'SMTP_RETRY_DELAY_MS must be an integer from 0 to 600000' })
+  @Min(0, { message: 'SMTP_RETRY_DELAY_MS must be an integer from 0 to 600000' })
+  @Max(600000, { message: 'SMTP_RETRY_DELAY_MS must be an integer from 0 to 600000' })
+  SMTP_RETRY_DELAY_MS = 1000;
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis, { RedisOptions } from 'ioredis';
 import { Observable, Subject } from 'rxjs';
 import { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../config/redis-options';
@@ -11,11 +11,12 @@ import { TaskEvent } from './task-event';
  * Events are best effort: the SQL row stays the truth when Redis is away.
  */
 @Injectable()
-export class EventBus implements OnModuleDestroy {
+export class EventBus implements OnApplicationShutdown {
   private readonly logger = new Logger(EventBus.name);
   private readonly eventsChannel: string;
   private readonly cancelChannel: string;
   private readonly publisher: Redis;
+  private readonly subscriberOptions: RedisOptions;
   private subscriber?: Redis;
   private readonly events$ = new Subject<TaskEvent>();
   private readonly cancels$ = new Subject<string>();
@@ -30,8 +31,6 @@ export class EventBus implements OnModuleDestroy {
     this.publisher.connect().catch(() => undefined);
     this.subscriberOptions = options;
   }
-
-  private readonly subscriberOptions: ReturnType<typeof redisOptionsFromUrl>;
 
   get events(): Observable<TaskEvent> {
     this.ensureSubscribed();
@@ -51,7 +50,7 @@ export class EventBus implements OnModuleDestroy {
     this.send(this.cancelChannel, taskId);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     this.events$.complete();
     this.cancels$.complete();
     this.publisher.disconnect();

@@ -1,10 +1,10 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { EventBus } from '../events/event-bus.service';
 
 /** The AbortControllers of the tasks running in this process, aborted by cancel requests. */
 @Injectable()
-export class CancelRegistry implements OnModuleInit, OnModuleDestroy {
+export class CancelRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly running = new Map<string, AbortController>();
   private subscription?: Subscription;
 
@@ -14,7 +14,7 @@ export class CancelRegistry implements OnModuleInit, OnModuleDestroy {
     this.subscription = this.bus.cancels.subscribe((taskId) => this.abort(taskId));
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 

@@ -103,15 +103,20 @@ export class TaskRunner {
   }
 
   /**
-   * At most one progress write per PROGRESS_INTERVAL_MS per task, monotone, with the last value
-   * always written. A write that finds the row no longer RUNNING aborts the work: it was cancelled.
+   * At most one progress write per PROGRESS_INTERVAL_MS per task, monotone. A value held back by
+   * the interval is written when it ends, so the row never lags long behind the work even when
+   * the next report is slow to come. A write that finds the row no longer RUNNING aborts the
+   * work: it was cancelled.
    */
   private throttledProgress(taskId: string, taskType: TaskType, controller: AbortController) {
     let reported = 0;
     let written = 0;
     let lastWriteAt = 0;
+    let trailing: NodeJS.Timeout | undefined;
     let pending: Promise<void> = Promise.resolve();
     const write = (): void => {
+      clearTimeout(trailing);
+      trailing = undefined;
       const value = Math.round(reported * 100) / 100;
       if (value <= written) return;
       written = value;
@@ -129,7 +134,9 @@ export class TaskRunner {
     return {
       report: (percent: number): void => {
         reported = Math.max(reported, Math.min(100, percent));
-        if (Date.now() - lastWriteAt >= this.config.progressIntervalMs) write();
+        const wait = lastWriteAt + this.config.progressIntervalMs - Date.now();
+        if (wait <= 0) write();
+        else trailing ??= setTimeout(write, wait);
       },
       flush: async (): Promise<void> => {
         write();

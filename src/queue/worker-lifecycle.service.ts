@@ -13,7 +13,8 @@ import { PROCESSORS } from './task-types';
 /**
  * Starts the workers once the app is up, and drains them on shutdown: no new jobs, active ones
  * get SHUTDOWN_GRACE_MS to finish, then are handed back to the queue for another worker. This
- * runs before the database and Redis connections close, so the last status writes land.
+ * runs before the database, Redis and SMTP connections close (their providers close in
+ * onApplicationShutdown), so the last sends and status writes land.
  */
 @Injectable()
 export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -19,7 +19,6 @@ export class DetailValidationPipe extends ValidationPipe {
       transform: true,
       whitelist: true,
       forbidNonWhitelisted: true,
-      stopAtFirstError: true,
       transformOptions: { exposeDefaultValues: true },
       exceptionFactory: (errors) => new ValidationErrors(errors),
     });

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, In, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -17,15 +15,13 @@ import { EventBus } from '../events/event-bus.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { TaskStats } from './dto/task.response';
-import { PARAMS_BY_TYPE } from './dto/params';
 import {
   CannotCancelError,
   CannotRetryError,
-  RequestValidationError,
   TaskNotFoundError,
   UnknownTaskTypeError,
 } from './task-errors';
-import { toValidationProblems } from './validation-problems';
+import { validateTaskParams } from './validate-task-params';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,7 +36,7 @@ export class TasksService {
 
   async submit(taskType: string, rawParams: Record<string, unknown> = {}): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
-    const params = await this.validateParams(taskType, rawParams);
+    const params = await validateTaskParams(taskType, rawParams);
     return this.create(taskType, params, null);
   }
 
@@ -164,24 +160,5 @@ export class TasksService {
     });
     await this.queue.enqueue(task);
     return task;
-  }
-
-  private async validateParams(
-    taskType: TaskType,
-    raw: Record<string, unknown>,
-  ): Promise<JsonObject> {
-    const spec = PARAMS_BY_TYPE[taskType];
-    const instance = plainToInstance(spec.dto, raw, { exposeDefaultValues: true });
-    const errors = await validate(instance, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      stopAtFirstError: true,
-    });
-    if (errors.length > 0) {
-      throw new RequestValidationError(toValidationProblems(errors, ['body', 'input_params']));
-    }
-    const completed = spec.complete(instance) as JsonObject;
-    // Left-out optional fields are dropped, so input_params shows only what applies.
-    return Object.fromEntries(Object.entries(completed).filter(([, value]) => value !== undefined));
   }
 }

@@ -31,7 +31,7 @@ export function toValidationProblems(
 ): ValidationProblem[] {
   return errors.flatMap((error) => {
     const loc = [...prefix, /^\d+$/.test(error.property) ? Number(error.property) : error.property];
-    const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({
+    const own = mostBasicFirst(error.constraints ?? {}).map(([constraint, message]) => ({
       loc,
       msg:
         constraint === 'whitelistValidation'
@@ -42,4 +42,21 @@ export function toValidationProblems(
     // Report only the first constraint a field broke: the rest follow from it.
     return [...own.slice(0, 1), ...toValidationProblems(error.children ?? [], loc)];
   });
+}
+
+/** A missing value explains every other failure of its field; a wrong type, all but that. */
+const rankOf = (constraint: string): number => {
+  if (constraint === 'isDefined') return 0;
+  return (TYPE_BY_CONSTRAINT[constraint] ?? '').endsWith('_type') ? 1 : 2;
+};
+
+/**
+ * The constraints a field broke, the one that explains the others first: a missing value, a
+ * wrong type, else the check declared first. class-validator records constraints in the order
+ * its decorators apply, which is bottom-up (isDefined aside), so declaration order is reversed.
+ */
+function mostBasicFirst(constraints: Record<string, string>): [string, string][] {
+  return Object.entries(constraints)
+    .reverse()
+    .sort(([a], [b]) => rankOf(a) - rankOf(b));
 }

@@ -7,11 +7,12 @@ import { JsonObject } from '../../database/task.entity';
 import { EmailParamsDto } from '../../tasks/dto/params/email-params.dto';
 import { TaskContext } from '../task-context';
 import { TaskJobData } from '../task-job';
-import { TaskRunner } from '../task-runner.service';
+import { TaskFailure, TaskRunner } from '../task-runner.service';
 import { TaskProcessor } from '../task.processor';
 import { WORKER_OPTIONS } from '../worker-options';
 import { MailTransport } from './mail-transport.service';
-import { seedRecipients, sendAll } from './mailer';
+import { sendAll, TransientDeliveryError } from './mailer';
+import { recipientsOf } from './recipients';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
 
 @Processor('email_sending', WORKER_OPTIONS)
@@ -33,22 +34,36 @@ export class EmailProcessor extends TaskProcessor {
   }
 
   private async sendEmails(params: EmailParamsDto, context: TaskContext): Promise<JsonObject> {
-    const recipients = seedRecipients(params.num_emails ?? 10);
-    return sendAll(
-      {
-        from: params.from ?? this.transport.defaultFrom,
-        subject: params.subject ?? 'Test Email',
-        text: params.body,
-        html: params.html,
-      },
-      recipients,
-      this.transport.senderFor(context.taskId),
-      {
-        ledger: new SqlDeliveryLedger(this.deliveries, context.taskId),
-        signal: context.signal,
-        onProgress: context.onProgress,
-        delayMs: (params.delay_per_email ?? 0) * 1000,
-      },
-    );
+    const { recipients, duplicatesRemoved } = recipientsOf(params);
+    try {
+      const result = await sendAll(
+        {
+          from: params.from ?? this.transport.defaultFrom,
+          subject: params.subject ?? 'Test Email',
+          text: params.body,
+          html: params.html,
+        },
+        recipients,
+        this.transport.senderFor(context.taskId),
+        {
+          ledger: new SqlDeliveryLedger(this.deliveries, context.taskId),
+          signal: context.signal,
+          onProgress: context.onProgress,
+          delayMs: (params.delay_per_email ?? 0) * 1000,
+          limiter: this.transport.limiter,
+          ...this.transport.retryPolicy,
+        },
+      );
+      return { ...result, duplicates_removed: duplicatesRemoved };
+    } catch (error) {
+      if (error instanceof TransientDeliveryError) {
+        const partial = error.partialResult && {
+          ...error.partialResult,
+          duplicates_removed: duplicatesRemoved,
+        };
+        throw new TaskFailure(error.message, partial, { cause: error });
+      }
+      throw error;
+    }
   }
 }

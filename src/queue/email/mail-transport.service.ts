@@ -1,29 +1,42 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
 import { SendMail } from './mailer';
+import { SendLimiter } from './send-limiter';
 
 /**
  * Real delivery: a pooled SMTP transport when SMTP_URL is set; otherwise each message is
  * rendered by nodemailer and written as an .eml file under DATA_DIR/outbox/<task id>/.
  */
 @Injectable()
-export class MailTransport implements OnModuleDestroy {
+export class MailTransport implements OnApplicationShutdown {
   private readonly smtp?: Transporter;
   private readonly renderer = nodemailer.createTransport({
     streamTransport: true,
     buffer: true,
     newline: 'unix',
   });
+  /**
+   * One budget for every e-mail task of this process: as many messages at once as the pool
+   * has connections, and the configured rate (which only an SMTP server needs).
+   */
+  readonly limiter: SendLimiter;
 
   constructor(private readonly config: AppConfig) {
-    if (config.smtpUrl) {
+    const { smtp, smtpUrl } = config;
+    this.limiter = new SendLimiter({
+      concurrency: smtp.maxConnections,
+      ratePerSecond: smtpUrl ? smtp.ratePerSecond : 0,
+    });
+    if (smtpUrl) {
       this.smtp = nodemailer.createTransport({
-        url: config.smtpUrl,
+        url: smtpUrl,
         pool: true,
-        maxConnections: 5,
+        maxConnections: smtp.maxConnections,
+        requireTLS: smtp.requireTls,
+        tls: { rejectUnauthorized: smtp.tlsRejectUnauthorized },
       });
     }
   }
@@ -34,6 +47,13 @@ export class MailTransport implements OnModuleDestroy {
 
   get destination(): string {
     return this.smtp ? 'smtp' : 'outbox';
+  }
+
+  get retryPolicy(): { maxAttempts: number; retryDelayMs: number } {
+    return {
+      maxAttempts: this.config.smtp.retryAttempts,
+      retryDelayMs: this.config.smtp.retryDelayMs,
+    };
   }
 
   senderFor(taskId: string): SendMail {
@@ -56,7 +76,7 @@ export class MailTransport implements OnModuleDestroy {
     };
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.smtp?.close();
   }
 }

@@ -1,5 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer';
 import { sleep } from '../task-context';
+import { IntervalPacer, SendLimiter } from './send-limiter';
 
 export interface Recipient {
   email: string;
@@ -41,8 +42,14 @@ export interface SendOptions {
   ledger: DeliveryLedger;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
+  /** The least time between two sends of this task (the seed's delay_per_email). */
   delayMs?: number;
-  /** Tries per recipient for temporary (4xx) failures; waits double each time from retryDelayMs. */
+  /**
+   * The process's sending budget, shared with its other tasks: how many messages at once
+   * (this task sends that many in parallel) and how many per second. One at a time if absent.
+   */
+  limiter?: SendLimiter;
+  /** Tries per recipient for temporary failures; waits double each time from retryDelayMs. */
   maxAttempts?: number;
   retryDelayMs?: number;
 }
@@ -59,25 +66,49 @@ export interface EmailResult {
 export const seedRecipients = (count: number): Recipient[] =>
   Array.from({ length: count }, (_, i) => ({ email: `user${i + 1}@example.com` }));
 
-/** Replaces {{name}}, {{email}} and the recipient's own fields; unknown placeholders stay as they are. */
-export function fillPlaceholders(template: string, recipient: Recipient): string {
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+export const escapeHtml = (value: string): string =>
+  value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+
+/**
+ * Replaces {{name}}, {{email}} and the recipient's own fields, each value passed through
+ * `escape` (HTML-escaping for an HTML body); unknown placeholders stay as they are.
+ */
+export function fillPlaceholders(
+  template: string,
+  recipient: Recipient,
+  escape: (value: string) => string = (value) => value,
+): string {
   const values: Record<string, string> = {
     email: recipient.email,
     name: recipient.name ?? '',
     ...recipient.fields,
   };
   return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (match, key: string) =>
-    Object.prototype.hasOwnProperty.call(values, key) ? values[key] : match,
+    Object.prototype.hasOwnProperty.call(values, key) ? escape(values[key]) : match,
   );
 }
+
+/** The subject stays one line whatever a recipient's fields hold. */
+const oneLine = (value: string): string => value.replace(/\s*[\r\n]+\s*/g, ' ');
 
 export function buildMessage(template: MessageTemplate, recipient: Recipient): Mail.Options {
   return {
     from: template.from,
     to: recipient.name ? { name: recipient.name, address: recipient.email } : recipient.email,
-    subject: fillPlaceholders(template.subject, recipient),
+    subject: fillPlaceholders(template.subject, recipient, oneLine),
     text: template.text === undefined ? undefined : fillPlaceholders(template.text, recipient),
-    html: template.html === undefined ? undefined : fillPlaceholders(template.html, recipient),
+    html:
+      template.html === undefined
+        ? undefined
+        : fillPlaceholders(template.html, recipient, escapeHtml),
   };
 }
 
@@ -87,21 +118,46 @@ interface SmtpError extends Error {
   code?: string;
 }
 
-const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ECONNRESET', 'ESOCKET', 'EDNS']);
-
-/** 4xx answers and dropped connections are worth another try; 5xx answers are final. */
-export function isTemporaryFailure(error: SmtpError): boolean {
-  if (typeof error.responseCode === 'number')
-    return error.responseCode >= 400 && error.responseCode < 500;
-  return error.code !== undefined && TRANSIENT_CODES.has(error.code);
-}
-
-export class TransientDeliveryError extends Error {}
+const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ECONNRESET', 'ESOCKET', 'EDNS']);
 
 /**
- * Sends to each recipient once, in order, skipping those the ledger already holds. A permanent
- * refusal is recorded for that recipient; a temporary one is retried with backoff and, when it
- * persists, stops the batch with TransientDeliveryError so the whole task can be tried again.
+ * - `permanent`: a 5xx answer or a message the server can never take; recorded, not retried.
+ * - `deferred`: a 4xx answer about this message (greylisting, full mailbox); retried, and
+ *   recorded as failed if it lasts, since the server is there and takes other messages.
+ * - `connection`: no answer, or 421 (the server is closing); retried, and if it lasts the
+ *   batch stops, since every other recipient would fail the same way.
+ */
+export type FailureKind = 'permanent' | 'deferred' | 'connection';
+
+export function classifyFailure(error: SmtpError): FailureKind {
+  if (typeof error.responseCode === 'number') {
+    if (error.responseCode === 421) return 'connection';
+    return error.responseCode >= 400 && error.responseCode < 500 ? 'deferred' : 'permanent';
+  }
+  return error.code !== undefined && CONNECTION_CODES.has(error.code) ? 'connection' : 'permanent';
+}
+
+/** 4xx answers and dropped connections are worth another try; 5xx answers are final. */
+export const isTemporaryFailure = (error: SmtpError): boolean =>
+  classifyFailure(error) !== 'permanent';
+
+/** The server could not be reached for long enough that the batch stopped. */
+export class TransientDeliveryError extends Error {
+  /** What was recorded before the batch stopped. */
+  partialResult?: EmailResult;
+}
+
+function summarize(total: number, emails: DeliveryRecord[]): EmailResult {
+  const sent = emails.filter((email) => email.status === 'delivered').length;
+  return { total_emails: total, sent_successfully: sent, failed: emails.length - sent, emails };
+}
+
+/**
+ * Sends to each recipient once, skipping those the ledger already holds, as many at a time as
+ * the limiter allows. Each outcome is written to the ledger as soon as it is known. A
+ * permanent refusal is recorded for that recipient and the batch goes on; a temporary one is
+ * retried with backoff (see FailureKind). On cancel or a lasting connection failure, the sends
+ * in flight finish and are recorded before the error is thrown.
  */
 export async function sendAll(
   template: MessageTemplate,
@@ -109,47 +165,88 @@ export async function sendAll(
   send: SendMail,
   options: SendOptions,
 ): Promise<EmailResult> {
-  const { ledger, signal, onProgress, delayMs = 0, maxAttempts = 4, retryDelayMs = 500 } = options;
-  const done = await options.ledger.load();
-  const emails: DeliveryRecord[] = [];
-  let index = 0;
+  const {
+    ledger,
+    signal,
+    onProgress,
+    delayMs = 0,
+    limiter = new SendLimiter({ concurrency: 1 }),
+    maxAttempts = 4,
+    retryDelayMs = 500,
+  } = options;
+  // One send per address, however often (and in whatever letter case) it is listed: later
+  // listings share the first one's outcome.
+  const keyOf = (recipient: Recipient): string => recipient.email.toLowerCase();
+  const outcomes = new Map<string, DeliveryRecord>();
+  for (const [to, record] of await ledger.load()) outcomes.set(to.toLowerCase(), record);
+  const listings = new Map<string, number>();
+  const todo: Recipient[] = [];
   for (const recipient of recipients) {
-    signal?.throwIfAborted();
-    let record = done.get(recipient.email);
-    if (!record) {
-      if (index > 0 && delayMs > 0) await sleep(delayMs, signal);
-      record = await deliver(buildMessage(template, recipient), recipient.email, send, {
-        maxAttempts,
-        retryDelayMs,
-        signal,
-      });
-      await ledger.record(record);
-      done.set(recipient.email, record);
-      index++;
-    }
-    emails.push(record);
-    onProgress?.((emails.length / recipients.length) * 100);
+    const key = keyOf(recipient);
+    const listed = listings.get(key) ?? 0;
+    listings.set(key, listed + 1);
+    if (listed === 0 && !outcomes.has(key)) todo.push(recipient);
   }
-  const sent = emails.filter((email) => email.status === 'delivered').length;
-  return {
-    total_emails: recipients.length,
-    sent_successfully: sent,
-    failed: emails.length - sent,
-    emails,
+  let done = recipients.filter((recipient) => outcomes.has(keyOf(recipient))).length;
+  const reportProgress = (): void =>
+    onProgress?.(recipients.length === 0 ? 100 : (done / recipients.length) * 100);
+  reportProgress();
+
+  // Stops the other lanes' waits when one lane fails for good; never a send in flight.
+  const stop = new AbortController();
+  const waits = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const pacer = new IntervalPacer(delayMs);
+  const retry = { limiter, maxAttempts, retryDelayMs, signal: waits };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let recipient = todo[next++]; recipient; recipient = todo[next++]) {
+      await pacer.wait(waits);
+      const record = await deliver(buildMessage(template, recipient), recipient.email, send, retry);
+      // Written the moment the outcome is known: a crash between the server's answer and
+      // this write is the one way a recipient can still get the message twice.
+      await ledger.record(record);
+      outcomes.set(keyOf(recipient), record);
+      done += listings.get(keyOf(recipient)) ?? 1;
+      reportProgress();
+    }
   };
+  const lanes = Array.from({ length: Math.min(limiter.concurrency, todo.length) }, () =>
+    lane().catch((error: unknown) => {
+      stop.abort(error);
+      throw error;
+    }),
+  );
+  const failure = (await Promise.allSettled(lanes)).find((lane) => lane.status === 'rejected');
+  signal?.throwIfAborted();
+  const result = summarize(
+    recipients.length,
+    recipients.flatMap((recipient) => outcomes.get(keyOf(recipient)) ?? []),
+  );
+  if (failure) {
+    const error: unknown = failure.reason;
+    if (error instanceof TransientDeliveryError) error.partialResult = result;
+    throw error;
+  }
+  return result;
+}
+
+const tries = (count: number): string => (count === 1 ? '1 try' : `${count} tries`);
+
+interface RetryPolicy {
+  limiter: SendLimiter;
+  maxAttempts: number;
+  retryDelayMs: number;
+  signal: AbortSignal;
 }
 
 async function deliver(
   message: Mail.Options,
   to: string,
   send: SendMail,
-  {
-    maxAttempts,
-    retryDelayMs,
-    signal,
-  }: { maxAttempts: number; retryDelayMs: number; signal?: AbortSignal },
+  { limiter, maxAttempts, retryDelayMs, signal }: RetryPolicy,
 ): Promise<DeliveryRecord> {
   for (let attempt = 1; ; attempt++) {
+    const release = await limiter.acquire(signal);
     try {
       const info = await send(message);
       return {
@@ -162,23 +259,30 @@ async function deliver(
       };
     } catch (caught) {
       const error = caught as SmtpError;
-      if (!isTemporaryFailure(error)) {
+      const kind = classifyFailure(error);
+      const lastTry = attempt >= maxAttempts;
+      if (kind === 'permanent' || (kind === 'deferred' && lastTry)) {
         return {
           to,
           status: 'failed',
           message_id: null,
           response: error.response ?? null,
           sent_at: null,
-          error: error.message,
+          error:
+            kind === 'deferred'
+              ? `${error.message} (still refused after ${tries(attempt)})`
+              : error.message,
         };
       }
-      if (attempt >= maxAttempts) {
+      if (lastTry) {
         throw new TransientDeliveryError(
-          `Delivery to ${to} still failing after ${attempt} tries: ${error.message}`,
+          `Delivery to ${to} still failing after ${tries(attempt)}: ${error.message}`,
           { cause: error },
         );
       }
-      await sleep(retryDelayMs * 2 ** (attempt - 1), signal);
+    } finally {
+      release();
     }
+    await sleep(retryDelayMs * 2 ** (attempt - 1), signal);
   }
 }

@@ -6,7 +6,6 @@ import { TASK_TYPES, TaskType } from '../../database/task-type';
 const LIMIT_RULE = 'limit must be an integer from 1 to 100';
 const OFFSET_RULE = 'offset must be an integer, 0 or more';
 
-// class-validator runs decorators bottom-up: the type check sits last so it is reported first.
 export class ListTasksQuery {
   @IsOptional()
   @IsIn(TASK_STATUSES, { message: `status must be one of: ${TASK_STATUSES.join(', ')}` })

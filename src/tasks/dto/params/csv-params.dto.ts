@@ -9,7 +9,6 @@ import {
   Min,
 } from 'class-validator';
 
-// class-validator runs decorators bottom-up: the type check sits last so it is reported first.
 export class CsvParamsDto {
   /** Rows of generated data to process (used when no file is given). */
   @IsOptional()

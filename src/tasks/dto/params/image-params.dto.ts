@@ -5,7 +5,6 @@ export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
 export type ImageFit = (typeof IMAGE_FITS)[number];
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
-// class-validator runs decorators bottom-up: the type check sits last so it is reported first.
 export class ImageParamsDto {
   /** Generated test images to resize (used when no files are given). */
   @IsOptional()

@@ -1,19 +1,25 @@
 import { ClassConstructor } from 'class-transformer';
 import { TaskType } from '../../../database/task-type';
+import { ValidationProblem } from '../../task-errors';
 import { completeCsvParams, CsvParamsDto } from './csv-params.dto';
-import { completeEmailParams, EmailParamsDto } from './email-params.dto';
+import { completeEmailParams, EmailParamsDto, recipientProblems } from './email-params.dto';
 import { completeImageParams, ImageParamsDto } from './image-params.dto';
 
 interface ParamsSpec<P extends object> {
   dto: ClassConstructor<P>;
   /** Fills defaults that depend on other fields, after validation. */
   complete: (params: P) => P;
+  /**
+   * Problems the decorators cannot locate precisely (each bad item of a list, say), with `loc`
+   * relative to input_params; runs beside the decorators so that one answer lists them all.
+   */
+  check?: (params: P) => ValidationProblem[];
 }
 
 /** Each task type's parameter DTO; a type without an entry does not compile. */
 export const PARAMS_BY_TYPE: { [T in TaskType]: ParamsSpec<object> } = {
   csv_processing: { dto: CsvParamsDto, complete: completeCsvParams },
-  email_sending: { dto: EmailParamsDto, complete: completeEmailParams },
+  email_sending: { dto: EmailParamsDto, complete: completeEmailParams, check: recipientProblems },
   image_processing: { dto: ImageParamsDto, complete: completeImageParams },
 } as const;
 
