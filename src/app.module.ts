@@ -9,6 +9,7 @@ import { runsWorkers, servesHttp } from './config/app-role';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
+import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
 import { DetailExceptionFilter } from './tasks/detail-exception.filter';
@@ -40,6 +41,7 @@ export class AppModule {
         }),
         DatabaseModule.forRoot(),
         EventsModule.forRoot({ http }),
+        FilesModule.forRoot({ http }),
         workers ? QueueModule.forWorker() : QueueModule.forProducer(),
         ...(http
           ? [

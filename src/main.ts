@@ -2,8 +2,6 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
@@ -14,6 +12,11 @@ import { bodyParserErrorHandler } from './tasks/detail-exception.filter';
 import { DetailValidationPipe } from './tasks/detail-validation.pipe';
 
 async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
+  // Loaded here so that worker processes do not carry them.
+  const [{ default: helmet }, { DocumentBuilder, SwaggerModule }] = await Promise.all([
+    import('helmet'),
+    import('@nestjs/swagger'),
+  ]);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(config), {
     bufferLogs: true,
     bodyParser: false,

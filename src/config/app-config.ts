@@ -42,6 +42,7 @@ export class AppConfig {
   readonly corsOrigins: string[] | '*';
   readonly progressIntervalMs: number;
   readonly shutdownGraceMs: number;
+  readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
 
   constructor(env: Env) {
     this.role = env.APP_ROLE;
@@ -78,6 +79,11 @@ export class AppConfig {
     this.corsOrigins = origins.length === 0 || origins.includes('*') ? '*' : origins;
     this.progressIntervalMs = env.PROGRESS_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
+    this.uploads = {
+      maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,
+      maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,
+      retentionMs: env.FILE_RETENTION_SECONDS * 1000,
+    };
   }
 
   /** The same settings with Redis pointed elsewhere (used when a private Redis was started). */

@@ -38,6 +38,9 @@ describe('validateEnv', () => {
       CORS_ORIGINS: '*',
       PROGRESS_INTERVAL_MS: 300,
       SHUTDOWN_GRACE_MS: 30000,
+      UPLOAD_MAX_CSV_BYTES: 1024 ** 3,
+      UPLOAD_MAX_IMAGE_BYTES: 50 * 1024 ** 2,
+      FILE_RETENTION_SECONDS: 86_400,
     });
   });
 

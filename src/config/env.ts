@@ -165,6 +165,24 @@ export class Env {
   @Min(0, { message: 'SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000' })
   @Max(3600000, { message: 'SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000' })
   SHUTDOWN_GRACE_MS = 30000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'UPLOAD_MAX_CSV_BYTES must be an integer from 1 to 1099511627776' })
+  @Min(1, { message: 'UPLOAD_MAX_CSV_BYTES must be an integer from 1 to 1099511627776' })
+  @Max(1024 ** 4, { message: 'UPLOAD_MAX_CSV_BYTES must be an integer from 1 to 1099511627776' })
+  UPLOAD_MAX_CSV_BYTES = 1024 ** 3;
+
+  @Transform(toInt)
+  @IsInt({ message: 'UPLOAD_MAX_IMAGE_BYTES must be an integer from 1 to 1073741824' })
+  @Min(1, { message: 'UPLOAD_MAX_IMAGE_BYTES must be an integer from 1 to 1073741824' })
+  @Max(1024 ** 3, { message: 'UPLOAD_MAX_IMAGE_BYTES must be an integer from 1 to 1073741824' })
+  UPLOAD_MAX_IMAGE_BYTES = 50 * 1024 ** 2;
+
+  @Transform(toInt)
+  @IsInt({ message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
+  @Min(1, { message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
+  @Max(315_360_000, { message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
+  FILE_RETENTION_SECONDS = 86_400;
 }
 
 export class EnvValidationError extends Error {}

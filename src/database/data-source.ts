@@ -4,9 +4,10 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
+import { StoredFile } from './stored-file.entity';
 import { Task } from './task.entity';
 
-export const ENTITIES = [Task, EmailDelivery];
+export const ENTITIES = [Task, EmailDelivery, StoredFile];
 
 /**
  * The DataSource options for both the running service and the TypeORM CLI (ormconfig.ts).

@@ -12,12 +12,15 @@ import {
 import { isTaskType, TaskType } from '../database/task-type';
 import { JsonObject, Task } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
+import { FilesService } from '../files/files.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { ListTasksQuery } from './dto/list-tasks.query';
+import { PARAMS_BY_TYPE } from './dto/params';
 import { TaskStats } from './dto/task.response';
 import {
   CannotCancelError,
   CannotRetryError,
+  RequestValidationError,
   TaskNotFoundError,
   UnknownTaskTypeError,
 } from './task-errors';
@@ -32,11 +35,19 @@ export class TasksService {
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     private readonly queue: TaskQueueService,
     private readonly bus: EventBus,
+    private readonly files: FilesService,
   ) {}
 
   async submit(taskType: string, rawParams: Record<string, unknown> = {}): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
     const params = await validateTaskParams(taskType, rawParams);
+    const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
+    const problems = await this.files.claim(references);
+    if (problems.length > 0) {
+      throw new RequestValidationError(
+        problems.map((problem) => ({ ...problem, loc: ['body', 'input_params', ...problem.loc] })),
+      );
+    }
     return this.create(taskType, params, null);
   }
 

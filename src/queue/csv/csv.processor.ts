@@ -1,9 +1,10 @@
 import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonObject } from '../../database/task.entity';
+import { FilesService } from '../../files/files.service';
 import { CsvParamsDto } from '../../tasks/dto/params/csv-params.dto';
 import { TaskContext } from '../task-context';
 import { TaskJobData } from '../task-job';
@@ -20,7 +21,10 @@ const GENERATION_SHARE = 20;
 export class CsvProcessor extends TaskProcessor {
   protected readonly taskType = 'csv_processing';
 
-  constructor(runner: TaskRunner) {
+  constructor(
+    runner: TaskRunner,
+    private readonly files: FilesService,
+  ) {
     super(runner);
   }
 
@@ -31,10 +35,30 @@ export class CsvProcessor extends TaskProcessor {
   }
 
   private async processCsv(params: CsvParamsDto, context: TaskContext): Promise<JsonObject> {
+    if (params.file_id) {
+      const path = this.files.pathOf(params.file_id);
+      return this.analyze(path, (await stat(path)).size, params, context, 0);
+    }
     const path = join(context.workDir, 'generated.csv');
-    const rows = params.num_rows ?? 1000;
-    const totalBytes = await generateCsvFile(path, rows, { signal: context.signal });
-    context.onProgress(GENERATION_SHARE);
+    try {
+      const totalBytes = await generateCsvFile(path, params.num_rows ?? 1000, {
+        signal: context.signal,
+      });
+      context.onProgress(GENERATION_SHARE);
+      return await this.analyze(path, totalBytes, params, context, GENERATION_SHARE);
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
+  /** Stream-parses the file; progress runs from `progressFrom` to 100 by bytes read. */
+  private async analyze(
+    path: string,
+    totalBytes: number,
+    params: CsvParamsDto,
+    context: TaskContext,
+    progressFrom: number,
+  ): Promise<JsonObject> {
     try {
       const analysis = await analyzeCsv(createReadStream(path, { highWaterMark: 256 * 1024 }), {
         delimiter: params.delimiter,
@@ -43,15 +67,13 @@ export class CsvProcessor extends TaskProcessor {
         signal: context.signal,
         minDurationMs: (params.processing_time ?? 0) * 1000,
         onProgress: (percent) =>
-          context.onProgress(GENERATION_SHARE + (percent * (100 - GENERATION_SHARE)) / 100),
+          context.onProgress(progressFrom + (percent * (100 - progressFrom)) / 100),
       });
       return { ...analysis };
     } catch (error) {
       if (error instanceof CsvInputError)
         throw new TaskFailure(error.message, undefined, { cause: error });
       throw error;
-    } finally {
-      await rm(path, { force: true });
     }
   }
 }

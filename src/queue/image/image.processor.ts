@@ -3,6 +3,7 @@ import { Job } from 'bullmq';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonObject } from '../../database/task.entity';
+import { FilesService } from '../../files/files.service';
 import { ImageParamsDto } from '../../tasks/dto/params/image-params.dto';
 import { TaskContext } from '../task-context';
 import { TaskJobData } from '../task-job';
@@ -10,13 +11,26 @@ import { TaskFailure, TaskRunner } from '../task-runner.service';
 import { TaskProcessor } from '../task.processor';
 import { WORKER_OPTIONS } from '../worker-options';
 import { generateTestImage } from './image-generate';
-import { outputName, resizeImage } from './resize';
+import {
+  describeImageError,
+  makeThumbnail,
+  outputName,
+  resizeImage,
+  thumbnailName,
+  uniqueName,
+} from './resize';
+
+interface ImageSource {
+  originalName: string;
+  input: () => Promise<string | Buffer>;
+}
 
 interface ImageOutcome {
   [key: string]: unknown;
   original_name: string;
   processed_name?: string;
   url?: string;
+  thumbnail_url?: string;
   processed_at?: string;
   error?: string;
 }
@@ -25,7 +39,10 @@ interface ImageOutcome {
 export class ImageProcessor extends TaskProcessor {
   protected readonly taskType = 'image_processing';
 
-  constructor(runner: TaskRunner) {
+  constructor(
+    runner: TaskRunner,
+    private readonly files: FilesService,
+  ) {
     super(runner);
   }
 
@@ -35,40 +52,64 @@ export class ImageProcessor extends TaskProcessor {
     );
   }
 
+  private async sources(params: ImageParamsDto): Promise<ImageSource[]> {
+    if (params.file_ids) {
+      return Promise.all(
+        params.file_ids.map(async (id) => {
+          const file = await this.files.get(id);
+          return { originalName: file.filename, input: async () => this.files.pathOf(id) };
+        }),
+      );
+    }
+    return Array.from({ length: params.num_images ?? 5 }, (_, i) => ({
+      originalName: `test_image_${i + 1}.jpg`,
+      input: () => generateTestImage(i + 1),
+    }));
+  }
+
+  /** Each image on its own: a corrupt one is listed with its error and the others go on. */
   private async processImages(params: ImageParamsDto, context: TaskContext): Promise<JsonObject> {
-    const count = params.num_images ?? 5;
+    const sources = await this.sources(params);
     const outputs = join(context.workDir, 'outputs');
     await mkdir(outputs, { recursive: true });
+    const format = params.format ?? 'jpeg';
+    const taken = new Set<string>();
+    const urlOf = (name: string): string =>
+      `/api/tasks/${context.taskId}/files/${encodeURIComponent(name)}`;
     const images: ImageOutcome[] = [];
-    for (let index = 1; index <= count; index++) {
+    for (const [index, source] of sources.entries()) {
       context.signal.throwIfAborted();
-      const originalName = `test_image_${index}.jpg`;
-      const name = outputName(`processed_${originalName}`, params.format ?? 'jpeg');
+      // Same inputs give the same names, so a re-delivered task overwrites its own outputs.
+      const name = uniqueName(outputName(`processed_${source.originalName}`, format), taken);
       try {
-        const resized = await resizeImage(await generateTestImage(index), join(outputs, name), {
+        const output = join(outputs, name);
+        const resized = await resizeImage(await source.input(), output, {
           width: params.target_width ?? 800,
           height: params.target_height ?? 600,
           fit: params.fit ?? 'cover',
-          format: params.format ?? 'jpeg',
+          format,
           quality: params.quality ?? 80,
         });
+        const thumbnail = thumbnailName(name);
+        await makeThumbnail(output, join(outputs, thumbnail));
         images.push({
-          original_name: originalName,
+          original_name: source.originalName,
           processed_name: name,
           ...resized,
-          url: `/api/tasks/${context.taskId}/files/${encodeURIComponent(name)}`,
+          url: urlOf(name),
+          thumbnail_url: urlOf(thumbnail),
           processed_at: new Date().toISOString(),
         });
       } catch (error) {
-        images.push({ original_name: originalName, error: (error as Error).message });
+        images.push({ original_name: source.originalName, error: describeImageError(error) });
       }
-      context.onProgress((index / count) * 100);
+      context.onProgress(((index + 1) / sources.length) * 100);
     }
     const succeeded = images.filter((image) => image.error === undefined).length;
     const result = {
-      total_images: count,
+      total_images: sources.length,
       processed_successfully: succeeded,
-      failed: count - succeeded,
+      failed: sources.length - succeeded,
       images,
     };
     if (succeeded === 0) throw new TaskFailure('No image could be processed', result);

@@ -77,3 +77,39 @@ export async function resizeImage(
     format: spec.format,
   };
 }
+
+/** `name`, or `name` with -2, -3… before its extension when already taken; records the pick. */
+export function uniqueName(name: string, taken: Set<string>): string {
+  const dot = name.lastIndexOf('.');
+  const [stem, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  let candidate = name;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${stem}-${n}${extension}`;
+  taken.add(candidate);
+  return candidate;
+}
+
+export const thumbnailName = (name: string): string => `${name.replace(/\.[^.]*$/, '')}.thumb.webp`;
+
+/** A small WebP preview, at most 256 px on its longer side, for the dashboard. */
+export async function makeThumbnail(input: string, output: string): Promise<void> {
+  await sharp(input)
+    .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 70 })
+    .toFile(output);
+}
+
+/** sharp's message for an image it refused, in words a user can act on. */
+export function describeImageError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message)) {
+    return `The image is larger than the ${MAX_INPUT_PIXELS.toLocaleString('en-US')}-pixel limit (a guard against decompression bombs)`;
+  }
+  if (
+    /unsupported image format|corrupt|premature end|VipsJpeg|bad seek|read error|truncated/i.test(
+      message,
+    )
+  ) {
+    return `The image could not be decoded (corrupt or truncated): ${message}`;
+  }
+  return message;
+}

@@ -4,12 +4,21 @@ import {
   IsNumber,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Max,
   Min,
 } from 'class-validator';
+import type { FileReference } from '../../../files/files.service';
+import { NotWith } from './not-with';
 
 export class CsvParamsDto {
+  /** An uploaded CSV file (POST /api/files). */
+  @IsOptional()
+  @NotWith('num_rows', 'give either file_id or num_rows, not both')
+  @IsUUID('all', { message: 'file_id must be the file_id answered by POST /api/files' })
+  file_id?: string;
+
   /** Rows of generated data to process (used when no file is given). */
   @IsOptional()
   @Min(1)
@@ -38,5 +47,8 @@ export class CsvParamsDto {
 
 /** Applies the defaults that depend on other fields. */
 export function completeCsvParams(params: CsvParamsDto): CsvParamsDto {
-  return { ...params, num_rows: params.num_rows ?? 1000 };
+  return params.file_id ? params : { ...params, num_rows: params.num_rows ?? 1000 };
 }
+
+export const csvFileReferences = (params: CsvParamsDto): FileReference[] =>
+  params.file_id ? [{ loc: ['file_id'], id: params.file_id, kind: 'csv' }] : [];

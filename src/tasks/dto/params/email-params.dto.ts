@@ -13,10 +13,10 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateBy,
   ValidateIf,
 } from 'class-validator';
 import { ValidationProblem } from '../../task-errors';
+import { NotWith } from './not-with';
 
 const SINGLE_LINE = /^[^\r\n]*$/;
 export const MAX_RECIPIENTS = 10_000;
@@ -31,16 +31,6 @@ export interface RecipientObject {
   name?: string;
   [field: string]: string | undefined;
 }
-
-/** Rejects the field when `other` is given too: the two are alternatives. */
-const NotWith = (other: string, message: string) =>
-  ValidateBy({
-    name: 'notWith',
-    validator: {
-      validate: (_value, args) => (args?.object as Record<string, unknown>)[other] === undefined,
-      defaultMessage: () => message,
-    },
-  });
 
 export class EmailParamsDto {
   /** Send to user1@example.com … userN@example.com. */

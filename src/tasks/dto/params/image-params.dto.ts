@@ -1,4 +1,16 @@
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Max,
+  Min,
+} from 'class-validator';
+import type { FileReference } from '../../../files/files.service';
+import { NotWith } from './not-with';
 
 export const IMAGE_FITS = ['cover', 'contain', 'fill', 'inside', 'outside'] as const;
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
@@ -6,6 +18,18 @@ export type ImageFit = (typeof IMAGE_FITS)[number];
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
 export class ImageParamsDto {
+  /** Uploaded images (POST /api/files), 1 to 100. */
+  @IsOptional()
+  @NotWith('num_images', 'give either file_ids or num_images, not both')
+  @IsUUID('all', {
+    each: true,
+    message: 'each of file_ids must be a file_id answered by POST /api/files',
+  })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsArray()
+  file_ids?: string[];
+
   /** Generated test images to resize (used when no files are given). */
   @IsOptional()
   @Min(1)
@@ -41,5 +65,8 @@ export class ImageParamsDto {
 }
 
 export function completeImageParams(params: ImageParamsDto): ImageParamsDto {
-  return { ...params, num_images: params.num_images ?? 5 };
+  return params.file_ids ? params : { ...params, num_images: params.num_images ?? 5 };
 }
+
+export const imageFileReferences = (params: ImageParamsDto): FileReference[] =>
+  (params.file_ids ?? []).map((id, index) => ({ loc: ['file_ids', index], id, kind: 'image' }));

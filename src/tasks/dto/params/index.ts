@@ -1,9 +1,10 @@
 import { ClassConstructor } from 'class-transformer';
 import { TaskType } from '../../../database/task-type';
 import { ValidationProblem } from '../../task-errors';
-import { completeCsvParams, CsvParamsDto } from './csv-params.dto';
+import type { FileReference } from '../../../files/files.service';
+import { completeCsvParams, csvFileReferences, CsvParamsDto } from './csv-params.dto';
 import { completeEmailParams, EmailParamsDto, recipientProblems } from './email-params.dto';
-import { completeImageParams, ImageParamsDto } from './image-params.dto';
+import { completeImageParams, imageFileReferences, ImageParamsDto } from './image-params.dto';
 
 interface ParamsSpec<P extends object> {
   dto: ClassConstructor<P>;
@@ -14,13 +15,19 @@ interface ParamsSpec<P extends object> {
    * relative to input_params; runs beside the decorators so that one answer lists them all.
    */
   check?: (params: P) => ValidationProblem[];
+  /** The uploads the params name, checked against the files table after validation. */
+  files?: (params: P) => FileReference[];
 }
 
 /** Each task type's parameter DTO; a type without an entry does not compile. */
 export const PARAMS_BY_TYPE: { [T in TaskType]: ParamsSpec<object> } = {
-  csv_processing: { dto: CsvParamsDto, complete: completeCsvParams },
+  csv_processing: { dto: CsvParamsDto, complete: completeCsvParams, files: csvFileReferences },
   email_sending: { dto: EmailParamsDto, complete: completeEmailParams, check: recipientProblems },
-  image_processing: { dto: ImageParamsDto, complete: completeImageParams },
+  image_processing: {
+    dto: ImageParamsDto,
+    complete: completeImageParams,
+    files: imageFileReferences,
+  },
 } as const;
 
 export { CsvParamsDto, EmailParamsDto, ImageParamsDto };

@@ -1,0 +1,47 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { EmptyUploadError, NotMultipartError } from './file-errors';
+import { FileResponse, toFileResponse } from './file.response';
+import { FilesService } from './files.service';
+import { StoredUpload } from './upload-storage';
+
+@ApiTags('files')
+@Controller('api/files')
+export class FilesController {
+  constructor(private readonly files: FilesService) {}
+
+  @Post()
+  @HttpCode(201)
+  @UseInterceptors(FileInterceptor('file'))
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } },
+  })
+  @ApiOperation({ summary: 'Upload a CSV file or an image for a task' })
+  async upload(
+    @Req() request: Request,
+    @UploadedFile() file?: StoredUpload & { originalname: string },
+  ): Promise<FileResponse> {
+    if (!request.is('multipart/form-data'))
+      throw new NotMultipartError(request.headers['content-type'] ?? 'none');
+    if (!file) throw new EmptyUploadError();
+    return toFileResponse(await this.files.register(file, file.originalname));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: "An upload's metadata" })
+  async get(@Param('id') id: string): Promise<FileResponse> {
+    return toFileResponse(await this.files.get(id));
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { In, IsNull, LessThan, Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { FileKind, StoredFile } from '../database/stored-file.entity';
+import { ValidationProblem } from '../tasks/task-errors';
+import { FileNotFoundError } from './file-errors';
+import { StoredUpload } from './upload-storage';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A task parameter that names an upload: where it stands in input_params and what it must be. */
+export interface FileReference {
+  loc: (string | number)[];
+  id: string;
+  kind: FileKind;
+}
+
+/**
+ * Uploads on disk under DATA_DIR/uploads and their metadata in SQL, behind one service so
+ * that an object store could take the disk's place.
+ */
+@Injectable()
+export class FilesService {
+  readonly uploadDir: string;
+
+  constructor(
+    config: AppConfig,
+    @InjectRepository(StoredFile) private readonly files: Repository<StoredFile>,
+  ) {
+    this.uploadDir = join(config.dataDir, 'uploads');
+  }
+
+  /** Moves a finished upload to its final name and records it. */
+  async register(upload: StoredUpload, originalName: string): Promise<StoredFile> {
+    const file = this.files.create({
+      id: upload.id,
+      filename: sanitizeFilename(originalName),
+      size: upload.size,
+      contentType: upload.contentType,
+      kind: upload.kind,
+      sha256: upload.sha256,
+      createdAt: new Date(),
+      usedAt: null,
+    });
+    await rename(upload.path, this.pathOf(file.id));
+    await this.files.insert(file);
+    return file;
+  }
+
+  async get(id: string): Promise<StoredFile> {
+    const file = UUID.test(id) ? await this.files.findOneBy({ id: id.toLowerCase() }) : null;
+    if (!file) throw new FileNotFoundError();
+    return file;
+  }
+
+  pathOf(id: string): string {
+    return join(this.uploadDir, id);
+  }
+
+  /**
+   * Checks that every referenced upload exists and is of the right kind, and marks them used so
+   * that retention keeps them; answers the problems, located, when any is not.
+   */
+  async claim(references: FileReference[]): Promise<ValidationProblem[]> {
+    if (references.length === 0) return [];
+    const ids = [...new Set(references.map((ref) => ref.id.toLowerCase()))];
+    const found = new Map(
+      (await this.files.findBy({ id: In(ids) })).map((file) => [file.id, file]),
+    );
+    const problems = references.flatMap((ref): ValidationProblem[] => {
+      const file = found.get(ref.id.toLowerCase());
+      if (!file) {
+        return [
+          {
+            loc: ref.loc,
+            msg: `No uploaded file has the id ${ref.id}; upload it first with POST /api/files`,
+            type: 'file_not_found',
+          },
+        ];
+      }
+      if (file.kind !== ref.kind) {
+        return [
+          {
+            loc: ref.loc,
+            msg: `The file ${ref.id} is ${file.kind === 'csv' ? 'CSV text' : 'an image'}, not ${ref.kind === 'csv' ? 'a CSV file' : 'an image'}`,
+            type: 'file_kind',
+          },
+        ];
+      }
+      return [];
+    });
+    if (problems.length === 0) {
+      await this.files.update({ id: In(ids), usedAt: IsNull() }, { usedAt: new Date() });
+    }
+    return problems;
+  }
+
+  /** Deletes uploads that no task referenced within the retention period; answers how many. */
+  async removeUnusedOlderThan(age: number): Promise<number> {
+    const expired = await this.files.find({
+      select: { id: true },
+      where: { usedAt: IsNull(), createdAt: LessThan(new Date(Date.now() - age)) },
+      take: 1000,
+    });
+    for (const { id } of expired) {
+      await this.files.delete({ id, usedAt: IsNull() });
+      await rm(this.pathOf(id), { force: true });
+    }
+    return expired.length;
+  }
+}
+
+/** Keeps a client's file name as harmless metadata: no path, no control characters, bounded. */
+export function sanitizeFilename(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what goes
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return (cleaned || 'upload').slice(0, 255);
+}

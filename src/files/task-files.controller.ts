@@ -1,0 +1,50 @@
+import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { AppConfig } from '../config/app-config';
+import { FileNotFoundError } from './file-errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Output names are made by the processors: a plain name, no folders, no leading dot. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+const CONTENT_TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.csv': 'text/csv; charset=utf-8',
+  '.json': 'application/json',
+};
+
+@ApiTags('tasks')
+@Controller('api/tasks/:id/files')
+export class TaskFilesController {
+  constructor(private readonly config: AppConfig) {}
+
+  /** A task's own output file; any other name answers 404. */
+  @Get(':name')
+  @ApiOperation({ summary: "Download one of a task's result files" })
+  async download(
+    @Param('id') taskId: string,
+    @Param('name') name: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    if (!UUID.test(taskId) || !SAFE_NAME.test(name) || name.includes('..'))
+      throw new FileNotFoundError();
+    const path = join(this.config.dataDir, 'tasks', taskId, 'outputs', name);
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile()) throw new FileNotFoundError();
+    response.setHeader(
+      'Content-Type',
+      CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream',
+    );
+    response.setHeader('Content-Length', String(info.size));
+    response.setHeader('Content-Disposition', `inline; filename="${name}"`);
+    response.setHeader('Cache-Control', 'private, max-age=3600');
+    return new StreamableFile(createReadStream(path));
+  }
+}

@@ -1,0 +1,153 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform, TransformCallback } from 'node:stream';
+import { FileKind } from '../database/stored-file.entity';
+import { EmptyUploadError, FileTooLargeError, UnsupportedFileTypeError } from './file-errors';
+import { SNIFF_BYTES, SniffedType, sniffType } from './sniff-type';
+
+/** What this engine adds to multer's file object. */
+export interface StoredUpload extends SniffedType {
+  id: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** The part of multer's file object a storage engine is handed. */
+interface IncomingFile {
+  originalname: string;
+  stream: Readable;
+}
+
+type SizeLimits = Record<FileKind, number>;
+
+/**
+ * Passes bytes through while it hashes and counts them; decides the type from the first bytes
+ * and fails as soon as the upload is of no supported type or passes its type's size limit.
+ */
+class UploadInspector extends Transform {
+  private readonly hash = createHash('sha256');
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  type: SniffedType | null = null;
+  bytes = 0;
+
+  constructor(private readonly limits: SizeLimits) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    if (this.type === null) {
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes < SNIFF_BYTES) return done();
+      const error = this.decide();
+      if (error) return done(error);
+      this.push(Buffer.concat(this.head));
+      this.head = [];
+      return done();
+    }
+    if (this.bytes > this.limits[this.type.kind])
+      return done(new FileTooLargeError(this.type.kind, this.limits[this.type.kind]));
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.type === null) {
+      if (this.headBytes === 0) return done(new EmptyUploadError());
+      const error = this.decide();
+      if (error) return done(error);
+      this.push(Buffer.concat(this.head));
+    }
+    done();
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+
+  private decide(): Error | null {
+    this.type = sniffType(Buffer.concat(this.head));
+    if (!this.type) return new UnsupportedFileTypeError();
+    const limit = this.limits[this.type.kind];
+    return this.bytes > limit ? new FileTooLargeError(this.type.kind, limit) : null;
+  }
+}
+
+/**
+ * A multer storage engine that streams each upload to DATA_DIR/uploads under a random id —
+ * never whole in memory, never under the client's name — hashing and sniffing on the way.
+ */
+export class SniffingDiskStorage {
+  constructor(
+    private readonly dir: string,
+    private readonly limits: SizeLimits,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  _handleFile(
+    _request: unknown,
+    file: IncomingFile,
+    callback: (error: unknown, info?: Partial<StoredUpload>) => void,
+  ): void {
+    this.store(file).then(
+      (stored) => callback(null, stored),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  _removeFile(
+    _request: unknown,
+    file: { path?: string },
+    callback: (error: Error | null) => void,
+  ): void {
+    if (!file.path) return callback(null);
+    rm(file.path, { force: true }).then(
+      () => callback(null),
+      (error: Error) => callback(error),
+    );
+  }
+
+  /**
+   * Pipes by hand rather than with pipeline(): pipeline would destroy multer's file stream on a
+   * failure, and multer would answer before the partial file is gone.
+   */
+  private store(file: IncomingFile): Promise<StoredUpload> {
+    const id = randomUUID();
+    const path = join(this.dir, `${id}.part`);
+    const inspector = new UploadInspector(this.limits);
+    const out = createWriteStream(path);
+    return new Promise((resolve, reject) => {
+      let failed = false;
+      const fail = (error: Error): void => {
+        if (failed) return;
+        failed = true;
+        file.stream.unpipe(inspector);
+        file.stream.resume();
+        inspector.destroy();
+        out.destroy();
+        const cleanUp = (): void => {
+          rm(path, { force: true }).then(
+            () => reject(error),
+            () => reject(error),
+          );
+        };
+        if (out.closed) cleanUp();
+        else out.once('close', cleanUp);
+      };
+      file.stream.on('error', fail);
+      inspector.on('error', fail);
+      out.on('error', fail);
+      out.on('finish', () => {
+        if (failed || !inspector.type) return;
+        resolve({ id, path, size: inspector.bytes, sha256: inspector.digest(), ...inspector.type });
+      });
+      file.stream.pipe(inspector).pipe(out);
+    });
+  }
+}
