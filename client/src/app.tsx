@@ -46,6 +46,14 @@ export function App() {
     setPaging((current) => ({ ...current, offset: 0 }));
   }, []);
 
+  // A status filter's page can empty as its tasks move on: step back to the last page there is.
+  useEffect(() => {
+    if (page.current && page.tasks.length === 0 && paging.offset > 0 && page.total > 0) {
+      const lastPage = Math.floor((page.total - 1) / paging.limit);
+      setPaging({ offset: lastPage * paging.limit, limit: paging.limit });
+    }
+  }, [page.current, page.tasks.length, page.total, paging.offset, paging.limit]);
+
   const showTask = page.upsert;
   const showRetry = useCallback(
     (task: Task) => {
@@ -106,11 +114,14 @@ export function App() {
           <TaskTable
             tasks={page.tasks}
             loaded={page.loaded}
+            busy={!page.current}
             onChanged={showTask}
             onRetried={showRetry}
           />
           <Pagination
             total={page.total}
+            shownOffset={page.shown?.offset ?? 0}
+            shownCount={page.tasks.length}
             offset={paging.offset}
             limit={paging.limit}
             onChange={setPaging}

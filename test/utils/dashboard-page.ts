@@ -77,6 +77,13 @@ export class DashboardPage {
     return this.page.locator('tr[data-task-id]');
   }
 
+  /** The ids of the rows shown, top to bottom. */
+  rowIds(): Promise<string[]> {
+    return this.page.evaluate<string[]>(
+      `Array.from(document.querySelectorAll('tr[data-task-id]'), (row) => row.dataset.taskId)`,
+    );
+  }
+
   /** The row's status and progress bar, read in one round trip; undefined while it is not shown. */
   async rowSample(taskId: string): Promise<RowSample | undefined> {
     const sample = await this.page.evaluate<RowSample | null>(`(() => {

@@ -2,28 +2,35 @@ import { formatNumber } from '../lib/format';
 
 export const PAGE_SIZES = [10, 25, 50, 100] as const;
 
-/** Offset paging over the API's `limit`/`offset`; only one page is ever fetched. */
+/**
+ * Offset paging over the API's `limit`/`offset`; only one page is ever fetched. The range
+ * describes the rows on screen; the buttons move from the page asked for.
+ */
 export function Pagination({
   total,
+  shownOffset,
+  shownCount,
   offset,
   limit,
   onChange,
 }: {
   total: number;
+  shownOffset: number;
+  shownCount: number;
   offset: number;
   limit: number;
   onChange: (paging: { offset: number; limit: number }) => void;
 }) {
   const page = Math.floor(offset / limit) + 1;
   const pages = Math.max(1, Math.ceil(total / limit));
-  const first = total === 0 ? 0 : offset + 1;
-  const last = Math.min(total, offset + limit);
+  const first = shownOffset + 1;
+  const last = shownOffset + shownCount;
   const go = (target: number): void =>
     onChange({ offset: (Math.min(Math.max(target, 1), pages) - 1) * limit, limit });
   return (
     <nav class="pagination" aria-label="Task list pages">
       <p class="page-range" aria-live="polite" data-page-range>
-        {total === 0
+        {shownCount === 0
           ? 'No tasks'
           : `${formatNumber(first)}–${formatNumber(last)} of ${formatNumber(total)}`}
       </p>

@@ -60,20 +60,23 @@ function TaskRow({
 export function TaskTable({
   tasks,
   loaded,
+  busy,
   onChanged,
   onRetried,
 }: {
   tasks: Task[];
   loaded: boolean;
+  /** A new page or filter is on its way. */
+  busy: boolean;
   onChanged: (task: Task) => void;
   onRetried: (task: Task) => void;
 }) {
-  if (loaded && tasks.length === 0) {
+  if (loaded && !busy && tasks.length === 0) {
     return <p class="empty">No tasks match. Submit one, or clear the filters.</p>;
   }
   return (
     <div class="table-wrap">
-      <table class="task-table" aria-busy={!loaded}>
+      <table class={`task-table${busy ? ' busy' : ''}`} aria-busy={busy}>
         <caption class="visually-hidden">Tasks, newest first</caption>
         <thead>
           <tr>
