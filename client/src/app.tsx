@@ -73,18 +73,20 @@ export function App() {
       </header>
       <NoticeList notices={notices} onDismiss={dismiss} />
       <main class="layout">
-        <section class="overview" aria-label="Overview">
+        <section class="overview" aria-label="Tasks per status">
           <StatusCounters
             stats={stats}
             active={filters.status}
             onSelect={(status) => changeFilters({ ...filters, status })}
           />
-          <ThroughputChart points={stats?.throughput ?? []} />
           {statsError && (
             <p class="field-error" role="alert">
               Could not load the counters: {statsError}
             </p>
           )}
+        </section>
+        <section class="chart-panel" aria-label="Throughput">
+          <ThroughputChart points={stats?.throughput ?? []} />
         </section>
         <section class="panel submit-panel">
           <SubmitForm onSubmitted={showTask} />

@@ -6,7 +6,7 @@
 export class CoalescingRefresher {
   private running = false;
   private queued = false;
-  private timer?: number;
+  private timer?: ReturnType<typeof setTimeout>;
   private lastStart = 0;
 
   constructor(
@@ -19,13 +19,13 @@ export class CoalescingRefresher {
     this.queued = true;
     if (this.running) return;
     const wait = immediately ? 0 : this.lastStart + this.minIntervalMs - Date.now();
-    window.clearTimeout(this.timer);
+    clearTimeout(this.timer);
     if (wait <= 0) void this.run();
-    else this.timer = window.setTimeout(() => void this.run(), wait);
+    else this.timer = setTimeout(() => void this.run(), wait);
   }
 
   dispose(): void {
-    window.clearTimeout(this.timer);
+    clearTimeout(this.timer);
     this.queued = false;
   }
 
