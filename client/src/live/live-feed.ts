@@ -12,6 +12,8 @@ export interface FeedListener {
 
 const EVENT_NAMES = ['created', 'status', 'progress'] as const;
 const FIRST_RECONNECT_DELAY_MS = 1000;
+/** A stream that has not opened by then counts as down (a proxy holding the request, say). */
+const OPEN_TIMEOUT_MS = 5000;
 const MAX_RECONNECT_DELAY_MS = 15_000;
 
 /**
@@ -24,6 +26,7 @@ export class LiveFeed {
   private state: FeedState = 'connecting';
   private pollTimer?: number;
   private reconnectTimer?: number;
+  private openTimer?: number;
   private reconnectDelayMs = FIRST_RECONNECT_DELAY_MS;
   private readonly listeners = new Set<FeedListener>();
   private readonly stateListeners = new Set<(state: FeedState) => void>();
@@ -46,6 +49,7 @@ export class LiveFeed {
     this.source = undefined;
     window.clearInterval(this.pollTimer);
     window.clearTimeout(this.reconnectTimer);
+    window.clearTimeout(this.openTimer);
     this.pollTimer = undefined;
   }
 
@@ -62,7 +66,15 @@ export class LiveFeed {
   private connect(): void {
     const source = new EventSource(this.url);
     this.source = source;
+    window.clearTimeout(this.openTimer);
+    this.openTimer = window.setTimeout(() => {
+      if (source.readyState !== EventSource.OPEN) {
+        this.setState('polling');
+        this.startPolling();
+      }
+    }, OPEN_TIMEOUT_MS);
     source.addEventListener('open', () => {
+      window.clearTimeout(this.openTimer);
       this.reconnectDelayMs = FIRST_RECONNECT_DELAY_MS;
       const missedEvents = this.state === 'polling';
       this.setState('live');
