@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { PROJECT_ROOT } from './start-service';
@@ -9,7 +9,13 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the browser suites save their screenshots (gitignored). */
 export const SCREENSHOT_DIR = join(PROJECT_ROOT, 'test-output', 'screenshots');
 
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: install Debian's browser with "apt-get install -y chromium" ` +
+        '(or point CHROMIUM_PATH at a Chromium binary)',
+    );
+  }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,

@@ -59,9 +59,13 @@ export function NoticeList({
   onDismiss: (id: number) => void;
 }) {
   return (
-    <section class="notices" aria-label="Messages" aria-live="assertive">
+    <section class="notices" aria-label="Messages">
       {notices.map((notice) => (
-        <div key={notice.id} class={`notice notice-${notice.tone}`} role="alert">
+        <div
+          key={notice.id}
+          class={`notice notice-${notice.tone}`}
+          role={notice.tone === 'error' ? 'alert' : 'status'}
+        >
           <span class="notice-text">{notice.text}</span>
           <button type="button" class="link-button" onClick={() => onDismiss(notice.id)}>
             Dismiss
