@@ -16,6 +16,18 @@ module.exports = {
       transform,
     },
     {
+      // The dashboard's pure logic, compiled with its own tsconfig (DOM types, no Node).
+      displayName: 'client',
+      testEnvironment: 'node',
+      rootDir: 'client/src',
+      testRegex: '.*\\.spec\\.ts$',
+      moduleFileExtensions: ['js', 'json', 'ts', 'tsx'],
+      transform: {
+        // The client tsconfig sets isolatedModules, so ts-jest only transpiles; tsc checks types.
+        '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.json' }],
+      },
+    },
+    {
       displayName: 'e2e',
       testEnvironment: 'node',
       rootDir: 'test',

@@ -1,0 +1,83 @@
+// The REST contract as the dashboard sees it (docs: CONTRACT.md); snake_case, like the wire.
+
+export const TASK_TYPES = ['csv_processing', 'email_sending', 'image_processing'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export type JsonObject = Record<string, unknown>;
+
+export interface Task {
+  id: string;
+  task_type: TaskType;
+  status: TaskStatus;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  progress: number;
+  input_params: JsonObject;
+  result_data: JsonObject | null;
+  error_message: string | null;
+  attempts: number;
+  retry_of: string | null;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  /** Every task matching the filters, not only this page. */
+  total: number;
+}
+
+export interface ThroughputPoint {
+  /** The minute's start, ISO-8601 UTC. */
+  minute: string;
+  completed: number;
+  failed: number;
+}
+
+export interface TaskStats {
+  counts: Record<TaskStatus, number>;
+  throughput: ThroughputPoint[];
+}
+
+/** One message of GET /api/events; its SSE event name equals `type`. */
+export interface TaskEvent {
+  type: 'created' | 'status' | 'progress';
+  task_id: string;
+  task_type: TaskType;
+  status: TaskStatus;
+  progress: number;
+  at: string;
+}
+
+export interface ValidationProblem {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+/** The answer of POST /api/files. */
+export interface UploadedFile {
+  file_id: string;
+  filename: string;
+  size: number;
+  content_type: string;
+  sha256: string;
+}
+
+export interface TaskQuery {
+  status: TaskStatus | null;
+  taskType: TaskType | null;
+  limit: number;
+  offset: number;
+}
+
+export const isTerminal = (status: TaskStatus): boolean =>
+  status === 'SUCCESS' || status === 'FAILED' || status === 'CANCELLED';
+
+export const canCancel = (status: TaskStatus): boolean =>
+  status === 'PENDING' || status === 'RUNNING';
+
+export const canRetry = (status: TaskStatus): boolean =>
+  status === 'FAILED' || status === 'CANCELLED';

@@ -1,0 +1,136 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import type { Task } from './api/types';
+import { ConnectionStatus } from './components/connection-status';
+import { NoticeList, NoticeProvider, useNoticeState } from './components/notices';
+import { Pagination } from './components/pagination';
+import { StatusCounters } from './components/status-counters';
+import { TaskFilters, type Filters } from './components/task-filters';
+import { TaskTable } from './components/task-table';
+import { ThroughputChart } from './components/throughput-chart';
+import { useStats } from './data/use-stats';
+import { useTaskPage } from './data/use-task-page';
+import { TaskDetailDialog } from './detail/task-detail';
+import { SubmitForm } from './form/submit-form';
+import { useHashRoute } from './lib/hash-route';
+import { formatNumber } from './lib/format';
+
+const DEFAULT_PAGE_SIZE = 25;
+
+/** Turns errors nobody caught into notices, so that none is seen only in the console. */
+function useUncaughtErrors(report: (context: string, error: unknown) => void): void {
+  useEffect(() => {
+    const onError = (event: ErrorEvent): void =>
+      report('Unexpected error', event.error ?? event.message);
+    const onRejection = (event: PromiseRejectionEvent): void =>
+      report('Unexpected error', event.reason);
+    window.addEventListener('error', onError);
+    window.addEventListener('unhandledrejection', onRejection);
+    return () => {
+      window.removeEventListener('error', onError);
+      window.removeEventListener('unhandledrejection', onRejection);
+    };
+  }, [report]);
+}
+
+export function App() {
+  const route = useHashRoute();
+  const { notices, api: noticeApi, dismiss } = useNoticeState();
+  const [filters, setFilters] = useState<Filters>({ status: null, taskType: null });
+  const [paging, setPaging] = useState({ offset: 0, limit: DEFAULT_PAGE_SIZE });
+  const page = useTaskPage({ ...filters, ...paging });
+  const { stats, error: statsError } = useStats();
+  useUncaughtErrors(noticeApi.reportError);
+
+  const changeFilters = useCallback((next: Filters) => {
+    setFilters(next);
+    setPaging((current) => ({ ...current, offset: 0 }));
+  }, []);
+
+  // A status filter's page can empty as its tasks move on: step back to the last page there is.
+  useEffect(() => {
+    if (page.current && page.tasks.length === 0 && paging.offset > 0 && page.total > 0) {
+      const lastPage = Math.floor((page.total - 1) / paging.limit);
+      setPaging({ offset: lastPage * paging.limit, limit: paging.limit });
+    }
+  }, [page.current, page.tasks.length, page.total, paging.offset, paging.limit]);
+
+  const showTask = page.upsert;
+  const showRetry = useCallback(
+    (task: Task) => {
+      page.upsert(task);
+      noticeApi.inform(`Retry submitted as task ${task.id.slice(0, 8)}.`);
+    },
+    [page.upsert, noticeApi],
+  );
+
+  return (
+    <NoticeProvider value={noticeApi}>
+      <header class="topbar">
+        <h1>
+          Conveyor <span class="subtitle">task console</span>
+        </h1>
+        <ConnectionStatus />
+      </header>
+      <NoticeList notices={notices} onDismiss={dismiss} />
+      <main class="layout">
+        <section class="overview" aria-label="Tasks per status">
+          <StatusCounters
+            stats={stats}
+            active={filters.status}
+            onSelect={(status) => changeFilters({ ...filters, status })}
+          />
+          {statsError && (
+            <p class="field-error" role="alert">
+              Could not load the counters: {statsError}
+            </p>
+          )}
+        </section>
+        <section class="chart-panel" aria-label="Throughput">
+          <ThroughputChart points={stats?.throughput ?? []} />
+        </section>
+        <section class="panel submit-panel">
+          <SubmitForm onSubmitted={showTask} />
+        </section>
+        <section class="panel tasks-panel" aria-labelledby="tasks-heading">
+          <div class="panel-head">
+            <h2 id="tasks-heading">Tasks</h2>
+            <TaskFilters filters={filters} onChange={changeFilters} />
+          </div>
+          {page.error && (
+            <p class="field-error" role="alert">
+              Could not load the tasks: {page.error}. Trying again…
+            </p>
+          )}
+          {page.newSinceFetch > 0 && (
+            <p class="new-tasks">
+              {formatNumber(page.newSinceFetch)} new task{page.newSinceFetch === 1 ? '' : 's'}{' '}
+              <button
+                type="button"
+                class="link-button"
+                onClick={() => setPaging((current) => ({ ...current, offset: 0 }))}
+              >
+                Go to the newest
+              </button>
+            </p>
+          )}
+          <TaskTable
+            tasks={page.tasks}
+            loaded={page.loaded}
+            busy={!page.current}
+            onChanged={showTask}
+            onRetried={showRetry}
+          />
+          <Pagination
+            total={page.total}
+            shownOffset={page.shown?.offset ?? 0}
+            shownCount={page.tasks.length}
+            offset={paging.offset}
+            limit={paging.limit}
+            onChange={setPaging}
+          />
+        </section>
+      </main>
+      {route.taskId && <TaskDetailDialog id={route.taskId} onChanged={showTask} />}
+    </NoticeProvider>
+  );
+}

@@ -1,0 +1,270 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../api/api-error';
+import { api } from '../api/api-client';
+import { TASK_TYPES, type Task, type TaskType } from '../api/types';
+import { uploadFile } from '../api/upload-file';
+import { taskHref } from '../lib/hash-route';
+import { shortId, TASK_TYPE_LABELS } from '../lib/format';
+import { buildParams } from './build-params';
+import {
+  defaultValues,
+  FORM_SPECS,
+  visibleFields,
+  type FormValues,
+  type SourceId,
+} from './field-specs';
+import { FileDrop, type UploadItem } from './file-drop';
+import { FormField } from './form-field';
+import { problemsByField } from './problem-fields';
+
+type PerType<T> = Record<TaskType, T>;
+const perType = <T,>(make: (type: TaskType) => T): PerType<T> =>
+  Object.fromEntries(TASK_TYPES.map((type) => [type, make(type)])) as PerType<T>;
+
+let nextUploadKey = 1;
+
+/** The submission form: its fields follow the task type; the API's 422s appear beside them. */
+export function SubmitForm({ onSubmitted }: { onSubmitted: (task: Task) => void }) {
+  const [taskType, setTaskType] = useState<TaskType>('csv_processing');
+  const [sources, setSources] = useState<PerType<SourceId>>(() => perType(() => 'generated'));
+  const [values, setValues] = useState<PerType<FormValues>>(() => perType(defaultValues));
+  const [uploads, setUploads] = useState<PerType<UploadItem[]>>(() => perType(() => []));
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [formErrors, setFormErrors] = useState<string[]>([]);
+  const [submitting, setSubmitting] = useState(false);
+  const [submitted, setSubmitted] = useState<Task | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const focusFirstError = useRef(false);
+
+  const spec = FORM_SPECS[taskType];
+  const source = sources[taskType];
+  const fields = visibleFields(taskType, source);
+
+  useEffect(() => {
+    if (!focusFirstError.current) return;
+    focusFirstError.current = false;
+    form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  });
+
+  const clearErrors = (): void => {
+    setFieldErrors({});
+    setFormErrors([]);
+  };
+
+  const setValue = (name: string, value: string | boolean): void => {
+    setValues((current) => ({ ...current, [taskType]: { ...current[taskType], [name]: value } }));
+    if (fieldErrors[name]) {
+      setFieldErrors(({ [name]: _fixed, ...rest }) => rest);
+    }
+  };
+
+  const updateUpload = (type: TaskType, key: number, change: Partial<UploadItem>): void =>
+    setUploads((current) => ({
+      ...current,
+      [type]: current[type].map((item) => (item.key === key ? { ...item, ...change } : item)),
+    }));
+
+  const addFiles = (files: File[]): void => {
+    const type = taskType;
+    const multiple = FORM_SPECS[type].upload?.multiple ?? false;
+    const added = (multiple ? files : files.slice(0, 1)).map((file) => ({
+      file,
+      item: {
+        key: nextUploadKey++,
+        name: file.name,
+        size: file.size,
+        state: 'uploading',
+        progress: 0,
+      } satisfies UploadItem,
+    }));
+    setUploads((current) => ({
+      ...current,
+      [type]: multiple
+        ? [...current[type], ...added.map(({ item }) => item)]
+        : added.map(({ item }) => item),
+    }));
+    setFieldErrors(({ file_id: _one, file_ids: _many, ...rest }) => rest);
+    for (const { file, item } of added) {
+      uploadFile(file, (progress) => updateUpload(type, item.key, { progress }))
+        .then((uploaded) =>
+          updateUpload(type, item.key, { state: 'done', fileId: uploaded.file_id }),
+        )
+        .catch((error: unknown) =>
+          updateUpload(type, item.key, {
+            state: 'failed',
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+    }
+  };
+
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    clearErrors();
+    setSubmitted(null);
+    const invalidNumbers = new Set(
+      Array.from(form.current?.querySelectorAll<HTMLInputElement>('input[type="number"]') ?? [])
+        .filter((input) => input.validity.badInput)
+        .map((input) => input.name),
+    );
+    const uploadedIds = uploads[taskType].flatMap((item) => (item.fileId ? [item.fileId] : []));
+    const built = buildParams(taskType, source, values[taskType], uploadedIds, invalidNumbers);
+    if (Object.keys(built.errors).length > 0) {
+      setFieldErrors(built.errors);
+      focusFirstError.current = true;
+      return;
+    }
+    setSubmitting(true);
+    try {
+      const task = await api.submitTask(taskType, built.params);
+      setSubmitted(task);
+      onSubmitted(task);
+    } catch (error) {
+      if (error instanceof ApiError && error.problems.length > 0) {
+        const known = new Set([
+          'task_type',
+          ...fields.map((field) => field.name),
+          ...(spec.upload && source === 'upload' ? [spec.upload.name] : []),
+        ]);
+        const sorted = problemsByField(error.problems, known);
+        setFieldErrors(sorted.fieldErrors);
+        setFormErrors(sorted.formErrors);
+        focusFirstError.current = true;
+      } else {
+        setFormErrors([
+          error instanceof Error ? `The task was not submitted: ${error.message}` : String(error),
+        ]);
+      }
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <form
+      ref={form}
+      class="submit-form"
+      aria-labelledby="submit-heading"
+      noValidate
+      onSubmit={(event) => void submit(event)}
+    >
+      <h2 id="submit-heading">New task</h2>
+      <fieldset
+        class="choice"
+        aria-describedby={fieldErrors.task_type ? 'task-type-error' : undefined}
+      >
+        <legend>Task type</legend>
+        {TASK_TYPES.map((type) => (
+          <label key={type} class="choice-option">
+            <input
+              type="radio"
+              name="task_type"
+              value={type}
+              checked={taskType === type}
+              onChange={() => {
+                setTaskType(type);
+                clearErrors();
+              }}
+            />
+            {TASK_TYPE_LABELS[type]}
+          </label>
+        ))}
+        {fieldErrors.task_type && (
+          <p class="field-error" id="task-type-error">
+            {fieldErrors.task_type}
+          </p>
+        )}
+      </fieldset>
+
+      <fieldset class="choice">
+        <legend>Input</legend>
+        {spec.sources.map((option) => (
+          <label key={option.id} class="choice-option">
+            <input
+              type="radio"
+              name="source"
+              value={option.id}
+              checked={source === option.id}
+              onChange={() => {
+                setSources((current) => ({ ...current, [taskType]: option.id }));
+                clearErrors();
+              }}
+            />
+            {option.label}
+          </label>
+        ))}
+      </fieldset>
+
+      {spec.upload && source === 'upload' && (
+        <FileDrop
+          id={`field-${spec.upload.name}`}
+          label={spec.upload.label}
+          accept={spec.upload.accept}
+          multiple={spec.upload.multiple}
+          items={uploads[taskType]}
+          error={fieldErrors[spec.upload.name]}
+          onAdd={addFiles}
+          onRemove={(key) =>
+            setUploads((current) => ({
+              ...current,
+              [taskType]: current[taskType].filter((item) => item.key !== key),
+            }))
+          }
+        />
+      )}
+
+      <div class="fields">
+        {fields.map((field) => (
+          <FormField
+            key={`${taskType}-${field.name}`}
+            field={field}
+            value={values[taskType][field.name] ?? field.defaultValue}
+            error={fieldErrors[field.name]}
+            onChange={(value) => setValue(field.name, value)}
+          />
+        ))}
+      </div>
+
+      {formErrors.length > 0 && (
+        <div class="form-errors" role="alert">
+          <p>The task was not submitted:</p>
+          <ul>
+            {formErrors.map((message) => (
+              <li key={message}>{message}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {Object.keys(fieldErrors).length > 0 && (
+        <p class="visually-hidden" role="alert">
+          The task was not submitted: {Object.values(fieldErrors).join('. ')}
+        </p>
+      )}
+
+      <div class="form-buttons">
+        <button type="submit" class="button primary" disabled={submitting}>
+          {submitting ? 'Submitting…' : 'Submit task'}
+        </button>
+        <button
+          type="button"
+          class="button"
+          onClick={() => {
+            setValues((current) => ({ ...current, [taskType]: defaultValues(taskType) }));
+            clearErrors();
+          }}
+        >
+          Reset to defaults
+        </button>
+      </div>
+      {submitted && (
+        <p class="submitted" role="status">
+          Submitted {TASK_TYPE_LABELS[submitted.task_type]} task{' '}
+          <a href={taskHref(submitted.id)}>
+            <code>{shortId(submitted.id)}</code>
+          </a>
+          .
+        </p>
+      )}
+    </form>
+  );
+}
