@@ -42,7 +42,7 @@ export class AppModule {
         DatabaseModule.forRoot(),
         EventsModule.forRoot({ http }),
         FilesModule.forRoot({ http }),
-        workers ? QueueModule.forWorker() : QueueModule.forProducer(),
+        workers ? QueueModule.forWorker({ recovery: http }) : QueueModule.forProducer(),
         ...(http
           ? [
               TasksModule,

@@ -42,6 +42,8 @@ export class AppConfig {
   readonly corsOrigins: string[] | '*';
   readonly progressIntervalMs: number;
   readonly shutdownGraceMs: number;
+  /** Test-only fault point (CONVEYOR_TEST_FAULT). */
+  readonly testFault?: 'exit-after-insert';
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
 
   constructor(env: Env) {
@@ -79,6 +81,7 @@ export class AppConfig {
     this.corsOrigins = origins.length === 0 || origins.includes('*') ? '*' : origins;
     this.progressIntervalMs = env.PROGRESS_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
+    this.testFault = env.CONVEYOR_TEST_FAULT;
     this.uploads = {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,
       maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,

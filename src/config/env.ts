@@ -183,6 +183,14 @@ export class Env {
   @Min(1, { message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
   @Max(315_360_000, { message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
   FILE_RETENTION_SECONDS = 86_400;
+
+  /** Fault injection for the reliability tests; never set it in production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['exit-after-insert'], {
+    message: 'CONVEYOR_TEST_FAULT must be unset or exit-after-insert',
+  })
+  CONVEYOR_TEST_FAULT?: 'exit-after-insert';
 }
 
 export class EnvValidationError extends Error {}
@@ -205,7 +213,7 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
 export function validateEnv(raw: Record<string, string | undefined>): Env {
   const known = Object.fromEntries(
     Object.keys(new Env())
-      .concat('DATABASE_URL', 'REDIS_URL', 'SMTP_URL')
+      .concat('DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'CONVEYOR_TEST_FAULT')
       .filter((key) => raw[key] !== undefined)
       .map((key) => [key, raw[key]]),
   );

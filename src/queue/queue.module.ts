@@ -7,6 +7,7 @@ import { CancelRegistry } from './cancel-registry';
 import { MailTransport } from './email/mail-transport.service';
 import { queueNameOf } from './task-job';
 import { TaskQueueService } from './task-queue.service';
+import { TaskRecovery } from './task-recovery.service';
 import { TaskRunner } from './task-runner.service';
 import { TaskStateService } from './task-state.service';
 import { PROCESSORS } from './task-types';
@@ -30,17 +31,18 @@ const queues = () => [
  */
 @Module({})
 export class QueueModule {
+  /** API instances also run TaskRecovery, which keeps rows and jobs in step. */
   static forProducer(): DynamicModule {
     return {
       module: QueueModule,
       global: true,
       imports: queues(),
-      providers: [TaskQueueService],
+      providers: [TaskQueueService, TaskRecovery],
       exports: [TaskQueueService],
     };
   }
 
-  static forWorker(): DynamicModule {
+  static forWorker({ recovery }: { recovery: boolean }): DynamicModule {
     const workerProviders: Provider[] = [
       TaskStateService,
       TaskRunner,
@@ -53,7 +55,7 @@ export class QueueModule {
       module: QueueModule,
       global: true,
       imports: queues(),
-      providers: [TaskQueueService, ...workerProviders],
+      providers: [TaskQueueService, ...workerProviders, ...(recovery ? [TaskRecovery] : [])],
       exports: [TaskQueueService],
     };
   }

@@ -5,7 +5,8 @@ import { Task } from '../database/task.entity';
 import { TaskType } from '../database/task-type';
 import { TaskJobData } from './task-job';
 
-const ENQUEUE_TIMEOUT_MS = 1000;
+// A submit answers within a second even while Redis is away; the dispatcher enqueues later.
+const ENQUEUE_TIMEOUT_MS = 500;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -58,6 +59,19 @@ export class TaskQueueService {
       );
       return false;
     }
+  }
+
+  /**
+   * Whether the task's job is in Redis: 'present' (waiting, active, delayed…), 'failed' (BullMQ
+   * gave up on it, e.g. stalled too often), or 'missing'. Throws when Redis does not answer.
+   */
+  async jobState(task: Task): Promise<'present' | 'failed' | 'missing'> {
+    const state = await withTimeout(
+      this.queues[task.taskType].getJobState(task.id),
+      ENQUEUE_TIMEOUT_MS,
+    );
+    if (state === 'unknown' || state === 'completed') return 'missing';
+    return state === 'failed' ? 'failed' : 'present';
   }
 
   /** Removes a waiting job; an active one is left to its worker, which sees CANCELLED. */

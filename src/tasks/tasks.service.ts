@@ -11,6 +11,7 @@ import {
 } from '../database/task-status';
 import { isTaskType, TaskType } from '../database/task-type';
 import { JsonObject, Task } from '../database/task.entity';
+import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus.service';
 import { FilesService } from '../files/files.service';
 import { TaskQueueService } from '../queue/task-queue.service';
@@ -36,6 +37,7 @@ export class TasksService {
     private readonly queue: TaskQueueService,
     private readonly bus: EventBus,
     private readonly files: FilesService,
+    private readonly config: AppConfig,
   ) {}
 
   async submit(taskType: string, rawParams: Record<string, unknown> = {}): Promise<Task> {
@@ -161,6 +163,8 @@ export class TasksService {
     });
     // TypeORM's deep-partial type cannot express free-form JSON columns.
     await this.tasks.insert(task as QueryDeepPartialEntity<Task>);
+    // The reliability suite kills the API here, between the insert and the enqueue.
+    if (this.config.testFault === 'exit-after-insert') process.kill(process.pid, 'SIGKILL');
     this.bus.publish({
       type: 'created',
       task_id: task.id,

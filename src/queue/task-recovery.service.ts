@@ -1,0 +1,115 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { Task } from '../database/task.entity';
+import { TaskQueueService } from './task-queue.service';
+
+/** How often the API role looks for tasks whose job is missing. */
+export const RECOVERY_INTERVAL_MS = 5_000;
+/** A PENDING row younger than this may still be on its way to Redis. */
+const PENDING_GRACE_MS = 5_000;
+/** A RUNNING row is only judged once its job's lock could have expired (worker-options.ts). */
+const RUNNING_GRACE_MS = 20_000;
+/** Re-enqueues of a task that keeps losing its job before it is failed for good. */
+export const MAX_RECOVERIES = 3;
+const BATCH = 500;
+
+/**
+ * Keeps the SQL rows and the Redis jobs in step, so that nothing is lost and nothing is stuck:
+ * a PENDING row without a job (Redis was down at submit, the API died after the insert, Redis
+ * lost its data) is enqueued; a RUNNING row whose job is gone is re-enqueued a bounded number
+ * of times, then FAILED with a message that says why. Enqueueing is idempotent (jobId = id),
+ * so several API instances may run this at once.
+ */
+@Injectable()
+export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TaskRecovery.name);
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    @InjectRepository(Task) private readonly tasks: Repository<Task>,
+    private readonly queue: TaskQueueService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), RECOVERY_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass; answers how many tasks it put back on a queue and how many it failed. */
+  async sweep(): Promise<{ enqueued: number; failed: number }> {
+    if (this.running) return { enqueued: 0, failed: 0 };
+    this.running = true;
+    try {
+      const enqueued = await this.dispatchPending();
+      const { requeued, failed } = await this.recoverRunning();
+      if (enqueued + requeued + failed > 0) {
+        this.logger.warn(
+          `Recovered tasks: ${enqueued} PENDING enqueued, ${requeued} RUNNING re-enqueued, ${failed} failed`,
+        );
+      }
+      return { enqueued: enqueued + requeued, failed };
+    } catch (error) {
+      this.logger.warn(`Task recovery pass skipped: ${(error as Error).message}`);
+      return { enqueued: 0, failed: 0 };
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async dispatchPending(): Promise<number> {
+    const pending = await this.tasks.find({
+      where: { status: 'PENDING', createdAt: LessThan(new Date(Date.now() - PENDING_GRACE_MS)) },
+      order: { createdAt: 'ASC' },
+      take: BATCH,
+    });
+    let enqueued = 0;
+    for (const task of pending) {
+      if ((await this.queue.jobState(task)) === 'missing' && (await this.queue.enqueue(task)))
+        enqueued++;
+    }
+    return enqueued;
+  }
+
+  private async recoverRunning(): Promise<{ requeued: number; failed: number }> {
+    const running = await this.tasks.find({
+      where: { status: 'RUNNING', startedAt: LessThan(new Date(Date.now() - RUNNING_GRACE_MS)) },
+      order: { startedAt: 'ASC' },
+      take: BATCH,
+    });
+    let requeued = 0;
+    let failed = 0;
+    for (const task of running) {
+      const state = await this.queue.jobState(task);
+      if (state === 'present') continue;
+      const reason =
+        state === 'failed'
+          ? 'its worker died while running it, more often than allowed'
+          : 'its job vanished from Redis (a worker or Redis was lost)';
+      if (state === 'missing' && task.attempts < MAX_RECOVERIES) {
+        // RUNNING → PENDING is the re-delivery transition; only the winner of the race enqueues.
+        const moved = await this.tasks.update(
+          { id: task.id, status: 'RUNNING' },
+          { status: 'PENDING' },
+        );
+        if (moved.affected && (await this.queue.enqueue(task))) requeued++;
+        continue;
+      }
+      const marked = await this.tasks.update(
+        { id: task.id, status: 'RUNNING' },
+        {
+          status: 'FAILED',
+          completedAt: new Date(),
+          errorMessage: `The task was given up after ${task.attempts} attempt(s): ${reason}. Retry it to run it again.`,
+        },
+      );
+      if (marked.affected) failed++;
+    }
+    return { requeued, failed };
+  }
+}

@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { ApiClient } from './utils/api-client';
+import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
+import { PrivateRedis } from './utils/private-redis';
+import { freePort, startService, TestService } from './utils/start-service';
+import { waitFor } from './utils/wait-for';
+import type { TaskResponse } from '../src/tasks/dto/task.response';
+
+/** Redis faults need a Redis of the suite's own: the machine's shared one is never touched. */
+describe(`recovery from lost jobs on ${TEST_DATABASE}`, () => {
+  const database = isolatedDatabase();
+  let redis: PrivateRedis;
+  let service: TestService;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    service = await startService({ ...database.env, REDIS_URL: redis.url });
+    api = new ApiClient(service.url);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await redis?.destroy();
+    await database.drop();
+  });
+
+  it('accepts submits while Redis is down and runs them once it is back', async () => {
+    await redis.stop();
+    const started = Date.now();
+    const tasks = [];
+    for (let i = 0; i < 5; i++) tasks.push(await api.submit('csv_processing', { num_rows: 20 }));
+    // Each submit answered without waiting on a reconnecting client.
+    expect((Date.now() - started) / tasks.length).toBeLessThan(1000);
+    expect((await api.get(tasks[0].id)).status).toBe('PENDING');
+    await redis.resume();
+    for (const task of tasks)
+      expect((await api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 60_000)).status).toBe(
+        'SUCCESS',
+      );
+  });
+
+  it('finishes every task after FLUSHALL wipes the queues mid-run', async () => {
+    const tasks = [];
+    for (let i = 0; i < 8; i++)
+      tasks.push(await api.submit('csv_processing', { num_rows: 50, processing_time: 1 }));
+    await api.waitForStatus(tasks[0].id, ['RUNNING']);
+    const flushed = spawnSync('redis-cli', ['-p', String(redis.port), 'FLUSHALL']);
+    expect(flushed.stdout.toString().trim()).toBe('OK');
+    for (const task of tasks)
+      expect((await api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 90_000)).status).toBe(
+        'SUCCESS',
+      );
+  });
+});
+
+describe(`an API killed between the insert and the enqueue, on ${TEST_DATABASE}`, () => {
+  const database = isolatedDatabase();
+  let service: TestService;
+
+  beforeAll(async () => {
+    // This instance dies by SIGKILL right after it inserts a submitted task's row.
+    service = await startService({
+      ...database.env,
+      APP_ROLE: 'api',
+      CONVEYOR_TEST_FAULT: 'exit-after-insert',
+    });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await database.drop();
+  });
+
+  it('runs the task anyway once an API instance is back', async () => {
+    await expect(
+      new ApiClient(service.url).submit('csv_processing', { num_rows: 10 }),
+    ).rejects.toThrow();
+    expect(await service.process.exited).toBeNull();
+
+    const port = await freePort();
+    service.spawnPeer({ APP_ROLE: 'all', PORT: String(port), CONVEYOR_TEST_FAULT: '' });
+    const api = new ApiClient(`http://127.0.0.1:${port}`);
+    const [orphan] = await waitFor('the healthy API to answer', async () => {
+      const list = await api.request<{ tasks: TaskResponse[] }>('GET', '/api/tasks/');
+      return list.status === 200 ? list.body.tasks : undefined;
+    });
+    expect(orphan).toMatchObject({ status: 'PENDING', task_type: 'csv_processing' });
+    expect((await api.waitForStatus(orphan.id, ['SUCCESS', 'FAILED'], 60_000)).status).toBe(
+      'SUCCESS',
+    );
+  });
+});
