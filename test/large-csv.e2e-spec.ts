@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCsvFile } from '../src/queue/csv/csv-generate';
+import type { TaskResponse } from '../src/tasks/dto/task.response';
+import { ApiClient } from './utils/api-client';
+import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
+import { ServiceProcess, startService, TestService } from './utils/start-service';
+import { upload } from './utils/upload';
+
+// Memory does not depend on the SQL database, so `npm run test:e2e` runs this on SQLite only.
+
+/** Peak resident memory of a process, in MiB (Linux). */
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+describe(`a 200 MB CSV upload on ${TEST_DATABASE}`, () => {
+  const database = isolatedDatabase();
+  const scratch = mkdtempSync(join(tmpdir(), 'conveyor-large-csv-'));
+  let service: TestService;
+  let worker: ServiceProcess;
+  let api: ApiClient;
+
+  // A worker of its own, so that its peak memory is this task's alone.
+  beforeAll(async () => {
+    service = await startService({ ...database.env, APP_ROLE: 'api' });
+    worker = service.spawnPeer({ APP_ROLE: 'worker' });
+    api = new ApiClient(service.url);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await database.drop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  async function run(taskType: string, params: Record<string, unknown>): Promise<TaskResponse> {
+    const task = await api.submit(taskType, params);
+    return api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 300_000);
+  }
+
+  it('processes a 200 MB CSV upload in constant memory', async () => {
+    const path = join(scratch, 'large.csv');
+    await generateCsvFile(path, 2_600_000, { seed: 7 });
+    const size = statSync(path).size;
+    expect(size).toBeGreaterThan(200 * 1000 * 1000);
+    const file = await upload(service.url, path, 'large.csv');
+    expect(file.status).toBe(201);
+    const idle = peakRssMiB(worker.child.pid!);
+    const done = await run('csv_processing', { file_id: file.body.file_id });
+    expect(done.status).toBe('SUCCESS');
+    expect(done.result_data).toMatchObject({ total_rows: 2_600_000, processed_rows: 2_600_000 });
+    const peak = peakRssMiB(worker.child.pid!);
+    console.log(
+      `csv_processing of a ${(size / 1e6).toFixed(0)} MB upload: worker peak RSS ${peak.toFixed(0)} MiB ` +
+        `(${idle.toFixed(0)} MiB before the task)`,
+    );
+    // Constant memory: what the task adds stays far below the file's size.
+    expect(peak - idle).toBeLessThan(150);
+  });
+});
