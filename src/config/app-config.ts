@@ -42,6 +42,8 @@ export class AppConfig {
   readonly corsOrigins: string[] | '*';
   readonly progressIntervalMs: number;
   readonly shutdownGraceMs: number;
+  /** Automatic retries of transient failures: tries per type, and the first backoff (doubling). */
+  readonly retries: { attempts: Record<TaskType, number>; backoffMs: number };
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
   readonly testFault?: 'exit-after-insert';
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
@@ -81,6 +83,14 @@ export class AppConfig {
     this.corsOrigins = origins.length === 0 || origins.includes('*') ? '*' : origins;
     this.progressIntervalMs = env.PROGRESS_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
+    this.retries = {
+      attempts: {
+        csv_processing: env.CSV_ATTEMPTS,
+        email_sending: env.EMAIL_ATTEMPTS,
+        image_processing: env.IMAGE_ATTEMPTS,
+      },
+      backoffMs: env.RETRY_BACKOFF_MS,
+    };
     this.testFault = env.CONVEYOR_TEST_FAULT;
     this.uploads = {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,

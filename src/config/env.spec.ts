@@ -41,6 +41,10 @@ describe('validateEnv', () => {
       UPLOAD_MAX_CSV_BYTES: 1024 ** 3,
       UPLOAD_MAX_IMAGE_BYTES: 50 * 1024 ** 2,
       FILE_RETENTION_SECONDS: 86_400,
+      CSV_ATTEMPTS: 3,
+      EMAIL_ATTEMPTS: 5,
+      IMAGE_ATTEMPTS: 3,
+      RETRY_BACKOFF_MS: 2000,
     });
   });
 

@@ -184,6 +184,30 @@ export class Env {
   @Max(315_360_000, { message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
   FILE_RETENTION_SECONDS = 86_400;
 
+  @Transform(toInt)
+  @IsInt({ message: 'CSV_ATTEMPTS must be an integer from 1 to 20' })
+  @Min(1, { message: 'CSV_ATTEMPTS must be an integer from 1 to 20' })
+  @Max(20, { message: 'CSV_ATTEMPTS must be an integer from 1 to 20' })
+  CSV_ATTEMPTS = 3;
+
+  @Transform(toInt)
+  @IsInt({ message: 'EMAIL_ATTEMPTS must be an integer from 1 to 20' })
+  @Min(1, { message: 'EMAIL_ATTEMPTS must be an integer from 1 to 20' })
+  @Max(20, { message: 'EMAIL_ATTEMPTS must be an integer from 1 to 20' })
+  EMAIL_ATTEMPTS = 5;
+
+  @Transform(toInt)
+  @IsInt({ message: 'IMAGE_ATTEMPTS must be an integer from 1 to 20' })
+  @Min(1, { message: 'IMAGE_ATTEMPTS must be an integer from 1 to 20' })
+  @Max(20, { message: 'IMAGE_ATTEMPTS must be an integer from 1 to 20' })
+  IMAGE_ATTEMPTS = 3;
+
+  @Transform(toInt)
+  @IsInt({ message: 'RETRY_BACKOFF_MS must be an integer from 0 to 3600000' })
+  @Min(0, { message: 'RETRY_BACKOFF_MS must be an integer from 0 to 3600000' })
+  @Max(3_600_000, { message: 'RETRY_BACKOFF_MS must be an integer from 0 to 3600000' })
+  RETRY_BACKOFF_MS = 2000;
+
   /** Fault injection for the reliability tests; never set it in production. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { AppConfig } from '../config/app-config';
 import { Task } from '../database/task.entity';
 import { TaskType } from '../database/task-type';
 import { TaskJobData } from './task-job';
@@ -23,6 +24,7 @@ export class TaskQueueService {
   private readonly queues: Record<TaskType, Queue<TaskJobData>>;
 
   constructor(
+    private readonly config: AppConfig,
     @InjectQueue('csv_processing') csv: Queue<TaskJobData>,
     @InjectQueue('email_sending') email: Queue<TaskJobData>,
     @InjectQueue('image_processing') image: Queue<TaskJobData>,
@@ -48,7 +50,11 @@ export class TaskQueueService {
         this.queues[task.taskType].add(
           task.taskType,
           { taskType: task.taskType, params: task.inputParams },
-          { jobId: task.id },
+          {
+            jobId: task.id,
+            attempts: this.config.retries.attempts[task.taskType],
+            backoff: { type: 'exponential', delay: this.config.retries.backoffMs },
+          },
         ),
         ENQUEUE_TIMEOUT_MS,
       );

@@ -14,6 +14,34 @@ import { TaskStateService } from './task-state.service';
 
 export type TaskLogic<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
 
+/**
+ * A failure that may pass (a dropped connection, an SMTP 4xx that outlasted its retries): the
+ * task is tried again with exponential backoff while it has attempts left.
+ */
+export class TransientTaskError extends Error {
+  constructor(
+    message: string,
+    readonly partialResult?: JsonObject,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'TransientTaskError';
+  }
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'SQLITE_BUSY',
+]);
+
+const isTransient = (error: Error): boolean =>
+  error instanceof TransientTaskError ||
+  TRANSIENT_CODES.has((error as { code?: string }).code ?? '');
+
 /** An error whose message is meant for the user as it is (bad data, not a bug). */
 export class TaskFailure extends Error {
   constructor(
@@ -88,7 +116,21 @@ export class TaskRunner {
         return;
       }
       const failure = error instanceof Error ? error : new Error(String(error));
-      const partial = failure instanceof TaskFailure ? failure.partialResult : undefined;
+      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+      if (isTransient(failure) && attemptsLeft > 0) {
+        // Back to PENDING while BullMQ holds the job for its backoff; rethrown so it retries.
+        await this.state.markRetrying(
+          taskId,
+          `Attempt failed, ${attemptsLeft} left; retrying: ${failure.message}`,
+        );
+        this.emit(taskId, taskType, 'status', 'PENDING', progress.last());
+        log(`will retry: ${failure.message}`);
+        throw failure;
+      }
+      const partial =
+        failure instanceof TaskFailure || failure instanceof TransientTaskError
+          ? failure.partialResult
+          : undefined;
       if (await this.state.markFailed(taskId, failure.message, partial)) {
         this.emit(taskId, taskType, 'status', 'FAILED', progress.last());
       }

@@ -44,8 +44,17 @@ export class TaskStateService {
     return (result.affected ?? 0) > 0;
   }
 
+  /** RUNNING → PENDING while a transient failure waits out its backoff; the message says why. */
+  async markRetrying(taskId: string, errorMessage: string): Promise<boolean> {
+    const result = await this.tasks.update(
+      { id: taskId, status: 'RUNNING' },
+      { status: 'PENDING', errorMessage },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
   async markSucceeded(taskId: string, resultData: JsonObject): Promise<boolean> {
-    return this.finish(taskId, 'SUCCESS', { progress: 100, resultData });
+    return this.finish(taskId, 'SUCCESS', { progress: 100, resultData, errorMessage: null });
   }
 
   async markFailed(

@@ -62,12 +62,12 @@ export class TestSmtpServer {
     });
   }
 
-  /** Listens on a free port of 127.0.0.1; with `secure`, TLS from the first byte (smtps). */
-  static async start(options: { secure?: boolean } = {}): Promise<TestSmtpServer> {
+  /** Listens on 127.0.0.1 (`port`, or a free one); with `secure`, TLS from the first byte (smtps). */
+  static async start(options: { secure?: boolean; port?: number } = {}): Promise<TestSmtpServer> {
     const smtp = new TestSmtpServer(options);
     await new Promise<void>((resolve, reject) => {
       smtp.server.once('error', reject);
-      smtp.server.listen(0, '127.0.0.1', () => resolve());
+      smtp.server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     smtp.port = (smtp.server.server.address() as AddressInfo).port;
     return smtp;

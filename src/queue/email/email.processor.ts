@@ -7,11 +7,11 @@ import { JsonObject } from '../../database/task.entity';
 import { EmailParamsDto } from '../../tasks/dto/params/email-params.dto';
 import { TaskContext } from '../task-context';
 import { TaskJobData } from '../task-job';
-import { TaskFailure, TaskRunner } from '../task-runner.service';
+import { TaskFailure, TaskRunner, TransientTaskError } from '../task-runner.service';
 import { TaskProcessor } from '../task.processor';
 import { WORKER_OPTIONS } from '../worker-options';
 import { MailTransport } from './mail-transport.service';
-import { sendAll, TransientDeliveryError } from './mailer';
+import { isCertificateFailure, sendAll, TransientDeliveryError } from './mailer';
 import { recipientsOf } from './recipients';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
 
@@ -61,7 +61,10 @@ export class EmailProcessor extends TaskProcessor {
           ...error.partialResult,
           duplicates_removed: duplicatesRemoved,
         };
-        throw new TaskFailure(error.message, partial, { cause: error });
+        // A refused certificate stays refused: fail now rather than retry with backoff.
+        if (isCertificateFailure(error))
+          throw new TaskFailure(error.message, partial, { cause: error });
+        throw new TransientTaskError(error.message, partial, { cause: error });
       }
       throw error;
     }

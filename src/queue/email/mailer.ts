@@ -141,6 +141,22 @@ export function classifyFailure(error: SmtpError): FailureKind {
 export const isTemporaryFailure = (error: SmtpError): boolean =>
   classifyFailure(error) !== 'permanent';
 
+/**
+ * A TLS certificate the transport refused: retrying cannot help until the configuration
+ * changes (SMTP_TLS_REJECT_UNAUTHORIZED, a trusted certificate).
+ */
+export function isCertificateFailure(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (
+      /certificate|CERT_|self[- ]signed/i.test(
+        `${(current as SmtpError).code ?? ''} ${current.message}`,
+      )
+    )
+      return true;
+  }
+  return false;
+}
+
 /** The server could not be reached for long enough that the batch stopped. */
 export class TransientDeliveryError extends Error {
   /** What was recorded before the batch stopped. */

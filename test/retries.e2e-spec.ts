@@ -1,0 +1,61 @@
+import { ApiClient } from './utils/api-client';
+import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
+import { freePort, startService, TestService } from './utils/start-service';
+import { TestSmtpServer } from './utils/test-smtp-server';
+import { waitFor } from './utils/wait-for';
+
+describe(`automatic retries of transient failures on ${TEST_DATABASE}`, () => {
+  const database = isolatedDatabase();
+  let service: TestService;
+  let smtp: TestSmtpServer | undefined;
+  let smtpPort: number;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    // The SMTP server is not there yet: every connection is refused until the test starts it.
+    smtpPort = await freePort();
+    service = await startService({
+      ...database.env,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SMTP_RETRY_ATTEMPTS: '1',
+      EMAIL_ATTEMPTS: '5',
+      RETRY_BACKOFF_MS: '1000',
+    });
+    api = new ApiClient(service.url);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await smtp?.close();
+    await database.drop();
+  });
+
+  it('retries a task with backoff while its SMTP server is down, then delivers once', async () => {
+    const task = await api.submit('email_sending', {
+      recipients: ['ada@example.com'],
+      subject: 'Back soon',
+    });
+    const waiting = await waitFor('the first attempt to fail and be scheduled again', async () => {
+      const current = await api.get(task.id);
+      return current.attempts >= 1 && current.status === 'PENDING' && current.error_message
+        ? current
+        : undefined;
+    });
+    expect(waiting.error_message).toMatch(/retrying/);
+
+    smtp = await TestSmtpServer.start({ port: smtpPort });
+    const done = await api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 60_000);
+    expect(done.status).toBe('SUCCESS');
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    expect(done.error_message).toBeNull();
+    expect(smtp.received.filter((mail) => mail.to.includes('ada@example.com'))).toHaveLength(1);
+  });
+
+  it('fails a logic error at once, without retrying', async () => {
+    const done = await api.waitForStatus(
+      (await api.submit('csv_processing', { num_rows: 20, delimiter: '"' })).id,
+      ['SUCCESS', 'FAILED'],
+    );
+    expect([done.status, done.attempts]).toEqual(['FAILED', 1]);
+  });
+});
