@@ -6,7 +6,7 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const file = process.env.CONVEYOR_TEST_SUMMARY;
     if (!file) return;
-    const failed = results.numFailedTests + results.runtimeErrorSuites;
+    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     appendFileSync(
       file,
       `${results.numPassedTests} ${failed} ${results.numPendingTests + results.numTodoTests}\n`,
