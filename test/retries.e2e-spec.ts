@@ -58,4 +58,32 @@ describe(`automatic retries of transient failures on ${TEST_DATABASE}`, () => {
     );
     expect([done.status, done.attempts]).toEqual(['FAILED', 1]);
   });
+
+  it('retrying a cancelled half-sent batch mails only those who did not get it', async () => {
+    smtp ??= await TestSmtpServer.start({ port: smtpPort });
+    const server = smtp;
+    const recipients = ['r1@half.test', 'r2@half.test', 'r3@half.test', 'r4@half.test'];
+    const task = await api.submit('email_sending', {
+      recipients,
+      subject: 'Once',
+      delay_per_email: 1,
+    });
+    await waitFor(
+      'two messages to arrive',
+      () => server.received.filter((m) => m.to[0]?.endsWith('@half.test')).length >= 2,
+    );
+    expect((await api.request('DELETE', `/api/tasks/${task.id}`)).status).toBe(200);
+    await api.waitForStatus(task.id, ['CANCELLED']);
+
+    const retried = await api.request<{ id: string }>('POST', `/api/tasks/${task.id}/retry`);
+    const done = await api.waitForStatus(retried.body.id, ['SUCCESS', 'FAILED'], 60_000);
+    expect(done.status).toBe('SUCCESS');
+    expect(done.result_data).toMatchObject({ total_emails: 4, sent_successfully: 4 });
+    for (const address of recipients) {
+      expect([address, server.received.filter((m) => m.to.includes(address)).length]).toEqual([
+        address,
+        1,
+      ]);
+    }
+  });
 });

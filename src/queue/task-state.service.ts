@@ -53,6 +53,23 @@ export class TaskStateService {
     return (result.affected ?? 0) > 0;
   }
 
+  /** The tasks this one was retried from, nearest first (retry_of, then its retry_of…). */
+  async originalsOf(taskId: string): Promise<string[]> {
+    const originals: string[] = [];
+    let current = await this.tasks.findOne({
+      select: { id: true, retryOf: true },
+      where: { id: taskId },
+    });
+    while (current?.retryOf && originals.length < 100 && !originals.includes(current.retryOf)) {
+      originals.push(current.retryOf);
+      current = await this.tasks.findOne({
+        select: { id: true, retryOf: true },
+        where: { id: current.retryOf },
+      });
+    }
+    return originals;
+  }
+
   async markSucceeded(taskId: string, resultData: JsonObject): Promise<boolean> {
     return this.finish(taskId, 'SUCCESS', { progress: 100, resultData, errorMessage: null });
   }

@@ -14,6 +14,7 @@ import { MailTransport } from './mail-transport.service';
 import { isCertificateFailure, sendAll, TransientDeliveryError } from './mailer';
 import { recipientsOf } from './recipients';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
+import { TaskStateService } from '../task-state.service';
 
 @Processor('email_sending', WORKER_OPTIONS)
 export class EmailProcessor extends TaskProcessor {
@@ -22,6 +23,7 @@ export class EmailProcessor extends TaskProcessor {
   constructor(
     runner: TaskRunner,
     private readonly transport: MailTransport,
+    private readonly state: TaskStateService,
     @InjectRepository(EmailDelivery) private readonly deliveries: Repository<EmailDelivery>,
   ) {
     super(runner);
@@ -46,7 +48,11 @@ export class EmailProcessor extends TaskProcessor {
         recipients,
         this.transport.senderFor(context.taskId),
         {
-          ledger: new SqlDeliveryLedger(this.deliveries, context.taskId),
+          ledger: new SqlDeliveryLedger(
+            this.deliveries,
+            context.taskId,
+            await this.state.originalsOf(context.taskId),
+          ),
           signal: context.signal,
           onProgress: context.onProgress,
           delayMs: (params.delay_per_email ?? 0) * 1000,
