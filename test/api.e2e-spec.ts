@@ -2,9 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
-import { ApiClient } from './utils/api-client';
-import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
-import { startService, TestService } from './utils/start-service';
+import { TEST_DATABASE } from './utils/databases';
+import { serviceForSuite } from './utils/suite-service';
 import { waitFor } from './utils/wait-for';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -20,23 +19,11 @@ interface Problem {
 }
 
 describe(`REST contract on ${TEST_DATABASE}`, () => {
-  const database = isolatedDatabase();
-  let service: TestService;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    service = await startService(database.env);
-    api = new ApiClient(service.url);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await database.drop();
-  });
+  const suite = serviceForSuite();
 
   describe('each task type does real work on the seed parameters', () => {
     it('csv_processing parses the generated rows and reports the seed statistics', async () => {
-      const submitted = await api.submit('csv_processing', { num_rows: 2500 });
+      const submitted = await suite.api.submit('csv_processing', { num_rows: 2500 });
       expect(submitted).toMatchObject({
         task_type: 'csv_processing',
         status: 'PENDING',
@@ -52,7 +39,7 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
       expect(submitted.id).toMatch(UUID);
       expect(submitted.created_at).toMatch(ISO_UTC);
 
-      const done = await api.waitForStatus(submitted.id, ['SUCCESS', 'FAILED']);
+      const done = await suite.api.waitForStatus(submitted.id, ['SUCCESS', 'FAILED']);
       expect(done.status).toBe('SUCCESS');
       expect(done.progress).toBe(100);
       expect(done.attempts).toBe(1);
@@ -83,17 +70,17 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
     });
 
     it('email_sending renders real messages into the outbox', async () => {
-      const submitted = await api.submit('email_sending', {
+      const submitted = await suite.api.submit('email_sending', {
         num_emails: 4,
         subject: 'Quarterly report',
       });
-      const done = await api.waitForStatus(submitted.id, ['SUCCESS', 'FAILED']);
+      const done = await suite.api.waitForStatus(submitted.id, ['SUCCESS', 'FAILED']);
       expect(done.status).toBe('SUCCESS');
       expect(done.result_data).toMatchObject({ total_emails: 4, sent_successfully: 4, failed: 0 });
       const emails = (done.result_data as { emails: { to: string; status: string }[] }).emails;
       expect(emails.map((e) => e.to)).toEqual([1, 2, 3, 4].map((n) => `user${n}@example.com`));
 
-      const outbox = join(service.dataDir, 'outbox', done.id);
+      const outbox = join(suite.service.dataDir, 'outbox', done.id);
       const files = readdirSync(outbox).filter((name) => name.endsWith('.eml'));
       expect(files).toHaveLength(4);
       const raw = files.map((name) => readFileSync(join(outbox, name), 'utf8'));
@@ -104,19 +91,21 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
     });
 
     it('email_sending defaults the subject to "Test Email" like the original', async () => {
-      const submitted = await api.submit('email_sending', { num_emails: 1 });
+      const submitted = await suite.api.submit('email_sending', { num_emails: 1 });
       expect(submitted.input_params).toMatchObject({ subject: 'Test Email', num_emails: 1 });
-      expect((await api.waitForStatus(submitted.id, ['SUCCESS', 'FAILED'])).status).toBe('SUCCESS');
+      expect((await suite.api.waitForStatus(submitted.id, ['SUCCESS', 'FAILED'])).status).toBe(
+        'SUCCESS',
+      );
     });
 
     it('image_processing resizes generated images to the requested size', async () => {
-      const submitted = await api.submit('image_processing', {
+      const submitted = await suite.api.submit('image_processing', {
         num_images: 3,
         target_width: 320,
         target_height: 200,
         format: 'webp',
       });
-      const done = await api.waitForStatus(submitted.id, ['SUCCESS', 'FAILED']);
+      const done = await suite.api.waitForStatus(submitted.id, ['SUCCESS', 'FAILED']);
       expect(done.status).toBe('SUCCESS');
       const result = done.result_data as {
         total_images: number;
@@ -128,7 +117,7 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
       for (const image of result.images) {
         expect(image.new_size).toBe('320x200');
         const metadata = await sharp(
-          join(service.dataDir, 'tasks', done.id, 'outputs', image.processed_name),
+          join(suite.service.dataDir, 'tasks', done.id, 'outputs', image.processed_name),
         ).metadata();
         expect([metadata.width, metadata.height, metadata.format]).toEqual([320, 200, 'webp']);
       }
@@ -152,14 +141,17 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
             : type === 'email_sending'
               ? { num_emails: 1 }
               : { num_images: 1 };
-        created.push(await api.submit(type, params));
+        created.push(await suite.api.submit(type, params));
       }
-      await Promise.all(created.map((task) => api.waitForStatus(task.id, ['SUCCESS'])));
+      await Promise.all(created.map((task) => suite.api.waitForStatus(task.id, ['SUCCESS'])));
     });
 
     it('answers {tasks, total}, newest first, with and without the trailing slash', async () => {
       for (const path of ['/api/tasks/', '/api/tasks']) {
-        const answer = await api.request<{ tasks: TaskResponse[]; total: number }>('GET', path);
+        const answer = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
+          'GET',
+          path,
+        );
         expect(answer.status).toBe(200);
         const times = answer.body.tasks.map((t) => t.created_at);
         expect([...times].sort().reverse()).toEqual(times);
@@ -168,11 +160,11 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
     });
 
     it('filters by type and by status, with total counting all matches', async () => {
-      const all = await api.request<{ tasks: TaskResponse[]; total: number }>(
+      const all = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
         'GET',
         '/api/tasks/?limit=100',
       );
-      const csv = await api.request<{ tasks: TaskResponse[]; total: number }>(
+      const csv = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
         'GET',
         '/api/tasks/?task_type=csv_processing&limit=100',
       );
@@ -181,14 +173,14 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
         all.body.tasks.filter((t) => t.task_type === 'csv_processing').length,
       );
 
-      const success = await api.request<{ tasks: TaskResponse[]; total: number }>(
+      const success = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
         'GET',
         '/api/tasks/?status=SUCCESS&limit=100',
       );
       expect(success.body.tasks.every((t) => t.status === 'SUCCESS')).toBe(true);
       expect(success.body.total).toBe(all.body.tasks.filter((t) => t.status === 'SUCCESS').length);
 
-      const both = await api.request<{ tasks: TaskResponse[]; total: number }>(
+      const both = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
         'GET',
         '/api/tasks/?status=SUCCESS&task_type=email_sending&limit=100',
       );
@@ -199,15 +191,15 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
     });
 
     it('pages with limit and offset over a stable order', async () => {
-      const whole = await api.request<{ tasks: TaskResponse[]; total: number }>(
+      const whole = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
         'GET',
         '/api/tasks/?limit=100',
       );
-      const first = await api.request<{ tasks: TaskResponse[]; total: number }>(
+      const first = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
         'GET',
         '/api/tasks/?limit=2&offset=0',
       );
-      const second = await api.request<{ tasks: TaskResponse[]; total: number }>(
+      const second = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
         'GET',
         '/api/tasks/?limit=2&offset=2',
       );
@@ -216,7 +208,7 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
       expect([...first.body.tasks, ...second.body.tasks].map((t) => t.id)).toEqual(
         whole.body.tasks.slice(0, 4).map((t) => t.id),
       );
-      const beyond = await api.request<{ tasks: TaskResponse[]; total: number }>(
+      const beyond = await suite.api.request<{ tasks: TaskResponse[]; total: number }>(
         'GET',
         `/api/tasks/?offset=${whole.body.total}`,
       );
@@ -226,8 +218,8 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
 
   describe('errors keep the original contract', () => {
     it('gets a task, and 404s unknown and non-UUID ids', async () => {
-      const task = await api.submit('csv_processing', { num_rows: 5 });
-      expect((await api.request('GET', `/api/tasks/${task.id}`)).body).toMatchObject({
+      const task = await suite.api.submit('csv_processing', { num_rows: 5 });
+      expect((await suite.api.request('GET', `/api/tasks/${task.id}`)).body).toMatchObject({
         id: task.id,
       });
       for (const id of [
@@ -236,19 +228,19 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
         '..%2F..%2Fetc',
         '1',
       ]) {
-        const answer = await api.request('GET', `/api/tasks/${id}`);
+        const answer = await suite.api.request('GET', `/api/tasks/${id}`);
         expect([answer.status, answer.body]).toEqual([404, { detail: 'Task not found' }]);
       }
       for (const [method, path] of [
         ['DELETE', '/api/tasks/not-a-uuid'],
         ['POST', '/api/tasks/00000000-0000-4000-8000-000000000000/retry'],
       ]) {
-        expect((await api.request(method, path)).status).toBe(404);
+        expect((await suite.api.request(method, path)).status).toBe(404);
       }
     });
 
     it('answers 400 with the exact detail for an unknown task type', async () => {
-      const answer = await api.request('POST', '/api/tasks/submit', {
+      const answer = await suite.api.request('POST', '/api/tasks/submit', {
         task_type: 'video_encoding',
         input_params: {},
       });
@@ -313,7 +305,11 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
         ['body', 'priority'],
       ],
     ])('answers 422 for %s, naming where', async (caseName, body, loc) => {
-      const answer = await api.request<{ detail: Problem[] }>('POST', '/api/tasks/submit', body);
+      const answer = await suite.api.request<{ detail: Problem[] }>(
+        'POST',
+        '/api/tasks/submit',
+        body,
+      );
       expect(answer.status).toBe(422);
       expect(answer.body.detail.map((p) => p.loc)).toContainEqual(loc);
       if (caseName === 'a string for a number') {
@@ -335,16 +331,24 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
         'offset=-1',
         'colour=red',
       ]) {
-        const answer = await api.request<{ detail: Problem[] }>('GET', `/api/tasks/?${query}`);
+        const answer = await suite.api.request<{ detail: Problem[] }>(
+          'GET',
+          `/api/tasks/?${query}`,
+        );
         expect([query, answer.status]).toEqual([query, 422]);
         expect(answer.body.detail[0].loc[0]).toBe('query');
       }
     });
 
     it('answers broken JSON, other content types and huge bodies with a {detail}', async () => {
-      const broken = await api.request<Detail>('POST', '/api/tasks/submit', '{"task_type": ', {});
+      const broken = await suite.api.request<Detail>(
+        'POST',
+        '/api/tasks/submit',
+        '{"task_type": ',
+        {},
+      );
       expect(broken.status).toBe(422);
-      const text = await api.request<Detail>(
+      const text = await suite.api.request<Detail>(
         'POST',
         '/api/tasks/submit',
         'task_type=csv_processing',
@@ -354,13 +358,13 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
       );
       expect(text.status).toBe(415);
       expect(text.body.detail).toEqual(expect.stringContaining('application/json'));
-      const huge = await api.request<Detail>('POST', '/api/tasks/submit', {
+      const huge = await suite.api.request<Detail>('POST', '/api/tasks/submit', {
         task_type: 'email_sending',
         input_params: { body: 'x'.repeat(1_100_000) },
       });
       expect(huge.status).toBe(413);
       expect(huge.body.detail).toEqual(expect.any(String));
-      const unknownRoute = await api.request<Detail>('GET', '/api/nowhere');
+      const unknownRoute = await suite.api.request<Detail>('GET', '/api/nowhere');
       expect(unknownRoute.status).toBe(404);
       expect(unknownRoute.body).toHaveProperty('detail');
     });
@@ -368,13 +372,16 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
 
   describe('cancel and retry', () => {
     it('stops a RUNNING task within 2 s, and it stays CANCELLED', async () => {
-      const task = await api.submit('csv_processing', { num_rows: 200_000, processing_time: 120 });
+      const task = await suite.api.submit('csv_processing', {
+        num_rows: 200_000,
+        processing_time: 120,
+      });
       await waitFor('the task to make progress while RUNNING', async () => {
-        const current = await api.get(task.id);
+        const current = await suite.api.get(task.id);
         return current.status === 'RUNNING' && current.progress > 20;
       });
       const cancelledAt = Date.now();
-      const answer = await api.request('DELETE', `/api/tasks/${task.id}`);
+      const answer = await suite.api.request('DELETE', `/api/tasks/${task.id}`);
       expect([answer.status, answer.body]).toEqual([
         200,
         { message: 'Task cancelled successfully', task_id: task.id },
@@ -383,16 +390,16 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
       await waitFor(
         'the worker to stop the cancelled task',
         () =>
-          service.process
+          suite.service.process
             .logs()
             .some((line) => line.task_id === task.id && line.msg === 'stopped: cancelled'),
         { timeoutMs: 2000, intervalMs: 20 },
       );
       expect(Date.now() - cancelledAt).toBeLessThan(2000 + 500);
-      const after = await api.get(task.id);
+      const after = await suite.api.get(task.id);
       expect(after.status).toBe('CANCELLED');
       expect(after.completed_at).toMatch(ISO_UTC);
-      const again = await api.request('DELETE', `/api/tasks/${task.id}`);
+      const again = await suite.api.request('DELETE', `/api/tasks/${task.id}`);
       expect([again.status, again.body]).toEqual([
         400,
         { detail: 'Cannot cancel task with status: CANCELLED' },
@@ -400,9 +407,9 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
     });
 
     it('refuses to cancel a SUCCESS task with the exact detail', async () => {
-      const task = await api.submit('csv_processing', { num_rows: 5 });
-      await api.waitForStatus(task.id, ['SUCCESS']);
-      const answer = await api.request('DELETE', `/api/tasks/${task.id}`);
+      const task = await suite.api.submit('csv_processing', { num_rows: 5 });
+      await suite.api.waitForStatus(task.id, ['SUCCESS']);
+      const answer = await suite.api.request('DELETE', `/api/tasks/${task.id}`);
       expect([answer.status, answer.body]).toEqual([
         400,
         { detail: 'Cannot cancel task with status: SUCCESS' },
@@ -410,11 +417,14 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
     });
 
     it('retries a CANCELLED or FAILED task as a new task, and nothing else', async () => {
-      const task = await api.submit('csv_processing', { num_rows: 100_000, processing_time: 60 });
-      await api.waitForStatus(task.id, ['RUNNING']);
-      await api.request('DELETE', `/api/tasks/${task.id}`);
+      const task = await suite.api.submit('csv_processing', {
+        num_rows: 100_000,
+        processing_time: 60,
+      });
+      await suite.api.waitForStatus(task.id, ['RUNNING']);
+      await suite.api.request('DELETE', `/api/tasks/${task.id}`);
 
-      const retried = await api.request<TaskResponse>('POST', `/api/tasks/${task.id}/retry`);
+      const retried = await suite.api.request<TaskResponse>('POST', `/api/tasks/${task.id}/retry`);
       expect(retried.status).toBe(201);
       expect(retried.body.id).not.toBe(task.id);
       expect(retried.body).toMatchObject({
@@ -424,12 +434,12 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
         retry_of: task.id,
         attempts: 0,
       });
-      expect((await api.get(task.id)).status).toBe('CANCELLED');
-      await api.request('DELETE', `/api/tasks/${retried.body.id}`);
+      expect((await suite.api.get(task.id)).status).toBe('CANCELLED');
+      await suite.api.request('DELETE', `/api/tasks/${retried.body.id}`);
 
-      const done = await api.submit('csv_processing', { num_rows: 5 });
-      await api.waitForStatus(done.id, ['SUCCESS']);
-      const refused = await api.request('POST', `/api/tasks/${done.id}/retry`);
+      const done = await suite.api.submit('csv_processing', { num_rows: 5 });
+      await suite.api.waitForStatus(done.id, ['SUCCESS']);
+      const refused = await suite.api.request('POST', `/api/tasks/${done.id}/retry`);
       expect([refused.status, refused.body]).toEqual([
         400,
         {
@@ -441,19 +451,19 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
 
     it('retries a FAILED task', async () => {
       // A delimiter that splits nothing makes every generated row inconsistent → FAILED.
-      const task = await api.submit('csv_processing', { num_rows: 50, delimiter: '"' });
-      const failed = await api.waitForStatus(task.id, ['SUCCESS', 'FAILED']);
+      const task = await suite.api.submit('csv_processing', { num_rows: 50, delimiter: '"' });
+      const failed = await suite.api.waitForStatus(task.id, ['SUCCESS', 'FAILED']);
       expect(failed.status).toBe('FAILED');
       expect(failed.error_message).toEqual(expect.any(String));
       expect(failed.error_message).not.toMatch(/\n\s+at /);
-      const retried = await api.request<TaskResponse>('POST', `/api/tasks/${task.id}/retry`);
+      const retried = await suite.api.request<TaskResponse>('POST', `/api/tasks/${task.id}/retry`);
       expect(retried.status).toBe(201);
       expect(retried.body.retry_of).toBe(task.id);
     });
   });
 
   it('reports health with the SQL driver and live workers', async () => {
-    const answer = await api.request<{
+    const answer = await suite.api.request<{
       status: string;
       timestamp: string;
       checks: Record<string, unknown>;
@@ -473,27 +483,15 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
 });
 
 describe(`PENDING tasks on ${TEST_DATABASE} (an API with no worker)`, () => {
-  const database = isolatedDatabase();
-  let service: TestService;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    service = await startService({ ...database.env, APP_ROLE: 'api' });
-    api = new ApiClient(service.url);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await database.drop();
-  });
+  const suite = serviceForSuite({ APP_ROLE: 'api' });
 
   it('cancels a PENDING task at once and a worker started later never runs it', async () => {
-    const task = await api.submit('csv_processing', { num_rows: 10 });
-    const keep = await api.submit('csv_processing', { num_rows: 10 });
-    const answer = await api.request('DELETE', `/api/tasks/${task.id}`);
+    const task = await suite.api.submit('csv_processing', { num_rows: 10 });
+    const keep = await suite.api.submit('csv_processing', { num_rows: 10 });
+    const answer = await suite.api.request('DELETE', `/api/tasks/${task.id}`);
     expect(answer.status).toBe(200);
-    expect((await api.get(task.id)).status).toBe('CANCELLED');
-    const retryPending = await api.request('POST', `/api/tasks/${keep.id}/retry`);
+    expect((await suite.api.get(task.id)).status).toBe('CANCELLED');
+    const retryPending = await suite.api.request('POST', `/api/tasks/${keep.id}/retry`);
     expect([retryPending.status, retryPending.body]).toEqual([
       400,
       {
@@ -502,9 +500,9 @@ describe(`PENDING tasks on ${TEST_DATABASE} (an API with no worker)`, () => {
       },
     ]);
 
-    const worker = service.spawnPeer({ APP_ROLE: 'worker' });
-    expect((await api.waitForStatus(keep.id, ['SUCCESS'])).status).toBe('SUCCESS');
-    const cancelled = await api.get(task.id);
+    const worker = suite.service.spawnPeer({ APP_ROLE: 'worker' });
+    expect((await suite.api.waitForStatus(keep.id, ['SUCCESS'])).status).toBe('SUCCESS');
+    const cancelled = await suite.api.get(task.id);
     expect([cancelled.status, cancelled.started_at, cancelled.attempts]).toEqual([
       'CANCELLED',
       null,

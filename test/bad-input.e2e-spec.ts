@@ -1,7 +1,6 @@
 import { request as httpRequest } from 'node:http';
-import { ApiClient } from './utils/api-client';
-import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
-import { startService, TestService } from './utils/start-service';
+import { TEST_DATABASE } from './utils/databases';
+import { serviceForSuite } from './utils/suite-service';
 
 interface RawAnswer {
   status: number;
@@ -129,25 +128,13 @@ const CASES: [string, [string, string, Record<string, string>, (Buffer | string)
 ];
 
 describe(`bad input on ${TEST_DATABASE}`, () => {
-  const database = isolatedDatabase();
-  let service: TestService;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    service = await startService({ ...database.env, APP_ROLE: 'api' });
-    api = new ApiClient(service.url);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await database.drop();
-  });
+  const suite = serviceForSuite({ APP_ROLE: 'api' });
 
   it(`answers each of ${CASES.length} malformed requests with a 4xx and a {detail}, leaving no row`, async () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
     const outcomes = [];
     for (const [name, [method, path, headers, body]] of CASES) {
-      const answer = await raw(service.url, method, path, headers, body);
+      const answer = await raw(suite.service.url, method, path, headers, body);
       let detail: unknown;
       try {
         detail = (JSON.parse(answer.body) as { detail?: unknown }).detail;
@@ -168,9 +155,9 @@ describe(`bad input on ${TEST_DATABASE}`, () => {
         true,
       ]);
     }
-    const health = await api.request('GET', '/api/health');
+    const health = await suite.api.request('GET', '/api/health');
     expect(health.status).toBe(200);
-    const list = await api.request<{ total: number }>('GET', '/api/tasks/');
+    const list = await suite.api.request<{ total: number }>('GET', '/api/tasks/');
     expect(list.body.total).toBe(0);
   });
 });

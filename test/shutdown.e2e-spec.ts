@@ -1,30 +1,17 @@
-import { ApiClient } from './utils/api-client';
-import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
-import { startService, TestService } from './utils/start-service';
+import { TEST_DATABASE } from './utils/databases';
+import { serviceForSuite } from './utils/suite-service';
 import { waitFor } from './utils/wait-for';
 
 describe(`SIGTERM during a long task on ${TEST_DATABASE}`, () => {
-  const database = isolatedDatabase();
-  let service: TestService;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    service = await startService({ ...database.env, APP_ROLE: 'api' });
-    api = new ApiClient(service.url);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await database.drop();
-  });
+  const suite = serviceForSuite({ APP_ROLE: 'api' });
 
   it('hands the task back after the grace period, and another worker completes it', async () => {
-    const first = service.spawnPeer({ APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '1000' });
-    const task = await api.submit('csv_processing', { num_rows: 100, processing_time: 8 });
-    await api.waitForStatus(task.id, ['RUNNING']);
-    const second = service.spawnPeer({ APP_ROLE: 'worker' });
+    const first = suite.service.spawnPeer({ APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '1000' });
+    const task = await suite.api.submit('csv_processing', { num_rows: 100, processing_time: 8 });
+    await suite.api.waitForStatus(task.id, ['RUNNING']);
+    const second = suite.service.spawnPeer({ APP_ROLE: 'worker' });
     await waitFor('the second worker to register', async () => {
-      const health = await api.request<{ checks: { workers: Record<string, number> } }>(
+      const health = await suite.api.request<{ checks: { workers: Record<string, number> } }>(
         'GET',
         '/api/health',
       );
@@ -39,7 +26,7 @@ describe(`SIGTERM during a long task on ${TEST_DATABASE}`, () => {
         .some((line) => line.task_id === task.id && String(line.msg).startsWith('handed back')),
     ).toBe(true);
 
-    const done = await api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 60_000);
+    const done = await suite.api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 60_000);
     expect(done.status).toBe('SUCCESS');
     expect(done.attempts).toBe(2);
     expect(second.logs().some((line) => line.task_id === task.id && line.msg === 'succeeded')).toBe(
@@ -49,29 +36,17 @@ describe(`SIGTERM during a long task on ${TEST_DATABASE}`, () => {
 });
 
 describe(`SIGTERM during a short task on ${TEST_DATABASE}`, () => {
-  const database = isolatedDatabase();
-  let service: TestService;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    service = await startService({ ...database.env, APP_ROLE: 'api' });
-    api = new ApiClient(service.url);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await database.drop();
-  });
+  const suite = serviceForSuite({ APP_ROLE: 'api' });
 
   it('lets a short task finish within the grace period before exiting', async () => {
-    const worker = service.spawnPeer({ APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '20000' });
-    const task = await api.submit('csv_processing', { num_rows: 100, processing_time: 2 });
+    const worker = suite.service.spawnPeer({ APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '20000' });
+    const task = await suite.api.submit('csv_processing', { num_rows: 100, processing_time: 2 });
     await waitFor('the worker to start the task', () =>
       worker.logs().some((line) => line.task_id === task.id && line.msg === 'started'),
     );
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
-    const done = await api.get(task.id);
+    const done = await suite.api.get(task.id);
     expect([done.status, done.attempts]).toEqual(['SUCCESS', 1]);
   });
 });
