@@ -462,6 +462,41 @@ describe(`REST contract on ${TEST_DATABASE}`, () => {
     });
   });
 
+  it('serves the OpenAPI description generated from the DTOs', async () => {
+    const answer = await suite.api.request<{
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    }>('GET', '/api/docs-json');
+    expect(answer.status).toBe(200);
+    expect(Object.keys(answer.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/tasks/submit',
+        '/api/tasks',
+        '/api/tasks/{id}',
+        '/api/tasks/{id}/retry',
+        '/api/health',
+        '/api/files',
+      ]),
+    );
+    expect(answer.body.components.schemas).toHaveProperty('SubmitTaskDto');
+  });
+
+  it('logs every HTTP request as JSON with its request id, echoed to the client', async () => {
+    const answer = await suite.api.request('GET', '/api/tasks/?limit=1', undefined, {
+      'x-request-id': 'trace-me-123',
+    });
+    expect(answer.headers.get('x-request-id')).toBe('trace-me-123');
+    await waitFor('the request to be logged', () =>
+      suite.service.process
+        .logs()
+        .some(
+          (line) =>
+            (line.req as { id?: string } | undefined)?.id === 'trace-me-123' &&
+            line.msg === 'request completed',
+        ),
+    );
+  });
+
   it('reports health with the SQL driver and live workers', async () => {
     const answer = await suite.api.request<{
       status: string;
