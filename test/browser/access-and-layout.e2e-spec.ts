@@ -1,9 +1,5 @@
-import { Browser } from 'playwright-core';
-import { ApiClient } from '../utils/api-client';
-import { launchChromium } from '../utils/browser';
 import { DashboardPage } from '../utils/dashboard-page';
-import { startService, TestService } from '../utils/start-service';
-import { waitForWorkers } from '../utils/workers-ready';
+import { dashboardSuite } from '../utils/dashboard-suite';
 
 // Browser suites drive real processes; the default 5 s per test is too short for them.
 jest.setTimeout(120_000);
@@ -30,26 +26,12 @@ const UNNAMED_CONTROLS = `(() => {
 const HORIZONTAL_OVERFLOW = `document.documentElement.scrollWidth - window.innerWidth`;
 
 describe('Dashboard: keyboard, labels and phone-width layout', () => {
-  let service: TestService;
-  let browser: Browser;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    [service, browser] = await Promise.all([startService({ APP_ROLE: 'api' }), launchChromium()]);
-    service.spawnPeer({ APP_ROLE: 'worker' });
-    api = new ApiClient(service.url);
-    await waitForWorkers(service.url);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const suite = dashboardSuite();
 
   it('gives every control a label, in every form variant and in the detail view', async () => {
-    const task = await api.submit('csv_processing', { num_rows: 100 });
-    await api.waitForStatus(task.id, ['SUCCESS']);
-    const dashboard = await DashboardPage.open(browser, service.url);
+    const task = await suite.api.submit('csv_processing', { num_rows: 100 });
+    await suite.api.waitForStatus(task.id, ['SUCCESS']);
+    const dashboard = await DashboardPage.open(suite.browser, suite.service.url);
     await dashboard.waitForRowStatus(task.id, 'SUCCESS');
 
     const variants = [
@@ -72,7 +54,7 @@ describe('Dashboard: keyboard, labels and phone-width layout', () => {
   });
 
   it('works from the keyboard: submit a task, open its detail with Enter, close it with Escape', async () => {
-    const dashboard = await DashboardPage.open(browser, service.url);
+    const dashboard = await DashboardPage.open(suite.browser, suite.service.url);
     const { page } = dashboard;
     await dashboard.waitUntilLive();
 
@@ -88,8 +70,8 @@ describe('Dashboard: keyboard, labels and phone-width layout', () => {
     await page.keyboard.press('Enter');
     const href = await page.locator('.submitted a').getAttribute('href');
     const id = (href ?? '').replace('#/tasks/', '');
-    await api.waitForStatus(id, ['SUCCESS']);
-    expect((await api.get(id)).input_params.num_emails).toBe(3);
+    await suite.api.waitForStatus(id, ['SUCCESS']);
+    expect((await suite.api.get(id)).input_params.num_emails).toBe(3);
 
     const link = dashboard.row(id).getByRole('link', { name: `Open task ${id.slice(0, 8)}` });
     await link.focus();
@@ -106,7 +88,7 @@ describe('Dashboard: keyboard, labels and phone-width layout', () => {
   });
 
   it('fits a phone-width screen: no sideways scrolling in the list, the form or the detail view', async () => {
-    const dashboard = await DashboardPage.open(browser, service.url, {
+    const dashboard = await DashboardPage.open(suite.browser, suite.service.url, {
       viewport: { width: 390, height: 844 },
     });
     const { page } = dashboard;

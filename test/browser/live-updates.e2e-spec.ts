@@ -1,11 +1,7 @@
-import { Browser } from 'playwright-core';
 import type { TaskResponse } from '../../src/tasks/dto/task.response';
-import { ApiClient } from '../utils/api-client';
-import { launchChromium } from '../utils/browser';
 import { DashboardPage } from '../utils/dashboard-page';
-import { startService, TestService } from '../utils/start-service';
 import { waitFor } from '../utils/wait-for';
-import { waitForWorkers } from '../utils/workers-ready';
+import { dashboardSuite } from '../utils/dashboard-suite';
 
 // Browser suites drive real processes; the default 5 s per test is too short for them.
 jest.setTimeout(120_000);
@@ -29,31 +25,16 @@ const RECORD_FIRST_SEEN = `(() => {
 })()`;
 
 describe('Dashboard: live updates', () => {
-  let service: TestService;
-  let browser: Browser;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    // The API process runs no processors: every change to a task comes from the worker process.
-    [service, browser] = await Promise.all([startService({ APP_ROLE: 'api' }), launchChromium()]);
-    service.spawnPeer({ APP_ROLE: 'worker' });
-    api = new ApiClient(service.url);
-    await waitForWorkers(service.url);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const suite = dashboardSuite();
 
   it('shows a change made by a separate worker process within a second', async () => {
-    const dashboard = await DashboardPage.open(browser, service.url);
+    const dashboard = await DashboardPage.open(suite.browser, suite.service.url);
     await dashboard.waitUntilLive();
     await dashboard.page.evaluate(RECORD_FIRST_SEEN);
     const firstSeen = (id: string, status: string): Promise<number | undefined> =>
       dashboard.page.evaluate<number | undefined>(`window.__firstSeen['${id}:${status}']`);
 
-    const task = await api.submit('csv_processing', { num_rows: 20000, processing_time: 2 });
+    const task = await suite.api.submit('csv_processing', { num_rows: 20000, processing_time: 2 });
 
     /**
      * The worker stamps started_at (and later completed_at) when it writes the change, on the
@@ -78,7 +59,7 @@ describe('Dashboard: live updates', () => {
       waitFor(
         `task to be ${statuses.join('/')} in the API`,
         async () => {
-          const current = await api.get(task.id);
+          const current = await suite.api.get(task.id);
           return statuses.includes(current.status) ? current : undefined;
         },
         { timeoutMs: 30_000, intervalMs: 10 },
@@ -95,7 +76,7 @@ describe('Dashboard: live updates', () => {
   });
 
   it('polls while the event stream is down, says so, and goes live again when it is back', async () => {
-    const dashboard = await DashboardPage.open(browser, service.url, {
+    const dashboard = await DashboardPage.open(suite.browser, suite.service.url, {
       beforeLoad: async (page) => {
         await page.route('**/api/events', (route) => route.abort());
       },
@@ -104,14 +85,17 @@ describe('Dashboard: live updates', () => {
     await banner.waitFor();
     await expect(banner.textContent()).resolves.toContain('refreshing every 3 seconds');
 
-    const whileDown = await api.submit('email_sending', { num_emails: 2 });
-    await api.waitForStatus(whileDown.id, ['SUCCESS']);
+    const whileDown = await suite.api.submit('email_sending', { num_emails: 2 });
+    await suite.api.waitForStatus(whileDown.id, ['SUCCESS']);
     await dashboard.waitForRowStatus(whileDown.id, 'SUCCESS', 15_000);
     await dashboard.screenshot('list-polling');
 
     await dashboard.page.unroute('**/api/events');
     await dashboard.page.locator('[data-connection="live"]').waitFor({ timeout: 30_000 });
-    const afterwards = await api.submit('csv_processing', { num_rows: 2000, processing_time: 1 });
+    const afterwards = await suite.api.submit('csv_processing', {
+      num_rows: 2000,
+      processing_time: 1,
+    });
     await dashboard.waitForRowStatus(afterwards.id, 'SUCCESS');
     expect(dashboard.pageErrors).toEqual([]);
     await dashboard.close();

@@ -1,10 +1,6 @@
-import { Browser } from 'playwright-core';
-import { ApiClient } from '../utils/api-client';
-import { launchChromium } from '../utils/browser';
 import { DashboardPage } from '../utils/dashboard-page';
-import { startService, TestService } from '../utils/start-service';
 import { waitFor } from '../utils/wait-for';
-import { waitForWorkers } from '../utils/workers-ready';
+import { dashboardSuite } from '../utils/dashboard-suite';
 
 // Browser suites drive real processes; the default 5 s per test is too short for them.
 jest.setTimeout(120_000);
@@ -13,24 +9,10 @@ const PAYLOAD = '<img src=x onerror=alert(1)>';
 const SCRIPT_PAYLOAD = '<script>alert(2)</script>';
 
 describe('Dashboard: safe rendering', () => {
-  let service: TestService;
-  let browser: Browser;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    [service, browser] = await Promise.all([startService({ APP_ROLE: 'api' }), launchChromium()]);
-    service.spawnPeer({ APP_ROLE: 'worker' });
-    api = new ApiClient(service.url);
-    await waitForWorkers(service.url);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const suite = dashboardSuite();
 
   it('shows a subject and a file name that look like HTML as text, and runs no script', async () => {
-    const dashboard = await DashboardPage.open(browser, service.url);
+    const dashboard = await DashboardPage.open(suite.browser, suite.service.url);
     await dashboard.waitUntilLive();
 
     // A file name is shown as soon as the file is chosen, before its upload is answered.
@@ -54,7 +36,7 @@ describe('Dashboard: safe rendering', () => {
     await dashboard.field('Text body').fill(PAYLOAD);
     await dashboard.field('HTML body').fill(SCRIPT_PAYLOAD);
     const id = await dashboard.submitForm();
-    await api.waitForStatus(id, ['SUCCESS']);
+    await suite.api.waitForStatus(id, ['SUCCESS']);
     await dashboard.waitForRowStatus(id, 'SUCCESS');
 
     const detail = await dashboard.openDetail(id);
@@ -87,7 +69,7 @@ describe('Dashboard: safe rendering', () => {
   });
 
   it('is served under a Content-Security-Policy that blocks inline script', async () => {
-    const page = await fetch(`${service.url}/`);
+    const page = await fetch(`${suite.service.url}/`);
     expect(page.status).toBe(200);
     const policy = page.headers.get('content-security-policy') ?? '';
     const scriptSources = /(?:^|;)\s*script-src ([^;]*)/.exec(policy)?.[1] ?? '';
@@ -98,8 +80,8 @@ describe('Dashboard: safe rendering', () => {
     for (const tag of scripts) expect(tag).toMatch(/\ssrc="\/assets\/[^"]+\.js"/);
     expect(html).not.toMatch(/<script\b[^>]*>\s*[^<\s]/);
 
-    // And the browser enforces it: an inline script added to the page does not run.
-    const dashboard = await DashboardPage.open(browser, service.url);
+    // And the suite.browser enforces it: an inline script added to the page does not run.
+    const dashboard = await DashboardPage.open(suite.browser, suite.service.url);
     const blocked = await dashboard.page.evaluate<{ ran: boolean; violations: string[] }>(`
       new Promise((resolve) => {
         const violations = [];
@@ -118,13 +100,13 @@ describe('Dashboard: safe rendering', () => {
 
   it('answers unknown /api paths with JSON 404s, never with the page', async () => {
     for (const path of ['/api/nothing-here', '/api/tasks/not-a-task/nope', '/api/tasks/abc']) {
-      const response = await fetch(`${service.url}${path}`);
+      const response = await fetch(`${suite.service.url}${path}`);
       expect({ path, status: response.status }).toEqual({ path, status: 404 });
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       const body = (await response.json()) as { detail?: unknown };
       expect(typeof body.detail).toBe('string');
     }
-    const root = await fetch(`${service.url}/`);
+    const root = await fetch(`${suite.service.url}/`);
     expect(root.headers.get('content-type')).toMatch(/^text\/html/);
   });
 });
