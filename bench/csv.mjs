@@ -23,7 +23,8 @@ export async function upload(url, path, name) {
   const form = new FormData();
   form.append('file', await openAsBlob(path), name);
   const response = await fetch(`${url}/api/files`, { method: 'POST', body: form });
-  if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`upload answered ${response.status}: ${await response.text()}`);
   return (await response.json()).file_id;
 }
 
@@ -35,7 +36,8 @@ export async function runTask(url, body, timeoutMs) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (response.status !== 201) throw new Error(`submit answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`submit answered ${response.status}: ${await response.text()}`);
   const { id } = await response.json();
   const task = await waitFor(
     `task ${id} to finish`,
@@ -73,11 +75,17 @@ export async function csv({ quick }) {
       30 * 60_000,
     );
     if (system.task.result_data.processed_rows !== rows) {
-      throw new Error(`the task processed ${system.task.result_data.processed_rows} rows of ${rows}`);
+      throw new Error(
+        `the task processed ${system.task.result_data.processed_rows} rows of ${rows}`,
+      );
     }
     const workerRss = peakRssMb(worker.pid);
 
-    const bareProcess = spawnNode(join(PROJECT_ROOT, 'bench', 'bare', 'csv-parse-loop.mjs'), { args: [path] }, cleanup);
+    const bareProcess = spawnNode(
+      join(PROJECT_ROOT, 'bench', 'bare', 'csv-parse-loop.mjs'),
+      { args: [path] },
+      cleanup,
+    );
     const code = await bareProcess.exited;
     if (code !== 0) throw new Error(`the bare CSV loop failed:\n${bareProcess.output()}`);
     const bare = JSON.parse(bareProcess.output().trim().split('\n').pop());

@@ -31,7 +31,11 @@ export async function email({ quick }) {
   const cleanup = new Cleanup();
   try {
     const smtpPort = await freePort();
-    const sink = spawnNode(join(PROJECT_ROOT, 'bench', 'bare', 'smtp-sink.mjs'), { env: { PORT: String(smtpPort) } }, cleanup);
+    const sink = spawnNode(
+      join(PROJECT_ROOT, 'bench', 'bare', 'smtp-sink.mjs'),
+      { env: { PORT: String(smtpPort) } },
+      cleanup,
+    );
     await waitFor('the SMTP sink', () => {
       if (!sink.running()) throw new Error(`the SMTP sink exited:\n${sink.output()}`);
       return sink.output().includes('ready');
@@ -46,7 +50,12 @@ export async function email({ quick }) {
       api.url,
       {
         task_type: 'email_sending',
-        input_params: { num_emails: count, subject: TEMPLATE.subject, body: TEMPLATE.text, html: TEMPLATE.html },
+        input_params: {
+          num_emails: count,
+          subject: TEMPLATE.subject,
+          body: TEMPLATE.text,
+          html: TEMPLATE.html,
+        },
       },
       30 * 60_000,
     );
@@ -56,11 +65,17 @@ export async function email({ quick }) {
 
     // The project's own message builder, so both sides send byte-for-byte the same mail.
     const { buildMessage, seedRecipients } = requireFromProject('./dist/queue/email/mailer.js');
-    const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: POOL_CONNECTIONS });
+    const transport = nodemailer.createTransport({
+      url: smtpUrl,
+      pool: true,
+      maxConnections: POOL_CONNECTIONS,
+    });
     cleanup.add(() => transport.close());
     const recipients = seedRecipients(count);
     const started = performance.now();
-    await inLanes(count, POOL_CONNECTIONS, (i) => transport.sendMail(buildMessage(TEMPLATE, recipients[i])));
+    await inLanes(count, POOL_CONNECTIONS, (i) =>
+      transport.sendMail(buildMessage(TEMPLATE, recipients[i])),
+    );
     const bareMs = performance.now() - started;
 
     const systemRate = count / (system.ms / 1000);

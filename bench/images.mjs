@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { runTask, upload } from './csv.mjs';
-import { Cleanup, makeStore, requireFromProject, startService, waitForWorkers } from './lib/service.mjs';
+import {
+  Cleanup,
+  makeStore,
+  requireFromProject,
+  startService,
+  waitForWorkers,
+} from './lib/service.mjs';
 import { inLanes } from './queue-throughput.mjs';
 
 /** The task's defaults (README): 800×600, cover, JPEG at quality 80. */
@@ -48,7 +54,9 @@ export async function images({ quick }) {
     });
     const system = await runTask(
       api.url,
-      { task_type: 'image_processing', input_params: {
+      {
+        task_type: 'image_processing',
+        input_params: {
           file_ids: fileIds,
           target_width: SPEC.width,
           target_height: SPEC.height,
@@ -60,13 +68,16 @@ export async function images({ quick }) {
       30 * 60_000,
     );
     if (system.task.result_data.processed_successfully !== count) {
-      throw new Error(`the task resized ${system.task.result_data.processed_successfully} of ${count} images`);
+      throw new Error(
+        `the task resized ${system.task.result_data.processed_successfully} of ${count} images`,
+      );
     }
 
     const outputs = join(dir, 'outputs');
     mkdirSync(outputs);
     const started = performance.now();
-    for (const [i, path] of paths.entries()) await bareResize(path, join(outputs, `photo_${i + 1}.jpg`));
+    for (const [i, path] of paths.entries())
+      await bareResize(path, join(outputs, `photo_${i + 1}.jpg`));
     const bareMs = performance.now() - started;
 
     const systemRate = count / (system.ms / 1000);

@@ -51,7 +51,8 @@ async function submitAll(url, count) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ task_type: QUEUE, input_params: PARAMS }),
     });
-    if (response.status !== 201) throw new Error(`submit answered ${response.status}: ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(`submit answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   });
   return started;
@@ -129,7 +130,7 @@ export async function bareThroughput({ kind, count }) {
 
 /** One table row per database: system and bare in the same run, on the same task count. */
 export async function queueThroughput({ quick }) {
-  const count = quick ? 500 : 20_000;
+  const count = quick ? 300 : 20_000;
   const rows = [];
   for (const kind of ['sqlite', 'postgres']) {
     const system = await systemThroughput({ kind, count });

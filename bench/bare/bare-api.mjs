@@ -26,7 +26,10 @@ const queueFor = (type) => {
 
 const send = (res, status, value) => {
   const text = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 };
 
@@ -34,13 +37,24 @@ async function submit(req, res) {
   let text = '';
   for await (const chunk of req) text += chunk;
   const { task_type: type, input_params: params } = JSON.parse(text);
-  const row = { id: randomUUID(), type, created: sqlTimestamp(new Date()), params: JSON.stringify(params) };
+  const row = {
+    id: randomUUID(),
+    type,
+    created: sqlTimestamp(new Date()),
+    params: JSON.stringify(params),
+  };
   await sql.query(
     `INSERT INTO tasks (id, task_type, status, created_at, input_params) VALUES (?, ?, 'PENDING', ?, ?)`,
     [row.id, row.type, row.created, row.params],
   );
   await queueFor(type).add(type, { taskType: type, params }, { jobId: row.id });
-  send(res, 201, { id: row.id, task_type: type, status: 'PENDING', created_at: row.created, input_params: params });
+  send(res, 201, {
+    id: row.id,
+    task_type: type,
+    status: 'PENDING',
+    created_at: row.created,
+    input_params: params,
+  });
 }
 
 async function list(url, res) {

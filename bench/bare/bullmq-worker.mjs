@@ -9,10 +9,10 @@ const redisUrl = new URL(store.env.REDIS_URL);
 const worker = new Worker(
   process.env.BENCH_QUEUE,
   async (job) => {
-    await sql.query(`UPDATE tasks SET status = 'RUNNING', started_at = ?, attempts = attempts + 1 WHERE id = ?`, [
-      sqlTimestamp(new Date()),
-      job.id,
-    ]);
+    await sql.query(
+      `UPDATE tasks SET status = 'RUNNING', started_at = ?, attempts = attempts + 1 WHERE id = ?`,
+      [sqlTimestamp(new Date()), job.id],
+    );
     await sql.query(
       `UPDATE tasks SET status = 'SUCCESS', completed_at = ?, progress = 100, result_data = ? WHERE id = ?`,
       [sqlTimestamp(new Date()), JSON.stringify({ total_rows: 10 }), job.id],

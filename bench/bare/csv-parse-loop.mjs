@@ -31,4 +31,6 @@ for await (const record of parser) {
 const summaries = columns.map((column) => column.summary());
 const ms = performance.now() - started;
 const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-console.log(JSON.stringify({ ms, rows, columns: summaries.length, peakRssMb: Number(peak[1]) / 1024 }));
+console.log(
+  JSON.stringify({ ms, rows, columns: summaries.length, peakRssMb: Number(peak[1]) / 1024 }),
+);

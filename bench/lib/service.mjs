@@ -13,15 +13,34 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
 const MAIN = join(PROJECT_ROOT, 'dist', 'main.js');
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Cleanups not yet run, so that Ctrl-C or SIGTERM still stops every process started here. */
+const pending = new Set();
+
+export async function runPendingCleanups() {
+  for (const cleanup of [...pending]) await cleanup.run();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping every process this benchmark started`);
+    runPendingCleanups().finally(() => process.exit(130));
+  });
+}
 
 /** Everything started by a benchmark, so that one call stops it all, also after a failure. */
 export class Cleanup {
   #steps = [];
+  constructor() {
+    pending.add(this);
+  }
   add(step) {
     this.#steps.push(step);
   }
   async run() {
+    pending.delete(this);
     // Last started, first stopped: workers go before the Redis keys and schemas they use.
     for (const step of this.#steps.reverse()) {
       try {
@@ -53,7 +72,8 @@ export async function waitFor(what, check, { timeoutMs = 60_000, intervalMs = 10
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(intervalMs);
   }
 }
@@ -167,7 +187,8 @@ export async function startService(store, role, extraEnv, cleanup) {
     await waitFor(
       `the ${role} process to answer /api/health`,
       async () => {
-        if (!proc.running()) throw new Error(`the ${role} process exited:\n${proc.output().slice(-3000)}`);
+        if (!proc.running())
+          throw new Error(`the ${role} process exited:\n${proc.output().slice(-3000)}`);
         try {
           const response = await fetch(`${url}/api/health`);
           return response.status === 200 || response.status === 503;

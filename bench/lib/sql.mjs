@@ -66,5 +66,9 @@ export async function completion(sql) {
             MAX(${sql.epochMs('completed_at')}) AS last_ms
        FROM tasks`,
   );
-  return { done: Number(row.done ?? 0), failed: Number(row.failed ?? 0), lastMs: Number(row.last_ms) };
+  return {
+    done: Number(row.done ?? 0),
+    failed: Number(row.failed ?? 0),
+    lastMs: Number(row.last_ms),
+  };
 }
