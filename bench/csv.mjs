@@ -6,15 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Cleanup,
-  makeStore,
   peakRssMb,
   PROJECT_ROOT,
   requireFromProject,
   spawnNode,
-  startService,
   waitFor,
-  waitForWorkers,
 } from './lib/service.mjs';
+import { startTaskService } from './lib/task-service.mjs';
 
 /** About 85 bytes per generated row: 235,000 rows ≈ 20 MB, 11,750,000 rows ≈ 1 GB. */
 const ROWS = { quick: 235_000, full: 11_750_000 };
@@ -53,7 +51,7 @@ export async function runTask(url, body, timeoutMs) {
   return { ms: new Date(task.completed_at).getTime() - submitted, task };
 }
 
-export async function csv({ quick }) {
+export async function csv({ quick, shared }) {
   const rows = quick ? ROWS.quick : ROWS.full;
   const cleanup = new Cleanup();
   try {
@@ -64,10 +62,7 @@ export async function csv({ quick }) {
     await generateCsvFile(path, rows);
     const mb = statSync(path).size / 1e6;
 
-    const store = await makeStore('sqlite', 'csv', cleanup);
-    const api = await startService(store, 'api', {}, cleanup);
-    const worker = await startService(store, 'worker', {}, cleanup);
-    await waitForWorkers(api.url, 'csv_processing', 1);
+    const { api, worker } = shared ?? (await startTaskService(cleanup));
     const fileId = await upload(api.url, path, 'bench.csv');
     const system = await runTask(
       api.url,

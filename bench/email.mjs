@@ -1,20 +1,10 @@
 // E-mail: one email_sending task to N recipients through a local SMTP sink (submit to SUCCESS)
 // beside a bare pooled nodemailer transport sending the same messages with as many in flight
 // as the service's pool has connections.
-import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { runTask } from './csv.mjs';
-import {
-  Cleanup,
-  freePort,
-  makeStore,
-  PROJECT_ROOT,
-  requireFromProject,
-  spawnNode,
-  startService,
-  waitFor,
-  waitForWorkers,
-} from './lib/service.mjs';
+import { Cleanup, requireFromProject } from './lib/service.mjs';
+import { startTaskService } from './lib/task-service.mjs';
 import { inLanes } from './queue-throughput.mjs';
 
 /** The service's default SMTP_MAX_CONNECTIONS. */
@@ -26,26 +16,11 @@ const TEMPLATE = {
   html: '<p>Hello <b>{{email}}</b>, this is a benchmark message.</p>',
 };
 
-export async function email({ quick }) {
+export async function email({ quick, shared }) {
   const count = quick ? 100 : 2_000;
   const cleanup = new Cleanup();
   try {
-    const smtpPort = await freePort();
-    const sink = spawnNode(
-      join(PROJECT_ROOT, 'bench', 'bare', 'smtp-sink.mjs'),
-      { env: { PORT: String(smtpPort) } },
-      cleanup,
-    );
-    await waitFor('the SMTP sink', () => {
-      if (!sink.running()) throw new Error(`the SMTP sink exited:\n${sink.output()}`);
-      return sink.output().includes('ready');
-    });
-    const smtpUrl = `smtp://127.0.0.1:${smtpPort}`;
-
-    const store = await makeStore('sqlite', 'email', cleanup);
-    const api = await startService(store, 'api', {}, cleanup);
-    await startService(store, 'worker', { SMTP_URL: smtpUrl }, cleanup);
-    await waitForWorkers(api.url, 'email_sending', 1);
+    const { api, smtpUrl } = shared ?? (await startTaskService(cleanup));
     const system = await runTask(
       api.url,
       {

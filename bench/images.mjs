@@ -6,13 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { runTask, upload } from './csv.mjs';
-import {
-  Cleanup,
-  makeStore,
-  requireFromProject,
-  startService,
-  waitForWorkers,
-} from './lib/service.mjs';
+import { Cleanup, requireFromProject } from './lib/service.mjs';
+import { startTaskService } from './lib/task-service.mjs';
 import { inLanes } from './queue-throughput.mjs';
 
 /** The task's defaults (README): 800×600, cover, JPEG at quality 80. */
@@ -30,7 +25,7 @@ async function bareResize(input, output) {
     .toFile(output);
 }
 
-export async function images({ quick }) {
+export async function images({ quick, shared }) {
   const count = quick ? 10 : 200;
   const cleanup = new Cleanup();
   try {
@@ -44,10 +39,7 @@ export async function images({ quick }) {
       paths.push(path);
     }
 
-    const store = await makeStore('sqlite', 'images', cleanup);
-    const api = await startService(store, 'api', {}, cleanup);
-    await startService(store, 'worker', {}, cleanup);
-    await waitForWorkers(api.url, 'image_processing', 1);
+    const { api } = shared ?? (await startTaskService(cleanup));
     const fileIds = new Array(count);
     await inLanes(count, 4, async (i) => {
       fileIds[i] = await upload(api.url, paths[i], `photo_${i + 1}.jpg`);

@@ -66,6 +66,7 @@ export async function systemThroughput({ kind, count, workers = 1, allInOne = fa
   const cleanup = new Cleanup();
   try {
     const store = await makeStore(kind, 'queue', cleanup);
+    // The API first: it applies the migrations before any worker touches the database.
     const api = await startService(store, allInOne ? 'all' : 'api', {}, cleanup);
     if (!allInOne) {
       for (let i = 0; i < workers; i++) await startService(store, 'worker', {}, cleanup);
@@ -130,7 +131,7 @@ export async function bareThroughput({ kind, count }) {
 
 /** One table row per database: system and bare in the same run, on the same task count. */
 export async function queueThroughput({ quick }) {
-  const count = quick ? 300 : 20_000;
+  const count = quick ? 200 : 20_000;
   const rows = [];
   for (const kind of ['sqlite', 'postgres']) {
     const system = await systemThroughput({ kind, count });

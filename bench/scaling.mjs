@@ -3,7 +3,7 @@
 import { systemThroughput } from './queue-throughput.mjs';
 
 export async function scaling({ quick }) {
-  const count = quick ? 200 : 20_000;
+  const count = quick ? 150 : 20_000;
   const layouts = [
     ['1 API + 1 worker process', { workers: 1 }],
     ['1 API + 2 worker processes', { workers: 2 }],
