@@ -63,7 +63,13 @@ function table(rows) {
     '| --- | --- | --- | --- | ---: | --- | --- |',
   ];
   for (const row of rows) {
-    const ratio = typeof row.ratio === 'number' ? row.ratio.toFixed(2) : row.ratio;
+    // No finite ratio when a side completed no request at all.
+    const ratio =
+      typeof row.ratio !== 'number'
+        ? row.ratio
+        : Number.isFinite(row.ratio)
+          ? row.ratio.toFixed(2)
+          : 'n/a';
     lines.push(
       `| ${[row.benchmark, row.size, row.system, row.bare, ratio, row.target, verdict(row.holds)].map(cell).join(' | ')} |`,
     );
@@ -145,6 +151,6 @@ ${Object.keys(BENCHMARKS)
 `;
 writeFileSync(join(PROJECT_ROOT, output), report);
 console.log(
-  `\nbench/RESULTS.md written (${totalSeconds} s)${failures ? `; ${failures} benchmark(s) failed` : ''}`,
+  `\n${output} written (${totalSeconds} s)${failures ? `; ${failures} benchmark(s) failed` : ''}`,
 );
 process.exit(failures ? 1 : 0);
