@@ -41,5 +41,19 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The benchmarks are Node scripts: they use Node's web-platform globals too.
+    files: ['bench/**/*.mjs'],
+    languageOptions: {
+      globals: {
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        performance: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
+  },
   prettier,
 );

@@ -1,0 +1,23 @@
+// HTTP load through autocannon, reduced to the numbers the results table shows.
+import autocannon from 'autocannon';
+
+export async function load(url, { connections, seconds, method = 'GET', body }) {
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    // Transport errors and timeouts, plus any answer outside 2xx.
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+export const formatLoad = (r) =>
+  `${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors`;

@@ -1,0 +1,155 @@
+// Queue throughput: N small csv_processing tasks submitted over HTTP by concurrent clients,
+// timed from the first submit to the last SUCCESS row in SQL; beside it, bare BullMQ with the
+// same SQL writes per job (insert, RUNNING, SUCCESS) and one separate worker process.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import {
+  Cleanup,
+  makeStore,
+  PROJECT_ROOT,
+  spawnNode,
+  startService,
+  waitFor,
+  waitForWorkers,
+} from './lib/service.mjs';
+import { completion, openSql, sqlTimestamp } from './lib/sql.mjs';
+
+const CLIENTS = 50;
+/** The service's default CSV_CONCURRENCY; the bare worker gets the same. */
+const WORKER_CONCURRENCY = 2;
+const QUEUE = 'csv_processing';
+const PARAMS = { num_rows: 10, processing_time: 0 };
+
+/** Runs `count` calls of `task(i)` with at most `lanes` in flight. */
+export async function inLanes(count, lanes, task) {
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < count; i = next++) await task(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, count) }, lane));
+}
+
+/** Waits until all `count` rows are SUCCESS; the time bound grows with the count. */
+async function waitForAllSuccess(sql, count) {
+  return waitFor(
+    `${count} SUCCESS rows`,
+    async () => {
+      const state = await completion(sql);
+      if (state.failed > 0) throw new Error(`${state.failed} task(s) FAILED`);
+      return state.done >= count ? state : null;
+    },
+    { timeoutMs: 120_000 + count * 30, intervalMs: 100 },
+  );
+}
+
+async function submitAll(url, count) {
+  const started = Date.now();
+  await inLanes(count, CLIENTS, async () => {
+    const response = await fetch(`${url}/api/tasks/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ task_type: QUEUE, input_params: PARAMS }),
+    });
+    if (response.status !== 201)
+      throw new Error(`submit answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  });
+  return started;
+}
+
+/**
+ * The service: one API process and `workers` worker processes, or one APP_ROLE=all process.
+ * Returns tasks per second.
+ */
+export async function systemThroughput({ kind, count, workers = 1, allInOne = false }) {
+  const cleanup = new Cleanup();
+  try {
+    const store = await makeStore(kind, 'queue', cleanup);
+    // The API first: it applies the migrations before any worker touches the database.
+    const api = await startService(store, allInOne ? 'all' : 'api', {}, cleanup);
+    if (!allInOne) {
+      for (let i = 0; i < workers; i++) await startService(store, 'worker', {}, cleanup);
+    }
+    await waitForWorkers(api.url, QUEUE, allInOne ? 1 : workers);
+    const sql = await openSql(store);
+    cleanup.add(() => sql.close());
+    const started = await submitAll(api.url, count);
+    const { lastMs } = await waitForAllSuccess(sql, count);
+    return count / ((lastMs - started) / 1000);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+/** Bare BullMQ: the producer here (insert + add), the worker in its own process. */
+export async function bareThroughput({ kind, count }) {
+  const cleanup = new Cleanup();
+  try {
+    const store = await makeStore(kind, 'bare_queue', cleanup);
+    const sql = await openSql(store);
+    cleanup.add(() => sql.close());
+    await sql.createTasksTable();
+    const worker = spawnNode(
+      join(PROJECT_ROOT, 'bench', 'bare', 'bullmq-worker.mjs'),
+      {
+        env: {
+          BENCH_STORE: JSON.stringify(store),
+          BENCH_QUEUE: QUEUE,
+          BENCH_CONCURRENCY: String(WORKER_CONCURRENCY),
+        },
+      },
+      cleanup,
+    );
+    await waitFor('the bare worker', () => {
+      if (!worker.running()) throw new Error(`bare worker exited:\n${worker.output()}`);
+      return worker.output().includes('ready');
+    });
+    const redisUrl = new URL(store.env.REDIS_URL);
+    const queue = new Queue(QUEUE, {
+      connection: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
+      prefix: store.queuePrefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 } },
+    });
+    cleanup.add(() => queue.close());
+    const started = Date.now();
+    await inLanes(count, CLIENTS, async () => {
+      const id = randomUUID();
+      const params = JSON.stringify(PARAMS);
+      await sql.query(
+        `INSERT INTO tasks (id, task_type, status, created_at, input_params) VALUES (?, ?, 'PENDING', ?, ?)`,
+        [id, QUEUE, sqlTimestamp(new Date()), params],
+      );
+      await queue.add(QUEUE, { taskType: QUEUE, params: PARAMS }, { jobId: id });
+    });
+    const { lastMs } = await waitForAllSuccess(sql, count);
+    return count / ((lastMs - started) / 1000);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+/** One table row per database: system and bare in the same run, on the same task count. */
+export async function queueThroughput({ quick }) {
+  const count = quick ? 200 : 20_000;
+  const rows = [];
+  for (const kind of ['sqlite', 'postgres']) {
+    const system = await systemThroughput({ kind, count });
+    const bare = await bareThroughput({ kind, count });
+    const target = kind === 'sqlite' ? 0.35 : 0.25;
+    rows.push({
+      benchmark: `Queue throughput (${kind})`,
+      size: `${count} tasks, ${CLIENTS} clients, 1 worker × ${WORKER_CONCURRENCY}`,
+      system: `${system.toFixed(0)} tasks/s`,
+      bare: `${bare.toFixed(0)} tasks/s`,
+      ratio: system / bare,
+      target: `≥ ${target}`,
+      holds: system / bare >= target,
+    });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await queueThroughput({ quick: process.argv.includes('--quick') }));
+}
