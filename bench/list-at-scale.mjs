@@ -3,7 +3,13 @@
 // a bare node:http server running the same SELECT and COUNT on the same database file.
 import { randomUUID } from 'node:crypto';
 import { load, formatLoad } from './lib/load.mjs';
-import { Cleanup, makeStore, startBareApi, startService } from './lib/service.mjs';
+import {
+  Cleanup,
+  makeStore,
+  requireFromProject,
+  startBareApi,
+  startService,
+} from './lib/service.mjs';
 import { openSql, sqlTimestamp } from './lib/sql.mjs';
 
 /** Cumulative weights: mostly finished work, as a service that has run for a while holds. */
@@ -26,17 +32,6 @@ const QUERIES = [
   ['status and type', '?status=SUCCESS&task_type=email_sending&limit=50'],
 ];
 
-/** A seeded generator, so that every run lists the same data. */
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = (table, r) => table.find(([, upTo]) => r < upTo)[0];
 
 /**
@@ -45,7 +40,9 @@ const pick = (table, r) => table.find(([, upTo]) => r < upTo)[0];
  * database rather than a write-ahead log of a gigabyte.
  */
 function insertRows(db, count) {
-  const random = seeded(42);
+  // Seeded, so that every run lists the same data.
+  const { seededRandom } = requireFromProject('./dist/queue/csv/csv-generate.js');
+  const random = seededRandom(42);
   const now = Date.now();
   const step = SPREAD_MS / count;
   const insert = db.prepare(`INSERT INTO tasks
