@@ -5,7 +5,7 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Reports progress from 0 to 100; cheap to call often (writes are throttled). */
   onProgress: (percent: number) => void;
-  /** A folder of this task's own under DATA_DIR, for inputs it generates and outputs it keeps. */
+  /** A folder of this task's own under DATA_DIR for outputs it keeps; created by whoever writes. */
   workDir: string;
 }
 

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Job, WaitingError } from 'bullmq';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { TaskStatus } from '../database/task-status';
@@ -89,15 +88,15 @@ export class TaskRunner {
     const controller = this.cancels.register(taskId);
     const progress = this.throttledProgress(taskId, taskType, controller);
     try {
-      const workDir = join(this.config.dataDir, 'tasks', taskId);
-      await mkdir(workDir, { recursive: true });
       const result = await logic(job.data.params as P, {
         taskId,
         signal: controller.signal,
         onProgress: progress.report,
-        workDir,
+        workDir: join(this.config.dataDir, 'tasks', taskId),
       });
-      await progress.flush();
+      // The SUCCESS write sets progress to 100: a held-back progress write would be wasted.
+      progress.cancel();
+      await progress.settled();
       if (await this.state.markSucceeded(taskId, result)) {
         this.emit(taskId, taskType, 'status', 'SUCCESS', 100);
         log('succeeded');
@@ -145,15 +144,16 @@ export class TaskRunner {
   }
 
   /**
-   * At most one progress write per PROGRESS_INTERVAL_MS per task, monotone. A value held back by
-   * the interval is written when it ends, so the row never lags long behind the work even when
-   * the next report is slow to come. A write that finds the row no longer RUNNING aborts the
-   * work: it was cancelled.
+   * At most one progress write per PROGRESS_INTERVAL_MS per task, monotone, the first one an
+   * interval after the start: a task shorter than that writes no progress at all, only its
+   * status. A value held back by the interval is written when it ends, so the row never lags
+   * long behind the work even when the next report is slow to come. A write that finds the row
+   * no longer RUNNING aborts the work: it was cancelled.
    */
   private throttledProgress(taskId: string, taskType: TaskType, controller: AbortController) {
     let reported = 0;
     let written = 0;
-    let lastWriteAt = 0;
+    let lastWriteAt = Date.now();
     let trailing: NodeJS.Timeout | undefined;
     let pending: Promise<void> = Promise.resolve();
     const write = (): void => {
@@ -184,6 +184,13 @@ export class TaskRunner {
         write();
         await pending;
       },
+      /** Drops a held-back write. */
+      cancel: (): void => {
+        clearTimeout(trailing);
+        trailing = undefined;
+      },
+      /** Resolves once the writes already started have ended. */
+      settled: (): Promise<void> => pending,
       last: (): number => written,
     };
   }

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { analyzeCsv } from './csv-stats';
-import { GENERATED_HEADER, generateCsvFile, generateRow, seededRandom } from './csv-generate';
+import {
+  GENERATED_HEADER,
+  generateCsv,
+  generateCsvFile,
+  generateRow,
+  seededRandom,
+} from './csv-generate';
 
 describe('seededRandom', () => {
   it('repeats its sequence for a seed and stays within [0, 1)', () => {
@@ -27,6 +33,24 @@ describe('generateRow', () => {
     expect(fields[0]).toBe('7');
     expect(fields[1]).toMatch(/^\w+, \w+$/);
     expect(fields[2]).toMatch(/^[a-z]+\.[a-z]+7@example\.com$/);
+  });
+});
+
+describe('generateCsv', () => {
+  it('streams what generateCsvFile writes, telling how many rows are generated so far', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csv-generate-'));
+    try {
+      const path = join(dir, 'orders.csv');
+      await generateCsvFile(path, 2500, { seed: 3 });
+      const counts: number[] = [];
+      const chunks: Buffer[] = [];
+      for await (const chunk of generateCsv(2500, { seed: 3, onRows: (n) => counts.push(n) }))
+        chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).equals(readFileSync(path))).toBe(true);
+      expect(counts).toEqual([1000, 2000, 2500]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

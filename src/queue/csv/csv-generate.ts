@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 const FIRST_NAMES = [
   'Ada',
@@ -61,37 +62,45 @@ export function generateRow(id: number, random: () => number): string {
   return `${id},"${last}, ${first}",${first.toLowerCase()}.${last.toLowerCase()}${id}@example.com,${amount},${quantity},${inStock},${day.toISOString().slice(0, 10)},${region}\n`;
 }
 
+const ROWS_PER_CHUNK = 1000;
+
 /**
- * Writes `rows` rows of realistic mixed columns (integer, text with quoted commas, e-mail,
- * decimal, boolean, date, sparse text) to `path`, honouring back-pressure; returns the size.
+ * The generated orders table as a stream of chunks of realistic mixed columns (integer, text
+ * with quoted commas, e-mail, decimal, boolean, date, sparse text), header first; `onRows` is
+ * told how many rows have been generated so far.
  */
+export function generateCsv(
+  rows: number,
+  { seed = 1, onRows }: { seed?: number; onRows?: (generated: number) => void } = {},
+): Readable {
+  const random = seededRandom(seed);
+  function* chunks(): Generator<Buffer> {
+    yield Buffer.from(`${GENERATED_HEADER.join(',')}\n`);
+    for (let from = 1; from <= rows; from += ROWS_PER_CHUNK) {
+      const to = Math.min(rows, from + ROWS_PER_CHUNK - 1);
+      let batch = '';
+      for (let id = from; id <= to; id++) batch += generateRow(id, random);
+      onRows?.(to);
+      yield Buffer.from(batch);
+    }
+  }
+  return Readable.from(chunks());
+}
+
+/** Writes `rows` generated rows to `path`, honouring back-pressure; returns the size. */
 export async function generateCsvFile(
   path: string,
   rows: number,
   { seed = 1, signal }: { seed?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
-  const random = seededRandom(seed);
-  const out = createWriteStream(path);
   let bytes = 0;
+  const source = generateCsv(rows, { seed });
+  source.on('data', (chunk: Buffer) => (bytes += chunk.length));
   try {
-    const write = async (text: string): Promise<void> => {
-      bytes += Buffer.byteLength(text);
-      if (!out.write(text)) await once(out, 'drain', { signal });
-    };
-    await write(`${GENERATED_HEADER.join(',')}\n`);
-    let batch = '';
-    for (let id = 1; id <= rows; id++) {
-      batch += generateRow(id, random);
-      if (id % 1000 === 0) {
-        signal?.throwIfAborted();
-        await write(batch);
-        batch = '';
-      }
-    }
-    if (batch) await write(batch);
-  } finally {
-    out.end();
-    await once(out, 'close');
+    await pipeline(source, createWriteStream(path), { signal });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason as Error;
+    throw error;
   }
   return bytes;
 }

@@ -326,6 +326,29 @@ describe('analyzeCsv', () => {
       }
       expect(seen[seen.length - 1]).toBe(100);
     });
+
+    it('follows fractionDone for a source of unknown size', async () => {
+      const text = numberedRows(20_000);
+      const chunks = chunked(text, 8 * 1024);
+      let produced = 0;
+      const counting = Readable.from(
+        (async function* () {
+          for await (const chunk of chunks) {
+            produced += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+        })(),
+      );
+      const seen: number[] = [];
+      await analyzeCsv(counting, {
+        hasHeader: true,
+        fractionDone: () => produced / Buffer.byteLength(text),
+        onProgress: (percent) => seen.push(percent),
+      });
+      expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+      expect(seen[seen.length - 1]).toBe(100);
+    });
   });
 
   describe('cancellation and pacing', () => {

@@ -16,6 +16,8 @@ export interface CsvAnalysisOptions {
   hasHeader: boolean;
   /** The source's size, for progress; progress is not reported when unknown. */
   totalBytes?: number;
+  /** How much of the source has been produced, 0–1, for a source of unknown size. */
+  fractionDone?: () => number;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
   /** Make the run last at least this long, paced across the bytes (demos). */
@@ -74,9 +76,11 @@ export async function analyzeCsv(
   const delimiter = options.delimiter ?? detectDelimiter(sample.toString('utf8'));
 
   let bytes = 0;
-  const { totalBytes, onProgress } = options;
+  const { totalBytes, onProgress, fractionDone } = options;
   const pace = createPacer(options.minDurationMs ?? 0, options.signal);
-  const fractionRead = (): number => (totalBytes ? Math.min(1, bytes / totalBytes) : 0);
+  const fractionRead = (): number =>
+    fractionDone ? fractionDone() : totalBytes ? Math.min(1, bytes / totalBytes) : 0;
+  const knowsProgress = Boolean(onProgress && (totalBytes || fractionDone));
   async function* counted(): AsyncGenerator<Buffer> {
     for (const chunk of head) {
       bytes += chunk.length;
@@ -91,7 +95,7 @@ export async function analyzeCsv(
       const chunk = next.value;
       if (chunk.indexOf(0) !== -1) assertText(chunk, bytes);
       bytes += chunk.length;
-      if (onProgress && totalBytes) onProgress(fractionRead() * 100);
+      if (knowsProgress) onProgress?.(fractionRead() * 100);
       yield chunk;
     }
   }

@@ -1,8 +1,8 @@
 import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { JsonObject } from '../../database/task.entity';
 import { FilesService } from '../../files/files.service';
 import { CsvParamsDto } from '../../tasks/dto/params/csv-params.dto';
@@ -11,11 +11,8 @@ import { TaskJobData } from '../task-job';
 import { TaskFailure, TaskRunner } from '../task-runner.service';
 import { TaskProcessor } from '../task.processor';
 import { WORKER_OPTIONS } from '../worker-options';
-import { generateCsvFile } from './csv-generate';
-import { analyzeCsv, CsvInputError } from './csv-stats';
-
-/** Share of the progress bar given to generating seed data before it is parsed. */
-const GENERATION_SHARE = 20;
+import { generateCsv } from './csv-generate';
+import { analyzeCsv, CsvAnalysisOptions, CsvInputError } from './csv-stats';
 
 @Processor('csv_processing', WORKER_OPTIONS)
 export class CsvProcessor extends TaskProcessor {
@@ -37,37 +34,31 @@ export class CsvProcessor extends TaskProcessor {
   private async processCsv(params: CsvParamsDto, context: TaskContext): Promise<JsonObject> {
     if (params.file_id) {
       const path = this.files.pathOf(params.file_id);
-      return this.analyze(path, (await stat(path)).size, params, context, 0);
+      const source = createReadStream(path, { highWaterMark: 256 * 1024 });
+      return this.analyze(source, { totalBytes: (await stat(path)).size }, params, context);
     }
-    const path = join(context.workDir, 'generated.csv');
-    try {
-      const totalBytes = await generateCsvFile(path, params.num_rows ?? 1000, {
-        signal: context.signal,
-      });
-      context.onProgress(GENERATION_SHARE);
-      return await this.analyze(path, totalBytes, params, context, GENERATION_SHARE);
-    } finally {
-      await rm(path, { force: true });
-    }
+    // Seed data is generated straight into the parser: no file to write and read back.
+    const rows = params.num_rows ?? 1000;
+    let generated = 0;
+    const source = generateCsv(rows, { onRows: (count) => (generated = count) });
+    return this.analyze(source, { fractionDone: () => generated / rows }, params, context);
   }
 
-  /** Stream-parses the file; progress runs from `progressFrom` to 100 by bytes read. */
+  /** Stream-parses the source, with progress by bytes read or rows generated. */
   private async analyze(
-    path: string,
-    totalBytes: number,
+    source: Readable,
+    progress: Pick<CsvAnalysisOptions, 'totalBytes' | 'fractionDone'>,
     params: CsvParamsDto,
     context: TaskContext,
-    progressFrom: number,
   ): Promise<JsonObject> {
     try {
-      const analysis = await analyzeCsv(createReadStream(path, { highWaterMark: 256 * 1024 }), {
+      const analysis = await analyzeCsv(source, {
+        ...progress,
         delimiter: params.delimiter,
         hasHeader: params.has_header ?? true,
-        totalBytes,
         signal: context.signal,
         minDurationMs: (params.processing_time ?? 0) * 1000,
-        onProgress: (percent) =>
-          context.onProgress(progressFrom + (percent * (100 - progressFrom)) / 100),
+        onProgress: context.onProgress,
       });
       return { ...analysis };
     } catch (error) {
