@@ -6,6 +6,13 @@ import { redisOptionsFromUrl } from '../config/redis-options';
 import { TaskEvent } from './task-event';
 
 /**
+ * Events go out in batches, one PUBLISH per this many ms at most: for a small task, a socket
+ * write and a Redis command per event cost more than the task's own work.
+ */
+const EVENT_BATCH_MS = 10;
+const MAX_EVENT_BATCH = 500;
+
+/**
  * Carries task events and cancel requests between processes over Redis pub/sub, so every API
  * instance sees every worker's updates and a cancel reaches whichever worker runs the task.
  * Events are best effort: the SQL row stays the truth when Redis is away.
@@ -20,6 +27,8 @@ export class EventBus implements OnApplicationShutdown {
   private subscriber?: Redis;
   private readonly events$ = new Subject<TaskEvent>();
   private readonly cancels$ = new Subject<string>();
+  private batch: TaskEvent[] = [];
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(config: AppConfig) {
     this.eventsChannel = `${config.queuePrefix}:events`;
@@ -43,7 +52,9 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   publish(event: TaskEvent): void {
-    this.send(this.eventsChannel, JSON.stringify(event));
+    this.batch.push(event);
+    if (this.batch.length >= MAX_EVENT_BATCH) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), EVENT_BATCH_MS);
   }
 
   requestCancel(taskId: string): void {
@@ -51,10 +62,21 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.flush();
     this.events$.complete();
     this.cancels$.complete();
-    this.publisher.disconnect();
+    if (this.publisher.status === 'ready') await this.publisher.quit().catch(() => undefined);
+    else this.publisher.disconnect();
     this.subscriber?.disconnect();
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.batch.length === 0) return;
+    const events = this.batch;
+    this.batch = [];
+    this.send(this.eventsChannel, JSON.stringify(events));
   }
 
   private send(channel: string, message: string): void {
@@ -74,7 +96,8 @@ export class EventBus implements OnApplicationShutdown {
         this.cancels$.next(message);
       } else {
         try {
-          this.events$.next(JSON.parse(message) as TaskEvent);
+          const parsed = JSON.parse(message) as TaskEvent | TaskEvent[];
+          for (const event of Array.isArray(parsed) ? parsed : [parsed]) this.events$.next(event);
         } catch {
           this.logger.warn('Ignored a malformed task event');
         }
