@@ -9,6 +9,7 @@ export type JsonObject = Record<string, unknown>;
 @Index('idx_tasks_created_at', ['createdAt', 'id'])
 @Index('idx_tasks_status_created_at', ['status', 'createdAt', 'id'])
 @Index('idx_tasks_type_created_at', ['taskType', 'createdAt', 'id'])
+@Index('idx_tasks_status_type_created_at', ['status', 'taskType', 'createdAt', 'id'])
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
