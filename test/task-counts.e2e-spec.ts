@@ -39,7 +39,7 @@ describe(`task counters on ${TEST_DATABASE}`, () => {
     let index = 0;
     const text =
       source.options.type === 'postgres' ? query.replace(/\?/g, () => `$${++index}`) : query;
-    return source.query(text, params) as Promise<unknown>;
+    return source.query<unknown>(text, params);
   };
 
   async function actual(source: DataSource): Promise<Counts> {
