@@ -1,6 +1,6 @@
 // Listing at scale: rows inserted straight into the tasks table (a realistic mix of statuses,
 // types and creation times), then GET /api/tasks/ with filters and paging under load, beside
-// a bare node:http server running the same SELECT and COUNT on the same database file.
+// a bare node:http server running the same SELECT and counter sum on the same database file.
 import { randomUUID } from 'node:crypto';
 import { load, formatLoad } from './lib/load.mjs';
 import {

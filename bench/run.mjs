@@ -3,11 +3,12 @@
 // --quick uses small sizes so that CI can prove in under two minutes that the suite still runs.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
 import prettier from 'prettier';
 import { csv } from './csv.mjs';
 import { email } from './email.mjs';
+import { httpAdapter } from './http-adapter.mjs';
 import { images } from './images.mjs';
 import { Cleanup, PROJECT_ROOT } from './lib/service.mjs';
 import { startTaskService } from './lib/task-service.mjs';
@@ -24,6 +25,7 @@ const BENCHMARKS = {
   images,
   email,
   scaling,
+  'http-adapter': httpAdapter,
 };
 
 const quick = process.argv.includes('--quick');
@@ -84,6 +86,7 @@ let taskService = null;
 const taskServiceCleanup = new Cleanup();
 
 const started = new Date();
+const loadBefore = loadavg()[0].toFixed(1);
 const rows = [];
 const timings = [];
 let failures = 0;
@@ -131,6 +134,7 @@ ${quick ? 'Quick run (small sizes: it proves the suite runs; its numbers are noi
 - Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGb} GiB memory
 - Node ${m.node}; commit ${m.commit}; ${started.toISOString()}
 - Total ${totalSeconds} s: ${timings.join(', ')}
+- Load average (1 min) ${loadBefore} at the start, ${loadavg()[0].toFixed(1)} at the end
 
 Ratios are Conveyor ÷ bare library, both measured in this one run on the same data; for the
 scaling rows, the layout ÷ one API with one worker. The machine may be shared, so compare ratios
@@ -151,7 +155,7 @@ ${Object.keys(BENCHMARKS)
   .join(', ')}.
 `;
 // Formatted as `prettier --check` expects, so that a committed result passes the lint.
-const outputPath = join(PROJECT_ROOT, output);
+const outputPath = resolve(PROJECT_ROOT, output);
 const prettierOptions = (await prettier.resolveConfig(outputPath)) ?? {};
 writeFileSync(
   outputPath,

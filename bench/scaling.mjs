@@ -1,6 +1,6 @@
 // Scaling: the queue-throughput run with one and two worker processes beside one API, and
 // with API and worker in one APP_ROLE=all process, on SQLite.
-import { systemThroughput } from './queue-throughput.mjs';
+import { describeThroughput, systemThroughput } from './queue-throughput.mjs';
 
 export async function scaling({ quick }) {
   const count = quick ? 150 : 20_000;
@@ -14,13 +14,13 @@ export async function scaling({ quick }) {
     results.push([name, await systemThroughput({ kind: 'sqlite', count, ...layout })]);
   }
   const [, baseline] = results[0];
-  return results.map(([name, rate]) => ({
+  return results.map(([name, result]) => ({
     benchmark: `Scaling: ${name} (sqlite)`,
     size: `${count} tasks, 50 clients`,
-    system: `${rate.toFixed(0)} tasks/s`,
+    system: describeThroughput(result),
     bare: '—',
     // Against the one-worker layout, not against a bare library: this row is about layouts.
-    ratio: rate / baseline,
+    ratio: result.rate / baseline.rate,
     target: '—',
     holds: null,
   }));

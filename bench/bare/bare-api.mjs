@@ -76,7 +76,11 @@ async function list(url, res) {
     `SELECT * FROM tasks ${filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
     [...args, limit, offset],
   );
-  const [{ total }] = await sql.query(`SELECT COUNT(*) AS total FROM tasks ${filter}`, args);
+  // The same exact total as the service: the sum of the trigger-kept counters.
+  const [{ total }] = await sql.query(
+    `SELECT COALESCE(SUM(count), 0) AS total FROM task_counts ${filter}`,
+    args,
+  );
   send(res, 200, { tasks, total: Number(total) });
 }
 
