@@ -80,6 +80,26 @@ export class TaskQueueService {
     return state === 'failed' ? 'failed' : 'present';
   }
 
+  /**
+   * The tasks among these that have no job in Redis at all, in one round trip: a job's hash
+   * (which always holds `data`) outlives every state but completion (removed at once), so its
+   * absence means missing. Far
+   * cheaper than jobState for a backlog, whose wait list that check would scan per job.
+   * Throws when Redis does not answer.
+   */
+  async withoutJob(tasks: Task[]): Promise<Task[]> {
+    if (tasks.length === 0) return [];
+    const client = await withTimeout(this.queues.csv_processing.client, ENQUEUE_TIMEOUT_MS);
+    // Sent back to back on one connection, so the replies come in one stream.
+    const exists = await withTimeout(
+      Promise.all(
+        tasks.map((task) => client.hexists(this.queues[task.taskType].toKey(task.id), 'data')),
+      ),
+      ENQUEUE_TIMEOUT_MS,
+    );
+    return tasks.filter((_, i) => exists[i] === 0);
+  }
+
   /** Removes a waiting job; an active one is left to its worker, which sees CANCELLED. */
   async remove(taskId: string, type: TaskType): Promise<void> {
     try {

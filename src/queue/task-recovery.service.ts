@@ -69,9 +69,8 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
       take: BATCH,
     });
     let enqueued = 0;
-    for (const task of pending) {
-      if ((await this.queue.jobState(task)) === 'missing' && (await this.queue.enqueue(task)))
-        enqueued++;
+    for (const task of await this.queue.withoutJob(pending)) {
+      if (await this.queue.enqueue(task)) enqueued++;
     }
     return enqueued;
   }

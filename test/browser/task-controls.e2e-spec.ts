@@ -108,9 +108,12 @@ describe('Dashboard: validation, filters, cancel, retry and paging', () => {
           `field-${name}-error`,
         );
       }
-      // Focus moves to the first field in error, so a keyboard user lands on it.
-      const firstInvalid = await dashboard.page.evaluate<string>('document.activeElement.id');
-      expect(expected.map((problem) => `field-${String(problem.loc[2])}`)).toContain(firstInvalid);
+      // Focus moves to the first field in error, so a keyboard user lands on it. It moves in an
+      // effect, after the paint that shows the errors: wait for it rather than read it at once.
+      const invalidIds = expected.map((problem) => `field-${String(problem.loc[2])}`);
+      await waitFor('focus on the first field in error', async () =>
+        invalidIds.includes(await dashboard.page.evaluate<string>('document.activeElement.id')),
+      );
       await dashboard.screenshot(`form-errors-${taskType}`);
       expect((await api.request<TaskListResponse>('GET', '/api/tasks')).body.total).toBe(
         tasksBefore,
