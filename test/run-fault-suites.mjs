@@ -58,6 +58,8 @@ function machine() {
 }
 
 const started = new Date();
+// Taken before the run, so that commits made while it runs are not credited with its results.
+const m = machine();
 const workDir = mkdtempSync(join(tmpdir(), 'conveyor-faults-'));
 const reportFile = join(workDir, 'rows.jsonl');
 writeFileSync(reportFile, '');
@@ -113,7 +115,6 @@ const table = [
   ),
 ].join('\n');
 
-const m = machine();
 const passed = runs.every((run) => run.status === 0);
 const runLines = runs
   .map(
