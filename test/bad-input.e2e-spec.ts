@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { TEST_DATABASE } from './utils/databases';
+import { recordFaultRow } from './utils/fault-report';
 import { serviceForSuite } from './utils/suite-service';
+import { readTaskRows } from './utils/task-rows';
 
 interface RawAnswer {
   status: number;
@@ -148,6 +150,25 @@ describe(`bad input on ${TEST_DATABASE}`, () => {
         stack: /\n\s+at /.test(answer.body),
       });
     }
+    const health = await suite.api.request('GET', '/api/health');
+    const rowsLeft = (await readTaskRows(suite.database, suite.service.dataDir)).length;
+    const clean = outcomes.filter(
+      (outcome) =>
+        outcome.status >= 400 && outcome.status < 500 && outcome.hasDetail && !outcome.stack,
+    );
+    recordFaultRow({
+      scenario: `Bad input: ${CASES.length} malformed requests`,
+      database: TEST_DATABASE,
+      tasks: CASES.length,
+      lost: null,
+      stuck: null,
+      duplicated: null,
+      reExecutions: null,
+      recoveryMs: null,
+      notes:
+        `${clean.length}/${CASES.length} answered 4xx with a {detail} and no stack, ` +
+        `${rowsLeft} rows left behind, health ${health.status} after; tasks = requests`,
+    });
     for (const outcome of outcomes) {
       expect([outcome.name, outcome.hasDetail, outcome.stack]).toEqual([outcome.name, true, false]);
       expect([outcome.name, outcome.status >= 400 && outcome.status < 500]).toEqual([
@@ -155,8 +176,8 @@ describe(`bad input on ${TEST_DATABASE}`, () => {
         true,
       ]);
     }
-    const health = await suite.api.request('GET', '/api/health');
     expect(health.status).toBe(200);
+    expect(rowsLeft).toBe(0);
     const list = await suite.api.request<{ total: number }>('GET', '/api/tasks/');
     expect(list.body.total).toBe(0);
   });

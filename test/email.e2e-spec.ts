@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
 import { ApiClient } from './utils/api-client';
 import { DatabaseEnv, isolatedDatabase, TEST_DATABASE } from './utils/databases';
+import { recordFaultRow } from './utils/fault-report';
 import { ServiceProcess, startService, TestService } from './utils/start-service';
+import { readTaskRows, settleTasks } from './utils/task-rows';
 import { TestSmtpServer } from './utils/test-smtp-server';
 import { waitFor } from './utils/wait-for';
 
@@ -318,9 +320,29 @@ describe(`email_sending over a real SMTP server (${TEST_DATABASE})`, () => {
     expect(smtp.receivedAt('crash.test')).toHaveLength(60);
     smtp.dropHeld();
     worker = startWorker();
+    const restartedAt = Date.now();
 
     // BullMQ re-delivers the job once its lock (15 s) expires and a stalled check sees it.
-    const done = await api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 60_000);
+    const settled = await settleTasks(
+      () => readTaskRows(database, service.dataDir),
+      [task.id],
+      60_000,
+    );
+    const counts = recipients.map((to) => smtp.receivedBy(to).length);
+    recordFaultRow({
+      scenario: `E-mail batch of ${recipients.length} recipients, worker SIGKILLed mid-batch`,
+      database: TEST_DATABASE,
+      tasks: 1,
+      lost: settled.lost.length,
+      stuck: settled.stuck.length,
+      duplicated: counts.reduce((sum, count) => sum + Math.max(0, count - 1), 0),
+      reExecutions: settled.reExecutions,
+      recoveryMs: settled.settledAt - restartedAt,
+      notes:
+        `${counts.filter((count) => count === 1).length} recipients received exactly once, ` +
+        `${counts.filter((count) => count === 0).length} never (counted by the SMTP server)`,
+    });
+    const done = await api.get(task.id);
 
     expect(done.status).toBe('SUCCESS');
     expect(done.attempts).toBeGreaterThanOrEqual(2);

@@ -1,5 +1,8 @@
 import { TEST_DATABASE } from './utils/databases';
+import { recordFaultRow } from './utils/fault-report';
+import { duplicateSuccesses } from './utils/success-logs';
 import { serviceForSuite } from './utils/suite-service';
+import { readTaskRows, settleTasks } from './utils/task-rows';
 import { waitFor } from './utils/wait-for';
 
 describe(`SIGTERM during a long task on ${TEST_DATABASE}`, () => {
@@ -18,6 +21,7 @@ describe(`SIGTERM during a long task on ${TEST_DATABASE}`, () => {
       return health.body.checks.workers.csv_processing === 2;
     });
 
+    const terminatedAt = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(
@@ -26,7 +30,23 @@ describe(`SIGTERM during a long task on ${TEST_DATABASE}`, () => {
         .some((line) => line.task_id === task.id && String(line.msg).startsWith('handed back')),
     ).toBe(true);
 
-    const done = await suite.api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 60_000);
+    const settled = await settleTasks(
+      () => readTaskRows(suite.database, suite.service.dataDir),
+      [task.id],
+      60_000,
+    );
+    recordFaultRow({
+      scenario: 'SIGTERM during a long task (grace 1 s: handed back)',
+      database: TEST_DATABASE,
+      tasks: 1,
+      lost: settled.lost.length,
+      stuck: settled.stuck.length,
+      duplicated: duplicateSuccesses([first, second], [task.id]),
+      reExecutions: settled.reExecutions,
+      recoveryMs: settled.settledAt - terminatedAt,
+      notes: `ended ${settled.rows[0]?.status ?? 'without a row'}, finished by the second worker`,
+    });
+    const done = await suite.api.get(task.id);
     expect(done.status).toBe('SUCCESS');
     expect(done.attempts).toBe(2);
     expect(second.logs().some((line) => line.task_id === task.id && line.msg === 'succeeded')).toBe(
@@ -44,8 +64,21 @@ describe(`SIGTERM during a short task on ${TEST_DATABASE}`, () => {
     await waitFor('the worker to start the task', () =>
       worker.logs().some((line) => line.task_id === task.id && line.msg === 'started'),
     );
+    const terminatedAt = Date.now();
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
+    const [row] = await readTaskRows(suite.database, suite.service.dataDir);
+    recordFaultRow({
+      scenario: 'SIGTERM during a short task (grace 20 s: drained)',
+      database: TEST_DATABASE,
+      tasks: 1,
+      lost: row ? 0 : 1,
+      stuck: row && !['SUCCESS', 'FAILED', 'CANCELLED'].includes(row.status) ? 1 : 0,
+      duplicated: duplicateSuccesses([worker], [task.id]),
+      reExecutions: row ? row.attempts - 1 : null,
+      recoveryMs: Date.now() - terminatedAt,
+      notes: `ended ${row?.status ?? 'without a row'}; recovery = time to drain and exit`,
+    });
     const done = await suite.api.get(task.id);
     expect([done.status, done.attempts]).toEqual(['SUCCESS', 1]);
   });

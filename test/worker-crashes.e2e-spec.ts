@@ -2,6 +2,9 @@ import type { TaskResponse } from '../src/tasks/dto/task.response';
 import { ServiceProcess } from './utils/start-service';
 import { serviceForSuite } from './utils/suite-service';
 import { TEST_DATABASE } from './utils/databases';
+import { recordFaultRow } from './utils/fault-report';
+import { duplicateSuccesses } from './utils/success-logs';
+import { readTaskRows, settleTasks } from './utils/task-rows';
 import { waitFor } from './utils/wait-for';
 
 const TASKS = 500;
@@ -12,9 +15,14 @@ describe(`a worker SIGKILLed ${KILLS} times during ${TASKS} tasks on ${TEST_DATA
 
   it('finishes every task, none stuck, with the re-executions counted', async () => {
     const started = Date.now();
-    const spawnWorker = (): ServiceProcess =>
-      suite.service.spawnPeer({ APP_ROLE: 'worker', CSV_CONCURRENCY: '4' });
+    const workers: ServiceProcess[] = [];
+    const spawnWorker = (): ServiceProcess => {
+      const spawned = suite.service.spawnPeer({ APP_ROLE: 'worker', CSV_CONCURRENCY: '4' });
+      workers.push(spawned);
+      return spawned;
+    };
     let worker = spawnWorker();
+    let lastKillAt = Date.now();
     const tasks: TaskResponse[] = [];
     for (let i = 0; i < TASKS; i += 50) {
       tasks.push(
@@ -40,26 +48,31 @@ describe(`a worker SIGKILLed ${KILLS} times during ${TASKS} tasks on ${TEST_DATA
         },
       );
       await worker.kill();
+      lastKillAt = Date.now();
       worker = spawnWorker();
     }
 
-    const done = await waitFor(
-      'every task to finish',
-      async () => {
-        const list = await Promise.all(tasks.map((task) => suite.api.get(task.id)));
-        return list.every((task) => task.status === 'SUCCESS' || task.status === 'FAILED')
-          ? list
-          : undefined;
-      },
-      { timeoutMs: 240_000, intervalMs: 1000 },
+    const ids = tasks.map((task) => task.id);
+    const settled = await settleTasks(
+      () => readTaskRows(suite.database, suite.service.dataDir),
+      ids,
+      240_000,
     );
-    const failed = done.filter((task) => task.status !== 'SUCCESS');
-    const reExecutions = done.reduce((sum, task) => sum + task.attempts - 1, 0);
-    console.log(
-      `${TASKS} tasks, worker SIGKILLed ${KILLS} times: ${done.length - failed.length} SUCCESS, ${failed.length} not, ` +
-        `0 stuck, ${reExecutions} re-executions, ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
-    );
-    expect(failed).toEqual([]);
-    expect(done.every((task) => task.attempts >= 1)).toBe(true);
+    recordFaultRow({
+      scenario: `${TASKS} tasks, worker SIGKILLed ${KILLS}× and restarted`,
+      database: TEST_DATABASE,
+      tasks: ids.length,
+      lost: settled.lost.length,
+      stuck: settled.stuck.length,
+      duplicated: duplicateSuccesses(workers, ids),
+      reExecutions: settled.reExecutions,
+      recoveryMs: settled.settledAt - lastKillAt,
+      notes: `${settled.notSucceeded.length} not SUCCESS; ${((settled.settledAt - started) / 1000).toFixed(0)} s in all`,
+    });
+    expect(settled.lost).toEqual([]);
+    expect(settled.stuck).toEqual([]);
+    expect(settled.notSucceeded).toEqual([]);
+    expect(settled.rows.every((row) => row.attempts >= 1)).toBe(true);
+    expect(duplicateSuccesses(workers, ids)).toBe(0);
   }, 600_000);
 });

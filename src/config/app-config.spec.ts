@@ -102,6 +102,18 @@ describe('AppConfig', () => {
     expect(configFrom({ CORS_ORIGINS: value }).corsOrigins).toEqual(expected);
   });
 
+  it('maps the SQL retry policy and the SQLite busy timeout', () => {
+    expect(configFrom().sqlRetry).toEqual({ attempts: 8, delayMs: 100 });
+    expect(configFrom().sqliteBusyTimeoutMs).toBe(10_000);
+    const config = configFrom({
+      SQL_RETRY_ATTEMPTS: '3',
+      SQL_RETRY_DELAY_MS: '20',
+      SQLITE_BUSY_TIMEOUT_MS: '50',
+    });
+    expect(config.sqlRetry).toEqual({ attempts: 3, delayMs: 20 });
+    expect(config.sqliteBusyTimeoutMs).toBe(50);
+  });
+
   describe('withRedisUrl', () => {
     it('gives a copy pointed at another Redis and leaves the original alone', () => {
       const config = configFrom({ PORT: '4000' });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppRole } from './app-role';
 import { Env } from './env';
+import { SqlRetryPolicy } from '../database/sql-retry';
 import { TaskType } from '../database/task-type';
 
 export interface RedisSettings {
@@ -44,6 +45,10 @@ export class AppConfig {
   readonly shutdownGraceMs: number;
   /** Automatic retries of transient failures: tries per type, and the first backoff (doubling). */
   readonly retries: { attempts: Record<TaskType, number>; backoffMs: number };
+  /** Status, progress, submit and cancel writes that hit a transient SQL error are retried so. */
+  readonly sqlRetry: SqlRetryPolicy;
+  /** How long a SQLite statement waits for another connection's write lock before SQLITE_BUSY. */
+  readonly sqliteBusyTimeoutMs: number;
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
   readonly testFault?: 'exit-after-insert';
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
@@ -91,6 +96,8 @@ export class AppConfig {
       },
       backoffMs: env.RETRY_BACKOFF_MS,
     };
+    this.sqlRetry = { attempts: env.SQL_RETRY_ATTEMPTS, delayMs: env.SQL_RETRY_DELAY_MS };
+    this.sqliteBusyTimeoutMs = env.SQLITE_BUSY_TIMEOUT_MS;
     this.testFault = env.CONVEYOR_TEST_FAULT;
     this.uploads = {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,

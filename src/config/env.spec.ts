@@ -45,6 +45,9 @@ describe('validateEnv', () => {
       EMAIL_ATTEMPTS: 5,
       IMAGE_ATTEMPTS: 3,
       RETRY_BACKOFF_MS: 2000,
+      SQL_RETRY_ATTEMPTS: 8,
+      SQL_RETRY_DELAY_MS: 100,
+      SQLITE_BUSY_TIMEOUT_MS: 10_000,
     });
   });
 
@@ -128,6 +131,9 @@ describe('validateEnv', () => {
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of: fatal, error, warn, info, debug/],
     ['PROGRESS_INTERVAL_MS', '10', /PROGRESS_INTERVAL_MS must be an integer from 50 to 60000/],
     ['SHUTDOWN_GRACE_MS', '3600001', /SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000/],
+    ['SQL_RETRY_ATTEMPTS', '0', /SQL_RETRY_ATTEMPTS must be an integer from 1 to 50/],
+    ['SQL_RETRY_DELAY_MS', '-5', /SQL_RETRY_DELAY_MS must be an integer from 0 to 60000/],
+    ['SQLITE_BUSY_TIMEOUT_MS', '1s', /SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000/],
   ])('rejects %s=%j, naming it and what it accepts', (name, value, accepts) => {
     const message = messageFor({ [name]: value });
     expect(message).toMatch(/^Invalid configuration: /);

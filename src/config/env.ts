@@ -208,6 +208,24 @@ export class Env {
   @Max(3_600_000, { message: 'RETRY_BACKOFF_MS must be an integer from 0 to 3600000' })
   RETRY_BACKOFF_MS = 2000;
 
+  @Transform(toInt)
+  @IsInt({ message: 'SQL_RETRY_ATTEMPTS must be an integer from 1 to 50' })
+  @Min(1, { message: 'SQL_RETRY_ATTEMPTS must be an integer from 1 to 50' })
+  @Max(50, { message: 'SQL_RETRY_ATTEMPTS must be an integer from 1 to 50' })
+  SQL_RETRY_ATTEMPTS = 8;
+
+  @Transform(toInt)
+  @IsInt({ message: 'SQL_RETRY_DELAY_MS must be an integer from 0 to 60000' })
+  @Min(0, { message: 'SQL_RETRY_DELAY_MS must be an integer from 0 to 60000' })
+  @Max(60_000, { message: 'SQL_RETRY_DELAY_MS must be an integer from 0 to 60000' })
+  SQL_RETRY_DELAY_MS = 100;
+
+  @Transform(toInt)
+  @IsInt({ message: 'SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000' })
+  @Min(0, { message: 'SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000' })
+  @Max(600_000, { message: 'SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000' })
+  SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
   /** Fault injection for the reliability tests; never set it in production. */
   @Transform(emptyToUndefined)
   @IsOptional()

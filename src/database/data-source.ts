@@ -32,6 +32,9 @@ export function buildDataSourceOptions(
       type: 'postgres',
       url,
       schema,
+      // Names each session in pg_stat_activity by role and schema, so an operator (or the
+      // fault tests) can tell this service's connections from others on the same server.
+      applicationName: `conveyor ${config.role} ${schema}`.slice(0, 63),
       // search_path makes the unqualified names in migrations land in the configured schema.
       extra: { max: 10, options: `-c search_path=${schema}` },
     };
@@ -42,10 +45,12 @@ export function buildDataSourceOptions(
     type: 'better-sqlite3',
     database: config.database.path,
     // WAL lets readers run beside the single writer; the busy timeout waits out another
-    // process's write lock instead of failing with "database is locked".
+    // process's write lock instead of failing with "database is locked". better-sqlite3 waits
+    // synchronously, blocking the event loop; a shorter SQLITE_BUSY_TIMEOUT_MS leaves more of
+    // the wait to the asynchronous retries of sql-retry.ts, which keep the process responsive.
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 10000');
+      db.pragma(`busy_timeout = ${config.sqliteBusyTimeoutMs}`);
       db.pragma('synchronous = NORMAL');
     },
   };

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Job, WaitingError } from 'bullmq';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
+import { isTransientSqlError } from '../database/sql-retry';
 import { TaskStatus } from '../database/task-status';
 import { TaskType } from '../database/task-type';
 import { JsonObject } from '../database/task.entity';
@@ -28,18 +29,13 @@ export class TransientTaskError extends Error {
   }
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'SQLITE_BUSY',
-]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
+// A SQL error that outlasted its own retries (sql-retry.ts) may still pass by the next attempt.
 const isTransient = (error: Error): boolean =>
   error instanceof TransientTaskError ||
-  TRANSIENT_CODES.has((error as { code?: string }).code ?? '');
+  TRANSIENT_CODES.has((error as { code?: string }).code ?? '') ||
+  isTransientSqlError(error);
 
 /** An error whose message is meant for the user as it is (bad data, not a bug). */
 export class TaskFailure extends Error {

@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { isTransientSqlError } from '../database/sql-retry';
 import { DomainError, RequestValidationError } from './task-errors';
 
 /** Errors raised by Express's body parser carry a status and a type, but are not HttpExceptions. */
@@ -75,6 +76,7 @@ export class DetailExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, detail } = this.describe(exception);
     if (response.headersSent) return;
+    if (status === Number(HttpStatus.SERVICE_UNAVAILABLE)) response.setHeader('Retry-After', '1');
     response.status(status).json({ detail });
   }
 
@@ -95,6 +97,15 @@ export class DetailExceptionFilter implements ExceptionFilter {
     }
     if (isBodyParserError(exception)) {
       return bodyParserDetail(exception);
+    }
+    if (isTransientSqlError(exception)) {
+      // Still busy or unreachable after the write's own retries: the service's trouble, not the
+      // request's, and temporary, so the client is told to try again rather than given a 500.
+      this.logger.warn(`SQL unavailable: ${(exception as Error).message}`);
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        detail: 'The database is busy or unreachable; try again shortly',
+      };
     }
     this.logger.error(exception instanceof Error ? exception : String(exception));
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'Internal server error' };

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, In, Repository } from 'typeorm';
@@ -9,6 +9,7 @@ import {
   TASK_STATUSES,
   TaskStatus,
 } from '../database/task-status';
+import { withSqlRetry } from '../database/sql-retry';
 import { isTaskType, TaskType } from '../database/task-type';
 import { JsonObject, Task } from '../database/task.entity';
 import { AppConfig } from '../config/app-config';
@@ -32,6 +33,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The task lifecycle rules: submit, list, get, cancel, retry. */
 @Injectable()
 export class TasksService {
+  private readonly logger = new Logger(TasksService.name);
+
   constructor(
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     private readonly queue: TaskQueueService,
@@ -147,11 +150,24 @@ export class TasksService {
   /** PENDING: the job is removed. RUNNING: the worker is told to stop. Either way CANCELLED now. */
   async cancel(id: string): Promise<void> {
     const task = await this.get(id);
-    const result = await this.tasks.update(
-      { id: task.id, status: In([...CANCELLABLE_STATUSES]) },
-      { status: 'CANCELLED', completedAt: new Date() },
+    const cancelled = await withSqlRetry(
+      async (attempt) => {
+        const result = await this.tasks.update(
+          { id: task.id, status: In([...CANCELLABLE_STATUSES]) },
+          { status: 'CANCELLED', completedAt: new Date() },
+        );
+        if (result.affected) return true;
+        // A dropped connection may have lost the answer of a try that did commit.
+        return attempt > 1 && (await this.get(id)).status === 'CANCELLED';
+      },
+      {
+        what: 'cancel task',
+        policy: this.config.sqlRetry,
+        logger: this.logger,
+        context: { task_id: task.id },
+      },
     );
-    if (!result.affected) {
+    if (!cancelled) {
       throw new CannotCancelError((await this.get(id)).status);
     }
     this.bus.requestCancel(task.id);
@@ -191,14 +207,26 @@ export class TasksService {
       attempts: 0,
       retryOf,
     });
-    // Every column is set here: no need for TypeORM to read the row back after the insert.
-    await this.tasks
-      .createQueryBuilder()
-      .insert()
-      // TypeORM's deep-partial type cannot express free-form JSON columns.
-      .values(task as QueryDeepPartialEntity<Task>)
-      .updateEntity(false)
-      .execute();
+    await withSqlRetry(
+      async (attempt) => {
+        // A try whose answer was lost with its connection may have committed: never insert twice.
+        if (attempt > 1 && (await this.tasks.existsBy({ id: task.id }))) return;
+        // Every column is set here: no need for TypeORM to read the row back after the insert.
+        await this.tasks
+          .createQueryBuilder()
+          .insert()
+          // TypeORM's deep-partial type cannot express free-form JSON columns.
+          .values(task as QueryDeepPartialEntity<Task>)
+          .updateEntity(false)
+          .execute();
+      },
+      {
+        what: 'insert submitted task',
+        policy: this.config.sqlRetry,
+        logger: this.logger,
+        context: { task_id: task.id },
+      },
+    );
     // The reliability suite kills the API here, between the insert and the enqueue.
     if (this.config.testFault === 'exit-after-insert') process.kill(process.pid, 'SIGKILL');
     this.bus.publish({

@@ -12,6 +12,9 @@ export const TEST_POSTGRES_URL =
   process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface DatabaseEnv {
+  kind: TestDatabase;
+  /** The PostgreSQL schema the suite's service uses; undefined on SQLite. */
+  schema?: string;
   env: Record<string, string>;
   /** Drops what the run created (the PostgreSQL schema); SQLite files go with DATA_DIR. */
   drop(): Promise<void>;
@@ -19,9 +22,11 @@ export interface DatabaseEnv {
 
 /** A fresh, private database for one suite: its own SQLite file, or its own PostgreSQL schema. */
 export function isolatedDatabase(kind: TestDatabase = TEST_DATABASE): DatabaseEnv {
-  if (kind === 'sqlite') return { env: {}, drop: async () => undefined };
+  if (kind === 'sqlite') return { kind, env: {}, drop: async () => undefined };
   const schema = `conveyor_test_${randomBytes(6).toString('hex')}`;
   return {
+    kind,
+    schema,
     env: { DATABASE_URL: TEST_POSTGRES_URL, DATABASE_SCHEMA: schema },
     drop: async () => {
       const client = new Client({ connectionString: TEST_POSTGRES_URL });

@@ -1,10 +1,11 @@
 import { ApiClient } from './api-client';
-import { isolatedDatabase } from './databases';
+import { DatabaseEnv, isolatedDatabase } from './databases';
 import { startService, TestService } from './start-service';
 
 export interface SuiteService {
   readonly service: TestService;
   readonly api: ApiClient;
+  readonly database: DatabaseEnv;
 }
 
 /**
@@ -13,7 +14,7 @@ export interface SuiteService {
  */
 export function serviceForSuite(env: Record<string, string> = {}): SuiteService {
   const database = isolatedDatabase();
-  const suite = {} as { service: TestService; api: ApiClient };
+  const suite = { database } as { service: TestService; api: ApiClient; database: DatabaseEnv };
   beforeAll(async () => {
     suite.service = await startService({ ...database.env, ...env });
     suite.api = new ApiClient(suite.service.url);

@@ -2,6 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
 import { Repository } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
 import { EmailDelivery } from '../../database/email-delivery.entity';
 import { JsonObject } from '../../database/task.entity';
 import { EmailParamsDto } from '../../tasks/dto/params/email-params.dto';
@@ -25,6 +26,7 @@ export class EmailProcessor extends TaskProcessor {
     private readonly transport: MailTransport,
     private readonly state: TaskStateService,
     @InjectRepository(EmailDelivery) private readonly deliveries: Repository<EmailDelivery>,
+    private readonly config: AppConfig,
   ) {
     super(runner);
   }
@@ -52,6 +54,7 @@ export class EmailProcessor extends TaskProcessor {
             this.deliveries,
             context.taskId,
             await this.state.originalsOf(context.taskId),
+            this.config.sqlRetry,
           ),
           signal: context.signal,
           onProgress: context.onProgress,

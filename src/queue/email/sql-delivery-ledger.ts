@@ -1,5 +1,7 @@
+import { Logger } from '@nestjs/common';
 import { In, Repository } from 'typeorm';
 import { EmailDelivery } from '../../database/email-delivery.entity';
+import { SqlRetryPolicy, withSqlRetry } from '../../database/sql-retry';
 import { DeliveryLedger, DeliveryRecord } from './mailer';
 
 /**
@@ -8,10 +10,13 @@ import { DeliveryLedger, DeliveryRecord } from './mailer';
  * half-sent batch mails only those who did not get it.
  */
 export class SqlDeliveryLedger implements DeliveryLedger {
+  private readonly logger = new Logger(SqlDeliveryLedger.name);
+
   constructor(
     private readonly deliveries: Repository<EmailDelivery>,
     private readonly taskId: string,
     private readonly originals: string[] = [],
+    private readonly retry: SqlRetryPolicy = { attempts: 1, delayMs: 0 },
   ) {}
 
   async load(): Promise<Map<string, DeliveryRecord>> {
@@ -36,7 +41,21 @@ export class SqlDeliveryLedger implements DeliveryLedger {
     );
   }
 
+  /**
+   * Retried through a busy database or a dropped connection: a delivery that is not recorded
+   * would be sent again when the task is re-run. The upsert is idempotent, so a retry after a
+   * try that did commit is harmless.
+   */
   async record(delivery: DeliveryRecord): Promise<void> {
+    await withSqlRetry(() => this.upsert(delivery), {
+      what: `record delivery to ${delivery.to}`,
+      policy: this.retry,
+      logger: this.logger,
+      context: { task_id: this.taskId },
+    });
+  }
+
+  private async upsert(delivery: DeliveryRecord): Promise<void> {
     await this.deliveries.upsert(
       {
         taskId: this.taskId,

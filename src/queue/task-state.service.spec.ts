@@ -1,0 +1,118 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { validateEnv } from '../config/env';
+import { ENTITIES } from '../database/data-source';
+import { MIGRATIONS } from '../database/migrations';
+import { TaskStatus } from '../database/task-status';
+import { Task } from '../database/task.entity';
+import { TaskStateService } from './task-state.service';
+
+const lostAnswer = (): Error => new Error('Connection terminated unexpectedly');
+const busy = (): Error => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+
+/** The real service on a real (in-memory) SQLite schema, with faults put in front of UPDATE. */
+describe('TaskStateService under transient SQL errors', () => {
+  let dataSource: DataSource;
+  let tasks: Repository<Task>;
+  let state: TaskStateService;
+  let update: jest.SpyInstance;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      migrationsRun: true,
+    });
+    await dataSource.initialize();
+    tasks = dataSource.getRepository(Task);
+    const config = new AppConfig(validateEnv({ SQL_RETRY_ATTEMPTS: '4', SQL_RETRY_DELAY_MS: '0' }));
+    state = new TaskStateService(tasks, config);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+
+  afterEach(() => update?.mockRestore());
+
+  async function taskIn(status: TaskStatus): Promise<string> {
+    const id = randomUUID();
+    await tasks.insert({
+      id,
+      taskType: 'csv_processing',
+      status,
+      createdAt: new Date(),
+      inputParams: {},
+      attempts: 1,
+    });
+    return id;
+  }
+
+  /** Makes the next `times` UPDATEs fail: before they run, or after they committed. */
+  function failUpdates(times: number, how: 'before' | 'after', error: () => Error): void {
+    const original = tasks.update.bind(tasks);
+    let left = times;
+    update = jest
+      .spyOn(tasks, 'update')
+      .mockImplementation(async (...args: Parameters<Repository<Task>['update']>) => {
+        if (left > 0 && how === 'before') {
+          left--;
+          throw error();
+        }
+        const result = await original(...args);
+        if (left > 0) {
+          left--;
+          throw error();
+        }
+        return result;
+      });
+  }
+
+  it('writes SUCCESS through a busy database', async () => {
+    const id = await taskIn('RUNNING');
+    failUpdates(2, 'before', busy);
+    expect(await state.markSucceeded(id, { total_rows: 1 })).toBe(true);
+    expect(await tasks.findOneByOrFail({ id })).toMatchObject({
+      status: 'SUCCESS',
+      progress: 100,
+      resultData: { total_rows: 1 },
+    });
+    expect(update).toHaveBeenCalledTimes(3);
+  });
+
+  it('reports SUCCESS written when the first try committed but its answer was lost', async () => {
+    const id = await taskIn('RUNNING');
+    failUpdates(1, 'after', lostAnswer);
+    expect(await state.markSucceeded(id, {})).toBe(true);
+    expect((await tasks.findOneByOrFail({ id })).status).toBe('SUCCESS');
+  });
+
+  it('still never overwrites CANCELLED, and says so, when a retry was needed', async () => {
+    const id = await taskIn('CANCELLED');
+    failUpdates(1, 'before', lostAnswer);
+    expect(await state.markSucceeded(id, {})).toBe(false);
+    expect(await state.markFailed(id, 'boom')).toBe(false);
+    expect((await tasks.findOneByOrFail({ id })).status).toBe('CANCELLED');
+  });
+
+  it('gives up after SQL_RETRY_ATTEMPTS tries and throws the last error', async () => {
+    const id = await taskIn('RUNNING');
+    failUpdates(10, 'before', busy);
+    await expect(state.saveProgress(id, 50)).rejects.toThrow('database is locked');
+    expect(update).toHaveBeenCalledTimes(4);
+    expect((await tasks.findOneByOrFail({ id })).progress).toBe(0);
+  });
+
+  it('does not retry an error that is not transient', async () => {
+    const id = await taskIn('RUNNING');
+    failUpdates(1, 'before', () => new Error('SQLITE_ERROR: no such column: progres'));
+    await expect(state.saveProgress(id, 50)).rejects.toThrow('no such column');
+    expect(update).toHaveBeenCalledTimes(1);
+  });
+});

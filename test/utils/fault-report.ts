@@ -1,0 +1,36 @@
+import { appendFileSync } from 'node:fs';
+import { TestDatabase } from './databases';
+
+/** One scenario's figures, as the reliability table shows them; null where one does not apply. */
+export interface FaultRow {
+  scenario: string;
+  database: TestDatabase;
+  /** Tasks accepted (or, for bad input, requests sent). */
+  tasks: number;
+  lost: number | null;
+  stuck: number | null;
+  /** Side effects that happened more than once: mails received twice, results written twice. */
+  duplicated: number | null;
+  reExecutions: number | null;
+  /** From the end of the fault to the last task finished. */
+  recoveryMs: number | null;
+  notes?: string;
+}
+
+const show = (value: number | null): string => (value === null ? '–' : String(value));
+
+/**
+ * Prints the row, and appends it as a JSON line to the file named by CONVEYOR_FAULT_REPORT when
+ * that is set (`npm run test:faults` sets it and builds the table from the lines).
+ */
+export function recordFaultRow(row: FaultRow): void {
+  const recovery = row.recoveryMs === null ? '–' : `${(row.recoveryMs / 1000).toFixed(1)} s`;
+  console.log(
+    `[fault] ${row.scenario} (${row.database}): tasks ${row.tasks}, lost ${show(row.lost)}, ` +
+      `stuck ${show(row.stuck)}, duplicated ${show(row.duplicated)}, ` +
+      `re-executions ${show(row.reExecutions)}, recovered in ${recovery}` +
+      (row.notes ? `; ${row.notes}` : ''),
+  );
+  const file = process.env.CONVEYOR_FAULT_REPORT;
+  if (file) appendFileSync(file, `${JSON.stringify(row)}\n`);
+}
