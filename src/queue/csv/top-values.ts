@@ -4,24 +4,34 @@
  * distinct values were seen, lower bounds after.
  */
 export class TopValues {
-  private readonly counts = new Map<string, number>();
+  /** Value → its slot in `values` and `counts`: one hash lookup per repeated value, not two. */
+  private readonly slots = new Map<string, number>();
+  private readonly values: string[] = [];
+  private readonly counts: Float64Array;
+  private size = 0;
   private exact = true;
 
-  constructor(private readonly capacity = 1000) {}
+  constructor(private readonly capacity = 1000) {
+    this.counts = new Float64Array(capacity);
+  }
 
-  add(value: string): void {
-    const count = this.counts.get(value);
-    if (count !== undefined) {
-      this.counts.set(value, count + 1);
-    } else if (this.counts.size < this.capacity) {
-      this.counts.set(value, 1);
+  /** Counts `value`; true when it was already held (so it was seen before). */
+  add(value: string): boolean {
+    const slot = this.slots.get(value);
+    if (slot !== undefined) {
+      this.counts[slot]++;
+      return true;
+    }
+    if (this.size < this.capacity) {
+      this.slots.set(value, this.size);
+      this.values[this.size] = value;
+      this.counts[this.size] = 1;
+      this.size++;
     } else {
       this.exact = false;
-      for (const [key, current] of this.counts) {
-        if (current <= 1) this.counts.delete(key);
-        else this.counts.set(key, current - 1);
-      }
+      this.decrementAll();
     }
+    return false;
   }
 
   get isExact(): boolean {
@@ -29,9 +39,30 @@ export class TopValues {
   }
 
   top(n: number): { value: string; count: number }[] {
-    return [...this.counts.entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, n)
-      .map(([value, count]) => ({ value, count }));
+    const entries: { value: string; count: number }[] = [];
+    for (let i = 0; i < this.size; i++)
+      entries.push({ value: this.values[i], count: this.counts[i] });
+    return entries.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)).slice(0, n);
+  }
+
+  /** Every counter loses one and those at zero are dropped; the survivors move to the front. */
+  private decrementAll(): void {
+    let kept = 0;
+    for (let i = 0; i < this.size; i++) {
+      const value = this.values[i];
+      const count = this.counts[i] - 1;
+      if (count > 0) {
+        if (kept !== i) {
+          this.values[kept] = value;
+          this.slots.set(value, kept);
+        }
+        this.counts[kept++] = count;
+      } else {
+        this.slots.delete(value);
+      }
+    }
+    // A dropped value must not stay referenced: old references keep young strings alive.
+    for (let i = kept; i < this.size; i++) this.values[i] = '';
+    this.size = kept;
   }
 }
