@@ -9,7 +9,7 @@ const REGISTER_BITS = 12;
 const REGISTERS = 1 << REGISTER_BITS;
 
 /** 32-bit FNV-1a; good enough spread for HyperLogLog registers. */
-function fnv1a(value: string): number {
+export function fnv1a(value: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < value.length; i++) {
     hash ^= value.charCodeAt(i);
