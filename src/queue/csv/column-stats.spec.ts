@@ -46,6 +46,19 @@ describe('ColumnStats', () => {
       expect(typeOf(['yes', '', 'no'])).toBe('boolean');
     });
 
+    it('reads numbers and integers as the regular expressions they replaced do', () => {
+      const number = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+      const integer = /^[+-]?\d+$/;
+      const expected = (value: string): ColumnType =>
+        integer.test(value) ? 'integer' : number.test(value) ? 'number' : 'text';
+      const samples = ['0', '-0', '+7', '12', '1.', '.5', '-.5', '+1.25', '1e5', '1E+5', '2.5e-3'];
+      samples.push('.', '+', '-', '+-1', '1..2', '1.2.3', 'e5', '1e', '1e+', '.e1', 'x1', '1x');
+      samples.push('1e5.5', '١٢', '0x10', '1_000', '--1', '.5.', '5e-', '+.5e+05', '1 2');
+      const byValue = (type: (value: string) => ColumnType) =>
+        Object.fromEntries(samples.map((value) => [value, type(value)]));
+      expect(byValue((value) => typeOf([value]))).toEqual(byValue(expected));
+    });
+
     it('prefers integer over boolean for 0 and 1', () => {
       expect(typeOf(['0', '1', '1'])).toBe('integer');
     });

@@ -3,10 +3,43 @@ import { TopValues } from './top-values';
 
 export type ColumnType = 'integer' | 'number' | 'boolean' | 'date' | 'text' | 'empty';
 
-const INTEGER = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NOT_A_NUMBER = 0;
+const INTEGER = 1;
+const DECIMAL = 2;
 const BOOLEAN = /^(true|false|yes|no)$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+
+/**
+ * What `/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/` and `/^[+-]?\d+$/` would say of `value`, in
+ * one pass: these run on every cell of a numeric column.
+ */
+function numberKind(value: string): number {
+  const length = value.length;
+  let i = 0;
+  let code = value.charCodeAt(0);
+  if (code === 43 || code === 45) i++; // + or -
+  const integerStart = i;
+  while (i < length && isDigit(value.charCodeAt(i))) i++;
+  let digits = i - integerStart;
+  if (i === length) return digits > 0 ? INTEGER : NOT_A_NUMBER;
+  if (value.charCodeAt(i) === 46) {
+    const fractionStart = ++i; // after the .
+    while (i < length && isDigit(value.charCodeAt(i))) i++;
+    digits += i - fractionStart;
+  }
+  if (digits === 0) return NOT_A_NUMBER;
+  if (i === length) return DECIMAL;
+  code = value.charCodeAt(i);
+  if (code !== 101 && code !== 69) return NOT_A_NUMBER; // e or E
+  i++;
+  code = value.charCodeAt(i);
+  if (code === 43 || code === 45) i++;
+  const exponentStart = i;
+  while (i < length && isDigit(value.charCodeAt(i))) i++;
+  return i === length && i > exponentStart ? DECIMAL : NOT_A_NUMBER;
+}
 
 export interface NumericSummary {
   min: number;
@@ -55,19 +88,13 @@ export class ColumnStats {
       this.nulls++;
       return;
     }
-    this.distinct.add(value);
-    this.topValues.add(value);
-    if (this.allNumber) {
-      if (NUMBER.test(value)) {
-        if (this.allInteger && !INTEGER.test(value)) this.allInteger = false;
-        this.addNumber(Number(value));
-      } else {
-        this.allNumber = false;
-        this.allInteger = false;
-      }
+    // A value TopValues still holds was seen before: it is already in the distinct count and
+    // the type flags already allow it, so repeats (most cells of most columns) skip both.
+    if (!this.topValues.add(value)) {
+      this.distinct.add(value);
+      this.inferType(value);
     }
-    if (this.allBoolean && !BOOLEAN.test(value)) this.allBoolean = false;
-    if (this.allDate && !DATE.test(value)) this.allDate = false;
+    if (this.allNumber) this.addNumber(Number(value));
   }
 
   get type(): ColumnType {
@@ -111,6 +138,20 @@ export class ColumnStats {
       distinct_is_estimate: this.distinct.isEstimate,
       top_values: this.topValues.top(5),
     };
+  }
+
+  private inferType(value: string): void {
+    if (this.allNumber) {
+      const kind = numberKind(value);
+      if (kind === NOT_A_NUMBER) {
+        this.allNumber = false;
+        this.allInteger = false;
+      } else if (kind === DECIMAL) {
+        this.allInteger = false;
+      }
+    }
+    if (this.allBoolean && !BOOLEAN.test(value)) this.allBoolean = false;
+    if (this.allDate && !DATE.test(value)) this.allDate = false;
   }
 
   private addNumber(value: number): void {

@@ -94,6 +94,8 @@ export async function analyzeCsv(
       }
       const chunk = next.value;
       if (chunk.indexOf(0) !== -1) assertText(chunk, bytes);
+      // Pacing holds the source back, so the parser and the progress follow it.
+      if (options.minDurationMs) await pace(fractionRead());
       bytes += chunk.length;
       if (knowsProgress) onProgress?.(fractionRead() * 100);
       yield chunk;
@@ -129,25 +131,32 @@ export async function analyzeCsv(
 
   let columns: ColumnStats[] | null = null;
   let processed = 0;
-  const consume = async (records: AsyncIterable<string[]>): Promise<void> => {
-    for await (const record of records) {
-      if (columns === null) {
-        columns = record.map(
-          (name, i) =>
-            new ColumnStats(
-              options.hasHeader ? name.trim() || `column_${i + 1}` : `column_${i + 1}`,
-            ),
-        );
-        if (options.hasHeader) continue;
-      }
-      for (let i = 0; i < columns.length; i++) columns[i].add(record[i] ?? '');
-      processed++;
-      if (processed % 2000 === 0 && options.minDurationMs) await pace(fractionRead());
+  const consume = (record: string[]): void => {
+    if (columns === null) {
+      columns = record.map(
+        (name, i) =>
+          new ColumnStats(options.hasHeader ? name.trim() || `column_${i + 1}` : `column_${i + 1}`),
+      );
+      if (options.hasHeader) return;
     }
+    for (let i = 0; i < columns.length; i++) columns[i].add(record[i] ?? '');
+    processed++;
   };
+  // Records are taken as the parser makes them, synchronously. Through an async iterator, each
+  // chunk's few thousand records first wait in the stream's buffer and then cost a promise each.
+  parser.on('data', (record: string[]) => {
+    try {
+      consume(record);
+    } catch (error) {
+      parser.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
 
   try {
-    await pipeline(Readable.from(counted()), parser, consume, { signal: options.signal });
+    // One chunk ahead is enough; Readable.from's default would buffer 16 of them.
+    await pipeline(Readable.from(counted(), { highWaterMark: 1 }), parser, {
+      signal: options.signal,
+    });
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     // A fatal parse error (an unclosed quote at the end, say) ends the file; keep what parsed.

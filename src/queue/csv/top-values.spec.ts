@@ -52,6 +52,20 @@ describe('TopValues', () => {
     expect(top.top(2).map((entry) => entry.value)).toEqual(['north', 'south']);
   });
 
+  it('tells whether a value was already held', () => {
+    const top = new TopValues(2);
+    expect([top.add('a'), top.add('a'), top.add('b'), top.add('c'), top.add('a')]).toEqual([
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
+    // 'c' found the counters full: all went down by one, so 'b' was dropped and 'a' kept.
+    expect(top.top(5)).toEqual([{ value: 'a', count: 2 }]);
+    expect(top.add('b')).toBe(false);
+  });
+
   it('holds no more than its capacity', () => {
     const top = new TopValues(5);
     for (let i = 0; i < 1000; i++) top.add(`v${i}`);

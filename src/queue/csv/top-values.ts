@@ -1,27 +1,58 @@
+import { fnv1a } from './distinct-counter';
+
 /**
- * The most frequent values in bounded memory (Misra-Gries with `capacity` counters): any value
- * seen more than n/capacity times is kept; counts are exact while fewer than `capacity`
- * distinct values were seen, lower bounds after.
+ * The filter of first sightings: 32 KiB of bits, cleared every 4,096 sightings so that under 2 %
+ * of its bits are set (a set bit lets any value with that hash through). Measured beside a
+ * 60 MB heap, young-GC survivors per scavenge: no filter 2.1 MB; a 32,768-sighting window
+ * 0.18 MB; 4,096 0.06 MB.
+ */
+const FILTER_BITS = 1 << 18;
+const FILTER_WINDOW = 1 << 12;
+
+/**
+ * The most frequent values in bounded memory (Misra-Gries with `capacity` counters): counts are
+ * exact while fewer than `capacity` distinct values were seen, lower bounds after.
+ *
+ * Once the counters have overflowed, a value not held is only noted in a hashed bit filter on
+ * its first sighting and counted from its second within the filter's window. Plain
+ * Misra-Gries keeps every value seen more than n/capacity times; with the filter, that holds
+ * for values that recur within 4,096 sightings, as any value frequent enough to be near the top
+ * does. In a column of mostly unique values (ids, e-mails) the filter keeps each fresh string
+ * out of the long-lived counters: stored there, V8 kept them as floating garbage while it was
+ * marking, and a worker's heap grew by 1-2 MB per young-generation GC.
  */
 export class TopValues {
-  private readonly counts = new Map<string, number>();
+  /** Value → its slot in `values` and `counts`: one hash lookup per repeated value, not two. */
+  private readonly slots = new Map<string, number>();
+  private readonly values: string[] = [];
+  private readonly counts: Float64Array;
+  private size = 0;
   private exact = true;
+  private seenOnce: Uint32Array | null = null;
+  private noted = 0;
 
-  constructor(private readonly capacity = 1000) {}
+  constructor(private readonly capacity = 1000) {
+    this.counts = new Float64Array(capacity);
+  }
 
-  add(value: string): void {
-    const count = this.counts.get(value);
-    if (count !== undefined) {
-      this.counts.set(value, count + 1);
-    } else if (this.counts.size < this.capacity) {
-      this.counts.set(value, 1);
+  /** Counts `value`; true when it was already held (so it was seen before). */
+  add(value: string): boolean {
+    const slot = this.slots.get(value);
+    if (slot !== undefined) {
+      this.counts[slot]++;
+      return true;
+    }
+    if (!this.exact && this.firstSighting(value)) return false;
+    if (this.size < this.capacity) {
+      this.slots.set(value, this.size);
+      this.values[this.size] = value;
+      this.counts[this.size] = 1;
+      this.size++;
     } else {
       this.exact = false;
-      for (const [key, current] of this.counts) {
-        if (current <= 1) this.counts.delete(key);
-        else this.counts.set(key, current - 1);
-      }
+      this.decrementAll();
     }
+    return false;
   }
 
   get isExact(): boolean {
@@ -29,9 +60,45 @@ export class TopValues {
   }
 
   top(n: number): { value: string; count: number }[] {
-    return [...this.counts.entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, n)
-      .map(([value, count]) => ({ value, count }));
+    const entries: { value: string; count: number }[] = [];
+    for (let i = 0; i < this.size; i++)
+      entries.push({ value: this.values[i], count: this.counts[i] });
+    return entries.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)).slice(0, n);
+  }
+
+  /** Notes `value` in the filter; true when it was not there (a first sighting, or so it seems). */
+  private firstSighting(value: string): boolean {
+    const filter = (this.seenOnce ??= new Uint32Array(FILTER_BITS / 32));
+    const bit = fnv1a(value) & (FILTER_BITS - 1);
+    const word = bit >>> 5;
+    const mask = 1 << (bit & 31);
+    if ((filter[word] & mask) !== 0) return false;
+    filter[word] |= mask;
+    if (++this.noted === FILTER_WINDOW) {
+      filter.fill(0);
+      this.noted = 0;
+    }
+    return true;
+  }
+
+  /** Every counter loses one and those at zero are dropped; the survivors move to the front. */
+  private decrementAll(): void {
+    let kept = 0;
+    for (let i = 0; i < this.size; i++) {
+      const value = this.values[i];
+      const count = this.counts[i] - 1;
+      if (count > 0) {
+        if (kept !== i) {
+          this.values[kept] = value;
+          this.slots.set(value, kept);
+        }
+        this.counts[kept++] = count;
+      } else {
+        this.slots.delete(value);
+      }
+    }
+    // A dropped value must not stay referenced: old references keep young strings alive.
+    for (let i = kept; i < this.size; i++) this.values[i] = '';
+    this.size = kept;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer, { Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
 import { SendMail } from './mailer';
 import { SendLimiter } from './send-limiter';
@@ -9,15 +9,13 @@ import { SendLimiter } from './send-limiter';
 /**
  * Real delivery: a pooled SMTP transport when SMTP_URL is set; otherwise each message is
  * rendered by nodemailer and written as an .eml file under DATA_DIR/outbox/<task id>/.
+ * nodemailer is loaded with the first e-mail task (about 12 MB of resident memory that a
+ * worker running only other task types does not need).
  */
 @Injectable()
 export class MailTransport implements OnApplicationShutdown {
-  private readonly smtp?: Transporter;
-  private readonly renderer = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'unix',
-  });
+  private transport?: Promise<Transporter>;
+  private smtp?: Transporter;
   /**
    * One budget for every e-mail task of this process: as many messages at once as the pool
    * has connections, and the configured rate (which only an SMTP server needs).
@@ -30,7 +28,15 @@ export class MailTransport implements OnApplicationShutdown {
       concurrency: smtp.maxConnections,
       ratePerSecond: smtpUrl ? smtp.ratePerSecond : 0,
     });
-    if (smtpUrl) {
+  }
+
+  /** The pooled SMTP transport, or the renderer for the outbox; one per process. */
+  private transporter(): Promise<Transporter> {
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) => {
+      const { smtp, smtpUrl } = this.config;
+      if (!smtpUrl) {
+        return nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+      }
       this.smtp = nodemailer.createTransport({
         url: smtpUrl,
         pool: true,
@@ -38,7 +44,9 @@ export class MailTransport implements OnApplicationShutdown {
         requireTLS: smtp.requireTls,
         tls: { rejectUnauthorized: smtp.tlsRejectUnauthorized },
       });
-    }
+      return this.smtp;
+    });
+    return this.transport;
   }
 
   get defaultFrom(): string {
@@ -46,7 +54,7 @@ export class MailTransport implements OnApplicationShutdown {
   }
 
   get destination(): string {
-    return this.smtp ? 'smtp' : 'outbox';
+    return this.config.smtpUrl ? 'smtp' : 'outbox';
   }
 
   get retryPolicy(): { maxAttempts: number; retryDelayMs: number } {
@@ -57,10 +65,9 @@ export class MailTransport implements OnApplicationShutdown {
   }
 
   senderFor(taskId: string): SendMail {
-    const smtp = this.smtp;
-    if (smtp) {
+    if (this.config.smtpUrl) {
       return async (message) => {
-        const info = await smtp.sendMail(message);
+        const info = await (await this.transporter()).sendMail(message);
         return { messageId: info.messageId, response: info.response ?? '' };
       };
     }
@@ -69,7 +76,7 @@ export class MailTransport implements OnApplicationShutdown {
     return async (message) => {
       made ??= mkdir(folder, { recursive: true });
       await made;
-      const info = await this.renderer.sendMail(message);
+      const info = await (await this.transporter()).sendMail(message);
       const name = `${info.messageId.replace(/[^\w.@-]/g, '')}.eml`;
       await writeFile(join(folder, name), info.message as Buffer);
       return { messageId: info.messageId, response: `stored as outbox/${taskId}/${name}` };

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from './lazy-sharp';
 
 /**
  * A test picture for the seed parameters: a gradient with shapes and its number, so that a

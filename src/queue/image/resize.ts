@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from './lazy-sharp';
 import { ImageFit, ImageFormat } from '../../tasks/dto/params/image-params.dto';
 
 /** Refuse images above this many pixels (about 16k x 16k): a guard against decompression bombs. */
