@@ -39,7 +39,7 @@ async function bareResize(input, output) {
 async function bareThumbnail(resized, output) {
   await sharp(resized)
     .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
-    .webp({ quality: 70 })
+    .webp({ quality: 70, effort: 0 })
     .toFile(output);
 }
 
