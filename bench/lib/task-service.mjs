@@ -26,9 +26,13 @@ export async function startTaskService(cleanup) {
   const store = await makeStore('sqlite', 'tasks', cleanup);
   // The API first: it applies the migrations before the worker touches the database.
   const api = await startService(store, 'api', {}, cleanup);
-  const worker = await startService(store, 'worker', { SMTP_URL: smtpUrl }, cleanup);
+  // BENCH_WORKER_NODE_ARGS profiles the worker, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
+  // (the profile is written when the benchmark stops the worker with SIGTERM).
+  const workerEnv = { SMTP_URL: smtpUrl };
+  if (process.env.BENCH_WORKER_NODE_ARGS) workerEnv.NODE_ARGS = process.env.BENCH_WORKER_NODE_ARGS;
+  const worker = await startService(store, 'worker', workerEnv, cleanup);
   for (const queue of ['csv_processing', 'image_processing', 'email_sending']) {
     await waitForWorkers(api.url, queue, 1);
   }
-  return { api, worker, smtpUrl };
+  return { api, worker, sink, smtpUrl };
 }

@@ -11,6 +11,7 @@ import { TaskFailure, TaskRunner } from '../task-runner.service';
 import { TaskProcessor } from '../task.processor';
 import { WORKER_OPTIONS } from '../worker-options';
 import { generateTestImage } from './image-generate';
+import { inLanes } from './in-lanes';
 import {
   describeImageError,
   makeThumbnail,
@@ -19,6 +20,12 @@ import {
   thumbnailName,
   uniqueName,
 } from './resize';
+
+/**
+ * Images of one task resized at once. sharp runs each pipeline on one libvips thread here (its
+ * default on glibc), so one image at a time kept a lone task on one core.
+ */
+export const IMAGES_AT_ONCE = 2;
 
 interface ImageSource {
   originalName: string;
@@ -67,44 +74,54 @@ export class ImageProcessor extends TaskProcessor {
     }));
   }
 
-  /** Each image on its own: a corrupt one is listed with its error and the others go on. */
+  /**
+   * Each image on its own, IMAGES_AT_ONCE at a time: a corrupt one is listed with its error and
+   * the others go on; the result lists them in the order given.
+   */
   private async processImages(params: ImageParamsDto, context: TaskContext): Promise<JsonObject> {
     const sources = await this.sources(params);
     const outputs = join(context.workDir, 'outputs');
     await mkdir(outputs, { recursive: true });
     const format = params.format ?? 'jpeg';
+    const spec = {
+      width: params.target_width ?? 800,
+      height: params.target_height ?? 600,
+      fit: params.fit ?? 'cover',
+      format,
+      quality: params.quality ?? 80,
+    };
     const taken = new Set<string>();
+    // Named up front, in input order: the same inputs give the same names whichever image
+    // finishes first, so a re-delivered task overwrites its own outputs.
+    const names = sources.map((source) =>
+      uniqueName(outputName(`processed_${source.originalName}`, format), taken),
+    );
     const urlOf = (name: string): string =>
       `/api/tasks/${context.taskId}/files/${encodeURIComponent(name)}`;
-    const images: ImageOutcome[] = [];
-    for (const [index, source] of sources.entries()) {
+    const images: ImageOutcome[] = new Array<ImageOutcome>(sources.length);
+    let finished = 0;
+    await inLanes(sources.length, IMAGES_AT_ONCE, async (index) => {
       context.signal.throwIfAborted();
-      // Same inputs give the same names, so a re-delivered task overwrites its own outputs.
-      const name = uniqueName(outputName(`processed_${source.originalName}`, format), taken);
+      const source = sources[index];
+      const name = names[index];
       try {
         const output = join(outputs, name);
-        const resized = await resizeImage(await source.input(), output, {
-          width: params.target_width ?? 800,
-          height: params.target_height ?? 600,
-          fit: params.fit ?? 'cover',
-          format,
-          quality: params.quality ?? 80,
-        });
+        const resized = await resizeImage(await source.input(), output, spec);
         const thumbnail = thumbnailName(name);
         await makeThumbnail(output, join(outputs, thumbnail));
-        images.push({
+        images[index] = {
           original_name: source.originalName,
           processed_name: name,
           ...resized,
           url: urlOf(name),
           thumbnail_url: urlOf(thumbnail),
           processed_at: new Date().toISOString(),
-        });
+        };
       } catch (error) {
-        images.push({ original_name: source.originalName, error: describeImageError(error) });
+        images[index] = { original_name: source.originalName, error: describeImageError(error) };
       }
-      context.onProgress(((index + 1) / sources.length) * 100);
-    }
+      context.onProgress((++finished / sources.length) * 100);
+    });
     const succeeded = images.filter((image) => image.error === undefined).length;
     const result = {
       total_images: sources.length,

@@ -5,7 +5,14 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { IMAGE_FITS, IMAGE_FORMATS, ImageFit } from '../../tasks/dto/params/image-params.dto';
 import { generateTestImage } from './image-generate';
-import { expectedSize, MAX_INPUT_PIXELS, outputName, resizeImage, ResizeSpec } from './resize';
+import {
+  expectedSize,
+  makeThumbnail,
+  MAX_INPUT_PIXELS,
+  outputName,
+  resizeImage,
+  ResizeSpec,
+} from './resize';
 
 /** A PNG whose header claims width x height, with almost no pixel data behind it. */
 function pngClaiming(width: number, height: number): Buffer {
@@ -215,6 +222,34 @@ describe('resizeImage', () => {
     await expect(
       resizeImage(Buffer.from('not an image at all'), join(dir, 'x.jpg'), spec()),
     ).rejects.toThrow();
+  });
+});
+
+describe('makeThumbnail', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'thumbnail-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a WebP at most 256 px on its longer side, keeping the aspect ratio', async () => {
+    const input = join(dir, 'wide.jpg');
+    await sharp(await generateTestImage(1, 800, 600)).toFile(input);
+    const output = join(dir, 'wide.thumb.webp');
+    await makeThumbnail(input, output);
+    const metadata = await sharp(output).metadata();
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', 256, 192]);
+  });
+
+  it('never enlarges a picture already smaller than that', async () => {
+    const input = join(dir, 'small.png');
+    await sharp(await generateTestImage(2, 120, 90))
+      .png()
+      .toFile(input);
+    const output = join(dir, 'small.thumb.webp');
+    await makeThumbnail(input, output);
+    const metadata = await sharp(output).metadata();
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', 120, 90]);
   });
 });
 
