@@ -3,7 +3,8 @@
 // It answers how much of a request's cost the adapter is, and so what a switch would buy.
 import { join } from 'node:path';
 import { load, formatLoad } from './lib/load.mjs';
-import { Cleanup, cpuMs, freePort, PROJECT_ROOT, spawnNode, waitFor } from './lib/service.mjs';
+import { cpuMs } from './lib/cpu.mjs';
+import { Cleanup, freePort, PROJECT_ROOT, spawnNode, waitFor } from './lib/service.mjs';
 
 const CONNECTIONS = 50;
 const BODY = { task_type: 'csv_processing', input_params: { num_rows: 10, processing_time: 0 } };

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
+import { cpuMs } from './lib/cpu.mjs';
 import {
   Cleanup,
-  cpuMs,
   makeStore,
   PROJECT_ROOT,
   spawnNode,
@@ -127,7 +127,7 @@ export async function bareThroughput({ kind, count }) {
       defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 } },
     });
     cleanup.add(() => queue.close());
-    const before = { producer: process.cpuUsage(), worker: cpuMs(worker.pid) };
+    const before = { producer: cpuMs(), worker: cpuMs(worker.pid) };
     const started = Date.now();
     await inLanes(count, CLIENTS, async () => {
       const id = randomUUID();
@@ -139,12 +139,11 @@ export async function bareThroughput({ kind, count }) {
       await queue.add(QUEUE, { taskType: QUEUE, params: PARAMS }, { jobId: id });
     });
     const { lastMs } = await waitForAllSuccess(sql, count);
-    const producer = process.cpuUsage(before.producer);
     return {
       rate: count / ((lastMs - started) / 1000),
       cpu: {
         // This process also runs the SQL polling of waitForAllSuccess: an upper bound.
-        producer: (producer.user + producer.system) / 1000 / count,
+        producer: (cpuMs() - before.producer) / count,
         worker: (cpuMs(worker.pid) - before.worker) / count,
       },
     };

@@ -112,18 +112,6 @@ export function spawnNode(script, { args = [], env = {}, nodeArgs = [] } = {}, c
   return proc;
 }
 
-/**
- * CPU time (user + system) a live process has used so far, in ms, from /proc: on a shared
- * machine, CPU per unit of work moves far less than wall-clock rates do.
- */
-export function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100;
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-}
-
 /** Peak resident memory (VmHWM) of a live process, in MB, from /proc. */
 export function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
