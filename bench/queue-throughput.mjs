@@ -18,7 +18,7 @@ import { completion, openSql, sqlTimestamp } from './lib/sql.mjs';
 
 const CLIENTS = 50;
 /** The service's default CSV_CONCURRENCY; the bare worker gets the same. */
-const WORKER_CONCURRENCY = 2;
+const WORKER_CONCURRENCY = 4;
 const QUEUE = 'csv_processing';
 const PARAMS = { num_rows: 10, processing_time: 0 };
 

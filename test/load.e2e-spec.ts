@@ -1,7 +1,6 @@
 import autocannon from 'autocannon';
 import { TEST_DATABASE } from './utils/databases';
-import { recordFaultRow } from './utils/fault-report';
-import { duplicateSuccesses } from './utils/success-logs';
+import { recordSettlement } from './utils/fault-report';
 import { serviceForSuite } from './utils/suite-service';
 import { readTaskRows, settleTasks } from './utils/task-rows';
 import { waitForWorkers } from './utils/workers-ready';
@@ -49,15 +48,10 @@ describe(`load: ${CLIENTS} clients submitting for ${SECONDS} s on ${TEST_DATABAS
       600_000,
     );
     const { p50, p99 } = result.latency;
-    recordFaultRow({
-      scenario: `Load: ${CLIENTS} clients submitting for ${SECONDS} s (autocannon)`,
-      database: TEST_DATABASE,
-      tasks: accepted.length,
-      lost: settled.lost.length,
-      stuck: settled.stuck.length,
-      duplicated: duplicateSuccesses([worker], accepted),
-      reExecutions: settled.reExecutions,
-      recoveryMs: settled.settledAt - loadEndedAt,
+    recordSettlement(`Load: ${CLIENTS} clients submitting for ${SECONDS} s (autocannon)`, settled, {
+      ids: accepted,
+      processes: [worker],
+      since: loadEndedAt,
       notes:
         `${result.requests.total} submits, ${Math.round(result.requests.average)} req/s, ` +
         `latency p50 ${p50} ms, p99 ${p99} ms, ${result.errors} errors, ` +

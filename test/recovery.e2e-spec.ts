@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
-import { recordFaultRow } from './utils/fault-report';
+import { recordSettlement } from './utils/fault-report';
 import { PrivateRedis } from './utils/private-redis';
 import { freePort, startService, TestService } from './utils/start-service';
-import { duplicateSuccesses } from './utils/success-logs';
 import { readTaskRows, settleTasks } from './utils/task-rows';
 import { waitFor } from './utils/wait-for';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
@@ -53,15 +52,10 @@ describe(`recovery from lost jobs on ${TEST_DATABASE}`, () => {
     const resumedAt = Date.now();
     const ids = tasks.map((task) => task.id);
     const settled = await settleTasks(() => readTaskRows(database, service.dataDir), ids, 90_000);
-    recordFaultRow({
-      scenario: 'Redis stopped 10 s during a submit burst',
-      database: TEST_DATABASE,
-      tasks: ids.length,
-      lost: settled.lost.length,
-      stuck: settled.stuck.length,
-      duplicated: duplicateSuccesses([service.process], ids),
-      reExecutions: settled.reExecutions,
-      recoveryMs: settled.settledAt - resumedAt,
+    recordSettlement('Redis stopped 10 s during a submit burst', settled, {
+      ids: ids,
+      processes: [service.process],
+      since: resumedAt,
       notes: `every submit 201, slowest ${Math.max(...latencies)} ms; ${settled.notSucceeded.length} not SUCCESS`,
     });
     expect(settled.lost).toEqual([]);
@@ -79,15 +73,10 @@ describe(`recovery from lost jobs on ${TEST_DATABASE}`, () => {
     expect(flushed.stdout.toString().trim()).toBe('OK');
     const ids = tasks.map((task) => task.id);
     const settled = await settleTasks(() => readTaskRows(database, service.dataDir), ids, 90_000);
-    recordFaultRow({
-      scenario: 'Redis FLUSHALL mid-run',
-      database: TEST_DATABASE,
-      tasks: ids.length,
-      lost: settled.lost.length,
-      stuck: settled.stuck.length,
-      duplicated: duplicateSuccesses([service.process], ids),
-      reExecutions: settled.reExecutions,
-      recoveryMs: settled.settledAt - flushedAt,
+    recordSettlement('Redis FLUSHALL mid-run', settled, {
+      ids: ids,
+      processes: [service.process],
+      since: flushedAt,
       notes: `${settled.notSucceeded.length} not SUCCESS`,
     });
     expect(settled.lost).toEqual([]);
@@ -138,15 +127,10 @@ describe(`an API killed between the insert and the enqueue, on ${TEST_DATABASE}`
       [orphan.id],
       60_000,
     );
-    recordFaultRow({
-      scenario: 'API SIGKILLed between the insert and the enqueue',
-      database: TEST_DATABASE,
-      tasks: 1,
-      lost: settled.lost.length,
-      stuck: settled.stuck.length,
-      duplicated: duplicateSuccesses([healthy], [orphan.id]),
-      reExecutions: settled.reExecutions,
-      recoveryMs: settled.settledAt - restartedAt,
+    recordSettlement('API SIGKILLed between the insert and the enqueue', settled, {
+      ids: [orphan.id],
+      processes: [healthy],
+      since: restartedAt,
       notes: 'recovery counted from the start of a healthy API instance',
     });
     expect(settled.rows.map((row) => row.status)).toEqual(['SUCCESS']);

@@ -1,5 +1,5 @@
 import { TEST_DATABASE } from './utils/databases';
-import { recordFaultRow } from './utils/fault-report';
+import { recordFaultRow, recordSettlement } from './utils/fault-report';
 import { duplicateSuccesses } from './utils/success-logs';
 import { serviceForSuite } from './utils/suite-service';
 import { readTaskRows, settleTasks } from './utils/task-rows';
@@ -35,15 +35,10 @@ describe(`SIGTERM during a long task on ${TEST_DATABASE}`, () => {
       [task.id],
       60_000,
     );
-    recordFaultRow({
-      scenario: 'SIGTERM during a long task (grace 1 s: handed back)',
-      database: TEST_DATABASE,
-      tasks: 1,
-      lost: settled.lost.length,
-      stuck: settled.stuck.length,
-      duplicated: duplicateSuccesses([first, second], [task.id]),
-      reExecutions: settled.reExecutions,
-      recoveryMs: settled.settledAt - terminatedAt,
+    recordSettlement('SIGTERM during a long task (grace 1 s: handed back)', settled, {
+      ids: [task.id],
+      processes: [first, second],
+      since: terminatedAt,
       notes: `ended ${settled.rows[0]?.status ?? 'without a row'}, finished by the second worker`,
     });
     const done = await suite.api.get(task.id);

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase, TEST_DATABASE, TEST_POSTGRES_URL } from './utils/databases';
-import { recordFaultRow } from './utils/fault-report';
+import { recordSettlement } from './utils/fault-report';
 import { ServiceProcess, startService, TestService } from './utils/start-service';
 import { duplicateSuccesses } from './utils/success-logs';
 import { readTaskRows, settleTasks } from './utils/task-rows';
@@ -61,16 +61,11 @@ function sqlFaultSuite(env: Record<string, string>) {
       ids,
       120_000,
     );
-    recordFaultRow({
-      scenario,
-      database: TEST_DATABASE,
-      tasks: ids.length,
-      lost: settled.lost.length,
-      stuck: settled.stuck.length,
-      duplicated: duplicateSuccesses([suite.worker], ids),
-      reExecutions: settled.reExecutions,
-      recoveryMs: settled.settledAt - faultEndedAt,
-      notes,
+    recordSettlement(scenario, settled, {
+      ids: ids,
+      processes: [suite.worker],
+      since: faultEndedAt,
+      notes: notes,
     });
     expect(settled.lost).toEqual([]);
     expect(settled.stuck).toEqual([]);

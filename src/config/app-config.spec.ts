@@ -18,7 +18,7 @@ describe('AppConfig', () => {
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', isDefault: true });
     expect(config.queuePrefix).toBe('conveyor');
     expect(config.concurrency).toEqual({
-      csv_processing: 2,
+      csv_processing: 4,
       email_sending: 4,
       image_processing: 2,
     });

@@ -23,7 +23,7 @@ describe('validateEnv', () => {
       DATABASE_SCHEMA: 'public',
       REDIS_URL: undefined,
       QUEUE_PREFIX: 'conveyor',
-      CSV_CONCURRENCY: 2,
+      CSV_CONCURRENCY: 4,
       EMAIL_CONCURRENCY: 4,
       IMAGE_CONCURRENCY: 2,
       SMTP_URL: undefined,

@@ -1,5 +1,8 @@
 import { appendFileSync } from 'node:fs';
-import { TestDatabase } from './databases';
+import { TEST_DATABASE, TestDatabase } from './databases';
+import { ServiceProcess } from './start-service';
+import { duplicateSuccesses } from './success-logs';
+import { Settlement } from './task-rows';
 
 /** One scenario's figures, as the reliability table shows them; null where one does not apply. */
 export interface FaultRow {
@@ -33,4 +36,32 @@ export function recordFaultRow(row: FaultRow): void {
   );
   const file = process.env.CONVEYOR_FAULT_REPORT;
   if (file) appendFileSync(file, `${JSON.stringify(row)}\n`);
+}
+
+/**
+ * Records the row of a scenario whose tasks were counted by settleTasks: duplicated side effects
+ * are the tasks that the given processes logged as succeeded more than once, and the time to
+ * recover runs from `since` (the end of the fault) to the settlement.
+ */
+export function recordSettlement(
+  scenario: string,
+  settled: Settlement,
+  {
+    ids,
+    processes,
+    since,
+    notes,
+  }: { ids: string[]; processes: ServiceProcess[]; since: number; notes?: string },
+): void {
+  recordFaultRow({
+    scenario,
+    database: TEST_DATABASE,
+    tasks: ids.length,
+    lost: settled.lost.length,
+    stuck: settled.stuck.length,
+    duplicated: duplicateSuccesses(processes, ids),
+    reExecutions: settled.reExecutions,
+    recoveryMs: settled.settledAt - since,
+    notes,
+  });
 }
