@@ -12,7 +12,7 @@ import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
-import { DetailExceptionFilter } from './tasks/detail-exception.filter';
+import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { TasksModule } from './tasks/tasks.module';
 
 export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');

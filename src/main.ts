@@ -8,8 +8,8 @@ import { AppConfig } from './config/app-config';
 import { servesHttp } from './config/app-role';
 import { EnvValidationError, validateEnv } from './config/env';
 import { ensureRedis, RedisUnavailableError } from './config/local-redis';
-import { bodyParserErrorHandler } from './tasks/detail-exception.filter';
-import { DetailValidationPipe } from './tasks/detail-validation.pipe';
+import { bodyParserErrorHandler } from './http/detail-exception.filter';
+import { DetailValidationPipe } from './http/detail-validation.pipe';
 
 async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   // Loaded here so that worker processes do not carry them.

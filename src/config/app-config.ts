@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { AppRole } from './app-role';
 import { Env } from './env';
 import { SqlRetryPolicy } from '../database/sql-retry';
-import { TaskType } from '../database/task-type';
+import { TaskType } from '../core/task-type';
 
 export interface RedisSettings {
   url: string;

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { TaskStatus } from './task-status';
-import { TaskType } from './task-type';
+import { TaskStatus } from '../core/task-status';
+import { TaskType } from '../core/task-type';
 
 export type JsonObject = Record<string, unknown>;
 

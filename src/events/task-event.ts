@@ -1,5 +1,5 @@
-import { TaskStatus } from '../database/task-status';
-import { TaskType } from '../database/task-type';
+import { TaskStatus } from '../core/task-status';
+import { TaskType } from '../core/task-type';
 
 /** What a dashboard or client sees on GET /api/events, in the wire's snake_case. */
 export interface TaskEvent {

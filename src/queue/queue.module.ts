@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../config/redis-options';
-import { TASK_TYPES } from '../database/task-type';
+import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry } from './cancel-registry';
 import { MailTransport } from './email/mail-transport.service';
 import { queueNameOf } from './task-job';

@@ -1,4 +1,4 @@
-import { TaskType } from '../database/task-type';
+import { TaskType } from '../core/task-type';
 
 /** A job carries the task id (as jobId) and its immutable params, so a worker needs no read. */
 export interface TaskJobData {

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { Task } from '../database/task.entity';
-import { TaskType } from '../database/task-type';
+import { TaskType } from '../core/task-type';
 import { TaskJobData } from './task-job';
 
 // A submit answers within a second even while Redis is away; the dispatcher enqueues later.

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env';
 import { ENTITIES } from '../database/data-source';
 import { MIGRATIONS } from '../database/migrations';
-import { TaskStatus } from '../database/task-status';
+import { TaskStatus } from '../core/task-status';
 import { Task } from '../database/task.entity';
 import { TaskStateService } from './task-state.service';
 

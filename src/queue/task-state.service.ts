@@ -4,7 +4,7 @@ import { In, Repository, UpdateResult } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { withSqlRetry } from '../database/sql-retry';
-import { sourcesOf, TaskStatus } from '../database/task-status';
+import { sourcesOf, TaskStatus } from '../core/task-status';
 import { JsonObject, Task } from '../database/task.entity';
 
 /**

@@ -1,5 +1,5 @@
 import { Type } from '@nestjs/common';
-import { TaskType } from '../database/task-type';
+import { TaskType } from '../core/task-type';
 import { CsvProcessor } from './csv/csv.processor';
 import { EmailProcessor } from './email/email.processor';
 import { ImageProcessor } from './image/image.processor';

@@ -1,6 +1,6 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
-import { TaskType } from '../database/task-type';
+import { TaskType } from '../core/task-type';
 import { TaskJobData } from './task-job';
 import { TaskRunner } from './task-runner.service';
 

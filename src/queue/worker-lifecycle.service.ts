@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
-import { TASK_TYPES } from '../database/task-type';
+import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
 import { PROCESSORS } from './task-types';
 

@@ -1,5 +1,5 @@
-import { TASK_TYPES } from '../database/task-type';
-import { RETRYABLE_STATUSES, TaskStatus } from '../database/task-status';
+import { TASK_TYPES } from '../core/task-type';
+import { RETRYABLE_STATUSES, TaskStatus } from '../core/task-status';
 
 /** One problem with a request, in the shape FastAPI clients already parse. */
 export interface ValidationProblem {

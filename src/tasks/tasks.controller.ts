@@ -19,7 +19,7 @@ import {
   TaskStats,
   toTaskResponse,
 } from './dto/task.response';
-import { JsonBodyGuard } from './json-body.guard';
+import { JsonBodyGuard } from '../http/json-body.guard';
 import { TasksService } from './tasks.service';
 
 @ApiTags('tasks')

@@ -8,9 +8,9 @@ import {
   RETRYABLE_STATUSES,
   TASK_STATUSES,
   TaskStatus,
-} from '../database/task-status';
+} from '../core/task-status';
 import { withSqlRetry } from '../database/sql-retry';
-import { isTaskType, TaskType } from '../database/task-type';
+import { isTaskType, TaskType } from '../core/task-type';
 import { JsonObject, Task } from '../database/task.entity';
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus.service';

@@ -1,10 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { TaskType } from '../database/task-type';
+import { TaskType } from '../core/task-type';
 import { JsonObject } from '../database/task.entity';
 import { PARAMS_BY_TYPE } from './dto/params';
 import { RequestValidationError } from './task-errors';
-import { toValidationProblems } from './validation-problems';
+import { toValidationProblems } from '../http/validation-problems';
 
 const PREFIX = ['body', 'input_params'];
 

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { TASK_STATUSES, TaskStatus } from '../../database/task-status';
-import { TASK_TYPES, TaskType } from '../../database/task-type';
+import { TASK_STATUSES, TaskStatus } from '../../core/task-status';
+import { TASK_TYPES, TaskType } from '../../core/task-type';
 
 const LIMIT_RULE = 'limit must be an integer from 1 to 100';
 const OFFSET_RULE = 'offset must be an integer, 0 or more';

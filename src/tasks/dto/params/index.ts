@@ -1,5 +1,5 @@
 import { ClassConstructor } from 'class-transformer';
-import { TaskType } from '../../../database/task-type';
+import { TaskType } from '../../../core/task-type';
 import { ValidationProblem } from '../../task-errors';
 import type { FileReference } from '../../../files/files.service';
 import { completeCsvParams, csvFileReferences, CsvParamsDto } from './csv-params.dto';

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { isTransientSqlError } from '../database/sql-retry';
-import { DomainError, RequestValidationError } from './task-errors';
+import { DomainError, RequestValidationError } from '../tasks/task-errors';
 
 /** Errors raised by Express's body parser carry a status and a type, but are not HttpExceptions. */
 interface BodyParserError {

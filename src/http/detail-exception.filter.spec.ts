@@ -1,7 +1,7 @@
 import { ArgumentsHost, Logger } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { DetailExceptionFilter } from './detail-exception.filter';
-import { TaskNotFoundError } from './task-errors';
+import { TaskNotFoundError } from '../tasks/task-errors';
 
 interface Answer {
   status: number;
