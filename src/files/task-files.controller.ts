@@ -5,9 +5,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { AppConfig } from '../config/app-config';
+import { canonicalId } from '../http/uuid';
 import { FileNotFoundError } from './file-errors';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Output names are made by the processors: a plain name, no folders, no leading dot. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
 const CONTENT_TYPES: Record<string, string> = {
@@ -33,9 +33,9 @@ export class TaskFilesController {
     @Param('name') name: string,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    if (!UUID.test(taskId) || !SAFE_NAME.test(name) || name.includes('..'))
-      throw new FileNotFoundError();
-    const path = join(this.config.dataDir, 'tasks', taskId, 'outputs', name);
+    const id = canonicalId(taskId);
+    if (!id || !SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
+    const path = join(this.config.dataDir, 'tasks', id, 'outputs', name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) throw new FileNotFoundError();
     response.setHeader(

@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
-import { RequestValidationError } from '../tasks/task-errors';
+import { RequestValidationError } from './domain-error';
 import { toValidationProblems } from './validation-problems';
 
 class ValidationErrors extends Error {

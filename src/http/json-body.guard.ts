@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { UnsupportedMediaTypeError } from '../tasks/task-errors';
+import { UnsupportedMediaTypeError } from './domain-error';
 
 /** Task bodies are JSON; any other content type gets a 415 rather than an empty body. */
 @Injectable()

@@ -1,5 +1,5 @@
 import { ValidationError } from 'class-validator';
-import { ValidationProblem } from '../tasks/task-errors';
+import { ValidationProblem } from '../core/validation-problem';
 
 // class-validator constraint names → the pydantic-style error types the original's clients saw.
 const TYPE_BY_CONSTRAINT: Record<string, string> = {

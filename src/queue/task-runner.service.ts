@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { isTransientSqlError } from '../database/sql-retry';
 import { TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
-import { JsonObject } from '../database/task.entity';
+import { JsonObject } from '../core/json';
 import { EventBus } from '../events/event-bus.service';
 import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
 import { TaskContext } from './task-context';

@@ -5,7 +5,8 @@ import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity
 import { AppConfig } from '../config/app-config';
 import { withSqlRetry } from '../database/sql-retry';
 import { sourcesOf, TaskStatus } from '../core/task-status';
-import { JsonObject, Task } from '../database/task.entity';
+import { JsonObject } from '../core/json';
+import { Task } from '../database/task.entity';
 
 /**
  * Every status write a worker makes, each a conditional UPDATE whose WHERE clause holds the

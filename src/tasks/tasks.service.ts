@@ -11,7 +11,8 @@ import {
 } from '../core/task-status';
 import { withSqlRetry } from '../database/sql-retry';
 import { isTaskType, TaskType } from '../core/task-type';
-import { JsonObject, Task } from '../database/task.entity';
+import { JsonObject } from '../core/json';
+import { Task } from '../database/task.entity';
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus.service';
 import { FilesService } from '../files/files.service';
@@ -22,13 +23,12 @@ import { TaskStats } from './dto/task.response';
 import {
   CannotCancelError,
   CannotRetryError,
-  RequestValidationError,
   TaskNotFoundError,
   UnknownTaskTypeError,
 } from './task-errors';
+import { RequestValidationError } from '../http/domain-error';
+import { canonicalId } from '../http/uuid';
 import { validateTaskParams } from './validate-task-params';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The task lifecycle rules: submit, list, get, cancel, retry. */
 @Injectable()
@@ -142,7 +142,8 @@ export class TasksService {
   }
 
   async get(id: string): Promise<Task> {
-    const task = UUID.test(id) ? await this.tasks.findOneBy({ id: id.toLowerCase() }) : null;
+    const canonical = canonicalId(id);
+    const task = canonical ? await this.tasks.findOneBy({ id: canonical }) : null;
     if (!task) throw new TaskNotFoundError();
     return task;
   }

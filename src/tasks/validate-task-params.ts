@@ -1,9 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { TaskType } from '../core/task-type';
-import { JsonObject } from '../database/task.entity';
+import { JsonObject } from '../core/json';
 import { PARAMS_BY_TYPE } from './dto/params';
-import { RequestValidationError } from './task-errors';
+import { RequestValidationError } from '../http/domain-error';
 import { toValidationProblems } from '../http/validation-problems';
 
 const PREFIX = ['body', 'input_params'];

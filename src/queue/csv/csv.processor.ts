@@ -3,7 +3,7 @@ import { Job } from 'bullmq';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { JsonObject } from '../../database/task.entity';
+import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
 import { CsvParamsDto } from '../../tasks/dto/params/csv-params.dto';
 import { TaskContext } from '../task-context';

@@ -4,7 +4,7 @@ import { Job } from 'bullmq';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { EmailDelivery } from '../../database/email-delivery.entity';
-import { JsonObject } from '../../database/task.entity';
+import { JsonObject } from '../../core/json';
 import { EmailParamsDto } from '../../tasks/dto/params/email-params.dto';
 import { TaskContext } from '../task-context';
 import { TaskJobData } from '../task-job';

@@ -2,7 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JsonObject } from '../../database/task.entity';
+import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
 import { ImageParamsDto } from '../../tasks/dto/params/image-params.dto';
 import { TaskContext } from '../task-context';

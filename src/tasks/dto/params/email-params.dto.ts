@@ -15,7 +15,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { ValidationProblem } from '../../task-errors';
+import { ValidationProblem } from '../../../core/validation-problem';
 import { NotWith } from './not-with';
 
 const SINGLE_LINE = /^[^\r\n]*$/;

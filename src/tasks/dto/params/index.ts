@@ -1,6 +1,6 @@
 import { ClassConstructor } from 'class-transformer';
 import { TaskType } from '../../../core/task-type';
-import { ValidationProblem } from '../../task-errors';
+import { ValidationProblem } from '../../../core/validation-problem';
 import type { FileReference } from '../../../files/files.service';
 import { completeCsvParams, csvFileReferences, CsvParamsDto } from './csv-params.dto';
 import { completeEmailParams, EmailParamsDto, recipientProblems } from './email-params.dto';
