@@ -8,7 +8,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-import { CsvParamsDto, EmailParamsDto, ImageParamsDto } from '../tasks/dto/params';
+import { CsvParamsDto, EmailParamsDto, ImageParamsDto } from '../task-types/params';
 import { toValidationProblems } from './validation-problems';
 
 const error = (

@@ -4,13 +4,13 @@ import { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../config/redis-options';
 import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry } from './cancel-registry';
-import { MailTransport } from './email/mail-transport.service';
+import { MailTransport } from '../task-types/email/mail-transport.service';
 import { queueNameOf } from './task-job';
 import { TaskQueueService } from './task-queue.service';
 import { TaskRecovery } from './task-recovery.service';
 import { TaskRunner } from './task-runner.service';
 import { TaskStateService } from './task-state.service';
-import { PROCESSORS } from './task-types';
+import { PROCESSORS } from '../task-types/processors';
 import { WorkerLifecycle } from './worker-lifecycle.service';
 
 const queues = () => [

@@ -18,7 +18,7 @@ import { EventBus } from '../events/event-bus.service';
 import { FilesService } from '../files/files.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { ListTasksQuery } from './dto/list-tasks.query';
-import { PARAMS_BY_TYPE } from './dto/params';
+import { PARAMS_BY_TYPE } from '../task-types/params';
 import { TaskStats } from './dto/task.response';
 import {
   CannotCancelError,

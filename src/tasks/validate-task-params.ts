@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { TaskType } from '../core/task-type';
 import { JsonObject } from '../core/json';
-import { PARAMS_BY_TYPE } from './dto/params';
+import { PARAMS_BY_TYPE } from '../task-types/params';
 import { RequestValidationError } from '../http/domain-error';
 import { toValidationProblems } from '../http/validation-problems';
 

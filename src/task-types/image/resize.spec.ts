@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { IMAGE_FITS, IMAGE_FORMATS, ImageFit } from '../../tasks/dto/params/image-params.dto';
+import { IMAGE_FITS, IMAGE_FORMATS, ImageFit } from './image.params';
 import { generateTestImage } from './image-generate';
 import {
   expectedSize,

@@ -5,17 +5,17 @@ import { Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { EmailDelivery } from '../../database/email-delivery.entity';
 import { JsonObject } from '../../core/json';
-import { EmailParamsDto } from '../../tasks/dto/params/email-params.dto';
-import { TaskContext } from '../task-context';
-import { TaskJobData } from '../task-job';
-import { TaskFailure, TaskRunner, TransientTaskError } from '../task-runner.service';
-import { TaskProcessor } from '../task.processor';
-import { WORKER_OPTIONS } from '../worker-options';
+import { EmailParamsDto } from './email.params';
+import { TaskContext } from '../../queue/task-context';
+import { TaskJobData } from '../../queue/task-job';
+import { TaskFailure, TaskRunner, TransientTaskError } from '../../queue/task-runner.service';
+import { TaskProcessor } from '../../queue/task.processor';
+import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { MailTransport } from './mail-transport.service';
 import { isCertificateFailure, sendAll, TransientDeliveryError } from './mailer';
 import { recipientsOf } from './recipients';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
-import { TaskStateService } from '../task-state.service';
+import { TaskStateService } from '../../queue/task-state.service';
 
 @Processor('email_sending', WORKER_OPTIONS)
 export class EmailProcessor extends TaskProcessor {

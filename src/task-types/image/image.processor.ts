@@ -4,12 +4,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
-import { ImageParamsDto } from '../../tasks/dto/params/image-params.dto';
-import { TaskContext } from '../task-context';
-import { TaskJobData } from '../task-job';
-import { TaskFailure, TaskRunner } from '../task-runner.service';
-import { TaskProcessor } from '../task.processor';
-import { WORKER_OPTIONS } from '../worker-options';
+import { ImageParamsDto } from './image.params';
+import { TaskContext } from '../../queue/task-context';
+import { TaskJobData } from '../../queue/task-job';
+import { TaskFailure, TaskRunner } from '../../queue/task-runner.service';
+import { TaskProcessor } from '../../queue/task.processor';
+import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { generateTestImage } from './image-generate';
 import { inLanes } from './in-lanes';
 import {

@@ -1,5 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer';
-import { sleep } from '../task-context';
+import { sleep } from '../../queue/task-context';
 import { IntervalPacer, SendLimiter } from './send-limiter';
 
 export interface Recipient {

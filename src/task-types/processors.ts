@@ -3,7 +3,7 @@ import { TaskType } from '../core/task-type';
 import { CsvProcessor } from './csv/csv.processor';
 import { EmailProcessor } from './email/email.processor';
 import { ImageProcessor } from './image/image.processor';
-import { TaskProcessor } from './task.processor';
+import { TaskProcessor } from '../queue/task.processor';
 
 /** Each task type's processor; a type without one does not compile. */
 export const PROCESSORS: { [T in TaskType]: Type<TaskProcessor> } = {

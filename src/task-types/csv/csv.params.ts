@@ -9,8 +9,8 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import type { FileReference } from '../../../files/files.service';
-import { NotWith } from './not-with';
+import type { FileReference } from '../../files/files.service';
+import { NotWith } from '../not-with';
 
 export class CsvParamsDto {
   /** An uploaded CSV file (POST /api/files). */

@@ -1,10 +1,10 @@
 import { ClassConstructor } from 'class-transformer';
-import { TaskType } from '../../../core/task-type';
-import { ValidationProblem } from '../../../core/validation-problem';
-import type { FileReference } from '../../../files/files.service';
-import { completeCsvParams, csvFileReferences, CsvParamsDto } from './csv-params.dto';
-import { completeEmailParams, EmailParamsDto, recipientProblems } from './email-params.dto';
-import { completeImageParams, imageFileReferences, ImageParamsDto } from './image-params.dto';
+import { TaskType } from '../core/task-type';
+import { ValidationProblem } from '../core/validation-problem';
+import type { FileReference } from '../files/files.service';
+import { completeCsvParams, csvFileReferences, CsvParamsDto } from './csv/csv.params';
+import { completeEmailParams, EmailParamsDto, recipientProblems } from './email/email.params';
+import { completeImageParams, imageFileReferences, ImageParamsDto } from './image/image.params';
 
 interface ParamsSpec<P extends object> {
   dto: ClassConstructor<P>;

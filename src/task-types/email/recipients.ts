@@ -1,4 +1,4 @@
-import type { RecipientInput } from '../../tasks/dto/params/email-params.dto';
+import type { RecipientInput } from './email.params';
 import { Recipient, seedRecipients } from './mailer';
 
 export interface RecipientList {

@@ -1,4 +1,4 @@
-import { sleep } from '../task-context';
+import { sleep } from '../../queue/task-context';
 
 /**
  * Spaces starts at least `intervalMs` apart, in the order callers arrive, with no burst: the

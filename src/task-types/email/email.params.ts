@@ -15,8 +15,8 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { ValidationProblem } from '../../../core/validation-problem';
-import { NotWith } from './not-with';
+import { ValidationProblem } from '../../core/validation-problem';
+import { NotWith } from '../not-with';
 
 const SINGLE_LINE = /^[^\r\n]*$/;
 export const MAX_RECIPIENTS = 10_000;

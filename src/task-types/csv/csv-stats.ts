@@ -1,7 +1,7 @@
 import { CsvError, parse } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createPacer } from '../task-context';
+import { createPacer } from '../../queue/task-context';
 import { ColumnStats, ColumnSummary } from './column-stats';
 import { detectDelimiter } from './delimiter';
 

@@ -5,12 +5,12 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
-import { CsvParamsDto } from '../../tasks/dto/params/csv-params.dto';
-import { TaskContext } from '../task-context';
-import { TaskJobData } from '../task-job';
-import { TaskFailure, TaskRunner } from '../task-runner.service';
-import { TaskProcessor } from '../task.processor';
-import { WORKER_OPTIONS } from '../worker-options';
+import { CsvParamsDto } from './csv.params';
+import { TaskContext } from '../../queue/task-context';
+import { TaskJobData } from '../../queue/task-job';
+import { TaskFailure, TaskRunner } from '../../queue/task-runner.service';
+import { TaskProcessor } from '../../queue/task.processor';
+import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { generateCsv } from './csv-generate';
 import { analyzeCsv, CsvAnalysisOptions, CsvInputError } from './csv-stats';
 

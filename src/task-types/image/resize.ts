@@ -1,5 +1,5 @@
 import { sharp } from './lazy-sharp';
-import { ImageFit, ImageFormat } from '../../tasks/dto/params/image-params.dto';
+import { ImageFit, ImageFormat } from './image.params';
 
 /** Refuse images above this many pixels (about 16k x 16k): a guard against decompression bombs. */
 export const MAX_INPUT_PIXELS = 268_402_689;

@@ -9,8 +9,8 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import type { FileReference } from '../../../files/files.service';
-import { NotWith } from './not-with';
+import type { FileReference } from '../../files/files.service';
+import { NotWith } from '../not-with';
 
 export const IMAGE_FITS = ['cover', 'contain', 'fill', 'inside', 'outside'] as const;
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
