@@ -8,7 +8,9 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-import { CsvParamsDto, EmailParamsDto, ImageParamsDto } from '../task-types/params';
+import { CsvParamsDto } from '../task-types/csv/csv.params';
+import { EmailParamsDto } from '../task-types/email/email.params';
+import { ImageParamsDto } from '../task-types/image/image.params';
 import { toValidationProblems } from './validation-problems';
 
 const error = (

@@ -1,15 +1,32 @@
 import { ClassConstructor } from 'class-transformer';
+import { JsonObject } from '../core/json';
 import { TaskType } from '../core/task-type';
 import { ValidationProblem } from '../core/validation-problem';
 import type { FileReference } from '../files/files.service';
-import { completeCsvParams, csvFileReferences, CsvParamsDto } from './csv/csv.params';
-import { completeEmailParams, EmailParamsDto, recipientProblems } from './email/email.params';
-import { completeImageParams, imageFileReferences, ImageParamsDto } from './image/image.params';
+import { CSV_DEFAULTS, csvFileReferences, CsvParamsDto, resolveCsvParams } from './csv/csv.params';
+import {
+  EMAIL_DEFAULTS,
+  EmailParamsDto,
+  recipientProblems,
+  resolveEmailParams,
+} from './email/email.params';
+import {
+  IMAGE_DEFAULTS,
+  IMAGE_FITS,
+  IMAGE_FORMATS,
+  imageFileReferences,
+  ImageParamsDto,
+  resolveImageParams,
+} from './image/image.params';
 
-interface ParamsSpec<P extends object> {
+export interface ParamsSpec<P extends object> {
   dto: ClassConstructor<P>;
-  /** Fills defaults that depend on other fields, after validation. */
-  complete: (params: P) => P;
+  /** Applies every default (some depend on other fields) after validation. */
+  resolve: (params: P) => object;
+  /** The defaults of the fields a submit may leave out, as the dashboard shows them. */
+  defaults: JsonObject;
+  /** The allowed values of the fields that take one of a list. */
+  choices: Record<string, readonly string[]>;
   /**
    * Problems the decorators cannot locate precisely (each bad item of a list, say), with `loc`
    * relative to input_params; runs beside the decorators so that one answer lists them all.
@@ -19,15 +36,30 @@ interface ParamsSpec<P extends object> {
   files?: (params: P) => FileReference[];
 }
 
-/** Each task type's parameter DTO; a type without an entry does not compile. */
+/**
+ * Each task type's parameters, for the API side; it never imports a processor (that would start
+ * a worker in the API process). A type without an entry does not compile.
+ */
 export const PARAMS_BY_TYPE: { [T in TaskType]: ParamsSpec<object> } = {
-  csv_processing: { dto: CsvParamsDto, complete: completeCsvParams, files: csvFileReferences },
-  email_sending: { dto: EmailParamsDto, complete: completeEmailParams, check: recipientProblems },
+  csv_processing: {
+    dto: CsvParamsDto,
+    resolve: resolveCsvParams,
+    defaults: CSV_DEFAULTS,
+    choices: {},
+    files: csvFileReferences,
+  },
+  email_sending: {
+    dto: EmailParamsDto,
+    resolve: resolveEmailParams,
+    defaults: EMAIL_DEFAULTS,
+    choices: {},
+    check: recipientProblems,
+  },
   image_processing: {
     dto: ImageParamsDto,
-    complete: completeImageParams,
+    resolve: resolveImageParams,
+    defaults: IMAGE_DEFAULTS,
+    choices: { fit: IMAGE_FITS, format: IMAGE_FORMATS },
     files: imageFileReferences,
   },
-} as const;
-
-export { CsvParamsDto, EmailParamsDto, ImageParamsDto };
+};

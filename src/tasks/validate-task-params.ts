@@ -9,7 +9,7 @@ import { toValidationProblems } from '../http/validation-problems';
 const PREFIX = ['body', 'input_params'];
 
 /**
- * Validates a task's input_params against its type's DTO and completes the defaults; throws
+ * Validates a task's input_params against its type's DTO and applies the defaults; throws
  * RequestValidationError listing every problem, each located under body.input_params.
  */
 export async function validateTaskParams(
@@ -27,7 +27,7 @@ export async function validateTaskParams(
     })),
   ];
   if (problems.length > 0) throw new RequestValidationError(problems);
-  const completed = spec.complete(instance) as JsonObject;
+  const resolved = spec.resolve(instance);
   // Left-out optional fields are dropped, so input_params shows only what applies.
-  return Object.fromEntries(Object.entries(completed).filter(([, value]) => value !== undefined));
+  return Object.fromEntries(Object.entries(resolved).filter(([, value]) => value !== undefined));
 }

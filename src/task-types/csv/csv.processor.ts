@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
-import { CsvParamsDto } from './csv.params';
+import { CsvParams } from './csv.params';
 import { TaskContext } from '../../queue/task-context';
 import { TaskJobData } from '../../queue/task-job';
 import { TaskFailure, TaskRunner } from '../../queue/task-runner.service';
@@ -26,19 +26,19 @@ export class CsvProcessor extends TaskProcessor {
   }
 
   async process(job: Job<TaskJobData>, token?: string): Promise<void> {
-    await this.runner.run(job, token, (params: CsvParamsDto, context) =>
+    await this.runner.run(job, token, (params: CsvParams, context) =>
       this.processCsv(params, context),
     );
   }
 
-  private async processCsv(params: CsvParamsDto, context: TaskContext): Promise<JsonObject> {
-    if (params.file_id) {
+  private async processCsv(params: CsvParams, context: TaskContext): Promise<JsonObject> {
+    if (params.file_id !== undefined) {
       const path = this.files.pathOf(params.file_id);
       const source = createReadStream(path, { highWaterMark: 256 * 1024 });
       return this.analyze(source, { totalBytes: (await stat(path)).size }, params, context);
     }
     // Seed data is generated straight into the parser: no file to write and read back.
-    const rows = params.num_rows ?? 1000;
+    const rows = params.num_rows;
     let generated = 0;
     const source = generateCsv(rows, { onRows: (count) => (generated = count) });
     return this.analyze(source, { fractionDone: () => generated / rows }, params, context);
@@ -48,16 +48,16 @@ export class CsvProcessor extends TaskProcessor {
   private async analyze(
     source: Readable,
     progress: Pick<CsvAnalysisOptions, 'totalBytes' | 'fractionDone'>,
-    params: CsvParamsDto,
+    params: CsvParams,
     context: TaskContext,
   ): Promise<JsonObject> {
     try {
       const analysis = await analyzeCsv(source, {
         ...progress,
         delimiter: params.delimiter,
-        hasHeader: params.has_header ?? true,
+        hasHeader: params.has_header,
         signal: context.signal,
-        minDurationMs: (params.processing_time ?? 0) * 1000,
+        minDurationMs: params.processing_time * 1000,
         onProgress: context.onProgress,
       });
       return { ...analysis };

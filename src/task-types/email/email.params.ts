@@ -32,6 +32,14 @@ export interface RecipientObject {
   [field: string]: string | undefined;
 }
 
+/** The defaults of the fields a submit may leave out: the one place they are written. */
+export const EMAIL_DEFAULTS = {
+  num_emails: 10,
+  subject: 'Test Email',
+  body: 'This is a test email sent by Conveyor.',
+  delay_per_email: 0,
+} as const;
+
 export class EmailParamsDto {
   /** Send to user1@example.com … userN@example.com. */
   @IsOptional()
@@ -85,7 +93,7 @@ export class EmailParamsDto {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(60)
-  delay_per_email?: number = 0;
+  delay_per_email?: number = EMAIL_DEFAULTS.delay_per_email;
 }
 
 const quoted = (value: string): string =>
@@ -172,15 +180,37 @@ function recipientObjectProblems(
   return problems;
 }
 
-/** Applies the defaults that depend on other fields, after validation. */
-export function completeEmailParams(params: EmailParamsDto): EmailParamsDto {
-  const completed = { ...params };
-  if (completed.recipients === undefined) {
-    completed.num_emails ??= 10;
-    completed.subject ??= 'Test Email';
+/**
+ * The params an e-mail task runs with: every default applied, a subject always, and either
+ * recipients or a count. `from` left out means the service's MAIL_FROM.
+ */
+export type EmailParams = {
+  subject: string;
+  body?: string;
+  html?: string;
+  from?: string;
+  delay_per_email: number;
+} & (
+  | { recipients: RecipientInput[]; num_emails?: undefined }
+  | { recipients?: undefined; num_emails: number }
+);
+
+/** Applies the defaults, including those that depend on other fields, after validation. */
+export function resolveEmailParams(params: EmailParamsDto): EmailParams {
+  const noBody = params.body === undefined && params.html === undefined;
+  const settings = {
+    body: noBody ? EMAIL_DEFAULTS.body : params.body,
+    html: params.html,
+    from: params.from,
+    delay_per_email: params.delay_per_email ?? EMAIL_DEFAULTS.delay_per_email,
+  };
+  if (params.recipients !== undefined) {
+    // Validation requires a subject with recipients.
+    return { recipients: params.recipients, subject: params.subject ?? '', ...settings };
   }
-  if (completed.body === undefined && completed.html === undefined) {
-    completed.body = 'This is a test email sent by Conveyor.';
-  }
-  return completed;
+  return {
+    num_emails: params.num_emails ?? EMAIL_DEFAULTS.num_emails,
+    subject: params.subject ?? EMAIL_DEFAULTS.subject,
+    ...settings,
+  };
 }

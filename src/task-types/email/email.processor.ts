@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { EmailDelivery } from '../../database/email-delivery.entity';
 import { JsonObject } from '../../core/json';
-import { EmailParamsDto } from './email.params';
+import { EmailParams } from './email.params';
 import { TaskContext } from '../../queue/task-context';
 import { TaskJobData } from '../../queue/task-job';
 import { TaskFailure, TaskRunner, TransientTaskError } from '../../queue/task-runner.service';
@@ -32,18 +32,18 @@ export class EmailProcessor extends TaskProcessor {
   }
 
   async process(job: Job<TaskJobData>, token?: string): Promise<void> {
-    await this.runner.run(job, token, (params: EmailParamsDto, context) =>
+    await this.runner.run(job, token, (params: EmailParams, context) =>
       this.sendEmails(params, context),
     );
   }
 
-  private async sendEmails(params: EmailParamsDto, context: TaskContext): Promise<JsonObject> {
+  private async sendEmails(params: EmailParams, context: TaskContext): Promise<JsonObject> {
     const { recipients, duplicatesRemoved } = recipientsOf(params);
     try {
       const result = await sendAll(
         {
-          from: params.from ?? this.transport.defaultFrom,
-          subject: params.subject ?? 'Test Email',
+          from: this.transport.senderAddress(params.from),
+          subject: params.subject,
           text: params.body,
           html: params.html,
         },
@@ -58,7 +58,7 @@ export class EmailProcessor extends TaskProcessor {
           ),
           signal: context.signal,
           onProgress: context.onProgress,
-          delayMs: (params.delay_per_email ?? 0) * 1000,
+          delayMs: params.delay_per_email * 1000,
           limiter: this.transport.limiter,
           ...this.transport.retryPolicy,
         },

@@ -49,8 +49,9 @@ export class MailTransport implements OnApplicationShutdown {
     return this.transport;
   }
 
-  get defaultFrom(): string {
-    return this.config.mailFrom;
+  /** The sender a task asked for, or MAIL_FROM when it named none. */
+  senderAddress(requested: string | undefined): string {
+    return requested ?? this.config.mailFrom;
   }
 
   get destination(): string {

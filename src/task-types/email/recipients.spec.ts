@@ -1,3 +1,4 @@
+import { resolveEmailParams } from './email.params';
 import { recipientsOf, toRecipients } from './recipients';
 
 describe('toRecipients', () => {
@@ -47,6 +48,6 @@ describe('recipientsOf', () => {
       { email: 'user1@example.com' },
       { email: 'user2@example.com' },
     ]);
-    expect(recipientsOf({}).recipients).toHaveLength(10);
+    expect(recipientsOf(resolveEmailParams({})).recipients).toHaveLength(10);
   });
 });

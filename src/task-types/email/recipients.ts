@@ -37,10 +37,10 @@ function fromObject({ email, name, ...rest }: Exclude<RecipientInput, string>): 
 }
 
 /** The recipients a task's params ask for: the submitted ones, or the seed's generated ones. */
-export function recipientsOf(params: {
-  recipients?: readonly RecipientInput[];
-  num_emails?: number;
-}): RecipientList {
+export function recipientsOf(
+  params:
+    { recipients: readonly RecipientInput[] } | { recipients?: undefined; num_emails: number },
+): RecipientList {
   if (params.recipients !== undefined) return toRecipients(params.recipients);
-  return { recipients: seedRecipients(params.num_emails ?? 10), duplicatesRemoved: 0 };
+  return { recipients: seedRecipients(params.num_emails), duplicatesRemoved: 0 };
 }

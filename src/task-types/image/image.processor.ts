@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
-import { ImageParamsDto } from './image.params';
+import { ImageParams } from './image.params';
 import { TaskContext } from '../../queue/task-context';
 import { TaskJobData } from '../../queue/task-job';
 import { TaskFailure, TaskRunner } from '../../queue/task-runner.service';
@@ -54,13 +54,13 @@ export class ImageProcessor extends TaskProcessor {
   }
 
   async process(job: Job<TaskJobData>, token?: string): Promise<void> {
-    await this.runner.run(job, token, (params: ImageParamsDto, context) =>
+    await this.runner.run(job, token, (params: ImageParams, context) =>
       this.processImages(params, context),
     );
   }
 
-  private async sources(params: ImageParamsDto): Promise<ImageSource[]> {
-    if (params.file_ids) {
+  private async sources(params: ImageParams): Promise<ImageSource[]> {
+    if (params.file_ids !== undefined) {
       return Promise.all(
         params.file_ids.map(async (id) => {
           const file = await this.files.get(id);
@@ -68,7 +68,7 @@ export class ImageProcessor extends TaskProcessor {
         }),
       );
     }
-    return Array.from({ length: params.num_images ?? 5 }, (_, i) => ({
+    return Array.from({ length: params.num_images }, (_, i) => ({
       originalName: `test_image_${i + 1}.jpg`,
       input: () => generateTestImage(i + 1),
     }));
@@ -78,17 +78,17 @@ export class ImageProcessor extends TaskProcessor {
    * Each image on its own, IMAGES_AT_ONCE at a time: a corrupt one is listed with its error and
    * the others go on; the result lists them in the order given.
    */
-  private async processImages(params: ImageParamsDto, context: TaskContext): Promise<JsonObject> {
+  private async processImages(params: ImageParams, context: TaskContext): Promise<JsonObject> {
     const sources = await this.sources(params);
     const outputs = join(context.workDir, 'outputs');
     await mkdir(outputs, { recursive: true });
-    const format = params.format ?? 'jpeg';
+    const { format } = params;
     const spec = {
-      width: params.target_width ?? 800,
-      height: params.target_height ?? 600,
-      fit: params.fit ?? 'cover',
+      width: params.target_width,
+      height: params.target_height,
+      fit: params.fit,
       format,
-      quality: params.quality ?? 80,
+      quality: params.quality,
     };
     const taken = new Set<string>();
     // Named up front, in input order: the same inputs give the same names whichever image
