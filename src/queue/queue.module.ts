@@ -9,7 +9,7 @@ import { queueNameOf } from './task-job';
 import { TaskQueueService } from './task-queue.service';
 import { TaskRecovery } from './task-recovery.service';
 import { TaskRunner } from './task-runner.service';
-import { TaskStateService } from './task-state.service';
+import { TaskStateService } from '../database/task-store';
 import { PROCESSORS } from '../task-types/processors';
 import { WorkerLifecycle } from './worker-lifecycle.service';
 

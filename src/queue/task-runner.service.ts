@@ -10,7 +10,7 @@ import { EventBus } from '../events/event-bus.service';
 import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
 import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
-import { TaskStateService } from './task-state.service';
+import { TaskStateService } from '../database/task-store';
 
 export type TaskLogic<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
 

@@ -15,7 +15,7 @@ import { MailTransport } from './mail-transport.service';
 import { isCertificateFailure, sendAll, TransientDeliveryError } from './mailer';
 import { recipientsOf } from './recipients';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
-import { TaskStateService } from '../../queue/task-state.service';
+import { TaskStateService } from '../../database/task-store';
 
 @Processor('email_sending', WORKER_OPTIONS)
 export class EmailProcessor extends TaskProcessor {

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env';
-import { ENTITIES } from '../database/data-source';
-import { MIGRATIONS } from '../database/migrations';
+import { ENTITIES } from './data-source';
+import { MIGRATIONS } from './migrations';
 import { TaskStatus } from '../core/task-status';
-import { Task } from '../database/task.entity';
-import { TaskStateService } from './task-state.service';
+import { Task } from './task.entity';
+import { TaskStateService } from './task-store';
 
 const lostAnswer = (): Error => new Error('Connection terminated unexpectedly');
 const busy = (): Error => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });

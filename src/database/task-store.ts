@@ -3,10 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository, UpdateResult } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
-import { withSqlRetry } from '../database/sql-retry';
+import { withSqlRetry } from './sql-retry';
 import { sourcesOf, TaskStatus } from '../core/task-status';
 import { JsonObject } from '../core/json';
-import { Task } from '../database/task.entity';
+import { Task } from './task.entity';
 
 /**
  * Every status write a worker makes, each a conditional UPDATE whose WHERE clause holds the
