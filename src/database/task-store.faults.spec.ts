@@ -7,16 +7,16 @@ import { ENTITIES } from './data-source';
 import { MIGRATIONS } from './migrations';
 import { TaskStatus } from '../core/task-status';
 import { Task } from './task.entity';
-import { TaskStateService } from './task-store';
+import { TaskStore } from './task-store';
 
 const lostAnswer = (): Error => new Error('Connection terminated unexpectedly');
 const busy = (): Error => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
 
 /** The real service on a real (in-memory) SQLite schema, with faults put in front of UPDATE. */
-describe('TaskStateService under transient SQL errors', () => {
+describe('TaskStore under transient SQL errors', () => {
   let dataSource: DataSource;
   let tasks: Repository<Task>;
-  let state: TaskStateService;
+  let state: TaskStore;
   let update: jest.SpyInstance;
 
   beforeAll(async () => {
@@ -31,7 +31,7 @@ describe('TaskStateService under transient SQL errors', () => {
     await dataSource.initialize();
     tasks = dataSource.getRepository(Task);
     const config = new AppConfig(validateEnv({ SQL_RETRY_ATTEMPTS: '4', SQL_RETRY_DELAY_MS: '0' }));
-    state = new TaskStateService(tasks, config);
+    state = new TaskStore(tasks, config);
   });
 
   afterAll(async () => {

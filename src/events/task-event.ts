@@ -10,3 +10,21 @@ export interface TaskEvent {
   progress: number;
   at: string;
 }
+
+/** The one way a task event is built, so that every publisher sends the same shape. */
+export function taskEvent(
+  type: TaskEvent['type'],
+  task: { id: string; taskType: TaskType },
+  status: TaskStatus,
+  progress: number,
+  at: Date = new Date(),
+): TaskEvent {
+  return {
+    type,
+    task_id: task.id,
+    task_type: task.taskType,
+    status,
+    progress,
+    at: at.toISOString(),
+  };
+}

@@ -9,7 +9,6 @@ import { queueNameOf } from './task-job';
 import { TaskQueueService } from './task-queue.service';
 import { TaskRecovery } from './task-recovery.service';
 import { TaskRunner } from './task-runner.service';
-import { TaskStateService } from '../database/task-store';
 import { PROCESSORS } from '../task-types/processors';
 import { WorkerLifecycle } from './worker-lifecycle.service';
 
@@ -44,7 +43,6 @@ export class QueueModule {
 
   static forWorker({ recovery }: { recovery: boolean }): DynamicModule {
     const workerProviders: Provider[] = [
-      TaskStateService,
       TaskRunner,
       CancelRegistry,
       MailTransport,

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
-import { Task } from '../database/task.entity';
+import { TaskStore } from '../database/task-store';
+import { EventBus } from '../events/event-bus.service';
+import { taskEvent } from '../events/task-event';
 import { TaskQueueService } from './task-queue.service';
 
 /** How often the API role looks for tasks whose job is missing. */
@@ -28,8 +28,9 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   private running = false;
 
   constructor(
-    @InjectRepository(Task) private readonly tasks: Repository<Task>,
+    private readonly store: TaskStore,
     private readonly queue: TaskQueueService,
+    private readonly bus: EventBus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -63,11 +64,7 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async dispatchPending(): Promise<number> {
-    const pending = await this.tasks.find({
-      where: { status: 'PENDING', createdAt: LessThan(new Date(Date.now() - PENDING_GRACE_MS)) },
-      order: { createdAt: 'ASC' },
-      take: BATCH,
-    });
+    const pending = await this.store.pendingSince(new Date(Date.now() - PENDING_GRACE_MS), BATCH);
     let enqueued = 0;
     for (const task of await this.queue.withoutJob(pending)) {
       if (await this.queue.enqueue(task)) enqueued++;
@@ -76,11 +73,7 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async recoverRunning(): Promise<{ requeued: number; failed: number }> {
-    const running = await this.tasks.find({
-      where: { status: 'RUNNING', startedAt: LessThan(new Date(Date.now() - RUNNING_GRACE_MS)) },
-      order: { startedAt: 'ASC' },
-      take: BATCH,
-    });
+    const running = await this.store.runningSince(new Date(Date.now() - RUNNING_GRACE_MS), BATCH);
     let requeued = 0;
     let failed = 0;
     for (const task of running) {
@@ -92,22 +85,16 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
           : 'its job vanished from Redis (a worker or Redis was lost)';
       if (state === 'missing' && task.attempts < MAX_RECOVERIES) {
         // RUNNING → PENDING is the re-delivery transition; only the winner of the race enqueues.
-        const moved = await this.tasks.update(
-          { id: task.id, status: 'RUNNING' },
-          { status: 'PENDING' },
-        );
-        if (moved.affected && (await this.queue.enqueue(task))) requeued++;
+        if (!(await this.store.markRequeued(task.id))) continue;
+        this.bus.publish(taskEvent('status', task, 'PENDING', task.progress));
+        if (await this.queue.enqueue(task)) requeued++;
         continue;
       }
-      const marked = await this.tasks.update(
-        { id: task.id, status: 'RUNNING' },
-        {
-          status: 'FAILED',
-          completedAt: new Date(),
-          errorMessage: `The task was given up after ${task.attempts} attempt(s): ${reason}. Retry it to run it again.`,
-        },
-      );
-      if (marked.affected) failed++;
+      const message = `The task was given up after ${task.attempts} attempt(s): ${reason}. Retry it to run it again.`;
+      if (await this.store.markGivenUp(task.id, message)) {
+        this.bus.publish(taskEvent('status', task, 'FAILED', task.progress));
+        failed++;
+      }
     }
     return { requeued, failed };
   }

@@ -7,10 +7,11 @@ import { TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { JsonObject } from '../core/json';
 import { EventBus } from '../events/event-bus.service';
+import { taskEvent } from '../events/task-event';
 import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
 import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
-import { TaskStateService } from '../database/task-store';
+import { TaskStore } from '../database/task-store';
 
 export type TaskLogic<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
 
@@ -59,7 +60,7 @@ export class TaskRunner {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly state: TaskStateService,
+    private readonly state: TaskStore,
     private readonly bus: EventBus,
     private readonly cancels: CancelRegistry,
   ) {}
@@ -198,13 +199,6 @@ export class TaskRunner {
     status: TaskStatus,
     progress: number,
   ): void {
-    this.bus.publish({
-      type,
-      task_id: taskId,
-      task_type: taskType,
-      status,
-      progress,
-      at: new Date().toISOString(),
-    });
+    this.bus.publish(taskEvent(type, { id: taskId, taskType }, status, progress));
   }
 }

@@ -15,7 +15,7 @@ import { MailTransport } from './mail-transport.service';
 import { isCertificateFailure, sendAll, TransientDeliveryError } from './mailer';
 import { recipientsOf } from './recipients';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
-import { TaskStateService } from '../../database/task-store';
+import { TaskStore } from '../../database/task-store';
 
 @Processor('email_sending', WORKER_OPTIONS)
 export class EmailProcessor extends TaskProcessor {
@@ -24,7 +24,7 @@ export class EmailProcessor extends TaskProcessor {
   constructor(
     runner: TaskRunner,
     private readonly transport: MailTransport,
-    private readonly state: TaskStateService,
+    private readonly state: TaskStore,
     @InjectRepository(EmailDelivery) private readonly deliveries: Repository<EmailDelivery>,
     private readonly config: AppConfig,
   ) {
