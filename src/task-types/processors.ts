@@ -5,8 +5,11 @@ import { EmailProcessor } from './email/email.processor';
 import { ImageProcessor } from './image/image.processor';
 import { TaskProcessor } from '../queue/task.processor';
 
-/** Each task type's processor; a type without one does not compile. */
-export const PROCESSORS: { [T in TaskType]: Type<TaskProcessor> } = {
+/**
+ * Each task type's processor, for the worker side only: importing a @Processor class starts a
+ * BullMQ worker in that process. A type without one does not compile.
+ */
+export const PROCESSORS: { [T in TaskType]: Type<TaskProcessor<unknown>> } = {
   csv_processing: CsvProcessor,
   email_sending: EmailProcessor,
   image_processing: ImageProcessor,

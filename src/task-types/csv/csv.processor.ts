@@ -1,5 +1,4 @@
 import { Processor } from '@nestjs/bullmq';
-import { Job } from 'bullmq';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -7,31 +6,20 @@ import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
 import { CsvParams } from './csv.params';
 import { TaskContext } from '../../queue/task-context';
-import { TaskJobData } from '../../queue/task-job';
-import { TaskFailure, TaskRunner } from '../../queue/task-runner.service';
+import { queueNameOf } from '../../queue/task-job';
+import { TaskFailure } from '../../queue/task-errors';
 import { TaskProcessor } from '../../queue/task.processor';
 import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { generateCsv } from './csv-generate';
 import { analyzeCsv, CsvAnalysisOptions, CsvInputError } from './csv-stats';
 
-@Processor('csv_processing', WORKER_OPTIONS)
-export class CsvProcessor extends TaskProcessor {
-  protected readonly taskType = 'csv_processing';
-
-  constructor(
-    runner: TaskRunner,
-    private readonly files: FilesService,
-  ) {
-    super(runner);
+@Processor(queueNameOf('csv_processing'), WORKER_OPTIONS)
+export class CsvProcessor extends TaskProcessor<CsvParams> {
+  constructor(private readonly files: FilesService) {
+    super();
   }
 
-  async process(job: Job<TaskJobData>, token?: string): Promise<void> {
-    await this.runner.run(job, token, (params: CsvParams, context) =>
-      this.processCsv(params, context),
-    );
-  }
-
-  private async processCsv(params: CsvParams, context: TaskContext): Promise<JsonObject> {
+  protected async handle(params: CsvParams, context: TaskContext): Promise<JsonObject> {
     if (params.file_id !== undefined) {
       const path = this.files.pathOf(params.file_id);
       const source = createReadStream(path, { highWaterMark: 256 * 1024 });

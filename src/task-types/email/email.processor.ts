@@ -1,14 +1,13 @@
 import { Processor } from '@nestjs/bullmq';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Job } from 'bullmq';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { EmailDelivery } from '../../database/email-delivery.entity';
 import { JsonObject } from '../../core/json';
 import { EmailParams } from './email.params';
 import { TaskContext } from '../../queue/task-context';
-import { TaskJobData } from '../../queue/task-job';
-import { TaskFailure, TaskRunner, TransientTaskError } from '../../queue/task-runner.service';
+import { queueNameOf } from '../../queue/task-job';
+import { TaskFailure, TransientTaskError } from '../../queue/task-errors';
 import { TaskProcessor } from '../../queue/task.processor';
 import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { MailTransport } from './mail-transport.service';
@@ -17,27 +16,18 @@ import { recipientsOf } from './recipients';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
 import { TaskStore } from '../../database/task-store';
 
-@Processor('email_sending', WORKER_OPTIONS)
-export class EmailProcessor extends TaskProcessor {
-  protected readonly taskType = 'email_sending';
-
+@Processor(queueNameOf('email_sending'), WORKER_OPTIONS)
+export class EmailProcessor extends TaskProcessor<EmailParams> {
   constructor(
-    runner: TaskRunner,
     private readonly transport: MailTransport,
-    private readonly state: TaskStore,
+    private readonly store: TaskStore,
     @InjectRepository(EmailDelivery) private readonly deliveries: Repository<EmailDelivery>,
     private readonly config: AppConfig,
   ) {
-    super(runner);
+    super();
   }
 
-  async process(job: Job<TaskJobData>, token?: string): Promise<void> {
-    await this.runner.run(job, token, (params: EmailParams, context) =>
-      this.sendEmails(params, context),
-    );
-  }
-
-  private async sendEmails(params: EmailParams, context: TaskContext): Promise<JsonObject> {
+  protected async handle(params: EmailParams, context: TaskContext): Promise<JsonObject> {
     const { recipients, duplicatesRemoved } = recipientsOf(params);
     try {
       const result = await sendAll(
@@ -53,7 +43,7 @@ export class EmailProcessor extends TaskProcessor {
           ledger: new SqlDeliveryLedger(
             this.deliveries,
             context.taskId,
-            await this.state.originalsOf(context.taskId),
+            await this.store.originalsOf(context.taskId),
             this.config.sqlRetry,
           ),
           signal: context.signal,

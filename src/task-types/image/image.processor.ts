@@ -1,13 +1,12 @@
 import { Processor } from '@nestjs/bullmq';
-import { Job } from 'bullmq';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
 import { ImageParams } from './image.params';
 import { TaskContext } from '../../queue/task-context';
-import { TaskJobData } from '../../queue/task-job';
-import { TaskFailure, TaskRunner } from '../../queue/task-runner.service';
+import { queueNameOf } from '../../queue/task-job';
+import { TaskFailure } from '../../queue/task-errors';
 import { TaskProcessor } from '../../queue/task.processor';
 import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { generateTestImage } from './image-generate';
@@ -42,21 +41,10 @@ interface ImageOutcome {
   error?: string;
 }
 
-@Processor('image_processing', WORKER_OPTIONS)
-export class ImageProcessor extends TaskProcessor {
-  protected readonly taskType = 'image_processing';
-
-  constructor(
-    runner: TaskRunner,
-    private readonly files: FilesService,
-  ) {
-    super(runner);
-  }
-
-  async process(job: Job<TaskJobData>, token?: string): Promise<void> {
-    await this.runner.run(job, token, (params: ImageParams, context) =>
-      this.processImages(params, context),
-    );
+@Processor(queueNameOf('image_processing'), WORKER_OPTIONS)
+export class ImageProcessor extends TaskProcessor<ImageParams> {
+  constructor(private readonly files: FilesService) {
+    super();
   }
 
   private async sources(params: ImageParams): Promise<ImageSource[]> {
@@ -78,7 +66,7 @@ export class ImageProcessor extends TaskProcessor {
    * Each image on its own, IMAGES_AT_ONCE at a time: a corrupt one is listed with its error and
    * the others go on; the result lists them in the order given.
    */
-  private async processImages(params: ImageParams, context: TaskContext): Promise<JsonObject> {
+  protected async handle(params: ImageParams, context: TaskContext): Promise<JsonObject> {
     const sources = await this.sources(params);
     const outputs = join(context.workDir, 'outputs');
     await mkdir(outputs, { recursive: true });
