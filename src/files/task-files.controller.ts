@@ -3,10 +3,10 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { AppConfig } from '../config/app-config';
+import { extname } from 'node:path';
 import { canonicalId } from '../http/uuid';
 import { FileNotFoundError } from './file-errors';
+import { StoragePaths } from './storage-paths';
 
 /** Output names are made by the processors: a plain name, no folders, no leading dot. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
@@ -23,7 +23,7 @@ const CONTENT_TYPES: Record<string, string> = {
 @ApiTags('tasks')
 @Controller('api/tasks/:id/files')
 export class TaskFilesController {
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly storage: StoragePaths) {}
 
   /** A task's own output file; any other name answers 404. */
   @Get(':name')
@@ -35,7 +35,7 @@ export class TaskFilesController {
   ): Promise<StreamableFile> {
     const id = canonicalId(taskId);
     if (!id || !SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
-    const path = join(this.config.dataDir, 'tasks', id, 'outputs', name);
+    const path = this.storage.outputPath(id, name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) throw new FileNotFoundError();
     response.setHeader(

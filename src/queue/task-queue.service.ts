@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { Task } from '../database/task.entity';
 import { TaskType } from '../core/task-type';
-import { TaskJobData } from './task-job';
+import { queueNameOf, TaskJobData } from './task-job';
 
 // A submit answers within a second even while Redis is away; the dispatcher enqueues later.
 const ENQUEUE_TIMEOUT_MS = 500;
@@ -25,15 +25,11 @@ export class TaskQueueService {
 
   constructor(
     private readonly config: AppConfig,
-    @InjectQueue('csv_processing') csv: Queue<TaskJobData>,
-    @InjectQueue('email_sending') email: Queue<TaskJobData>,
-    @InjectQueue('image_processing') image: Queue<TaskJobData>,
+    @InjectQueue(queueNameOf('csv_processing')) csv: Queue<TaskJobData>,
+    @InjectQueue(queueNameOf('email_sending')) email: Queue<TaskJobData>,
+    @InjectQueue(queueNameOf('image_processing')) image: Queue<TaskJobData>,
   ) {
     this.queues = { csv_processing: csv, email_sending: email, image_processing: image };
-  }
-
-  queueFor(type: TaskType): Queue<TaskJobData> {
-    return this.queues[type];
   }
 
   allQueues(): Queue<TaskJobData>[] {

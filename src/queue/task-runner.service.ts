@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Job, WaitingError } from 'bullmq';
-import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
 import { TaskStatus } from '../core/task-status';
@@ -58,7 +57,6 @@ export class TaskRunner {
         taskId: task.id,
         signal: controller.signal,
         onProgress: (percent) => progress.report(percent),
-        workDir: join(this.config.dataDir, 'tasks', task.id),
       });
       // The SUCCESS write sets progress to 100: a held-back progress write would be wasted.
       progress.cancel();

@@ -53,15 +53,10 @@ function assertText(sample: Buffer, offset = 0): void {
   }
 }
 
-/**
- * Stream-parses CSV in constant memory and summarises every column. Malformed rows are counted
- * and the first ones listed; the analysis fails only when the input is not text or no row parses.
- */
-export async function analyzeCsv(
-  source: Readable,
-  options: CsvAnalysisOptions,
-): Promise<CsvAnalysis> {
-  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+/** The first SAMPLE_BYTES of the source (or all of it, if shorter), checked to be text. */
+async function readSample(
+  chunks: AsyncIterator<Buffer>,
+): Promise<{ head: Buffer[]; sample: Buffer }> {
   const head: Buffer[] = [];
   let headBytes = 0;
   while (headBytes < SAMPLE_BYTES) {
@@ -73,46 +68,72 @@ export async function analyzeCsv(
   }
   const sample = Buffer.concat(head);
   assertText(sample);
-  const delimiter = options.delimiter ?? detectDelimiter(sample.toString('utf8'));
+  return { head, sample };
+}
 
-  let bytes = 0;
-  const { totalBytes, onProgress, fractionDone } = options;
-  const pace = createPacer(options.minDurationMs ?? 0, options.signal);
-  const fractionRead = (): number =>
-    fractionDone ? fractionDone() : totalBytes ? Math.min(1, bytes / totalBytes) : 0;
-  const knowsProgress = Boolean(onProgress && (totalBytes || fractionDone));
-  async function* counted(): AsyncGenerator<Buffer> {
-    for (const chunk of head) {
-      bytes += chunk.length;
+/** Malformed rows: all counted, the first MAX_MALFORMED_EXAMPLES kept with their line. */
+class MalformedRows {
+  count = 0;
+  readonly examples: MalformedRow[] = [];
+  /** A record outgrew MAX_RECORD_BYTES: the parser cannot resynchronise after it. */
+  oversized = false;
+
+  record(error: CsvError): void {
+    this.count++;
+    if (this.examples.length < MAX_MALFORMED_EXAMPLES) {
+      this.examples.push({ line: Number(error.lines), error: error.message });
+    }
+  }
+}
+
+/**
+ * The source's chunks, the sample first, counted as they go: progress by bytes read (or by the
+ * producer's own fraction), pacing when a minimum duration is asked for, and a stop once the
+ * parser met an oversized record.
+ */
+class CountingSource {
+  bytes = 0;
+
+  constructor(
+    private readonly head: Buffer[],
+    private readonly rest: AsyncIterator<Buffer>,
+    private readonly options: CsvAnalysisOptions,
+    private readonly malformed: MalformedRows,
+    private readonly pace: (fraction: number) => Promise<void>,
+  ) {}
+
+  fractionRead(): number {
+    const { fractionDone, totalBytes } = this.options;
+    return fractionDone ? fractionDone() : totalBytes ? Math.min(1, this.bytes / totalBytes) : 0;
+  }
+
+  async *chunks(): AsyncGenerator<Buffer> {
+    const { totalBytes, onProgress, fractionDone, minDurationMs } = this.options;
+    const knowsProgress = Boolean(onProgress && (totalBytes || fractionDone));
+    for (const chunk of this.head) {
+      this.bytes += chunk.length;
       yield chunk;
     }
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      if (oversized) {
+    for (let next = await this.rest.next(); !next.done; next = await this.rest.next()) {
+      if (this.malformed.oversized) {
         // The rest would only extend the oversized record: stop reading the source.
-        await chunks.return?.();
+        await this.rest.return?.();
         return;
       }
       const chunk = next.value;
-      if (chunk.indexOf(0) !== -1) assertText(chunk, bytes);
+      if (chunk.indexOf(0) !== -1) assertText(chunk, this.bytes);
       // Pacing holds the source back, so the parser and the progress follow it.
-      if (options.minDurationMs) await pace(fractionRead());
-      bytes += chunk.length;
-      if (knowsProgress) onProgress?.(fractionRead() * 100);
+      if (minDurationMs) await this.pace(this.fractionRead());
+      this.bytes += chunk.length;
+      if (knowsProgress) onProgress?.(this.fractionRead() * 100);
       yield chunk;
     }
   }
+}
 
-  const malformed: MalformedRow[] = [];
-  let malformedCount = 0;
-  let oversized = false;
-  const recordMalformed = (error: CsvError): void => {
-    malformedCount++;
-    if (malformed.length < MAX_MALFORMED_EXAMPLES) {
-      malformed.push({ line: Number(error.lines), error: error.message });
-    }
-  };
-
-  const parser = parse({
+/** A csv-parse parser that skips malformed records, noting them, and bounds record size. */
+function createParser(delimiter: string, malformed: MalformedRows) {
+  return parse({
     delimiter,
     bom: true,
     skip_empty_lines: true,
@@ -122,53 +143,43 @@ export async function analyzeCsv(
     max_record_size: MAX_RECORD_BYTES,
     on_skip: (error) => {
       // The parser cannot resynchronise after an oversized record: what follows is its tail.
-      if (!error || oversized) return undefined;
-      recordMalformed(error);
-      if (error.code === 'CSV_MAX_RECORD_SIZE') oversized = true;
+      if (!error || malformed.oversized) return undefined;
+      malformed.record(error);
+      if (error.code === 'CSV_MAX_RECORD_SIZE') malformed.oversized = true;
       return undefined;
     },
   });
+}
 
-  let columns: ColumnStats[] | null = null;
-  let processed = 0;
-  const consume = (record: string[]): void => {
-    if (columns === null) {
-      columns = record.map(
+/** The columns, named from the header (or numbered), and the statistics of each. */
+class ColumnsCollector {
+  columns: ColumnStats[] | null = null;
+  processed = 0;
+
+  constructor(private readonly hasHeader: boolean) {}
+
+  add(record: string[]): void {
+    if (this.columns === null) {
+      this.columns = record.map(
         (name, i) =>
-          new ColumnStats(options.hasHeader ? name.trim() || `column_${i + 1}` : `column_${i + 1}`),
+          new ColumnStats(this.hasHeader ? name.trim() || `column_${i + 1}` : `column_${i + 1}`),
       );
-      if (options.hasHeader) return;
+      if (this.hasHeader) return;
     }
-    for (let i = 0; i < columns.length; i++) columns[i].add(record[i] ?? '');
-    processed++;
-  };
-  // Records are taken as the parser makes them, synchronously. Through an async iterator, each
-  // chunk's few thousand records first wait in the stream's buffer and then cost a promise each.
-  parser.on('data', (record: string[]) => {
-    try {
-      consume(record);
-    } catch (error) {
-      parser.destroy(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
-
-  try {
-    // One chunk ahead is enough; Readable.from's default would buffer 16 of them.
-    await pipeline(Readable.from(counted(), { highWaterMark: 1 }), parser, {
-      signal: options.signal,
-    });
-  } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    // A fatal parse error (an unclosed quote at the end, say) ends the file; keep what parsed.
-    if (error instanceof CsvError) recordMalformed(error);
-    else throw error;
+    for (let i = 0; i < this.columns.length; i++) this.columns[i].add(record[i] ?? '');
+    this.processed++;
   }
-  await pace(1);
-  onProgress?.(100);
+}
 
-  const found: ColumnStats[] = columns ?? [];
-  if (processed === 0 && malformedCount > 0) {
-    const first = malformed[0];
+function summarize(
+  collected: ColumnsCollector,
+  malformed: MalformedRows,
+  delimiter: string,
+  bytes: number,
+): CsvAnalysis {
+  const found: ColumnStats[] = collected.columns ?? [];
+  if (collected.processed === 0 && malformed.count > 0) {
+    const first = malformed.examples[0];
     throw new CsvInputError(
       `No row of the file could be parsed as CSV with delimiter ${JSON.stringify(delimiter)}` +
         (first ? ` (line ${first.line}: ${first.error})` : ''),
@@ -177,10 +188,10 @@ export async function analyzeCsv(
   const firstNumeric = found.find((column) => column.isNumeric);
   const numeric = firstNumeric?.numericSummary();
   return {
-    total_rows: processed + malformedCount,
-    processed_rows: processed,
-    malformed_rows: malformedCount,
-    malformed_examples: malformed,
+    total_rows: collected.processed + malformed.count,
+    processed_rows: collected.processed,
+    malformed_rows: malformed.count,
+    malformed_examples: malformed.examples,
     statistics:
       firstNumeric && numeric
         ? {
@@ -195,4 +206,46 @@ export async function analyzeCsv(
     delimiter,
     bytes,
   };
+}
+
+/**
+ * Stream-parses CSV in constant memory and summarises every column. Malformed rows are counted
+ * and the first ones listed; the analysis fails only when the input is not text or no row parses.
+ */
+export async function analyzeCsv(
+  source: Readable,
+  options: CsvAnalysisOptions,
+): Promise<CsvAnalysis> {
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const { head, sample } = await readSample(chunks);
+  const delimiter = options.delimiter ?? detectDelimiter(sample.toString('utf8'));
+  const pace = createPacer(options.minDurationMs ?? 0, options.signal);
+  const malformed = new MalformedRows();
+  const counting = new CountingSource(head, chunks, options, malformed, pace);
+  const collected = new ColumnsCollector(options.hasHeader);
+  const parser = createParser(delimiter, malformed);
+  // Records are taken as the parser makes them, synchronously. Through an async iterator, each
+  // chunk's few thousand records first wait in the stream's buffer and then cost a promise each.
+  parser.on('data', (record: string[]) => {
+    try {
+      collected.add(record);
+    } catch (error) {
+      parser.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+
+  try {
+    // One chunk ahead is enough; Readable.from's default would buffer 16 of them.
+    await pipeline(Readable.from(counting.chunks(), { highWaterMark: 1 }), parser, {
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    // A fatal parse error (an unclosed quote at the end, say) ends the file; keep what parsed.
+    if (error instanceof CsvError) malformed.record(error);
+    else throw error;
+  }
+  await pace(1);
+  options.onProgress?.(100);
+  return summarize(collected, malformed, delimiter, counting.bytes);
 }

@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
-import { SendMail } from './mailer';
+import { StoragePaths } from '../../files/storage-paths';
+import { SendMail } from './send-loop';
 import { SendLimiter } from './send-limiter';
 
 /**
@@ -22,7 +23,10 @@ export class MailTransport implements OnApplicationShutdown {
    */
   readonly limiter: SendLimiter;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly storage: StoragePaths,
+  ) {
     const { smtp, smtpUrl } = config;
     this.limiter = new SendLimiter({
       concurrency: smtp.maxConnections,
@@ -72,7 +76,7 @@ export class MailTransport implements OnApplicationShutdown {
         return { messageId: info.messageId, response: info.response ?? '' };
       };
     }
-    const folder = join(this.config.dataDir, 'outbox', taskId);
+    const folder = this.storage.outboxDir(taskId);
     let made: Promise<unknown> | undefined;
     return async (message) => {
       made ??= mkdir(folder, { recursive: true });

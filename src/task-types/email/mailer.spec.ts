@@ -1,20 +1,16 @@
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
+import { DeliveryLedger, DeliveryRecord } from './delivery-ledger';
 import {
   buildMessage,
-  DeliveryLedger,
-  DeliveryRecord,
   fillPlaceholders,
-  isTemporaryFailure,
   MessageTemplate,
   Recipient,
   seedRecipients,
-  SendMail,
-  sendAll,
-  SentInfo,
-  TransientDeliveryError,
-} from './mailer';
+} from './message';
+import { sendAll, SendMail, SentInfo, TransientDeliveryError } from './send-loop';
+import { isTemporaryFailure } from './smtp-failure';
 
 /** A ledger kept in memory, recording what sendAll asks it to. */
 class MemoryLedger implements DeliveryLedger {

@@ -1,5 +1,5 @@
 import type { RecipientInput } from './email.params';
-import { Recipient, seedRecipients } from './mailer';
+import { Recipient, seedRecipients } from './message';
 
 export interface RecipientList {
   recipients: Recipient[];

@@ -1,14 +1,7 @@
 import type Mail from 'nodemailer/lib/mailer';
-import {
-  DeliveryLedger,
-  DeliveryRecord,
-  MessageTemplate,
-  Recipient,
-  sendAll,
-  SendMail,
-  SentInfo,
-  TransientDeliveryError,
-} from './mailer';
+import { DeliveryLedger, DeliveryRecord } from './delivery-ledger';
+import { MessageTemplate, Recipient } from './message';
+import { sendAll, SendMail, SentInfo, TransientDeliveryError } from './send-loop';
 import { SendLimiter } from './send-limiter';
 
 class MemoryLedger implements DeliveryLedger {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { In, Repository } from 'typeorm';
 import { EmailDelivery } from '../../database/email-delivery.entity';
 import { SqlRetryPolicy, withSqlRetry } from '../../database/sql-retry';
-import { DeliveryLedger, DeliveryRecord } from './mailer';
+import { DeliveryLedger, DeliveryRecord } from './delivery-ledger';
 import { TickBatcher } from './tick-batcher';
 
 /**

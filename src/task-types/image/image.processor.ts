@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
+import { StoragePaths } from '../../files/storage-paths';
 import { ImageParams } from './image.params';
 import { TaskContext } from '../../queue/task-context';
 import { queueNameOf } from '../../queue/task-job';
@@ -43,7 +44,10 @@ interface ImageOutcome {
 
 @Processor(queueNameOf('image_processing'), WORKER_OPTIONS)
 export class ImageProcessor extends TaskProcessor<ImageParams> {
-  constructor(private readonly files: FilesService) {
+  constructor(
+    private readonly files: FilesService,
+    private readonly storage: StoragePaths,
+  ) {
     super();
   }
 
@@ -68,7 +72,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
    */
   protected async handle(params: ImageParams, context: TaskContext): Promise<JsonObject> {
     const sources = await this.sources(params);
-    const outputs = join(context.workDir, 'outputs');
+    const outputs = this.storage.outputDir(context.taskId);
     await mkdir(outputs, { recursive: true });
     const { format } = params;
     const spec = {
@@ -84,8 +88,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
     const names = sources.map((source) =>
       uniqueName(outputName(`processed_${source.originalName}`, format), taken),
     );
-    const urlOf = (name: string): string =>
-      `/api/tasks/${context.taskId}/files/${encodeURIComponent(name)}`;
+    const urlOf = (name: string): string => this.storage.outputUrl(context.taskId, name);
     const images: ImageOutcome[] = new Array<ImageOutcome>(sources.length);
     let finished = 0;
     await inLanes(sources.length, IMAGES_AT_ONCE, async (index) => {

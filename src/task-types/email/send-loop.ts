@@ -1,35 +1,9 @@
 import type Mail from 'nodemailer/lib/mailer';
 import { sleep } from '../../queue/task-context';
+import { DeliveryLedger, DeliveryRecord } from './delivery-ledger';
+import { buildMessage, MessageTemplate, Recipient } from './message';
 import { IntervalPacer, SendLimiter } from './send-limiter';
-
-export interface Recipient {
-  email: string;
-  name?: string;
-  /** Values for {{placeholders}} in the subject and bodies. */
-  fields?: Record<string, string>;
-}
-
-export interface MessageTemplate {
-  from: string;
-  subject: string;
-  text?: string;
-  html?: string;
-}
-
-export interface DeliveryRecord {
-  to: string;
-  status: 'delivered' | 'failed';
-  message_id: string | null;
-  response: string | null;
-  sent_at: string | null;
-  error: string | null;
-}
-
-/** Remembers who was already mailed, so a re-delivered task never mails anyone twice. */
-export interface DeliveryLedger {
-  load(): Promise<Map<string, DeliveryRecord>>;
-  record(delivery: DeliveryRecord): Promise<void>;
-}
+import { classifyFailure, SmtpError } from './smtp-failure';
 
 export interface SentInfo {
   messageId: string;
@@ -61,102 +35,6 @@ export interface EmailResult {
   failed: number;
   emails: DeliveryRecord[];
 }
-
-/** The seed's recipients: user1@example.com … userN@example.com. */
-export const seedRecipients = (count: number): Recipient[] =>
-  Array.from({ length: count }, (_, i) => ({ email: `user${i + 1}@example.com` }));
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export const escapeHtml = (value: string): string =>
-  value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
-
-/**
- * Replaces {{name}}, {{email}} and the recipient's own fields, each value passed through
- * `escape` (HTML-escaping for an HTML body); unknown placeholders stay as they are.
- */
-export function fillPlaceholders(
-  template: string,
-  recipient: Recipient,
-  escape: (value: string) => string = (value) => value,
-): string {
-  const values: Record<string, string> = {
-    email: recipient.email,
-    name: recipient.name ?? '',
-    ...recipient.fields,
-  };
-  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (match, key: string) =>
-    Object.prototype.hasOwnProperty.call(values, key) ? escape(values[key]) : match,
-  );
-}
-
-/** The subject stays one line whatever a recipient's fields hold. */
-const oneLine = (value: string): string => value.replace(/\s*[\r\n]+\s*/g, ' ');
-
-export function buildMessage(template: MessageTemplate, recipient: Recipient): Mail.Options {
-  return {
-    from: template.from,
-    to: recipient.name ? { name: recipient.name, address: recipient.email } : recipient.email,
-    subject: fillPlaceholders(template.subject, recipient, oneLine),
-    text: template.text === undefined ? undefined : fillPlaceholders(template.text, recipient),
-    html:
-      template.html === undefined
-        ? undefined
-        : fillPlaceholders(template.html, recipient, escapeHtml),
-  };
-}
-
-interface SmtpError extends Error {
-  responseCode?: number;
-  response?: string;
-  code?: string;
-}
-
-const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ECONNRESET', 'ESOCKET', 'EDNS']);
-
-/**
- * - `permanent`: a 5xx answer or a message the server can never take; recorded, not retried.
- * - `deferred`: a 4xx answer about this message (greylisting, full mailbox); retried, and
- *   recorded as failed if it lasts, since the server is there and takes other messages.
- * - `connection`: no answer, or 421 (the server is closing); retried, and if it lasts the
- *   batch stops, since every other recipient would fail the same way.
- */
-export type FailureKind = 'permanent' | 'deferred' | 'connection';
-
-export function classifyFailure(error: SmtpError): FailureKind {
-  if (typeof error.responseCode === 'number') {
-    if (error.responseCode === 421) return 'connection';
-    return error.responseCode >= 400 && error.responseCode < 500 ? 'deferred' : 'permanent';
-  }
-  return error.code !== undefined && CONNECTION_CODES.has(error.code) ? 'connection' : 'permanent';
-}
-
-/** 4xx answers and dropped connections are worth another try; 5xx answers are final. */
-export const isTemporaryFailure = (error: SmtpError): boolean =>
-  classifyFailure(error) !== 'permanent';
-
-/**
- * A TLS certificate the transport refused: retrying cannot help until the configuration
- * changes (SMTP_TLS_REJECT_UNAUTHORIZED, a trusted certificate).
- */
-export function isCertificateFailure(error: unknown): boolean {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    if (
-      /certificate|CERT_|self[- ]signed/i.test(
-        `${(current as SmtpError).code ?? ''} ${current.message}`,
-      )
-    )
-      return true;
-  }
-  return false;
-}
-
 /** The server could not be reached for long enough that the batch stopped. */
 export class TransientDeliveryError extends Error {
   /** What was recorded before the batch stopped. */
