@@ -15,6 +15,12 @@ import { TaskStateService } from './task-state.service';
 export type TaskLogic<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
 
 /**
+ * The highest progress written while a task runs: 100 is written only with SUCCESS, so a task
+ * that fails after its last item (a CSV where nothing parsed) never shows a full bar.
+ */
+export const MAX_RUNNING_PROGRESS = 99;
+
+/**
  * A failure that may pass (a dropped connection, an SMTP 4xx that outlasted its retries): the
  * task is tried again with exponential backoff while it has attempts left.
  */
@@ -171,7 +177,7 @@ export class TaskRunner {
     };
     return {
       report: (percent: number): void => {
-        reported = Math.max(reported, Math.min(100, percent));
+        reported = Math.max(reported, Math.min(MAX_RUNNING_PROGRESS, percent));
         const wait = lastWriteAt + this.config.progressIntervalMs - Date.now();
         if (wait <= 0) write();
         else trailing ??= setTimeout(write, wait);

@@ -87,6 +87,7 @@ export class TaskStateService {
     return this.finish(taskId, 'SUCCESS', { progress: 100, resultData, errorMessage: null });
   }
 
+  /** Leaves progress where the work had brought it: a failure midway shows how far it got. */
   async markFailed(
     taskId: string,
     errorMessage: string,
