@@ -12,10 +12,12 @@ const blockFor = (ms: number): void => {
 
 describe('EventLoopMonitor', () => {
   let monitor: EventLoopMonitor;
-  let warn: jest.SpyInstance;
+  let warn: jest.SpyInstance<void, [unknown]>;
 
   beforeEach(() => {
-    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    warn = jest
+      .spyOn(Logger.prototype, 'warn')
+      .mockImplementation(() => undefined) as unknown as jest.SpyInstance<void, [unknown]>;
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     monitor = new EventLoopMonitor();
     monitor.onApplicationBootstrap();
