@@ -15,6 +15,20 @@ import { TaskStateService } from './task-state.service';
 export type TaskLogic<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
 
 /**
+ * The highest progress written while a task runs: 100 is written only with SUCCESS, so a task
+ * that fails after its last item (a CSV where nothing parsed) never shows a full bar.
+ */
+export const MAX_RUNNING_PROGRESS = 99;
+
+/**
+ * How often a worker refreshes the heartbeat_at of each task it runs. The beat is a column of
+ * the task row, not a Redis key, because it must outlive what it guards against: a FLUSHALL
+ * deletes BullMQ's job and lock keys (and would delete a heartbeat key too) while the worker
+ * runs on, and the row survives it. One small UPDATE per running task every few seconds.
+ */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/**
  * A failure that may pass (a dropped connection, an SMTP 4xx that outlasted its retries): the
  * task is tried again with exponential backoff while it has attempts left.
  */
@@ -83,6 +97,13 @@ export class TaskRunner {
 
     const controller = this.cancels.register(taskId);
     const progress = this.throttledProgress(taskId, taskType, controller);
+    const heartbeat = setInterval(() => {
+      this.state
+        .beat(taskId)
+        .catch((error: Error) =>
+          this.logger.warn({ task_id: taskId, msg: `heartbeat not saved: ${error.message}` }),
+        );
+    }, HEARTBEAT_INTERVAL_MS);
     try {
       const result = await logic(job.data.params as P, {
         taskId,
@@ -135,6 +156,7 @@ export class TaskRunner {
         this.logger.error({ task_id: taskId, task_type: taskType, err: failure, msg: 'failed' });
       }
     } finally {
+      clearInterval(heartbeat);
       this.cancels.unregister(taskId);
     }
   }
@@ -171,7 +193,7 @@ export class TaskRunner {
     };
     return {
       report: (percent: number): void => {
-        reported = Math.max(reported, Math.min(100, percent));
+        reported = Math.max(reported, Math.min(MAX_RUNNING_PROGRESS, percent));
         const wait = lastWriteAt + this.config.progressIntervalMs - Date.now();
         if (wait <= 0) write();
         else trailing ??= setTimeout(write, wait);

@@ -30,6 +30,7 @@ export class TaskStateService {
         .set({
           status: 'RUNNING',
           startedAt: () => 'COALESCE(started_at, :now)',
+          heartbeatAt: () => ':now',
           attempts: () => 'attempts + 1',
         })
         .setParameter('now', new Date())
@@ -43,6 +44,14 @@ export class TaskStateService {
     return this.write('save progress', taskId, () =>
       this.tasks.update({ id: taskId, status: 'RUNNING' }, { progress }),
     );
+  }
+
+  /**
+   * Shows that the worker running the task is alive (TaskRecovery reads it). Not retried: a
+   * beat lost to a busy database is followed by the next one, well before the beat lapses.
+   */
+  async beat(taskId: string): Promise<void> {
+    await this.tasks.update({ id: taskId, status: 'RUNNING' }, { heartbeatAt: new Date() });
   }
 
   /** RUNNING → PENDING when a stopping worker gives its job back to the queue. */
@@ -87,6 +96,7 @@ export class TaskStateService {
     return this.finish(taskId, 'SUCCESS', { progress: 100, resultData, errorMessage: null });
   }
 
+  /** Leaves progress where the work had brought it: a failure midway shows how far it got. */
   async markFailed(
     taskId: string,
     errorMessage: string,

@@ -77,7 +77,8 @@ export async function analyzeCsv(
 
   let bytes = 0;
   const { totalBytes, onProgress, fractionDone } = options;
-  const pace = createPacer(options.minDurationMs ?? 0, options.signal);
+  // A paced run knows its progress by the clock even when the source's size is unknown.
+  const pace = createPacer(options.minDurationMs ?? 0, options.signal, onProgress);
   const fractionRead = (): number =>
     fractionDone ? fractionDone() : totalBytes ? Math.min(1, bytes / totalBytes) : 0;
   const knowsProgress = Boolean(onProgress && (totalBytes || fractionDone));
