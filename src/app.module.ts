@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
+import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
@@ -51,7 +52,10 @@ export class AppModule {
             ]
           : []),
       ],
-      providers: http ? [{ provide: APP_FILTER, useClass: DetailExceptionFilter }] : [],
+      providers: [
+        EventLoopMonitor,
+        ...(http ? [{ provide: APP_FILTER, useClass: DetailExceptionFilter }] : []),
+      ],
     };
   }
 }

@@ -189,6 +189,28 @@ describe(`uploads and real inputs on ${TEST_DATABASE}`, () => {
     const done = await run('csv_processing', { file_id: file.body.file_id });
     expect(done.status).toBe('FAILED');
     expect(done.error_message).toMatch(/No row of the file could be parsed/);
+    // It read the whole file, but a full bar is for SUCCESS only.
+    expect(done.progress).toBeLessThan(100);
+  });
+
+  it('keeps the progress a CSV task had reached when it fails midway', async () => {
+    // 1 MiB of good rows, binary data, then more rows: the run stops at the NUL byte.
+    const row = 'alpha,1,2.5\n';
+    const text = row.repeat(Math.ceil((1024 * 1024) / row.length));
+    const file = await upload(
+      service.url,
+      Buffer.concat([Buffer.from(`name,a,b\n${text}`), Buffer.from([0]), Buffer.from(text)]),
+      'midway.csv',
+    );
+    expect(file.status).toBe(201);
+    const done = await run('csv_processing', {
+      file_id: file.body.file_id,
+      processing_time: 2,
+    });
+    expect(done.status).toBe('FAILED');
+    expect(done.error_message).toMatch(/binary data/);
+    expect(done.progress).toBeGreaterThan(0);
+    expect(done.progress).toBeLessThan(100);
   });
 
   it('answers 422 for a file of the wrong kind, an unknown file, or both file_id and num_rows', async () => {

@@ -86,6 +86,37 @@ describe('TaskStore under transient SQL errors', () => {
     expect(update).toHaveBeenCalledTimes(3);
   });
 
+  it('keeps the progress a task had reached when it fails, and sets 100 on SUCCESS', async () => {
+    const failing = await taskIn('RUNNING');
+    expect(await state.saveProgress(failing, 42.5)).toBe(true);
+    expect(await state.markFailed(failing, 'boom')).toBe(true);
+    expect(await tasks.findOneByOrFail({ id: failing })).toMatchObject({
+      status: 'FAILED',
+      progress: 42.5,
+      errorMessage: 'boom',
+    });
+    const succeeding = await taskIn('RUNNING');
+    expect(await state.saveProgress(succeeding, 42.5)).toBe(true);
+    expect(await state.markSucceeded(succeeding, {})).toBe(true);
+    expect((await tasks.findOneByOrFail({ id: succeeding })).progress).toBe(100);
+  });
+
+  it('beats only on a RUNNING row, and marking RUNNING beats too', async () => {
+    const id = await taskIn('PENDING');
+    const before = Date.now();
+    expect(await state.markRunning(id)).toBe(true);
+    const started = (await tasks.findOneByOrFail({ id })).heartbeatAt;
+    expect(started?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    await tasks.update({ id }, { heartbeatAt: new Date(0) });
+    await state.beat(id);
+    expect((await tasks.findOneByOrFail({ id })).heartbeatAt?.getTime()).toBeGreaterThanOrEqual(
+      before - 1000,
+    );
+    const cancelled = await taskIn('CANCELLED');
+    await state.beat(cancelled);
+    expect((await tasks.findOneByOrFail({ id: cancelled })).heartbeatAt).toBeNull();
+  });
+
   it('reports SUCCESS written when the first try committed but its answer was lost', async () => {
     const id = await taskIn('RUNNING');
     failUpdates(1, 'after', lostAnswer);

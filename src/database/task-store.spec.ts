@@ -19,6 +19,9 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
     Logger.overrideLogger(['log', 'error', 'warn']);
   });
 
+  /** A moment every heartbeat written so far is older than. */
+  const soon = (): Date => new Date(Date.now() + 1000);
+
   const statusOf = async (id: string): Promise<TaskStatus | undefined> =>
     (await store.findById(id))?.status;
 
@@ -106,21 +109,36 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
       errorMessage: 'try again',
     });
     const requeued = await taskIn('RUNNING');
-    expect(await store.markRequeued(requeued.id)).toBe(true);
+    expect(await store.markRequeued(requeued.id, soon())).toBe(true);
     expect(await statusOf(requeued.id)).toBe('PENDING');
     // Only from RUNNING.
-    expect(await store.markRequeued(requeued.id)).toBe(false);
+    expect(await store.markRequeued(requeued.id, soon())).toBe(false);
+  });
+
+  it('leaves a RUNNING task whose worker beat since the moment given', async () => {
+    const alive = await taskIn('RUNNING');
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    expect(await store.markRequeued(alive.id, aMinuteAgo)).toBe(false);
+    expect(await store.markGivenUp(alive.id, 'no', aMinuteAgo)).toBe(false);
+    expect(await statusOf(alive.id)).toBe('RUNNING');
+    expect(
+      (await store.runningWithLapsedHeartbeat(aMinuteAgo, 1000)).map((t) => t.id),
+    ).not.toContain(alive.id);
+    await store.beat(alive.id);
+    expect((await store.findById(alive.id))?.heartbeatAt?.getTime()).toBeGreaterThan(
+      aMinuteAgo.getTime(),
+    );
   });
 
   it('gives a lost RUNNING task up as FAILED, and nothing else', async () => {
     const lost = await taskIn('RUNNING');
-    expect(await store.markGivenUp(lost.id, 'its job vanished')).toBe(true);
+    expect(await store.markGivenUp(lost.id, 'its job vanished', soon())).toBe(true);
     expect(await store.findById(lost.id)).toMatchObject({
       status: 'FAILED',
       errorMessage: 'its job vanished',
     });
     const pending = await taskIn('PENDING');
-    expect(await store.markGivenUp(pending.id, 'no')).toBe(false);
+    expect(await store.markGivenUp(pending.id, 'no', soon())).toBe(false);
     expect(await statusOf(pending.id)).toBe('PENDING');
   });
 
@@ -149,8 +167,8 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
       store.markFailed(task.id, 'late'),
       store.markHandedBack(task.id),
       store.markRetrying(task.id, 'late'),
-      store.markRequeued(task.id),
-      store.markGivenUp(task.id, 'late'),
+      store.markRequeued(task.id, soon()),
+      store.markGivenUp(task.id, 'late', soon()),
     ];
     expect(await Promise.all(late)).toEqual(late.map(() => false));
     expect(await store.findById(task.id)).toMatchObject({ status: 'CANCELLED', progress: 0 });
@@ -206,14 +224,14 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
     expect(await store.originalsOf(first.id)).toEqual([]);
   });
 
-  it('finds PENDING and RUNNING tasks older than a moment, oldest first', async () => {
+  it('finds PENDING tasks older than a moment and RUNNING ones whose beat lapsed', async () => {
     const pending = await taskIn('PENDING');
     const running = await taskIn('RUNNING');
     const later = new Date(Date.now() + 1000);
     const stalePending = await store.pendingSince(later, 1000);
     expect(stalePending.map((task) => task.id)).toContain(pending.id);
     expect(stalePending.every((task) => task.status === 'PENDING')).toBe(true);
-    const staleRunning = await store.runningSince(later, 1000);
+    const staleRunning = await store.runningWithLapsedHeartbeat(later, 1000);
     expect(staleRunning.map((task) => task.id)).toContain(running.id);
     expect(await store.pendingSince(new Date(0), 1000)).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { FindOptionsWhere, In, LessThan, Repository, UpdateResult } from 'typeorm';
+import { FindOptionsWhere, In, IsNull, LessThan, Or, Repository, UpdateResult } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
@@ -9,6 +9,9 @@ import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { withSqlRetry } from './sql-retry';
 import { Task } from './task.entity';
+
+/** A heartbeat older than `lapsedBefore`, or none at all (a row from before heartbeats). */
+const lapsedSince = (lapsedBefore: Date) => Or(IsNull(), LessThan(lapsedBefore));
 
 export interface TaskFilter {
   status?: TaskStatus;
@@ -189,10 +192,16 @@ export class TaskStore {
     });
   }
 
-  /** The longest-running RUNNING tasks started before `startedBefore`. */
-  async runningSince(startedBefore: Date, limit: number): Promise<Task[]> {
+  /**
+   * The longest-running RUNNING tasks whose worker has not beaten since `lapsedBefore`. A row
+   * without a beat was started before heartbeats existed: judged by its start.
+   */
+  async runningWithLapsedHeartbeat(lapsedBefore: Date, limit: number): Promise<Task[]> {
     return this.tasks.find({
-      where: { status: 'RUNNING', startedAt: LessThan(startedBefore) },
+      where: [
+        { status: 'RUNNING', heartbeatAt: LessThan(lapsedBefore) },
+        { status: 'RUNNING', heartbeatAt: IsNull(), startedAt: LessThan(lapsedBefore) },
+      ],
       order: { startedAt: 'ASC' },
       take: limit,
     });
@@ -221,6 +230,7 @@ export class TaskStore {
         .set({
           status: 'RUNNING',
           startedAt: () => 'COALESCE(started_at, :now)',
+          heartbeatAt: () => ':now',
           attempts: () => 'attempts + 1',
         })
         .setParameter('now', new Date())
@@ -234,6 +244,14 @@ export class TaskStore {
     return this.write('save progress', taskId, () =>
       this.tasks.update({ id: taskId, status: 'RUNNING' }, { progress }),
     );
+  }
+
+  /**
+   * Shows that the worker running the task is alive (TaskRecovery reads it). Not retried: a
+   * beat lost to a busy database is followed by the next one, well before the beat lapses.
+   */
+  async beat(taskId: string): Promise<void> {
+    await this.tasks.update({ id: taskId, status: 'RUNNING' }, { heartbeatAt: new Date() });
   }
 
   /** RUNNING → PENDING when a stopping worker gives its job back to the queue. */
@@ -257,24 +275,31 @@ export class TaskStore {
     );
   }
 
-  /** RUNNING → PENDING when recovery re-enqueues a task whose job was lost. */
-  async markRequeued(taskId: string): Promise<boolean> {
+  /**
+   * RUNNING → PENDING when recovery re-enqueues a task whose job was lost, only while its
+   * heartbeat is still older than `lapsedBefore`: a worker that was merely slow may have beaten.
+   */
+  async markRequeued(taskId: string, lapsedBefore: Date): Promise<boolean> {
     return this.write(
       'mark lost task re-enqueued',
       taskId,
-      () => this.tasks.update({ id: taskId, status: 'RUNNING' }, { status: 'PENDING' }),
+      () =>
+        this.tasks.update(
+          { id: taskId, status: 'RUNNING', heartbeatAt: lapsedSince(lapsedBefore) },
+          { status: 'PENDING' },
+        ),
       'PENDING',
     );
   }
 
-  /** RUNNING → FAILED when recovery gives a task up; the message says why. */
-  async markGivenUp(taskId: string, errorMessage: string): Promise<boolean> {
+  /** RUNNING → FAILED when recovery gives a lost task up, on the same heartbeat condition. */
+  async markGivenUp(taskId: string, errorMessage: string, lapsedBefore: Date): Promise<boolean> {
     return this.write(
       'mark lost task FAILED',
       taskId,
       () =>
         this.tasks.update(
-          { id: taskId, status: 'RUNNING' },
+          { id: taskId, status: 'RUNNING', heartbeatAt: lapsedSince(lapsedBefore) },
           { status: 'FAILED', completedAt: new Date(), errorMessage },
         ),
       'FAILED',
@@ -285,6 +310,7 @@ export class TaskStore {
     return this.finish(taskId, 'SUCCESS', { progress: 100, resultData, errorMessage: null });
   }
 
+  /** Leaves progress where the work had brought it: a failure midway shows how far it got. */
   async markFailed(
     taskId: string,
     errorMessage: string,

@@ -28,6 +28,10 @@ export class Task {
   @Column({ name: 'completed_at', type: Date, nullable: true })
   completedAt!: Date | null;
 
+  /** Refreshed by the worker running the task every few seconds; null when not yet started. */
+  @Column({ name: 'heartbeat_at', type: Date, nullable: true })
+  heartbeatAt!: Date | null;
+
   @Column({ type: 'real', default: 0 })
   progress!: number;
 

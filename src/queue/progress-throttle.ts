@@ -1,4 +1,10 @@
 /**
+ * The highest progress written while a task runs: 100 is written only with SUCCESS, so a task
+ * that fails after its last item (a CSV where nothing parsed) never shows a full bar.
+ */
+export const MAX_RUNNING_PROGRESS = 99;
+
+/**
  * At most one progress write per interval, monotone, the first one an interval after the
  * start: a task shorter than that writes no progress at all, only its status. A value held
  * back by the interval is written when it ends, so the row never lags long behind the work
@@ -19,9 +25,9 @@ export class ProgressThrottle {
     this.lastWriteAt = Date.now();
   }
 
-  /** Reports progress from 0 to 100; cheap to call often. */
+  /** Reports progress from 0 to 100 (written as at most MAX_RUNNING_PROGRESS); cheap to call often. */
   report(percent: number): void {
-    this.reported = Math.max(this.reported, Math.min(100, percent));
+    this.reported = Math.max(this.reported, Math.min(MAX_RUNNING_PROGRESS, percent));
     const wait = this.lastWriteAt + this.intervalMs - Date.now();
     if (wait <= 0) this.write();
     else this.trailing ??= setTimeout(() => this.write(), wait);

@@ -13,6 +13,14 @@ import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
 import { outcomeOf, TaskOutcome } from './task-outcome';
 
+/**
+ * How often a worker refreshes the heartbeat_at of each task it runs. The beat is a column of
+ * the task row, not a Redis key, because it must outlive what it guards against: a FLUSHALL
+ * deletes BullMQ's job and lock keys (and would delete a heartbeat key too) while the worker
+ * runs on, and the row survives it. One small UPDATE per running task every few seconds.
+ */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
 export type TaskHandler<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
 
 interface RunningTask {
@@ -52,6 +60,13 @@ export class TaskRunner {
     const progress = new ProgressThrottle(this.config.progressIntervalMs, (value) =>
       this.saveProgress(task, value, controller),
     );
+    const heartbeat = setInterval(() => {
+      this.store
+        .beat(task.id)
+        .catch((error: Error) =>
+          this.logger.warn({ task_id: task.id, msg: `heartbeat not saved: ${error.message}` }),
+        );
+    }, HEARTBEAT_INTERVAL_MS);
     try {
       const result = await handle(job.data.params as P, {
         taskId: task.id,
@@ -75,6 +90,7 @@ export class TaskRunner {
       });
       await this.settle(outcome, task, job, token, progress.last);
     } finally {
+      clearInterval(heartbeat);
       this.cancels.unregister(task.id);
     }
   }

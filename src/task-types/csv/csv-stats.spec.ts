@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { ColumnSummary } from './column-stats';
+import { generateCsv } from './csv-generate';
 import { analyzeCsv, CsvAnalysis, CsvInputError, MAX_MALFORMED_EXAMPLES } from './csv-stats';
 
 const source = (text: string | Buffer): Readable =>
@@ -392,6 +393,37 @@ describe('analyzeCsv', () => {
         signal: AbortSignal.abort(reason),
       });
       await expect(attempt).rejects.toBe(reason);
+    });
+
+    it('shows progress rising through a paced run of a file that fits in its first sample', async () => {
+      // Timers and the clock are fake; the streams' own scheduling stays real.
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      try {
+        const rows = 1000;
+        let generated = 0;
+        const reports: { at: number; percent: number }[] = [];
+        const start = Date.now();
+        let finished = false;
+        const analysis = analyzeCsv(generateCsv(rows, { onRows: (n) => (generated = n) }), {
+          hasHeader: true,
+          fractionDone: () => generated / rows,
+          minDurationMs: 4000,
+          onProgress: (percent) => reports.push({ at: Date.now() - start, percent }),
+        }).finally(() => (finished = true));
+        // The progress seen at the end of each simulated second.
+        const seen: number[] = [];
+        for (let second = 1; second <= 4; second++) {
+          await jest.advanceTimersByTimeAsync(1000);
+          seen.push(Math.max(0, ...reports.map((report) => report.percent)));
+        }
+        while (!finished) await jest.advanceTimersByTimeAsync(100);
+        expect((await analysis).processed_rows).toBe(rows);
+        expect(seen[0]).toBeGreaterThan(15);
+        for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1] + 15);
+        expect(reports[reports.length - 1].percent).toBe(100);
+      } finally {
+        jest.useRealTimers();
+      }
     });
 
     it('lasts at least minDurationMs', async () => {

@@ -219,7 +219,8 @@ export async function analyzeCsv(
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const { head, sample } = await readSample(chunks);
   const delimiter = options.delimiter ?? detectDelimiter(sample.toString('utf8'));
-  const pace = createPacer(options.minDurationMs ?? 0, options.signal);
+  // A paced run knows its progress by the clock even when the source's size is unknown.
+  const pace = createPacer(options.minDurationMs ?? 0, options.signal, options.onProgress);
   const malformed = new MalformedRows();
   const counting = new CountingSource(head, chunks, options, malformed, pace);
   const collected = new ColumnsCollector(options.hasHeader);
