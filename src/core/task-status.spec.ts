@@ -1,11 +1,9 @@
 import {
-  CANCELLABLE_STATUSES,
   canTransition,
   RETRYABLE_STATUSES,
   sourcesOf,
   TASK_STATUSES,
   TaskStatus,
-  TERMINAL_STATUSES,
 } from './task-status';
 
 const ALLOWED: [TaskStatus, TaskStatus][] = [
@@ -36,8 +34,7 @@ describe('task status transitions', () => {
   });
 
   it('never moves a task out of a terminal status', () => {
-    expect([...TERMINAL_STATUSES]).toEqual(['SUCCESS', 'FAILED', 'CANCELLED']);
-    for (const from of TERMINAL_STATUSES) {
+    for (const from of ['SUCCESS', 'FAILED', 'CANCELLED'] as const) {
       for (const to of TASK_STATUSES) expect(canTransition(from, to)).toBe(false);
     }
   });
@@ -51,7 +48,7 @@ describe('task status transitions', () => {
   });
 
   it('cancels only what can move to CANCELLED and retries only finished failures', () => {
-    expect([...CANCELLABLE_STATUSES]).toEqual(sourcesOf('CANCELLED'));
+    expect(sourcesOf('CANCELLED')).toEqual(['PENDING', 'RUNNING']);
     expect([...RETRYABLE_STATUSES]).toEqual(['FAILED', 'CANCELLED']);
   });
 });

@@ -1,9 +1,6 @@
 export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TERMINAL_STATUSES: readonly TaskStatus[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
-/** Statuses a task may be cancelled from. */
-export const CANCELLABLE_STATUSES: readonly TaskStatus[] = ['PENDING', 'RUNNING'];
 /** Statuses a task may be retried from (the retry creates a new task). */
 export const RETRYABLE_STATUSES: readonly TaskStatus[] = ['FAILED', 'CANCELLED'];
 

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
-import { DeliveryLedger, DeliveryRecord } from './delivery-ledger';
+import { DeliveryRecord } from './delivery-ledger';
 import {
   buildMessage,
   fillPlaceholders,
@@ -10,26 +10,11 @@ import {
   seedRecipients,
 } from './message';
 import { sendAll, SendMail, SentInfo, TransientDeliveryError } from './send-loop';
-import { isTemporaryFailure } from './smtp-failure';
+import { MemoryLedger, deliveredEarlier } from '../../testing/memory-ledger';
+import { classifyFailure } from './smtp-failure';
 
-/** A ledger kept in memory, recording what sendAll asks it to. */
-class MemoryLedger implements DeliveryLedger {
-  readonly records = new Map<string, DeliveryRecord>();
-  readonly recorded: DeliveryRecord[] = [];
-
-  constructor(initial: DeliveryRecord[] = []) {
-    for (const record of initial) this.records.set(record.to, record);
-  }
-
-  async load(): Promise<Map<string, DeliveryRecord>> {
-    return new Map(this.records);
-  }
-
-  async record(delivery: DeliveryRecord): Promise<void> {
-    this.recorded.push(delivery);
-    this.records.set(delivery.to, delivery);
-  }
-}
+/** 4xx answers and dropped connections are worth another try; 5xx answers are final. */
+const isTemporaryFailure = (error: Error): boolean => classifyFailure(error) !== 'permanent';
 
 class SmtpError extends Error {
   constructor(
@@ -70,15 +55,6 @@ const TEMPLATE: MessageTemplate = {
   subject: 'Hello {{name}}',
   text: 'Dear {{name}}, your code is {{code}}.',
 };
-
-const delivered = (to: string): DeliveryRecord => ({
-  to,
-  status: 'delivered',
-  message_id: `<${to}@earlier>`,
-  response: '250 OK',
-  sent_at: '2025-01-01T00:00:00.000Z',
-  error: null,
-});
 
 describe('seedRecipients', () => {
   it('numbers the seed recipients from 1', () => {
@@ -226,7 +202,7 @@ describe('sendAll', () => {
   });
 
   it('never sends again to a recipient the ledger already holds', async () => {
-    const earlier = [delivered('user1@example.com'), delivered('user3@example.com')];
+    const earlier = [deliveredEarlier('user1@example.com'), deliveredEarlier('user3@example.com')];
     const ledger = new MemoryLedger(earlier);
     const { send, sent } = fakeSend();
     const result = await sendAll(TEMPLATE, recipients, send, { ledger });
@@ -417,7 +393,7 @@ describe('sendAll', () => {
 
   it('reports monotone progress that reaches 100', async () => {
     const progress: number[] = [];
-    const ledger = new MemoryLedger([delivered('user2@example.com')]);
+    const ledger = new MemoryLedger([deliveredEarlier('user2@example.com')]);
     await sendAll(TEMPLATE, recipients, fakeSend().send, {
       ledger,
       onProgress: (percent) => progress.push(percent),

@@ -1,26 +1,8 @@
 import type Mail from 'nodemailer/lib/mailer';
-import { DeliveryLedger, DeliveryRecord } from './delivery-ledger';
+import { deliveredEarlier, MemoryLedger } from '../../testing/memory-ledger';
 import { MessageTemplate, Recipient } from './message';
 import { sendAll, SendMail, SentInfo, TransientDeliveryError } from './send-loop';
 import { SendLimiter } from './send-limiter';
-
-class MemoryLedger implements DeliveryLedger {
-  readonly rows = new Map<string, DeliveryRecord>();
-  writes = 0;
-
-  constructor(initial: DeliveryRecord[] = []) {
-    for (const row of initial) this.rows.set(row.to, row);
-  }
-
-  async load(): Promise<Map<string, DeliveryRecord>> {
-    return new Map(this.rows);
-  }
-
-  async record(delivery: DeliveryRecord): Promise<void> {
-    this.writes++;
-    this.rows.set(delivery.to, delivery);
-  }
-}
 
 const smtpError = (responseCode: number, text: string) =>
   Object.assign(new Error(`Can't send mail: ${responseCode} ${text}`), {
@@ -123,19 +105,12 @@ describe('sendAll', () => {
         expect.objectContaining({ to: 'bob@example.com', status: 'delivered' }),
       ],
     });
-    expect([...ledger.rows.values()]).toEqual(result.emails);
+    expect([...ledger.records.values()]).toEqual(result.emails);
     expect(progress).toEqual([0, 50, 100]);
   });
 
   it('never sends again to a recipient the ledger holds, and keeps its recorded outcome', async () => {
-    const earlier: DeliveryRecord = {
-      to: 'p2@example.com',
-      status: 'delivered',
-      message_id: '<before-the-crash@test>',
-      response: '250 ok',
-      sent_at: '2025-01-01T00:00:00.000Z',
-      error: null,
-    };
+    const earlier = deliveredEarlier('p2@example.com', '<before-the-crash@test>');
     const { sent, send } = acceptingSender();
     const ledger = new MemoryLedger([earlier]);
     const result = await sendAll(template, people(3), send, { ledger });
@@ -146,7 +121,7 @@ describe('sendAll', () => {
       'p3@example.com',
     ]);
     expect(result.emails[1]).toEqual(earlier);
-    expect(ledger.writes).toBe(2);
+    expect(ledger.recorded.length).toBe(2);
   });
 
   it('sends once to an address listed twice in any letter case; both listings get its outcome', async () => {
@@ -250,7 +225,7 @@ describe('sendAll', () => {
       failed: 0,
       emails: [{ to: 'p1@example.com', status: 'delivered' }],
     });
-    expect([...ledger.rows.keys()]).toEqual(['p1@example.com']);
+    expect([...ledger.records.keys()]).toEqual(['p1@example.com']);
   });
 
   it('sends as many at once as the limiter allows, and no more, recording each as it ends', async () => {
@@ -267,7 +242,7 @@ describe('sendAll', () => {
     ]);
     sender.inFlight[1].finish();
     await until(() => sender.inFlight.length === 3);
-    expect([...ledger.rows.keys()]).toEqual(['p2@example.com']);
+    expect([...ledger.records.keys()]).toEqual(['p2@example.com']);
     while (sender.inFlight.length > 0) {
       sender.inFlight[0].finish();
       await flush();
@@ -277,7 +252,7 @@ describe('sendAll', () => {
     expect(sender.mostAtOnce()).toBe(3);
     expect(result.sent_successfully).toBe(7);
     expect(result.emails.map((email) => email.to)).toEqual(people(7).map((p) => p.email));
-    expect(ledger.writes).toBe(7);
+    expect(ledger.recorded.length).toBe(7);
   });
 
   it('shares the limiter between tasks: two batches together stay within its slots', async () => {
@@ -312,7 +287,7 @@ describe('sendAll', () => {
     sender.inFlight[0].finish();
 
     expect(await batch).toEqual(new Error('The task was cancelled'));
-    expect([...ledger.rows.keys()]).toEqual(['p1@example.com', 'p2@example.com']);
+    expect([...ledger.records.keys()]).toEqual(['p1@example.com', 'p2@example.com']);
     expect(sender.inFlight).toHaveLength(0);
   });
 

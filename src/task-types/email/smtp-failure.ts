@@ -23,10 +23,6 @@ export function classifyFailure(error: SmtpError): FailureKind {
   return error.code !== undefined && CONNECTION_CODES.has(error.code) ? 'connection' : 'permanent';
 }
 
-/** 4xx answers and dropped connections are worth another try; 5xx answers are final. */
-export const isTemporaryFailure = (error: SmtpError): boolean =>
-  classifyFailure(error) !== 'permanent';
-
 /**
  * A TLS certificate the transport refused: retrying cannot help until the configuration
  * changes (SMTP_TLS_REJECT_UNAUTHORIZED, a trusted certificate).
