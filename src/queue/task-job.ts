@@ -6,5 +6,8 @@ export interface TaskJobData {
   params: Record<string, unknown>;
 }
 
+/** The BullMQ queue of each task type, injected as one record (QueueModule builds it). */
+export const TASK_QUEUES = Symbol('TASK_QUEUES');
+
 /** One BullMQ queue per task type, named after it. */
 export const queueNameOf = (type: TaskType): string => type;

@@ -32,12 +32,7 @@ describe('TaskQueueService', () => {
         }),
       ]),
     ) as Record<TaskType, Queue<TaskJobData>>;
-    service = new TaskQueueService(
-      config,
-      queues.csv_processing,
-      queues.email_sending,
-      queues.image_processing,
-    );
+    service = new TaskQueueService(config, queues);
   });
 
   afterAll(async () => {

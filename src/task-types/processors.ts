@@ -1,7 +1,8 @@
-import { Type } from '@nestjs/common';
+import { Provider, Type } from '@nestjs/common';
 import { TaskType } from '../core/task-type';
 import { CsvProcessor } from './csv/csv.processor';
 import { EmailProcessor } from './email/email.processor';
+import { MailTransport } from './email/mail-transport.service';
 import { ImageProcessor } from './image/image.processor';
 import { TaskProcessor } from '../queue/task.processor';
 
@@ -14,3 +15,6 @@ export const PROCESSORS: { [T in TaskType]: Type<TaskProcessor<unknown>> } = {
   email_sending: EmailProcessor,
   image_processing: ImageProcessor,
 };
+
+/** What the worker role provides for the task types: their processors and the services they use. */
+export const WORKER_PROVIDERS: Provider[] = [...Object.values(PROCESSORS), MailTransport];
