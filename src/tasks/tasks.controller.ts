@@ -19,8 +19,12 @@ import {
   TaskStats,
   toTaskResponse,
 } from './dto/task.response';
+import { IdParamPipe } from './id-param.pipe';
 import { JsonBodyGuard } from './json-body.guard';
+import { TaskNotFoundError } from './task-errors';
 import { TasksService } from './tasks.service';
+
+const TASK_ID = new IdParamPipe(() => new TaskNotFoundError());
 
 @ApiTags('tasks')
 @Controller('api/tasks')
@@ -49,13 +53,13 @@ export class TasksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Get one task' })
-  async get(@Param('id') id: string): Promise<TaskResponse> {
+  async get(@Param('id', TASK_ID) id: string): Promise<TaskResponse> {
     return toTaskResponse(await this.tasks.get(id));
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel a PENDING or RUNNING task' })
-  async cancel(@Param('id') id: string): Promise<CancelResponse> {
+  async cancel(@Param('id', TASK_ID) id: string): Promise<CancelResponse> {
     await this.tasks.cancel(id);
     return { message: 'Task cancelled successfully', task_id: id };
   }
@@ -63,7 +67,7 @@ export class TasksController {
   @Post(':id/retry')
   @HttpCode(201)
   @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task as a new task' })
-  async retry(@Param('id') id: string): Promise<TaskResponse> {
+  async retry(@Param('id', TASK_ID) id: string): Promise<TaskResponse> {
     return toTaskResponse(await this.tasks.retry(id));
   }
 }

@@ -148,4 +148,21 @@ describe('validateTaskParams', () => {
       ]);
     });
   });
+
+  it('keeps file ids in their stored, lower-case form', async () => {
+    const id = 'A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D';
+    expect(await validateTaskParams('csv_processing', { file_id: id })).toMatchObject({
+      file_id: id.toLowerCase(),
+    });
+    expect(
+      await validateTaskParams('image_processing', { file_ids: [id, id.toLowerCase()] }),
+    ).toMatchObject({ file_ids: [id.toLowerCase(), id.toLowerCase()] });
+    expect(await problemsOf('image_processing', { file_ids: [id, 'nope'] })).toEqual([
+      {
+        loc: at('file_ids'),
+        msg: 'each of file_ids must be a file_id answered by POST /api/files',
+        type: 'uuid_parsing',
+      },
+    ]);
+  });
 });
