@@ -31,11 +31,14 @@ const TASK_ID = new IdParamPipe(() => new TaskNotFoundError());
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
+  // 200 rather than Nest's 201 for a POST: the original answered 200 and its clients check it.
   @Post('submit')
+  @HttpCode(200)
   @UseGuards(JsonBodyGuard)
   @ApiOperation({ summary: 'Submit a task; it starts PENDING' })
   async submit(@Body() body: SubmitTaskDto): Promise<TaskResponse> {
-    return toTaskResponse(await this.tasks.submit(body.task_type, body.input_params));
+    // Omitted and null both mean no parameters: every default applies.
+    return toTaskResponse(await this.tasks.submit(body.task_type, body.input_params ?? {}));
   }
 
   @Get()
@@ -65,7 +68,7 @@ export class TasksController {
   }
 
   @Post(':id/retry')
-  @HttpCode(201)
+  @HttpCode(200)
   @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task as a new task' })
   async retry(@Param('id', TASK_ID) id: string): Promise<TaskResponse> {
     return toTaskResponse(await this.tasks.retry(id));
