@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { FileKind, StoredFile } from '../database/stored-file.entity';
+import { normaliseId } from '../tasks/resource-id';
 import { ValidationProblem } from '../tasks/task-errors';
 import { FileNotFoundError } from './file-errors';
 import { StoredUpload } from './upload-storage';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A task parameter that names an upload: where it stands in input_params and what it must be. */
 export interface FileReference {
@@ -51,7 +50,8 @@ export class FilesService {
   }
 
   async get(id: string): Promise<StoredFile> {
-    const file = UUID.test(id) ? await this.files.findOneBy({ id: id.toLowerCase() }) : null;
+    const storedId = normaliseId(id);
+    const file = storedId === null ? null : await this.files.findOneBy({ id: storedId });
     if (!file) throw new FileNotFoundError();
     return file;
   }

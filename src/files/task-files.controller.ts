@@ -5,9 +5,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { AppConfig } from '../config/app-config';
+import { IdParamPipe } from '../tasks/id-param.pipe';
 import { FileNotFoundError } from './file-errors';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A malformed task id answers as an unknown one does here: no such file. */
+const TASK_ID = new IdParamPipe(() => new FileNotFoundError());
+
 /** Output names are made by the processors: a plain name, no folders, no leading dot. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
 const CONTENT_TYPES: Record<string, string> = {
@@ -29,12 +32,11 @@ export class TaskFilesController {
   @Get(':name')
   @ApiOperation({ summary: "Download one of a task's result files" })
   async download(
-    @Param('id') taskId: string,
+    @Param('id', TASK_ID) taskId: string,
     @Param('name') name: string,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    if (!UUID.test(taskId) || !SAFE_NAME.test(name) || name.includes('..'))
-      throw new FileNotFoundError();
+    if (!SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
     const path = join(this.config.dataDir, 'tasks', taskId, 'outputs', name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) throw new FileNotFoundError();

@@ -18,6 +18,7 @@ import { FilesService } from '../files/files.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { PARAMS_BY_TYPE } from './dto/params';
+import { normaliseId } from './resource-id';
 import { TaskStats } from './dto/task.response';
 import {
   CannotCancelError,
@@ -27,8 +28,6 @@ import {
   UnknownTaskTypeError,
 } from './task-errors';
 import { validateTaskParams } from './validate-task-params';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The task lifecycle rules: submit, list, get, cancel, retry. */
 @Injectable()
@@ -142,7 +141,8 @@ export class TasksService {
   }
 
   async get(id: string): Promise<Task> {
-    const task = UUID.test(id) ? await this.tasks.findOneBy({ id: id.toLowerCase() }) : null;
+    const storedId = normaliseId(id);
+    const task = storedId === null ? null : await this.tasks.findOneBy({ id: storedId });
     if (!task) throw new TaskNotFoundError();
     return task;
   }

@@ -1,0 +1,44 @@
+import { TaskNotFoundError } from './task-errors';
+import { IdParamPipe } from './id-param.pipe';
+import { normaliseId } from './resource-id';
+
+describe('normaliseId', () => {
+  it('gives the stored, lower-case form of a UUID in any letter case', () => {
+    const id = '3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b';
+    expect(normaliseId(id)).toBe(id);
+    expect(normaliseId(id.toUpperCase())).toBe(id);
+    expect(normaliseId('3F2B8c1e-9D4a-4E6f-8A7b-1c2D3e4F5a6B')).toBe(id);
+    // Any UUID form names a row that may exist, whatever its version bits.
+    expect(normaliseId('00000000-0000-0000-0000-000000000000')).toBe(
+      '00000000-0000-0000-0000-000000000000',
+    );
+  });
+
+  it.each([
+    ['not a UUID', 'not-a-uuid'],
+    ['a UUID without hyphens', '3f2b8c1e9d4a4e6f8a7b1c2d3e4f5a6b'],
+    ['a UUID in braces', '{3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b}'],
+    ['a UUID with spaces', ' 3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b'],
+    ['a UUID and a path', '3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b/../x'],
+    ['a UUID then a line break', '3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b\n'],
+    ['a non-hex letter', '3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6g'],
+    ['a number', 42],
+    ['null', null],
+  ])('refuses %s', (_name, raw) => {
+    expect(normaliseId(raw)).toBeNull();
+  });
+});
+
+describe('IdParamPipe', () => {
+  const pipe = new IdParamPipe(() => new TaskNotFoundError());
+
+  it('hands the stored form to the handler', () => {
+    expect(pipe.transform('3F2B8C1E-9D4A-4E6F-8A7B-1C2D3E4F5A6B')).toBe(
+      '3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b',
+    );
+  });
+
+  it("answers the route's own not-found error for anything else", () => {
+    expect(() => pipe.transform('../../etc/passwd')).toThrow(TaskNotFoundError);
+  });
+});
