@@ -38,7 +38,7 @@ export async function runTask(url, body, timeoutMs, intervalMs = 50) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (response.status !== 201)
+  if (response.status !== 200)
     throw new Error(`submit answered ${response.status}: ${await response.text()}`);
   const { id } = await response.json();
   const task = await waitFor(

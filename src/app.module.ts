@@ -38,6 +38,13 @@ export class AppModule {
             },
             base: { role: config.role },
             autoLogging: { ignore: (request) => request.url === '/api/health' },
+            // A refused request is the client's to fix: a warning with its status, no stack.
+            customLogLevel: (_request, response, error) =>
+              error || response.statusCode >= 500
+                ? 'error'
+                : response.statusCode >= 400
+                  ? 'warn'
+                  : 'info',
           },
         }),
         DatabaseModule.forRoot(),

@@ -34,7 +34,7 @@ describe(`recovery from lost jobs on ${TEST_DATABASE}`, () => {
     const latencies: number[] = [];
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
-      // Ten clients at a time; every submit must be answered 201 without waiting on Redis.
+      // Ten clients at a time; every submit must be answered 200 without waiting on Redis.
       const batch = await Promise.all(
         Array.from({ length: 10 }, async () => {
           const started = Date.now();
@@ -57,7 +57,7 @@ describe(`recovery from lost jobs on ${TEST_DATABASE}`, () => {
       ids: ids,
       processes: [service.process],
       since: resumedAt,
-      notes: `every submit 201, slowest ${Math.max(...latencies)} ms; ${settled.notSucceeded.length} not SUCCESS`,
+      notes: `every submit 200, slowest ${Math.max(...latencies)} ms; ${settled.notSucceeded.length} not SUCCESS`,
     });
     expect(settled.lost).toEqual([]);
     expect(settled.stuck).toEqual([]);

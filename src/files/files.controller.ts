@@ -11,10 +11,13 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { EmptyUploadError, NotMultipartError } from './file-errors';
+import { IdParamPipe } from '../http/id-param.pipe';
+import { EmptyUploadError, FileNotFoundError, NotMultipartError } from './file-errors';
 import { FileResponse, toFileResponse } from './file.response';
 import { FilesService } from './files.service';
 import { StoredUpload } from './upload-storage';
+
+const FILE_ID = new IdParamPipe(() => new FileNotFoundError());
 
 @ApiTags('files')
 @Controller('api/files')
@@ -41,7 +44,7 @@ export class FilesController {
 
   @Get(':id')
   @ApiOperation({ summary: "An upload's metadata" })
-  async get(@Param('id') id: string): Promise<FileResponse> {
+  async get(@Param('id', FILE_ID) id: string): Promise<FileResponse> {
     return toFileResponse(await this.files.get(id));
   }
 }

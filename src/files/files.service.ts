@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { rename, rm } from 'node:fs/promises';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
+import { normaliseId } from '../core/resource-id';
 import { FileKind, StoredFile } from '../database/stored-file.entity';
 import { ValidationProblem } from '../core/validation-problem';
-import { canonicalId } from '../http/uuid';
 import { FileNotFoundError } from './file-errors';
 import { StoragePaths } from './storage-paths';
 import { StoredUpload } from './upload-storage';
@@ -45,8 +45,8 @@ export class FilesService {
   }
 
   async get(id: string): Promise<StoredFile> {
-    const canonical = canonicalId(id);
-    const file = canonical ? await this.files.findOneBy({ id: canonical }) : null;
+    const storedId = normaliseId(id);
+    const file = storedId === null ? null : await this.files.findOneBy({ id: storedId });
     if (!file) throw new FileNotFoundError();
     return file;
   }

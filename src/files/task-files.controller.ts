@@ -4,9 +4,12 @@ import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { canonicalId } from '../http/uuid';
+import { IdParamPipe } from '../http/id-param.pipe';
 import { FileNotFoundError } from './file-errors';
 import { StoragePaths } from './storage-paths';
+
+/** A malformed task id answers as an unknown one does here: no such file. */
+const TASK_ID = new IdParamPipe(() => new FileNotFoundError());
 
 /** Output names are made by the processors: a plain name, no folders, no leading dot. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
@@ -29,13 +32,12 @@ export class TaskFilesController {
   @Get(':name')
   @ApiOperation({ summary: "Download one of a task's result files" })
   async download(
-    @Param('id') taskId: string,
+    @Param('id', TASK_ID) taskId: string,
     @Param('name') name: string,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    const id = canonicalId(taskId);
-    if (!id || !SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
-    const path = this.storage.outputPath(id, name);
+    if (!SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
+    const path = this.storage.outputPath(taskId, name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) throw new FileNotFoundError();
     response.setHeader(

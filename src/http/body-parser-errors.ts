@@ -1,4 +1,4 @@
-import { HttpStatus } from '@nestjs/common';
+import { HttpStatus, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
 /** Errors raised by Express's body parser carry a status and a type, but are not HttpExceptions. */
@@ -43,17 +43,23 @@ export function bodyParserDetail(error: BodyParserError): { status: number; deta
   }
 }
 
+const bodyParserLogger = new Logger('BodyParser');
+
 /**
  * Express error middleware for the body parser, which fails before any Nest handler runs;
- * registered right after it so that its errors get the same {detail} answers.
+ * registered right after it so that its errors get the same {detail} answers. The request log
+ * runs later and never sees these requests, so each is logged here, as a warning.
  */
 export function bodyParserErrorHandler(
   error: unknown,
-  _request: Request,
+  request: Request,
   response: Response,
   next: NextFunction,
 ): void {
   if (!isBodyParserError(error)) return next(error);
   const { status, detail } = bodyParserDetail(error);
+  bodyParserLogger.warn(
+    `${request.method} ${request.originalUrl} refused with ${status}: ${error.message}`,
+  );
   response.status(status).json({ detail });
 }

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { requestShapeProblems } from './request-shape';
 import { RequestValidationError } from './domain-error';
 import { toValidationProblems } from './validation-problems';
 
@@ -10,7 +11,8 @@ class ValidationErrors extends Error {
 
 /**
  * Nest's ValidationPipe, strict (unknown fields rejected, no type coercion in bodies), whose
- * failures become 422 problems located in the body or the query like FastAPI's.
+ * failures become 422 problems located in the body or the query like FastAPI's. Prototype keys
+ * and over-deep nesting are refused with a 422 before anything else reads the value.
  */
 @Injectable()
 export class DetailValidationPipe extends ValidationPipe {
@@ -35,6 +37,10 @@ export class DetailValidationPipe extends ValidationPipe {
         { loc: ['body'], msg: 'The request body must be a JSON object', type: 'dict_type' },
       ]);
     }
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const problems = requestShapeProblems(value, [where]);
+      if (problems.length > 0) throw new RequestValidationError(problems);
+    }
     try {
       return await super.transform(value, metadata);
     } catch (error) {
@@ -44,4 +50,10 @@ export class DetailValidationPipe extends ValidationPipe {
       throw error;
     }
   }
+
+  /**
+   * Nest strips prototype keys silently, recursing once per level (a stack overflow on deep
+   * input); requestShapeProblems has refused both already, so there is nothing left to strip.
+   */
+  protected override stripProtoKeys(): void {}
 }

@@ -22,6 +22,7 @@ const TYPE_BY_CONSTRAINT: Record<string, string> = {
   minLength: 'string_too_short',
   maxLength: 'string_too_long',
   matches: 'string_pattern_mismatch',
+  isResourceId: 'uuid_parsing',
 };
 
 /** Flattens class-validator's tree into one problem per failed field, `loc` naming where. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
+import { normaliseId } from '../core/resource-id';
 import { RETRYABLE_STATUSES } from '../core/task-status';
 import { isTaskType, TaskType } from '../core/task-type';
 import { TaskStore } from '../database/task-store';
@@ -9,7 +10,6 @@ import { EventBus } from '../events/event-bus.service';
 import { taskEvent } from '../events/task-event';
 import { FilesService } from '../files/files.service';
 import { RequestValidationError } from '../http/domain-error';
-import { canonicalId } from '../http/uuid';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { PARAMS_BY_TYPE } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
@@ -68,8 +68,8 @@ export class TasksService {
   }
 
   async get(id: string): Promise<Task> {
-    const canonical = canonicalId(id);
-    const task = canonical ? await this.store.findById(canonical) : null;
+    const storedId = normaliseId(id);
+    const task = storedId === null ? null : await this.store.findById(storedId);
     if (!task) throw new TaskNotFoundError();
     return task;
   }

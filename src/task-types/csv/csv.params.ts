@@ -4,12 +4,12 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Max,
   Min,
 } from 'class-validator';
 import type { FileReference } from '../../files/files.service';
+import { IsResourceId } from '../is-resource-id';
 import { NotWith } from '../not-with';
 
 /** The defaults of the fields a submit may leave out: the one place they are written. */
@@ -19,7 +19,7 @@ export class CsvParamsDto {
   /** An uploaded CSV file (POST /api/files). */
   @IsOptional()
   @NotWith('num_rows', 'give either file_id or num_rows, not both')
-  @IsUUID('all', { message: 'file_id must be the file_id answered by POST /api/files' })
+  @IsResourceId({ message: 'file_id must be the file_id answered by POST /api/files' })
   file_id?: string;
 
   /** Rows of generated data to process (used when no file is given). */

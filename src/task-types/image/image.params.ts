@@ -5,11 +5,11 @@ import {
   IsIn,
   IsInt,
   IsOptional,
-  IsUUID,
   Max,
   Min,
 } from 'class-validator';
 import type { FileReference } from '../../files/files.service';
+import { IsResourceId } from '../is-resource-id';
 import { NotWith } from '../not-with';
 
 export const IMAGE_FITS = ['cover', 'contain', 'fill', 'inside', 'outside'] as const;
@@ -31,7 +31,7 @@ export class ImageParamsDto {
   /** Uploaded images (POST /api/files), 1 to 100. */
   @IsOptional()
   @NotWith('num_images', 'give either file_ids or num_images, not both')
-  @IsUUID('all', {
+  @IsResourceId({
     each: true,
     message: 'each of file_ids must be a file_id answered by POST /api/files',
   })
