@@ -1,10 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { openMemoryDatabase } from '../testing/test-databases';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env';
-import { ENTITIES } from './data-source';
-import { MIGRATIONS } from './migrations';
 import { TaskStatus } from '../core/task-status';
 import { Task } from './task.entity';
 import { TaskStore } from './task-store';
@@ -21,14 +20,7 @@ describe('TaskStore under transient SQL errors', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: ENTITIES,
-      migrations: MIGRATIONS,
-      migrationsRun: true,
-    });
-    await dataSource.initialize();
+    dataSource = await openMemoryDatabase();
     tasks = dataSource.getRepository(Task);
     const config = new AppConfig(validateEnv({ SQL_RETRY_ATTEMPTS: '4', SQL_RETRY_DELAY_MS: '0' }));
     state = new TaskStore(tasks, config);

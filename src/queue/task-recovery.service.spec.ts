@@ -1,10 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { openMemoryDatabase } from '../testing/test-databases';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env';
-import { ENTITIES } from '../database/data-source';
-import { MIGRATIONS } from '../database/migrations';
 import { TaskStore } from '../database/task-store';
 import { Task } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
@@ -25,14 +24,7 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: ENTITIES,
-      migrations: MIGRATIONS,
-      migrationsRun: true,
-    });
-    await dataSource.initialize();
+    dataSource = await openMemoryDatabase();
     tasks = dataSource.getRepository(Task);
   });
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env';
-import { buildDataSourceOptions, ensureSchema } from '../database/data-source';
+import { buildDataSourceOptions, ENTITIES, ensureSchema } from '../database/data-source';
+import { MIGRATIONS } from '../database/migrations';
 
 /** The PostgreSQL server the tests use; CI starts it, so a spec that needs it fails without it. */
 export const TEST_POSTGRES_URL =
@@ -49,4 +50,16 @@ export async function openTestDatabase(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A migrated in-memory SQLite database: the quickest real schema, for specs that own it alone. */
+export async function openMemoryDatabase(): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: 'better-sqlite3',
+    database: ':memory:',
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+  });
+  return dataSource.initialize();
 }
