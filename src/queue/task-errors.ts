@@ -26,3 +26,18 @@ export class TaskFailure extends Error {
     this.name = 'TaskFailure';
   }
 }
+
+/** The abort reason when a worker stops before its task is done: the task is handed back. */
+export class WorkerShutdownError extends Error {
+  constructor() {
+    super('The worker is shutting down');
+    this.name = 'WorkerShutdownError';
+  }
+}
+
+export class TaskCancelledError extends Error {
+  constructor() {
+    super('The task was cancelled');
+    this.name = 'TaskCancelledError';
+  }
+}

@@ -1,5 +1,9 @@
-import { WorkerShutdownError, TaskCancelledError } from './cancel-registry';
-import { TaskFailure, TransientTaskError } from './task-errors';
+import {
+  TaskCancelledError,
+  TaskFailure,
+  TransientTaskError,
+  WorkerShutdownError,
+} from './task-errors';
 import { AbortState, outcomeOf } from './task-outcome';
 
 const running: AbortState = {

@@ -1,7 +1,6 @@
 import { JsonObject } from '../core/json';
 import { isTransientSqlError } from '../database/sql-retry';
-import { WorkerShutdownError } from './cancel-registry';
-import { TaskFailure, TransientTaskError } from './task-errors';
+import { TaskFailure, TransientTaskError, WorkerShutdownError } from './task-errors';
 
 /** What becomes of a task whose work threw. */
 export type TaskOutcome =

@@ -7,7 +7,8 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { TASK_TYPES } from '../core/task-type';
-import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
+import { CancelRegistry } from './cancel-registry';
+import { WorkerShutdownError } from './task-errors';
 import { PROCESSORS } from '../task-types/processors';
 
 /**

@@ -1,20 +1,8 @@
-import { simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
+import { deliveredEarlier, MemoryLedger } from '../../testing/memory-ledger';
 import { DeliveryRecord } from './delivery-ledger';
-import {
-  buildMessage,
-  fillPlaceholders,
-  MessageTemplate,
-  Recipient,
-  seedRecipients,
-} from './message';
+import { MessageTemplate, seedRecipients } from './message';
 import { sendAll, SendMail, SentInfo, TransientDeliveryError } from './send-loop';
-import { MemoryLedger, deliveredEarlier } from '../../testing/memory-ledger';
-import { classifyFailure } from './smtp-failure';
-
-/** 4xx answers and dropped connections are worth another try; 5xx answers are final. */
-const isTemporaryFailure = (error: Error): boolean => classifyFailure(error) !== 'permanent';
 
 class SmtpError extends Error {
   constructor(
@@ -55,131 +43,6 @@ const TEMPLATE: MessageTemplate = {
   subject: 'Hello {{name}}',
   text: 'Dear {{name}}, your code is {{code}}.',
 };
-
-describe('seedRecipients', () => {
-  it('numbers the seed recipients from 1', () => {
-    expect(seedRecipients(3)).toEqual([
-      { email: 'user1@example.com' },
-      { email: 'user2@example.com' },
-      { email: 'user3@example.com' },
-    ]);
-    expect(seedRecipients(0)).toEqual([]);
-  });
-});
-
-describe('fillPlaceholders', () => {
-  const ada: Recipient = { email: 'ada@example.com', name: 'Ada', fields: { code: 'X1' } };
-
-  it('fills name, email and the recipient’s own fields', () => {
-    expect(fillPlaceholders('{{name}} <{{email}}> {{code}}', ada)).toBe('Ada <ada@example.com> X1');
-  });
-
-  it('allows spaces inside the braces', () => {
-    expect(fillPlaceholders('Hi {{ name }}!', ada)).toBe('Hi Ada!');
-  });
-
-  it('leaves unknown placeholders as they are', () => {
-    expect(fillPlaceholders('{{unknown}} and {{name}}', ada)).toBe('{{unknown}} and Ada');
-  });
-
-  it('does not read inherited object properties', () => {
-    expect(fillPlaceholders('{{constructor}} {{toString}}', ada)).toBe(
-      '{{constructor}} {{toString}}',
-    );
-  });
-
-  it('gives an empty name when the recipient has none', () => {
-    expect(fillPlaceholders('Hi {{name}}.', { email: 'x@example.com' })).toBe('Hi .');
-  });
-
-  it('inserts values literally, even ones that look like replacement patterns', () => {
-    const recipient = { email: 'x@example.com', fields: { code: "$& $1 $' {{name}}" } };
-    expect(fillPlaceholders('[{{code}}]', recipient)).toBe("[$& $1 $' {{name}}]");
-  });
-});
-
-describe('buildMessage', () => {
-  it('addresses a named recipient by name and fills subject and bodies', () => {
-    const message = buildMessage(
-      { ...TEMPLATE, html: '<p>{{name}}</p>' },
-      { email: 'ada@example.com', name: 'Ada', fields: { code: '42' } },
-    );
-    expect(message).toEqual({
-      from: 'Conveyor <noreply@example.com>',
-      to: { name: 'Ada', address: 'ada@example.com' },
-      subject: 'Hello Ada',
-      text: 'Dear Ada, your code is 42.',
-      html: '<p>Ada</p>',
-    });
-  });
-
-  it('addresses an unnamed recipient by address and leaves out a missing body', () => {
-    const message = buildMessage(
-      { from: 'a@example.com', subject: 'Hi', html: '<b>{{email}}</b>' },
-      { email: 'b@example.com' },
-    );
-    expect(message.to).toBe('b@example.com');
-    expect(message.text).toBeUndefined();
-    expect(message.html).toBe('<b>b@example.com</b>');
-  });
-
-  it('renders to a real message with nodemailer', async () => {
-    const transport = nodemailer.createTransport({
-      streamTransport: true,
-      buffer: true,
-      newline: 'unix',
-    });
-    const message = buildMessage(
-      { ...TEMPLATE, subject: 'Grüße, {{name}}', html: '<p>Dear <b>{{name}}</b></p>' },
-      { email: 'ada@example.com', name: 'Ada Lovelace', fields: { code: 'Q7' } },
-    );
-    const info = await transport.sendMail(message);
-    const rendered = info.message as Buffer;
-    expect(Buffer.isBuffer(rendered)).toBe(true);
-    const raw = rendered.toString('utf8');
-    expect(raw).toMatch(/^From: Conveyor <noreply@example\.com>$/m);
-    expect(raw).toMatch(/^To: Ada Lovelace <ada@example\.com>$/m);
-    expect(raw).toMatch(/^Subject: =\?UTF-8\?/m);
-    expect(raw).toMatch(/^Message-ID: <.+>$/m);
-    expect(raw).toMatch(/^Content-Type: multipart\/alternative/m);
-
-    const parsed = await simpleParser(rendered);
-    expect(parsed.subject).toBe('Grüße, Ada Lovelace');
-    expect(parsed.text?.trim()).toBe('Dear Ada Lovelace, your code is Q7.');
-    expect(parsed.html).toContain('<b>Ada Lovelace</b>');
-    expect(info.envelope).toEqual({ from: 'noreply@example.com', to: ['ada@example.com'] });
-  });
-});
-
-describe('isTemporaryFailure', () => {
-  const withCode = (code: string): Error => Object.assign(new Error(code), { code });
-
-  it.each([421, 450, 451, 452, 499])('retries an SMTP %i answer', (code) => {
-    expect(isTemporaryFailure(new SmtpError(code, `${code} try later`))).toBe(true);
-  });
-
-  it.each([500, 550, 553, 554, 399, 250])('does not retry an SMTP %i answer', (code) => {
-    expect(isTemporaryFailure(new SmtpError(code, `${code} no`))).toBe(false);
-  });
-
-  it.each(['ECONNECTION', 'ETIMEDOUT', 'ECONNRESET', 'ESOCKET', 'EDNS'])(
-    'retries a dropped connection (%s)',
-    (code) => {
-      expect(isTemporaryFailure(withCode(code))).toBe(true);
-    },
-  );
-
-  it('does not retry other errors', () => {
-    expect(isTemporaryFailure(withCode('EAUTH'))).toBe(false);
-    expect(isTemporaryFailure(withCode('EENVELOPE'))).toBe(false);
-    expect(isTemporaryFailure(new Error('boom'))).toBe(false);
-  });
-
-  it('trusts the SMTP answer over the error code', () => {
-    const error = Object.assign(new SmtpError(550, '550 no such user'), { code: 'ECONNECTION' });
-    expect(isTemporaryFailure(error)).toBe(false);
-  });
-});
 
 describe('sendAll', () => {
   const recipients = seedRecipients(4);
