@@ -13,7 +13,7 @@ import { FilesModule } from './files/files.module';
 import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
-import { DetailExceptionFilter } from './tasks/detail-exception.filter';
+import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { TasksModule } from './tasks/tasks.module';
 
 export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');

@@ -1,8 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { TaskStatus } from './task-status';
-import { TaskType } from './task-type';
-
-export type JsonObject = Record<string, unknown>;
+import { JsonObject } from '../core/json';
+import { TaskStatus } from '../core/task-status';
+import { TaskType } from '../core/task-type';
 
 /** One submitted task; this row is the source of truth, Redis only carries the job. */
 @Entity({ name: 'tasks' })

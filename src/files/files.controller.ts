@@ -11,7 +11,7 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { IdParamPipe } from '../tasks/id-param.pipe';
+import { IdParamPipe } from '../http/id-param.pipe';
 import { EmptyUploadError, FileNotFoundError, NotMultipartError } from './file-errors';
 import { FileResponse, toFileResponse } from './file.response';
 import { FilesService } from './files.service';

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
-import { AppConfig } from '../config/app-config';
+import { normaliseId } from '../core/resource-id';
 import { FileKind, StoredFile } from '../database/stored-file.entity';
-import { normaliseId } from '../tasks/resource-id';
-import { ValidationProblem } from '../tasks/task-errors';
+import { ValidationProblem } from '../core/validation-problem';
 import { FileNotFoundError } from './file-errors';
+import { StoragePaths } from './storage-paths';
 import { StoredUpload } from './upload-storage';
 
 /** A task parameter that names an upload: where it stands in input_params and what it must be. */
@@ -23,14 +22,10 @@ export interface FileReference {
  */
 @Injectable()
 export class FilesService {
-  readonly uploadDir: string;
-
   constructor(
-    config: AppConfig,
+    private readonly storage: StoragePaths,
     @InjectRepository(StoredFile) private readonly files: Repository<StoredFile>,
-  ) {
-    this.uploadDir = join(config.dataDir, 'uploads');
-  }
+  ) {}
 
   /** Moves a finished upload to its final name and records it. */
   async register(upload: StoredUpload, originalName: string): Promise<StoredFile> {
@@ -57,7 +52,7 @@ export class FilesService {
   }
 
   pathOf(id: string): string {
-    return join(this.uploadDir, id);
+    return this.storage.uploadPath(id);
   }
 
   /**

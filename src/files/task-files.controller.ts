@@ -3,10 +3,10 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { AppConfig } from '../config/app-config';
-import { IdParamPipe } from '../tasks/id-param.pipe';
+import { extname } from 'node:path';
+import { IdParamPipe } from '../http/id-param.pipe';
 import { FileNotFoundError } from './file-errors';
+import { StoragePaths } from './storage-paths';
 
 /** A malformed task id answers as an unknown one does here: no such file. */
 const TASK_ID = new IdParamPipe(() => new FileNotFoundError());
@@ -26,7 +26,7 @@ const CONTENT_TYPES: Record<string, string> = {
 @ApiTags('tasks')
 @Controller('api/tasks/:id/files')
 export class TaskFilesController {
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly storage: StoragePaths) {}
 
   /** A task's own output file; any other name answers 404. */
   @Get(':name')
@@ -37,7 +37,7 @@ export class TaskFilesController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
     if (!SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
-    const path = join(this.config.dataDir, 'tasks', taskId, 'outputs', name);
+    const path = this.storage.outputPath(taskId, name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) throw new FileNotFoundError();
     response.setHeader(

@@ -5,8 +5,6 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Reports progress from 0 to 100; cheap to call often (writes are throttled). */
   onProgress: (percent: number) => void;
-  /** A folder of this task's own under DATA_DIR for outputs it keeps; created by whoever writes. */
-  workDir: string;
 }
 
 /** Resolves after `ms`, or rejects as soon as the signal aborts. */

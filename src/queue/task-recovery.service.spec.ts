@@ -1,9 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
-import { ENTITIES } from '../database/data-source';
-import { MIGRATIONS } from '../database/migrations';
+import { openMemoryDatabase } from '../testing/test-databases';
+import { AppConfig } from '../config/app-config';
+import { validateEnv } from '../config/env';
+import { TaskStore } from '../database/task-store';
 import { Task } from '../database/task.entity';
+import { EventBus } from '../events/event-bus.service';
+import { TaskEvent } from '../events/task-event';
 import { HEARTBEAT_LAPSE_MS, MAX_RECOVERIES, TaskRecovery } from './task-recovery.service';
 import { TaskQueueService } from './task-queue.service';
 
@@ -15,18 +19,12 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
   let tasks: Repository<Task>;
   let jobs: Map<string, JobState>;
   let enqueued: string[];
+  let published: TaskEvent[];
   let recovery: TaskRecovery;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: ENTITIES,
-      migrations: MIGRATIONS,
-      migrationsRun: true,
-    });
-    await dataSource.initialize();
+    dataSource = await openMemoryDatabase();
     tasks = dataSource.getRepository(Task);
   });
 
@@ -39,6 +37,7 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
     await tasks.clear();
     jobs = new Map();
     enqueued = [];
+    published = [];
     const queue: Pick<TaskQueueService, 'jobState' | 'withoutJob' | 'enqueue'> = {
       jobState: (task) => Promise.resolve(jobs.get(task.id) ?? 'missing'),
       withoutJob: (list) => Promise.resolve(list.filter((task) => !jobs.has(task.id))),
@@ -47,7 +46,9 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
         return Promise.resolve(true);
       },
     };
-    recovery = new TaskRecovery(tasks, queue as TaskQueueService);
+    const bus: Pick<EventBus, 'publish'> = { publish: (event) => published.push(event) };
+    const store = new TaskStore(tasks, new AppConfig(validateEnv({})));
+    recovery = new TaskRecovery(store, queue as TaskQueueService, bus as EventBus);
   });
 
   const ago = (ms: number): Date => new Date(Date.now() - ms);
@@ -94,6 +95,7 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
     expect(await recovery.sweep()).toEqual({ enqueued: 1, failed: 0 });
     expect(await statusOf(id)).toBe('PENDING');
     expect(enqueued).toEqual([id]);
+    expect(published).toMatchObject([{ type: 'status', task_id: id, status: 'PENDING' }]);
   });
 
   it('judges a task that never beat (started before heartbeats existed) by its start', async () => {
@@ -109,5 +111,11 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
     expect(await statusOf(tooOften)).toBe('FAILED');
     expect(await statusOf(stalled)).toBe('FAILED');
     expect(enqueued).toEqual([]);
+    expect(published.map((event) => [event.task_id, event.status]).sort()).toEqual(
+      [
+        [tooOften, 'FAILED'],
+        [stalled, 'FAILED'],
+      ].sort(),
+    );
   });
 });

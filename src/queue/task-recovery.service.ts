@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, Or, Repository } from 'typeorm';
-import { Task } from '../database/task.entity';
+import { TaskStore } from '../database/task-store';
+import { EventBus } from '../events/event-bus.service';
+import { taskEvent } from '../events/task-event';
 import { TaskQueueService } from './task-queue.service';
 import { HEARTBEAT_INTERVAL_MS } from './task-runner.service';
 
@@ -35,8 +35,9 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   private running = false;
 
   constructor(
-    @InjectRepository(Task) private readonly tasks: Repository<Task>,
+    private readonly store: TaskStore,
     private readonly queue: TaskQueueService,
+    private readonly bus: EventBus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -70,11 +71,7 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async dispatchPending(): Promise<number> {
-    const pending = await this.tasks.find({
-      where: { status: 'PENDING', createdAt: LessThan(new Date(Date.now() - PENDING_GRACE_MS)) },
-      order: { createdAt: 'ASC' },
-      take: BATCH,
-    });
+    const pending = await this.store.pendingSince(new Date(Date.now() - PENDING_GRACE_MS), BATCH);
     let enqueued = 0;
     for (const task of await this.queue.withoutJob(pending)) {
       if (await this.queue.enqueue(task)) enqueued++;
@@ -84,16 +81,7 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async recoverRunning(): Promise<{ requeued: number; failed: number }> {
     const lapsedBefore = new Date(Date.now() - HEARTBEAT_LAPSE_MS);
-    // A row without a beat was started before heartbeats existed: judged by its start.
-    const lapsed = Or(IsNull(), LessThan(lapsedBefore));
-    const running = await this.tasks.find({
-      where: [
-        { status: 'RUNNING', heartbeatAt: LessThan(lapsedBefore) },
-        { status: 'RUNNING', heartbeatAt: IsNull(), startedAt: LessThan(lapsedBefore) },
-      ],
-      order: { startedAt: 'ASC' },
-      take: BATCH,
-    });
+    const running = await this.store.runningWithLapsedHeartbeat(lapsedBefore, BATCH);
     let requeued = 0;
     let failed = 0;
     for (const task of running) {
@@ -106,22 +94,16 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
       if (state === 'missing' && task.attempts < MAX_RECOVERIES) {
         // RUNNING → PENDING is the re-delivery transition; only the winner of the race enqueues.
         // Only while the beat is still lapsed: a worker that was merely slow may have beaten.
-        const moved = await this.tasks.update(
-          { id: task.id, status: 'RUNNING', heartbeatAt: lapsed },
-          { status: 'PENDING' },
-        );
-        if (moved.affected && (await this.queue.enqueue(task))) requeued++;
+        if (!(await this.store.markRequeued(task.id, lapsedBefore))) continue;
+        this.bus.publish(taskEvent('status', task, 'PENDING', task.progress));
+        if (await this.queue.enqueue(task)) requeued++;
         continue;
       }
-      const marked = await this.tasks.update(
-        { id: task.id, status: 'RUNNING', heartbeatAt: lapsed },
-        {
-          status: 'FAILED',
-          completedAt: new Date(),
-          errorMessage: `The task was given up after ${task.attempts} attempt(s): ${reason}. Retry it to run it again.`,
-        },
-      );
-      if (marked.affected) failed++;
+      const message = `The task was given up after ${task.attempts} attempt(s): ${reason}. Retry it to run it again.`;
+      if (await this.store.markGivenUp(task.id, message, lapsedBefore)) {
+        this.bus.publish(taskEvent('status', task, 'FAILED', task.progress));
+        failed++;
+      }
     }
     return { requeued, failed };
   }

@@ -19,8 +19,8 @@ import {
   TaskStats,
   toTaskResponse,
 } from './dto/task.response';
-import { IdParamPipe } from './id-param.pipe';
-import { JsonBodyGuard } from './json-body.guard';
+import { IdParamPipe } from '../http/id-param.pipe';
+import { JsonBodyGuard } from '../http/json-body.guard';
 import { TaskNotFoundError } from './task-errors';
 import { TasksService } from './tasks.service';
 

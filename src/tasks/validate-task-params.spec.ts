@@ -1,4 +1,5 @@
-import { RequestValidationError, ValidationProblem } from './task-errors';
+import { ValidationProblem } from '../core/validation-problem';
+import { RequestValidationError } from '../http/domain-error';
 import { validateTaskParams } from './validate-task-params';
 
 async function problemsOf(

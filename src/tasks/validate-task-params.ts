@@ -1,10 +1,11 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { TaskType } from '../database/task-type';
-import { JsonObject } from '../database/task.entity';
-import { PARAMS_BY_TYPE } from './dto/params';
-import { RequestValidationError, ValidationProblem } from './task-errors';
-import { toValidationProblems } from './validation-problems';
+import { TaskType } from '../core/task-type';
+import { JsonObject } from '../core/json';
+import { PARAMS_BY_TYPE } from '../task-types/params';
+import { ValidationProblem } from '../core/validation-problem';
+import { RequestValidationError } from '../http/domain-error';
+import { toValidationProblems } from '../http/validation-problems';
 
 const PREFIX = ['body', 'input_params'];
 
@@ -33,7 +34,7 @@ function withNullsNamed(
 }
 
 /**
- * Validates a task's input_params against its type's DTO and completes the defaults; throws
+ * Validates a task's input_params against its type's DTO and applies the defaults; throws
  * RequestValidationError listing every problem, each located under body.input_params.
  */
 export async function validateTaskParams(
@@ -51,7 +52,7 @@ export async function validateTaskParams(
     })),
   ]);
   if (problems.length > 0) throw new RequestValidationError(problems);
-  const completed = spec.complete(instance) as JsonObject;
+  const resolved = spec.resolve(instance);
   // Left-out optional fields are dropped, so input_params shows only what applies.
-  return Object.fromEntries(Object.entries(completed).filter(([, value]) => value !== undefined));
+  return Object.fromEntries(Object.entries(resolved).filter(([, value]) => value !== undefined));
 }

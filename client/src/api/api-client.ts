@@ -1,5 +1,13 @@
 import { ApiError } from './api-error';
-import type { JsonObject, Task, TaskPage, TaskQuery, TaskStats, TaskType } from './types';
+import type {
+  JsonObject,
+  Task,
+  TaskPage,
+  TaskQuery,
+  TaskStats,
+  TaskType,
+  TaskTypes,
+} from './types';
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
@@ -42,4 +50,5 @@ export const api = {
     request('DELETE', taskPath(id)),
   retryTask: (id: string): Promise<Task> => request('POST', `${taskPath(id)}/retry`),
   stats: (): Promise<TaskStats> => request('GET', '/api/tasks/stats'),
+  taskTypes: (): Promise<TaskTypes> => request('GET', '/api/task-types'),
 };

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { TASK_STATUSES, TaskStatus } from '../../database/task-status';
-import { TASK_TYPES, TaskType } from '../../database/task-type';
+import { TASK_STATUSES, TaskStatus } from '../../core/task-status';
+import { TASK_TYPES, TaskType } from '../../core/task-type';
 
 export const MAX_LIMIT = 1000;
 export const MAX_OFFSET = 10_000_000;
