@@ -52,6 +52,8 @@ export class AppConfig {
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
   readonly testFault?: 'exit-after-insert';
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
+  /** A CSV with more columns fails its task. */
+  readonly csvMaxColumns: number;
 
   constructor(env: Env) {
     this.role = env.APP_ROLE;
@@ -104,6 +106,7 @@ export class AppConfig {
       maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,
       retentionMs: env.FILE_RETENTION_SECONDS * 1000,
     };
+    this.csvMaxColumns = env.CSV_MAX_COLUMNS;
   }
 
   /** The same settings with Redis pointed elsewhere (used when a private Redis was started). */

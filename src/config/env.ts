@@ -100,6 +100,10 @@ export class Env {
   @IntEnv(1, 64)
   EMAIL_CONCURRENCY = 4;
 
+  // Each column costs its own statistics; 80,000 of them once took a worker 1.2 GB.
+  @IntEnv(1, 20_000)
+  CSV_MAX_COLUMNS = 2000;
+
   @IntEnv(1, 64)
   IMAGE_CONCURRENCY = 2;
 
