@@ -14,6 +14,7 @@ import {
   IMAGE_DEFAULTS,
   IMAGE_FITS,
   IMAGE_FORMATS,
+  imageCostProblems,
   imageFileReferences,
   ImageParamsDto,
   resolveImageParams,
@@ -60,6 +61,7 @@ export const PARAMS_BY_TYPE: { [T in TaskType]: ParamsSpec<object> } = {
     resolve: resolveImageParams,
     defaults: IMAGE_DEFAULTS,
     choices: { fit: IMAGE_FITS, format: IMAGE_FORMATS },
+    check: imageCostProblems,
     files: imageFileReferences,
   },
 };
