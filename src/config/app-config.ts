@@ -24,6 +24,12 @@ export interface SmtpSettings {
   retryDelayMs: number;
 }
 
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 /** Typed settings, built once from the validated environment and injected everywhere. */
 export class AppConfig {
   readonly role: AppRole;
@@ -39,6 +45,8 @@ export class AppConfig {
   readonly smtpUrl?: string;
   readonly smtp: SmtpSettings;
   readonly mailFrom: string;
+  /** Who a task may send as (MAIL_FROM and MAIL_FROM_ALLOWED) and to (MAIL_RECIPIENT_DOMAINS). */
+  readonly mail: { mailFrom: string; mailFromAllowed: string[]; recipientDomains: string[] };
   readonly logLevel: string;
   readonly corsOrigins: string[] | '*';
   readonly progressIntervalMs: number;
@@ -83,10 +91,13 @@ export class AppConfig {
       retryDelayMs: env.SMTP_RETRY_DELAY_MS,
     };
     this.mailFrom = env.MAIL_FROM;
+    this.mail = {
+      mailFrom: env.MAIL_FROM,
+      mailFromAllowed: commaList(env.MAIL_FROM_ALLOWED),
+      recipientDomains: commaList(env.MAIL_RECIPIENT_DOMAINS),
+    };
     this.logLevel = env.LOG_LEVEL;
-    const origins = env.CORS_ORIGINS.split(',')
-      .map((o) => o.trim())
-      .filter(Boolean);
+    const origins = commaList(env.CORS_ORIGINS);
     this.corsOrigins = origins.length === 0 || origins.includes('*') ? '*' : origins;
     this.progressIntervalMs = env.PROGRESS_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;

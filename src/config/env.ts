@@ -121,6 +121,19 @@ export class Env {
   })
   MAIL_FROM = 'Conveyor <conveyor@localhost>';
 
+  // Without these, a task could send as anyone to anyone: an open mail relay.
+  @Matches(/^\s*([^\s,<>"@]+@[^\s,<>"@]+\s*(,\s*|$))*$/, {
+    message:
+      'MAIL_FROM_ALLOWED must be a comma-separated list of e-mail addresses a task may send from, besides MAIL_FROM',
+  })
+  MAIL_FROM_ALLOWED = '';
+
+  @Matches(/^\s*([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\s*(,\s*|$))*$/, {
+    message:
+      'MAIL_RECIPIENT_DOMAINS must be a comma-separated list of domains (example.com) recipients must be at, or empty for any',
+  })
+  MAIL_RECIPIENT_DOMAINS = '';
+
   @IntEnv(1, 100)
   SMTP_MAX_CONNECTIONS = 5;
 
