@@ -17,6 +17,7 @@ export const DEFAULT_MAX_COLUMNS = 2000;
  * a 2,000-column file held the loop for its whole run.
  */
 export const MAX_LOOP_HOLD_MS = 50;
+const PARSER_WRITE_BYTES = 64 * 1024;
 
 export interface CsvAnalysisOptions {
   /** One character; detected from the first 64 KiB when omitted. */
@@ -99,6 +100,16 @@ class MalformedRows {
 }
 
 /**
+ * The parser's writes, at most PARSER_WRITE_BYTES each: one write is parsed without a break,
+ * and a 256 KiB piece of an 80,000-column header took csv-parse 157 ms, 64 KiB 44 ms.
+ */
+function* slices(chunk: Buffer): Generator<Buffer> {
+  for (let start = 0; start < chunk.length; start += PARSER_WRITE_BYTES) {
+    yield chunk.subarray(start, start + PARSER_WRITE_BYTES);
+  }
+}
+
+/**
  * The source's chunks, the sample first, counted as they go: progress by bytes read (or by the
  * producer's own fraction), pacing when a minimum duration is asked for, and a stop once the
  * parser met an oversized record.
@@ -124,9 +135,11 @@ class CountingSource {
     const { totalBytes, onProgress, fractionDone, minDurationMs } = this.options;
     const knowsProgress = Boolean(onProgress && (totalBytes || fractionDone));
     for (const chunk of this.head) {
-      await this.letLoopRun();
-      this.bytes += chunk.length;
-      yield chunk;
+      for (const slice of slices(chunk)) {
+        await this.letLoopRun();
+        this.bytes += slice.length;
+        yield slice;
+      }
     }
     for (let next = await this.rest.next(); !next.done; next = await this.rest.next()) {
       if (this.malformed.oversized) {
@@ -138,10 +151,12 @@ class CountingSource {
       if (chunk.indexOf(0) !== -1) assertText(chunk, this.bytes);
       // Pacing holds the source back, so the parser and the progress follow it.
       if (minDurationMs) await this.pace(this.fractionRead());
-      await this.letLoopRun();
-      this.bytes += chunk.length;
-      if (knowsProgress) onProgress?.(this.fractionRead() * 100);
-      yield chunk;
+      for (const slice of slices(chunk)) {
+        await this.letLoopRun();
+        this.bytes += slice.length;
+        if (knowsProgress) onProgress?.(this.fractionRead() * 100);
+        yield slice;
+      }
     }
   }
 
