@@ -5,6 +5,9 @@ export const MAX_KEPT_VALUE_CHARS = 1024;
 /** How much of a long value a summary shows (top values, column names). */
 export const SHOWN_VALUE_CHARS = 100;
 
+/** Number.toLocaleString builds a formatter per call: slow for a value of every long cell. */
+const COUNT = new Intl.NumberFormat('en-US');
+
 /**
  * The first `chars` of `value` as a string of its own. A plain slice of a long string is a view
  * into it in V8, so keeping the slice would keep the whole value alive.
@@ -20,7 +23,7 @@ function startOf(value: string, chars: number): string {
  */
 export function digestForm(value: string): string {
   const hash = createHash('sha256').update(value).digest('hex').slice(0, 16);
-  return `${startOf(value, SHOWN_VALUE_CHARS)}… (${value.length.toLocaleString('en-US')} characters, sha256 ${hash})`;
+  return `${startOf(value, SHOWN_VALUE_CHARS)}… (${COUNT.format(value.length)} characters, sha256 ${hash})`;
 }
 
 /** Values up to this many characters are shown whole (a digest form is always shorter). */
@@ -32,5 +35,5 @@ const MAX_SHOWN_WHOLE_CHARS = 200;
  */
 export function shownForm(value: string): string {
   if (value.length <= MAX_SHOWN_WHOLE_CHARS) return value;
-  return `${startOf(value, SHOWN_VALUE_CHARS)}… (${value.length.toLocaleString('en-US')} characters)`;
+  return `${startOf(value, SHOWN_VALUE_CHARS)}… (${COUNT.format(value.length)} characters)`;
 }
