@@ -17,6 +17,7 @@ const SUITES = [
   'test/bad-input',
   'test/sql-faults',
   'test/load',
+  'test/abuse-work',
 ];
 const DATABASES = ['sqlite', 'postgres'];
 /** The table's row order: each scenario is found by how its name starts. */

@@ -24,6 +24,12 @@ export interface SmtpSettings {
   retryDelayMs: number;
 }
 
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 /** Typed settings, built once from the validated environment and injected everywhere. */
 export class AppConfig {
   readonly role: AppRole;
@@ -39,6 +45,8 @@ export class AppConfig {
   readonly smtpUrl?: string;
   readonly smtp: SmtpSettings;
   readonly mailFrom: string;
+  /** Who a task may send as (MAIL_FROM and MAIL_FROM_ALLOWED) and to (MAIL_RECIPIENT_DOMAINS). */
+  readonly mail: { mailFrom: string; mailFromAllowed: string[]; recipientDomains: string[] };
   readonly logLevel: string;
   readonly corsOrigins: string[] | '*';
   readonly progressIntervalMs: number;
@@ -52,6 +60,8 @@ export class AppConfig {
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
   readonly testFault?: 'exit-after-insert';
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
+  /** A CSV with more columns fails its task. */
+  readonly csvMaxColumns: number;
 
   constructor(env: Env) {
     this.role = env.APP_ROLE;
@@ -81,10 +91,13 @@ export class AppConfig {
       retryDelayMs: env.SMTP_RETRY_DELAY_MS,
     };
     this.mailFrom = env.MAIL_FROM;
+    this.mail = {
+      mailFrom: env.MAIL_FROM,
+      mailFromAllowed: commaList(env.MAIL_FROM_ALLOWED),
+      recipientDomains: commaList(env.MAIL_RECIPIENT_DOMAINS),
+    };
     this.logLevel = env.LOG_LEVEL;
-    const origins = env.CORS_ORIGINS.split(',')
-      .map((o) => o.trim())
-      .filter(Boolean);
+    const origins = commaList(env.CORS_ORIGINS);
     this.corsOrigins = origins.length === 0 || origins.includes('*') ? '*' : origins;
     this.progressIntervalMs = env.PROGRESS_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
@@ -104,6 +117,7 @@ export class AppConfig {
       maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,
       retentionMs: env.FILE_RETENTION_SECONDS * 1000,
     };
+    this.csvMaxColumns = env.CSV_MAX_COLUMNS;
   }
 
   /** The same settings with Redis pointed elsewhere (used when a private Redis was started). */

@@ -34,6 +34,9 @@ describe('validateEnv', () => {
       SMTP_RETRY_ATTEMPTS: 4,
       SMTP_RETRY_DELAY_MS: 1000,
       MAIL_FROM: 'Conveyor <conveyor@localhost>',
+      MAIL_FROM_ALLOWED: '',
+      MAIL_RECIPIENT_DOMAINS: '',
+      CSV_MAX_COLUMNS: 2000,
       LOG_LEVEL: 'info',
       CORS_ORIGINS: '*',
       PROGRESS_INTERVAL_MS: 300,
@@ -102,6 +105,15 @@ describe('validateEnv', () => {
     expect(validateEnv({ REDIS_URL: url }).REDIS_URL).toBe(url);
   });
 
+  it('reads comma lists for the mail policy', () => {
+    const env = validateEnv({
+      MAIL_FROM_ALLOWED: ' news@example.com, Ops@Example.org ',
+      MAIL_RECIPIENT_DOMAINS: 'example.com,mail.example.org',
+    });
+    expect(env.MAIL_FROM_ALLOWED).toBe(' news@example.com, Ops@Example.org ');
+    expect(env.MAIL_RECIPIENT_DOMAINS).toBe('example.com,mail.example.org');
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnv({ PATH: '/usr/bin', HOME: '/root' }).PORT).toBe(3000);
   });
@@ -128,6 +140,23 @@ describe('validateEnv', () => {
     ['IMAGE_CONCURRENCY', 'many', /IMAGE_CONCURRENCY must be an integer from 1 to 64/],
     ['SMTP_URL', 'mail.example.com:25', /SMTP_URL must be an SMTP URL such as smtp:\/\//],
     ['MAIL_FROM', 'a@example.com\r\nBcc: x@example.com', /MAIL_FROM must be one line/],
+    [
+      'MAIL_FROM_ALLOWED',
+      'Ops <ops@example.com>',
+      /MAIL_FROM_ALLOWED must be a comma-separated list of e-mail addresses/,
+    ],
+    ['MAIL_FROM_ALLOWED', 'a@example.com,,b', /MAIL_FROM_ALLOWED must be a comma-separated list/],
+    [
+      'MAIL_RECIPIENT_DOMAINS',
+      '*.example.com',
+      /MAIL_RECIPIENT_DOMAINS must be a comma-separated list of domains/,
+    ],
+    [
+      'MAIL_RECIPIENT_DOMAINS',
+      'user@example.com',
+      /MAIL_RECIPIENT_DOMAINS must be a comma-separated list/,
+    ],
+    ['CSV_MAX_COLUMNS', '0', /CSV_MAX_COLUMNS must be an integer from 1 to 20000/],
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of: fatal, error, warn, info, debug/],
     ['PROGRESS_INTERVAL_MS', '10', /PROGRESS_INTERVAL_MS must be an integer from 50 to 60000/],
     ['SHUTDOWN_GRACE_MS', '3600001', /SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000/],

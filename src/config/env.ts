@@ -100,6 +100,10 @@ export class Env {
   @IntEnv(1, 64)
   EMAIL_CONCURRENCY = 4;
 
+  // Each column costs its own statistics; 80,000 of them once took a worker 1.2 GB.
+  @IntEnv(1, 20_000)
+  CSV_MAX_COLUMNS = 2000;
+
   @IntEnv(1, 64)
   IMAGE_CONCURRENCY = 2;
 
@@ -116,6 +120,19 @@ export class Env {
     message: 'MAIL_FROM must be one line, e.g. "Conveyor <noreply@example.com>"',
   })
   MAIL_FROM = 'Conveyor <conveyor@localhost>';
+
+  // Without these, a task could send as anyone to anyone: an open mail relay.
+  @Matches(/^\s*([^\s,<>"@]+@[^\s,<>"@]+\s*(,\s*|$))*$/, {
+    message:
+      'MAIL_FROM_ALLOWED must be a comma-separated list of e-mail addresses a task may send from, besides MAIL_FROM',
+  })
+  MAIL_FROM_ALLOWED = '';
+
+  @Matches(/^\s*([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\s*(,\s*|$))*$/, {
+    message:
+      'MAIL_RECIPIENT_DOMAINS must be a comma-separated list of domains (example.com) recipients must be at, or empty for any',
+  })
+  MAIL_RECIPIENT_DOMAINS = '';
 
   @IntEnv(1, 100)
   SMTP_MAX_CONNECTIONS = 5;

@@ -11,7 +11,8 @@ import { taskEvent } from '../events/task-event';
 import { FilesService } from '../files/files.service';
 import { RequestValidationError } from '../http/domain-error';
 import { TaskQueueService } from '../queue/task-queue.service';
-import { PARAMS_BY_TYPE } from '../task-types/params';
+import { mailPolicyOf } from '../task-types/email/mail-policy';
+import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { TaskStats } from './dto/task.response';
 import {
@@ -28,17 +29,21 @@ const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
 /** The task lifecycle rules: submit, list, get, cancel, retry. */
 @Injectable()
 export class TasksService {
+  private readonly policy: SubmitPolicy;
+
   constructor(
     private readonly store: TaskStore,
     private readonly queue: TaskQueueService,
     private readonly bus: EventBus,
     private readonly files: FilesService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.policy = { mail: mailPolicyOf(config.mail) };
+  }
 
   async submit(taskType: string, rawParams: Record<string, unknown> = {}): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
-    const params = await validateTaskParams(taskType, rawParams);
+    const params = await validateTaskParams(taskType, rawParams, this.policy);
     const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
     const problems = await this.files.claim(references);
     if (problems.length > 0) {
