@@ -158,10 +158,29 @@ describe('validateEnv', () => {
     ['REDIS_URL', 'redis://:s3cret-pw@cache:6379/x'],
     ['SMTP_URL', 'http://mailer:s3cret-pw@mail.example.com'],
     ['DATABASE_URL', 'mysql://root:s3cret-pw@with@at@db/app'],
-  ])('does not print the password of a rejected %s', (name, value) => {
+    ['DATABASE_URL', 'postgres://app:s3cret/pw@db:5432/conveyor'],
+    ['DATABASE_URL', 'postgres://app:1/s3cret@db:5432/conveyor'],
+    ['DATABASE_URL', 'postgres://app:s3cret pw@db:5432/conveyor'],
+    ['REDIS_URL', 'redis://:s3cret/pw@cache:6379'],
+    ['REDIS_URL', 'redis://:s3cret pw@cache:6379'],
+    ['SMTP_URL', 'smtp://user:s3cret/pw@mail.example.com:587'],
+    ['SMTP_URL', 'smtp://user:s3cret pw@mail.example.com:587'],
+  ])('does not print the password of a rejected %s (%s)', (name, value) => {
     const message = messageFor({ [name]: value });
     expect(message).toContain(name);
     expect(message).not.toContain('s3cret');
     expect(message).toContain('***');
+  });
+
+  it('says how to write a password with special characters, and accepts it encoded', () => {
+    expect(messageFor({ SMTP_URL: 'smtp://user:a/b@mail.example.com' })).toMatch(
+      /percent-encode .*\/ as %2F/,
+    );
+    expect(validateEnv({ SMTP_URL: 'smtp://user:a%2Fb@mail.example.com' }).SMTP_URL).toBe(
+      'smtp://user:a%2Fb@mail.example.com',
+    );
+    expect(validateEnv({ DATABASE_URL: 'postgres://u:a%20b@db:5432/app' }).DATABASE_URL).toBe(
+      'postgres://u:a%20b@db:5432/app',
+    );
   });
 });

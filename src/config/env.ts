@@ -13,10 +13,12 @@ import {
   MaxLength,
   Min,
   validateSync,
+  ValidateBy,
   ValidationArguments,
   ValidationError,
 } from 'class-validator';
 import { APP_ROLES, AppRole } from './app-role';
+import { redactUrl } from './redact-url';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -46,6 +48,30 @@ const IntEnv = (min: number, max: number): PropertyDecorator => {
   );
 };
 
+const ENCODE_HINT =
+  'percent-encode special characters in the user name and password (/ as %2F, @ as %40, space as %20)';
+
+/**
+ * A URL that the URL parser reads as it was meant: an unencoded `/`, `?` or `#` in a password
+ * ends the host early or moves the rest of the password into the path, where drivers would
+ * send or print it.
+ */
+function parsesAsServiceUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || /\s/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.hostname !== '' && !`${url.pathname}${url.search}${url.hash}`.includes('@');
+  } catch {
+    return false;
+  }
+}
+
+const ServiceUrl = (message: string): PropertyDecorator =>
+  ValidateBy({
+    name: 'serviceUrl',
+    validator: { validate: parsesAsServiceUrl, defaultMessage: () => `${message}; ${ENCODE_HINT}` },
+  });
+
 /**
  * Every environment variable Conveyor reads, with its default and what it accepts.
  * The messages are what an operator sees when a value is wrong, so each names what is allowed.
@@ -72,6 +98,7 @@ export class Env {
     message:
       'DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db) or unset for SQLite',
   })
+  @ServiceUrl('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db)')
   DATABASE_URL?: string;
 
   @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
@@ -83,7 +110,7 @@ export class Env {
   @IsOptional()
   // A database number, if any, is all the path may hold; query options are not read.
   @Matches(/^rediss?:\/\/[^\s/?#]+(\/\d*)?$/, {
-    message: 'REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS)',
+    message: `REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS); ${ENCODE_HINT}`,
   })
   REDIS_URL?: string;
 
@@ -109,6 +136,7 @@ export class Env {
     message:
       'SMTP_URL must be an SMTP URL such as smtp://user:pass@mail.example.com:587 (smtps:// for TLS)',
   })
+  @ServiceUrl('SMTP_URL must be an SMTP URL such as smtp://user:pass@mail.example.com:587')
   SMTP_URL?: string;
 
   @IsString()
@@ -200,8 +228,7 @@ export class Env {
 export class EnvValidationError extends Error {}
 
 /** Hides a URL's password, so that a rejected value can be shown in logs. */
-const redact = (value: unknown): unknown =>
-  typeof value === 'string' ? value.replace(/(\/\/[^/\s:@]*:)[^/\s]*@/, '$1***@') : value;
+const redact = (value: unknown): unknown => (typeof value === 'string' ? redactUrl(value) : value);
 
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
   return errors
