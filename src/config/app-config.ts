@@ -24,6 +24,18 @@ export interface SmtpSettings {
   retryDelayMs: number;
 }
 
+/** How long slow clients may hold a connection, and how many connections there may be. */
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  /** From the end of the headers to the end of a request body other than an upload. */
+  bodyTimeoutMs: number;
+  /** Longest pause within an upload. */
+  uploadIdleTimeoutMs: number;
+  maxConnections: number;
+  /** Express's "trust proxy": whether X-Forwarded-* (and so HTTPS behind a proxy) is believed. */
+  trustProxy: boolean | number;
+}
+
 /** Typed settings, built once from the validated environment and injected everywhere. */
 export class AppConfig {
   readonly role: AppRole;
@@ -52,6 +64,7 @@ export class AppConfig {
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
   readonly testFault?: 'exit-after-insert';
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
+  readonly http: HttpLimits;
 
   constructor(env: Env) {
     this.role = env.APP_ROLE;
@@ -103,6 +116,13 @@ export class AppConfig {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,
       maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,
       retentionMs: env.FILE_RETENTION_SECONDS * 1000,
+    };
+    this.http = {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: env.HTTP_BODY_TIMEOUT_MS,
+      uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      trustProxy: env.TRUST_PROXY,
     };
   }
 

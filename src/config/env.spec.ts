@@ -48,6 +48,11 @@ describe('validateEnv', () => {
       SQL_RETRY_ATTEMPTS: 8,
       SQL_RETRY_DELAY_MS: 100,
       SQLITE_BUSY_TIMEOUT_MS: 50,
+      HTTP_HEADERS_TIMEOUT_MS: 15_000,
+      HTTP_BODY_TIMEOUT_MS: 30_000,
+      UPLOAD_IDLE_TIMEOUT_MS: 30_000,
+      HTTP_MAX_CONNECTIONS: 2000,
+      TRUST_PROXY: false,
     });
   });
 
@@ -182,5 +187,34 @@ describe('validateEnv', () => {
     expect(validateEnv({ DATABASE_URL: 'postgres://u:a%20b@db:5432/app' }).DATABASE_URL).toBe(
       'postgres://u:a%20b@db:5432/app',
     );
+  });
+});
+
+describe('HTTP limits', () => {
+  it('has defaults that hold any real client and bound slow ones', () => {
+    const env = validateEnv({});
+    expect(env.HTTP_HEADERS_TIMEOUT_MS).toBe(15_000);
+    expect(env.HTTP_BODY_TIMEOUT_MS).toBe(30_000);
+    expect(env.UPLOAD_IDLE_TIMEOUT_MS).toBe(30_000);
+    expect(env.HTTP_MAX_CONNECTIONS).toBe(2000);
+    expect(env.TRUST_PROXY).toBe(false);
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+  ])('reads TRUST_PROXY=%s as %j', (text, value) => {
+    expect(validateEnv({ TRUST_PROXY: text }).TRUST_PROXY).toBe(value);
+  });
+
+  it.each([
+    ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be false, true .*or the number of proxies/],
+    ['HTTP_HEADERS_TIMEOUT_MS', '10', /HTTP_HEADERS_TIMEOUT_MS must be an integer from 1000/],
+    ['HTTP_MAX_CONNECTIONS', '0', /HTTP_MAX_CONNECTIONS must be an integer from 10/],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(() => validateEnv({ [name]: value })).toThrow(message);
   });
 });

@@ -36,6 +36,17 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+/** false, true or a hop count, as Express's "trust proxy" takes them. */
+const toTrustProxy = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  // A number is a count of proxies here (1 is one proxy, not "true"); 0 trusts none.
+  if (/^\d{1,3}$/.test(word)) return Number(word) === 0 ? false : Number(word);
+  if (['true', 'yes'].includes(word)) return true;
+  if (['false', 'no'].includes(word)) return false;
+  return value;
+};
+
 /** An integer setting from `min` to `max`; the message names the variable and the range. */
 const IntEnv = (min: number, max: number): PropertyDecorator => {
   const message = ({ property }: ValidationArguments): string =>
@@ -215,6 +226,33 @@ export class Env {
   // sql-retry.ts waits between tries asynchronously. With 10 s, a write lock held 2 s by another
   // connection blocked each process's event loop for 2.1-2.8 s; with 50 ms, for none over 1 s.
   SQLITE_BUSY_TIMEOUT_MS = 50;
+
+  @IntEnv(1000, 300_000)
+  // A client that trickles its headers holds a connection; 15 s is plenty for any real one.
+  HTTP_HEADERS_TIMEOUT_MS = 15_000;
+
+  @IntEnv(1000, 3_600_000)
+  HTTP_BODY_TIMEOUT_MS = 30_000;
+
+  @IntEnv(1000, 3_600_000)
+  // Uploads may take long on a slow link; what they may not do is stop sending.
+  UPLOAD_IDLE_TIMEOUT_MS = 30_000;
+
+  @IntEnv(10, 1_000_000)
+  // Above SSE_MAX_CLIENTS (1000) with room for requests, below a common limit of open files.
+  HTTP_MAX_CONNECTIONS = 2000;
+
+  @Transform(toTrustProxy)
+  @ValidateBy({
+    name: 'trustProxy',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'boolean' || (Number.isInteger(value) && (value as number) >= 1),
+      defaultMessage: () =>
+        'TRUST_PROXY must be false, true (every proxy) or the number of proxies in front (1, 2…)',
+    },
+  })
+  TRUST_PROXY: boolean | number = false;
 
   /** Fault injection for the reliability tests; never set it in production. */
   @Transform(emptyToUndefined)
