@@ -79,7 +79,8 @@ export function toTaskListItem(task: Task): TaskResponse {
   const params: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(response.input_params)) {
     const bytes = jsonBytes(value);
-    params[key] = bytes > LIST_FIELD_MAX_BYTES ? ({ elided_bytes: bytes } as ElidedField) : value;
+    params[key] =
+      bytes > LIST_FIELD_MAX_BYTES ? ({ elided_bytes: bytes } satisfies ElidedField) : value;
   }
   return { ...response, input_params: params };
 }
