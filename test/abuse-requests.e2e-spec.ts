@@ -81,7 +81,8 @@ async function measured<T>(attack: () => Promise<T>): Promise<Attack<T>> {
   }
 }
 
-function record(scenario: string, requests: number, notes: string, healthMs: number): void {
+/** `healthMs` null: the attack takes every connection, health included (that is the limit). */
+function record(scenario: string, requests: number, notes: string, healthMs: number | null): void {
   recordFaultRow({
     scenario: `Abuse: ${scenario}`,
     database: TEST_DATABASE,
@@ -91,7 +92,7 @@ function record(scenario: string, requests: number, notes: string, healthMs: num
     duplicated: null,
     reExecutions: null,
     recoveryMs: null,
-    notes: `${notes}; health ≤ ${healthMs} ms during it`,
+    notes: healthMs === null ? notes : `${notes}; health ≤ ${healthMs} ms during it`,
   });
 }
 
@@ -496,6 +497,47 @@ describe('abuse: what a failed task and a failed start say in public', () => {
         service!.process.output().includes(`127.0.0.1:${closedPort}`),
       );
     } finally {
+      await service?.stop();
+      service = undefined;
+      await own.drop();
+    }
+  });
+
+  it('closes connections over HTTP_MAX_CONNECTIONS at once, and serves again when they go', async () => {
+    const own = isolatedDatabase();
+    const limit = 20;
+    const sockets: Socket[] = [];
+    try {
+      service = await startService({ ...own.env, HTTP_MAX_CONNECTIONS: String(limit) });
+      const port = Number(new URL(service.url).port);
+      const open = (): Promise<Socket> =>
+        new Promise((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket));
+          socket.on('error', () => undefined);
+        });
+      // Idle connections that send nothing, as many as the limit allows.
+      for (let index = 0; index < limit; index++) sockets.push(await open());
+      const extra = await open();
+      const refused = await new Promise<boolean>((resolve) => {
+        extra.once('close', () => resolve(true));
+        extra.write('GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n');
+        setTimeout(() => resolve(false), 5000).unref();
+      });
+      expect(refused).toBe(true);
+      for (const socket of sockets) socket.destroy();
+      const health = await waitFor('the service to take connections again', async () => {
+        const response = await fetch(`${service!.url}/api/health`).catch(() => undefined);
+        return response?.status === 200 ? response : undefined;
+      });
+      expect(health.status).toBe(200);
+      record(
+        `${limit + 1} idle connections against HTTP_MAX_CONNECTIONS=${limit}`,
+        limit + 1,
+        `limit ${limit} connections (2,000 by default); connection ${limit + 1} closed unanswered, health 200 once they closed`,
+        null,
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
       await service?.stop();
       service = undefined;
       await own.drop();
