@@ -36,6 +36,9 @@ export class AppModule {
               response.setHeader('x-request-id', id);
               return id;
             },
+            // The id a request is logged under is req.id; the header as sent (up to the 16 KB
+            // header limit when refused) would only make each log line longer.
+            redact: { paths: ['req.headers["x-request-id"]'], remove: true },
             base: { role: config.role },
             autoLogging: { ignore: (request) => request.url === '/api/health' },
             // A refused request is the client's to fix: a warning with its status, no stack.

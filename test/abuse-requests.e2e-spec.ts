@@ -436,11 +436,20 @@ describe('abuse: one client cannot hurt the others', () => {
         await fetch(`${suite.service.url}/api/tasks/stats`, { headers: { 'x-request-id': id } })
       ).headers.get('x-request-id');
     expect(await echo('trace-0123456789abcdef')).toBe('trace-0123456789abcdef');
+    const given: string[] = [];
     for (const id of ['a'.repeat(8192), 'a'.repeat(65), 'id with spaces', '<script>']) {
       const answered = await echo(id);
       expect(answered).not.toBe(id);
       expect(answered).toMatch(/^[0-9a-f-]{36}$/);
+      given.push(answered!);
     }
+    // Nor is it written to the log: the request is logged under the id it was given.
+    await waitFor('the requests to be logged', () =>
+      given.every((id) => suite.service.process.output().includes(id)),
+    );
+    const log = suite.service.process.output();
+    expect(log).not.toContain('a'.repeat(65));
+    expect(log).not.toContain('id with spaces');
   });
 
   it('does not build or serve the dashboard source map', async () => {
