@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AppConfig } from './config/app-config';
 import { runsWorkers, servesHttp } from './config/app-role';
@@ -14,6 +13,7 @@ import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
+import { requestIdFor } from './http/request-id';
 import { TasksModule } from './tasks/tasks.module';
 
 export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');
@@ -32,10 +32,13 @@ export class AppModule {
           pinoHttp: {
             level: config.logLevel,
             genReqId: (request, response) => {
-              const id = (request.headers['x-request-id'] as string | undefined) ?? randomUUID();
+              const id = requestIdFor(request.headers['x-request-id']);
               response.setHeader('x-request-id', id);
               return id;
             },
+            // The id a request is logged under is req.id; the header as sent (up to the 16 KB
+            // header limit when refused) would only make each log line longer.
+            redact: { paths: ['req.headers["x-request-id"]'], remove: true },
             base: { role: config.role },
             autoLogging: { ignore: (request) => request.url === '/api/health' },
             // A refused request is the client's to fix: a warning with its status, no stack.

@@ -9,6 +9,8 @@ import { servesHttp } from './config/app-role';
 import { EnvValidationError, validateEnv } from './config/env';
 import { ensureRedis, RedisUnavailableError } from './config/local-redis';
 import { setupHttp } from './http/setup-http';
+import { redactUrlsIn } from './config/redact-url';
+import { inspect } from 'node:util';
 
 async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(config), {
@@ -67,9 +69,11 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     if (error instanceof EnvValidationError || error instanceof RedisUnavailableError) {
       console.error(error.message);
-      process.exit(1);
+    } else {
+      // A driver's error may quote the URL it was given (Node's "Invalid URL" does), password and all.
+      console.error(redactUrlsIn(inspect(error)));
     }
-    throw error;
+    process.exit(1);
   }
 }
 

@@ -18,6 +18,7 @@ const SUITES = [
   'test/sql-faults',
   'test/load',
   'test/abuse-work',
+  'test/abuse-requests',
 ];
 const DATABASES = ['sqlite', 'postgres'];
 /** The table's row order: each scenario is found by how its name starts. */
@@ -33,6 +34,7 @@ const ORDER = [
   'PostgreSQL sessions',
   'SQLite write lock',
   'Load',
+  'Abuse',
 ];
 const README_START = '<!-- reliability-table:start -->';
 const README_END = '<!-- reliability-table:end -->';
@@ -150,6 +152,9 @@ ${table}
 - **re-executions**: runs beyond the first, the sum of \`attempts − 1\` over the tasks.
 - **time to recover**: from the end of the fault (Redis back, last kill, lock released, load
   over) to the last task finished.
+- **Abuse** rows: one client's hostile requests or costly work (\`test/abuse-*.e2e-spec.ts\`); tasks =
+  requests sent, and the notes give the limit, the answer, and the slowest \`/api/health\`
+  answer to another client while the attack ran.
 
 Suites: ${SUITES.map((suite) => `\`${suite}.e2e-spec.ts\``).join(', ')}, each run with
 \`TEST_DATABASE=sqlite\` and then \`TEST_DATABASE=postgres\`. The SQL fault scenario differs per

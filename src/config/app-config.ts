@@ -30,6 +30,18 @@ const commaList = (value: string): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/** How long slow clients may hold a connection, and how many connections there may be. */
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  /** From the end of the headers to the end of a request body other than an upload. */
+  bodyTimeoutMs: number;
+  /** Longest pause within an upload. */
+  uploadIdleTimeoutMs: number;
+  maxConnections: number;
+  /** Express's "trust proxy": whether X-Forwarded-* (and so HTTPS behind a proxy) is believed. */
+  trustProxy: boolean | number;
+}
+
 /** Typed settings, built once from the validated environment and injected everywhere. */
 export class AppConfig {
   readonly role: AppRole;
@@ -62,6 +74,7 @@ export class AppConfig {
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
   /** A CSV with more columns fails its task. */
   readonly csvMaxColumns: number;
+  readonly http: HttpLimits;
 
   constructor(env: Env) {
     this.role = env.APP_ROLE;
@@ -118,6 +131,13 @@ export class AppConfig {
       retentionMs: env.FILE_RETENTION_SECONDS * 1000,
     };
     this.csvMaxColumns = env.CSV_MAX_COLUMNS;
+    this.http = {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: env.HTTP_BODY_TIMEOUT_MS,
+      uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      trustProxy: env.TRUST_PROXY,
+    };
   }
 
   /** The same settings with Redis pointed elsewhere (used when a private Redis was started). */

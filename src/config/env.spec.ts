@@ -51,6 +51,11 @@ describe('validateEnv', () => {
       SQL_RETRY_ATTEMPTS: 8,
       SQL_RETRY_DELAY_MS: 100,
       SQLITE_BUSY_TIMEOUT_MS: 50,
+      HTTP_HEADERS_TIMEOUT_MS: 15_000,
+      HTTP_BODY_TIMEOUT_MS: 30_000,
+      UPLOAD_IDLE_TIMEOUT_MS: 30_000,
+      HTTP_MAX_CONNECTIONS: 2000,
+      TRUST_PROXY: false,
     });
   });
 
@@ -187,10 +192,58 @@ describe('validateEnv', () => {
     ['REDIS_URL', 'redis://:s3cret-pw@cache:6379/x'],
     ['SMTP_URL', 'http://mailer:s3cret-pw@mail.example.com'],
     ['DATABASE_URL', 'mysql://root:s3cret-pw@with@at@db/app'],
-  ])('does not print the password of a rejected %s', (name, value) => {
+    ['DATABASE_URL', 'postgres://app:s3cret/pw@db:5432/conveyor'],
+    ['DATABASE_URL', 'postgres://app:1/s3cret@db:5432/conveyor'],
+    ['DATABASE_URL', 'postgres://app:s3cret pw@db:5432/conveyor'],
+    ['REDIS_URL', 'redis://:s3cret/pw@cache:6379'],
+    ['REDIS_URL', 'redis://:s3cret pw@cache:6379'],
+    ['SMTP_URL', 'smtp://user:s3cret/pw@mail.example.com:587'],
+    ['SMTP_URL', 'smtp://user:s3cret pw@mail.example.com:587'],
+  ])('does not print the password of a rejected %s (%s)', (name, value) => {
     const message = messageFor({ [name]: value });
     expect(message).toContain(name);
     expect(message).not.toContain('s3cret');
     expect(message).toContain('***');
+  });
+
+  it('says how to write a password with special characters, and accepts it encoded', () => {
+    expect(messageFor({ SMTP_URL: 'smtp://user:a/b@mail.example.com' })).toMatch(
+      /percent-encode .*\/ as %2F/,
+    );
+    expect(validateEnv({ SMTP_URL: 'smtp://user:a%2Fb@mail.example.com' }).SMTP_URL).toBe(
+      'smtp://user:a%2Fb@mail.example.com',
+    );
+    expect(validateEnv({ DATABASE_URL: 'postgres://u:a%20b@db:5432/app' }).DATABASE_URL).toBe(
+      'postgres://u:a%20b@db:5432/app',
+    );
+  });
+});
+
+describe('HTTP limits', () => {
+  it('has defaults that hold any real client and bound slow ones', () => {
+    const env = validateEnv({});
+    expect(env.HTTP_HEADERS_TIMEOUT_MS).toBe(15_000);
+    expect(env.HTTP_BODY_TIMEOUT_MS).toBe(30_000);
+    expect(env.UPLOAD_IDLE_TIMEOUT_MS).toBe(30_000);
+    expect(env.HTTP_MAX_CONNECTIONS).toBe(2000);
+    expect(env.TRUST_PROXY).toBe(false);
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+  ])('reads TRUST_PROXY=%s as %j', (text, value) => {
+    expect(validateEnv({ TRUST_PROXY: text }).TRUST_PROXY).toBe(value);
+  });
+
+  it.each([
+    ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be false, true .*or the number of proxies/],
+    ['HTTP_HEADERS_TIMEOUT_MS', '10', /HTTP_HEADERS_TIMEOUT_MS must be an integer from 1000/],
+    ['HTTP_MAX_CONNECTIONS', '0', /HTTP_MAX_CONNECTIONS must be an integer from 10/],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(() => validateEnv({ [name]: value })).toThrow(message);
   });
 });

@@ -16,6 +16,8 @@ const lapsedSince = (lapsedBefore: Date) => Or(IsNull(), LessThan(lapsedBefore))
 export interface TaskFilter {
   status?: TaskStatus;
   taskType?: TaskType;
+  /** Only the tasks made from this one by the retry endpoint. */
+  retryOf?: string;
 }
 
 export interface TaskThroughput {
@@ -92,6 +94,7 @@ export class TaskStore {
     const where: FindOptionsWhere<Task> = {};
     if (filter.status) where.status = filter.status;
     if (filter.taskType) where.taskType = filter.taskType;
+    if (filter.retryOf) where.retryOf = filter.retryOf;
     const ids = await this.tasks.find({
       select: { id: true },
       where,
@@ -110,8 +113,18 @@ export class TaskStore {
     return ids.flatMap(({ id }) => rows.get(id) ?? []);
   }
 
-  /** Exact, from the counters the database keeps per status and type (migration CountTasks). */
+  /**
+   * Exact, from the counters the database keeps per status and type (migration CountTasks); a
+   * task's retries are few, and counted from their index.
+   */
   async count(filter: TaskFilter): Promise<number> {
+    if (filter.retryOf) {
+      return this.tasks.countBy({
+        retryOf: filter.retryOf,
+        ...(filter.status && { status: filter.status }),
+        ...(filter.taskType && { taskType: filter.taskType }),
+      });
+    }
     const counts = this.tasks.manager
       .createQueryBuilder()
       .select('COALESCE(SUM(counts.count), 0)', 'total')

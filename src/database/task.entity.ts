@@ -9,6 +9,7 @@ import { TaskType } from '../core/task-type';
 @Index('idx_tasks_status_created_at', ['status', 'createdAt', 'id'])
 @Index('idx_tasks_type_created_at', ['taskType', 'createdAt', 'id'])
 @Index('idx_tasks_status_type_created_at', ['status', 'taskType', 'createdAt', 'id'])
+@Index('idx_tasks_retry_of_created_at', ['retryOf', 'createdAt', 'id'])
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -1,11 +1,18 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from '../config/app-config';
+import type { NextFunction, Request, Response } from 'express';
 import { bodyParserErrorHandler } from './body-parser-errors';
 import { DetailValidationPipe } from './detail-validation.pipe';
+import { bodyDeadlines, limitConnections } from './slow-clients';
+
+/** One year, for browsers that reached the service over HTTPS. */
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 /**
- * Everything the HTTP role adds to the app before it listens: the JSON body parser and its
- * {detail} errors, strict validation, CORS, security headers and the OpenAPI document.
+ * Everything the HTTP role adds to the app before it listens, in the order requests meet it:
+ * security headers first (so that every answer has them, a body parser's 413 or a CORS
+ * preflight too), the deadlines for slow bodies, CORS, the JSON body parser and its {detail}
+ * errors; then strict validation, the server's connection limits and the OpenAPI document.
  */
 export async function setupHttp(app: NestExpressApplication, config: AppConfig): Promise<void> {
   // Loaded here so that worker processes do not carry them.
@@ -13,10 +20,6 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
     import('helmet'),
     import('@nestjs/swagger'),
   ]);
-  app.useBodyParser('json', { limit: '1mb' });
-  app.use(bodyParserErrorHandler);
-  app.useGlobalPipes(new DetailValidationPipe());
-  app.enableCors({ origin: config.corsOrigins });
   // Task data is shown in the dashboard; the policy forbids any script but the page's own files.
   app.use(
     helmet({
@@ -34,8 +37,23 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
         },
       },
       crossOriginResourcePolicy: false,
+      // Sent below only to clients that came over HTTPS: over plain HTTP it is wrong and ignored.
+      strictTransportSecurity: false,
     }),
   );
+  app.disable('x-powered-by');
+  // Behind a proxy, req.secure and req.ip come from its X-Forwarded-* headers (TRUST_PROXY).
+  app.set('trust proxy', config.http.trustProxy);
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    if (request.secure) response.setHeader('Strict-Transport-Security', HSTS);
+    next();
+  });
+  app.use(bodyDeadlines(config.http));
+  app.enableCors({ origin: config.corsOrigins });
+  app.useBodyParser('json', { limit: '1mb' });
+  app.use(bodyParserErrorHandler);
+  app.useGlobalPipes(new DetailValidationPipe());
+  limitConnections(app.getHttpServer(), config.http);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

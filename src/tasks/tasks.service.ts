@@ -55,7 +55,7 @@ export class TasksService {
   }
 
   async list(query: ListTasksQuery): Promise<{ tasks: Task[]; total: number }> {
-    const filter = { status: query.status, taskType: query.task_type };
+    const filter = { status: query.status, taskType: query.task_type, retryOf: query.retry_of };
     const [tasks, total] = await Promise.all([
       this.store.page(filter, query.limit, query.offset),
       this.store.count(filter),

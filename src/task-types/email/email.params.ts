@@ -77,13 +77,13 @@ export class EmailParamsDto {
   /** Plain-text body. */
   @IsOptional()
   @IsString()
-  @MaxLength(1_000_000)
+  @MaxLength(100 * 1024)
   body?: string;
 
   /** HTML body, sent beside the text one; placeholder values are HTML-escaped in it. */
   @IsOptional()
   @IsString()
-  @MaxLength(1_000_000)
+  @MaxLength(100 * 1024)
   html?: string;
 
   /** Sender address; MAIL_FROM when omitted. */

@@ -1,3 +1,4 @@
+import { withoutInternals } from '../../core/public-text';
 import { sharp } from './lazy-sharp';
 import { ImageFit, ImageFormat } from './image.params';
 
@@ -168,7 +169,7 @@ export function describeImageError(error: unknown): string {
       message,
     )
   ) {
-    return `The image could not be decoded (corrupt or truncated): ${message}`;
+    return `The image could not be decoded (corrupt or truncated): ${withoutInternals(message)}`;
   }
-  return message;
+  return withoutInternals(message);
 }
