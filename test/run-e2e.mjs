@@ -5,12 +5,14 @@
 // run in the SQLite pass only, so two Chromiums never compete with each other.
 //
 // Each run's output goes to a file; a line is printed as each suite ends, and each run's full
-// output once both are over, SQLite first. Each jest run adds its own line to the summary of
-// test/utils/summary-reporter.js, so `.ci/run` still counts every run once.
+// output once both are over, SQLite first. Each jest run writes its totals to a summary file of
+// its own (test/utils/summary-reporter.js), which is added to $CONVEYOR_TEST_SUMMARY once it
+// ends, so `.ci/run` counts every run once; a run that died before its reporter wrote counts as
+// one failure.
 //
 // Usage: npm run test:e2e [-- jest arguments, e.g. test paths]. Exits non-zero when a run failed.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -33,8 +35,23 @@ const workDir = mkdtempSync(join(tmpdir(), 'conveyor-e2e-'));
 const width = Math.max(...PASSES.map((pass) => pass.database.length));
 const children = new Set();
 
+/** Adds a run's "passed failed skipped" line to the caller's summary, if it keeps one. */
+function addToSummary(summaryFile, succeeded) {
+  const target = process.env.CONVEYOR_TEST_SUMMARY;
+  if (!target) return;
+  let totals = '';
+  try {
+    totals = readFileSync(summaryFile, 'utf8');
+  } catch {
+    // not written: jest ended before its reporter ran
+  }
+  if (totals === '' && !succeeded) totals = '0 1 0\n';
+  appendFileSync(target, totals);
+}
+
 function runPass({ database, ignore }) {
   const logFile = join(workDir, `${database}.log`);
+  const summaryFile = join(workDir, `${database}.summary`);
   const log = createWriteStream(logFile);
   const begin = Date.now();
   const child = spawn(
@@ -54,7 +71,7 @@ function runPass({ database, ignore }) {
     {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TEST_DATABASE: database },
+      env: { ...process.env, TEST_DATABASE: database, CONVEYOR_TEST_SUMMARY: summaryFile },
     },
   );
   children.add(child);
@@ -73,6 +90,7 @@ function runPass({ database, ignore }) {
   return new Promise((resolveRun) =>
     child.once('close', (code, signal) => {
       children.delete(child);
+      addToSummary(summaryFile, code === 0);
       log.end(() =>
         resolveRun({
           database,
