@@ -31,7 +31,8 @@ const SUITES = [
 const ORDER = [
   '500 tasks',
   'Redis stopped',
-  'Redis FLUSHALL',
+  'Redis FLUSHALL mid-run',
+  'Redis FLUSHALL during',
   'API SIGKILLed',
   'E-mail batch',
   'SIGTERM during a long',
