@@ -21,9 +21,10 @@ async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   await setupHttp(app, config);
   closeOnSignals(app, config);
   await app.listen(config.port, config.host);
-  app
-    .get(Logger)
-    .log(`Conveyor (${config.role}) listening on http://${config.host}:${config.port}`);
+  // The port bound, which PORT=0 leaves to the system: whoever started the process reads it here.
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  app.get(Logger).log(`Conveyor (${config.role}) listening on http://${config.host}:${port}`);
   return app;
 }
 
