@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppRole } from './app-role';
-import { Env } from './env';
+import { AuthMode, Env } from './env';
+import { isLoopbackHost } from './loopback-host';
 import { SqlRetryPolicy } from '../database/sql-retry';
 import { TaskType } from '../database/task-type';
 
@@ -40,7 +41,11 @@ export class AppConfig {
   readonly smtp: SmtpSettings;
   readonly mailFrom: string;
   readonly logLevel: string;
+  /** Origins allowed cross-origin; an empty list means the same origin only. */
   readonly corsOrigins: string[] | '*';
+  /** Who may call the API (§7); the admin key, when set, is only ever compared by hash. */
+  readonly auth: { mode: AuthMode; adminApiKey?: string; sessionTtlMs: number };
+  readonly auditRetentionMs: number;
   readonly progressIntervalMs: number;
   readonly shutdownGraceMs: number;
   /** Automatic retries of transient failures: tries per type, and the first backoff (doubling). */
@@ -85,7 +90,13 @@ export class AppConfig {
     const origins = env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean);
-    this.corsOrigins = origins.length === 0 || origins.includes('*') ? '*' : origins;
+    this.corsOrigins = origins.includes('*') ? '*' : origins;
+    this.auth = {
+      mode: env.AUTH_MODE ?? (isLoopbackHost(env.HOST) ? 'open' : 'keys'),
+      adminApiKey: env.ADMIN_API_KEY,
+      sessionTtlMs: env.SESSION_TTL_HOURS * 3_600_000,
+    };
+    this.auditRetentionMs = env.AUDIT_RETENTION_DAYS * 86_400_000;
     this.progressIntervalMs = env.PROGRESS_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
     this.retries = {
