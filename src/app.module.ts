@@ -4,6 +4,8 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { runsWorkers, servesHttp } from './config/app-role';
 import { ConfigModule } from './config/config.module';
@@ -11,6 +13,7 @@ import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
 import { DetailExceptionFilter } from './tasks/detail-exception.filter';
 import { TasksModule } from './tasks/tasks.module';
@@ -37,6 +40,16 @@ export class AppModule {
             },
             base: { role: config.role },
             autoLogging: { ignore: (request) => request.url === '/api/health' },
+            // Credentials never reach a log line.
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers["x-api-key"]',
+                'req.headers.cookie',
+                'res.headers["set-cookie"]',
+              ],
+              censor: '[redacted]',
+            },
           },
         }),
         DatabaseModule.forRoot(),
@@ -45,6 +58,9 @@ export class AppModule {
         workers ? QueueModule.forWorker({ recovery: http }) : QueueModule.forProducer(),
         ...(http
           ? [
+              AuthModule,
+              AuditModule,
+              KeysModule,
               TasksModule,
               HealthModule,
               ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),

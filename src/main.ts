@@ -4,6 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { docsAccess } from './auth/docs-access';
+import { loopbackHostOnly } from './auth/host-check';
+import { RequestAuthenticator } from './auth/request-authenticator.service';
 import { AppConfig } from './config/app-config';
 import { servesHttp } from './config/app-role';
 import { EnvValidationError, validateEnv } from './config/env';
@@ -22,10 +25,15 @@ async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  if (config.auth.mode === 'open') app.use(loopbackHostOnly);
   app.useBodyParser('json', { limit: '1mb' });
   app.use(bodyParserErrorHandler);
   app.useGlobalPipes(new DetailValidationPipe());
-  app.enableCors({ origin: config.corsOrigins });
+  // §6: same origin by default; listed origins (or * in keys mode) get CORS, never with
+  // credentials: cross-origin clients send a key, and the dashboard's cookie stays at home.
+  if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins, credentials: false });
+  }
   // Task data is shown in the dashboard; the policy forbids any script but the page's own files.
   app.use(
     helmet({
@@ -54,11 +62,14 @@ async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
       .setVersion('1')
       .build(),
   );
+  app.use('/api/docs', docsAccess(app.get(RequestAuthenticator)));
   SwaggerModule.setup('api/docs', app, document);
   await app.listen(config.port, config.host);
   app
     .get(Logger)
-    .log(`Conveyor (${config.role}) listening on http://${config.host}:${config.port}`);
+    .log(
+      `Conveyor (${config.role}) listening on http://${config.host}:${config.port} (AUTH_MODE=${config.auth.mode})`,
+    );
   return app;
 }
 

@@ -46,4 +46,8 @@ export class Task {
 
   @Column({ name: 'retry_of', type: 'varchar', length: 36, nullable: true })
   retryOf!: string | null;
+
+  /** The project of the key that made it (§7); `default` in open mode. */
+  @Column({ type: 'varchar', length: 64, default: 'default' })
+  project!: string;
 }

@@ -1,10 +1,12 @@
 import { Controller, MessageEvent, Sse } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { map, Observable } from 'rxjs';
+import { Roles } from '../auth/auth.decorators';
 import { EventBus } from './event-bus.service';
 
 @ApiTags('events')
 @Controller('api/events')
+@Roles('viewer')
 export class EventsController {
   constructor(private readonly bus: EventBus) {}
 

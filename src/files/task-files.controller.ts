@@ -4,6 +4,12 @@ import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Caller, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { readProject } from '../auth/project-scope';
+import { Task } from '../database/task.entity';
 import { AppConfig } from '../config/app-config';
 import { FileNotFoundError } from './file-errors';
 
@@ -22,8 +28,12 @@ const CONTENT_TYPES: Record<string, string> = {
 
 @ApiTags('tasks')
 @Controller('api/tasks/:id/files')
+@Roles('viewer')
 export class TaskFilesController {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    @InjectRepository(Task) private readonly tasks: Repository<Task>,
+  ) {}
 
   /** A task's own output file; any other name answers 404. */
   @Get(':name')
@@ -31,9 +41,14 @@ export class TaskFilesController {
   async download(
     @Param('id') taskId: string,
     @Param('name') name: string,
+    @Caller() caller: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
     if (!UUID.test(taskId) || !SAFE_NAME.test(name) || name.includes('..'))
+      throw new FileNotFoundError();
+    // Another project's task has no files for this caller, as if it did not exist.
+    const project = readProject(caller);
+    if (project && !(await this.tasks.existsBy({ id: taskId, project })))
       throw new FileNotFoundError();
     const path = join(this.config.dataDir, 'tasks', taskId, 'outputs', name);
     const info = await stat(path).catch(() => null);

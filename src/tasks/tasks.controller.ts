@@ -10,6 +10,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audit } from '../audit/audit.decorator';
+import { Caller, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { writeProject } from '../auth/project-scope';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { SubmitTaskDto } from './dto/submit-task.dto';
 import {
@@ -24,14 +28,19 @@ import { TasksService } from './tasks.service';
 
 @ApiTags('tasks')
 @Controller('api/tasks')
+@Roles('viewer')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Post('submit')
+  @Roles('operator')
+  @Audit('task.submit')
   @UseGuards(JsonBodyGuard)
   @ApiOperation({ summary: 'Submit a task; it starts PENDING' })
-  async submit(@Body() body: SubmitTaskDto): Promise<TaskResponse> {
-    return toTaskResponse(await this.tasks.submit(body.task_type, body.input_params));
+  async submit(@Body() body: SubmitTaskDto, @Caller() caller: Principal): Promise<TaskResponse> {
+    return toTaskResponse(
+      await this.tasks.submit(body.task_type, body.input_params, writeProject(caller)),
+    );
   }
 
   @Get()
@@ -54,6 +63,8 @@ export class TasksController {
   }
 
   @Delete(':id')
+  @Roles('operator')
+  @Audit('task.cancel')
   @ApiOperation({ summary: 'Cancel a PENDING or RUNNING task' })
   async cancel(@Param('id') id: string): Promise<CancelResponse> {
     await this.tasks.cancel(id);
@@ -61,6 +72,8 @@ export class TasksController {
   }
 
   @Post(':id/retry')
+  @Roles('operator')
+  @Audit('task.retry')
   @HttpCode(201)
   @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task as a new task' })
   async retry(@Param('id') id: string): Promise<TaskResponse> {

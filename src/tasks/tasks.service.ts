@@ -12,6 +12,7 @@ import {
 import { withSqlRetry } from '../database/sql-retry';
 import { isTaskType, TaskType } from '../database/task-type';
 import { JsonObject, Task } from '../database/task.entity';
+import { DEFAULT_PROJECT } from '../auth/role';
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../events/event-bus.service';
 import { FilesService } from '../files/files.service';
@@ -43,17 +44,22 @@ export class TasksService {
     private readonly config: AppConfig,
   ) {}
 
-  async submit(taskType: string, rawParams: Record<string, unknown> = {}): Promise<Task> {
+  /** Creates a task in `project`; the files it names must be uploads of that project. */
+  async submit(
+    taskType: string,
+    rawParams: Record<string, unknown> = {},
+    project: string = DEFAULT_PROJECT,
+  ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
     const params = await validateTaskParams(taskType, rawParams);
     const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
-    const problems = await this.files.claim(references);
+    const problems = await this.files.claim(references, project);
     if (problems.length > 0) {
       throw new RequestValidationError(
         problems.map((problem) => ({ ...problem, loc: ['body', 'input_params', ...problem.loc] })),
       );
     }
-    return this.create(taskType, params, null);
+    return this.create(taskType, params, null, project);
   }
 
   async list(query: ListTasksQuery): Promise<{ tasks: Task[]; total: number }> {
@@ -185,13 +191,14 @@ export class TasksService {
   async retry(id: string): Promise<Task> {
     const original = await this.get(id);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
-    return this.create(original.taskType, original.inputParams, original.id);
+    return this.create(original.taskType, original.inputParams, original.id, original.project);
   }
 
   private async create(
     taskType: TaskType,
     params: JsonObject,
     retryOf: string | null,
+    project: string,
   ): Promise<Task> {
     const task = this.tasks.create({
       id: randomUUID(),
@@ -206,6 +213,7 @@ export class TasksService {
       errorMessage: null,
       attempts: 0,
       retryOf,
+      project,
     });
     await withSqlRetry(
       async (attempt) => {

@@ -2,6 +2,7 @@ import { CreateTasks1764300000000 } from './1764300000000-create-tasks';
 import { CreateEmailDeliveries1764300000001 } from './1764300000001-create-email-deliveries';
 import { CreateFiles1764300000002 } from './1764300000002-create-files';
 import { CountTasks1764300000003 } from './1764300000003-count-tasks';
+import { Identity1764500000000 } from './1764500000000-identity';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateEmailDeliveries1764300000001,
   CreateFiles1764300000002,
   CountTasks1764300000003,
+  Identity1764500000000,
 ];
