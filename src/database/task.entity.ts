@@ -8,8 +8,16 @@ export type JsonObject = Record<string, unknown>;
 @Entity({ name: 'tasks' })
 @Index('idx_tasks_created_at', ['createdAt', 'id'])
 @Index('idx_tasks_status_created_at', ['status', 'createdAt', 'id'])
-@Index('idx_tasks_type_created_at', ['taskType', 'createdAt', 'id'])
-@Index('idx_tasks_status_type_created_at', ['status', 'taskType', 'createdAt', 'id'])
+@Index('idx_tasks_project_created_at', ['project', 'createdAt', 'id'])
+@Index('idx_tasks_project_status_created_at', ['project', 'status', 'createdAt', 'id'])
+@Index('idx_tasks_project_type_created_at', ['project', 'taskType', 'createdAt', 'id'])
+@Index('idx_tasks_project_status_type_created_at', [
+  'project',
+  'status',
+  'taskType',
+  'createdAt',
+  'id',
+])
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

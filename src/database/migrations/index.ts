@@ -3,6 +3,7 @@ import { CreateEmailDeliveries1764300000001 } from './1764300000001-create-email
 import { CreateFiles1764300000002 } from './1764300000002-create-files';
 import { CountTasks1764300000003 } from './1764300000003-count-tasks';
 import { Identity1764500000000 } from './1764500000000-identity';
+import { CountTasksPerProject1764500000001 } from './1764500000001-count-tasks-per-project';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateFiles1764300000002,
   CountTasks1764300000003,
   Identity1764500000000,
+  CountTasksPerProject1764500000001,
 ];
