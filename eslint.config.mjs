@@ -29,6 +29,61 @@ export default tseslint.config(
     },
   },
   {
+    // A task type and the queue machinery run in workers: never the REST or HTTP layer.
+    files: ['src/task-types/**/*.ts', 'src/queue/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/tasks/**', '**/http/**'],
+              message: 'task-types/ and queue/ run in workers: they never import tasks/ or http/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The vocabulary and the settings sit at the bottom: everything may import them.
+    files: ['src/core/**/*.ts', 'src/config/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/database/**',
+                '**/tasks/**',
+                '**/http/**',
+                '**/queue/**',
+                '**/task-types/**',
+                '**/files/**',
+                '**/events/**',
+                '**/health/**',
+              ],
+              message: 'core/ and config/ import neither database/ nor anything above them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // core/ is the vocabulary every layer shares: it imports nothing of the project's.
+    files: ['src/core/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../**'], message: 'core/ imports nothing outside core/.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
       sourceType: 'module',

@@ -38,7 +38,7 @@ export async function runTask(url, body, timeoutMs, intervalMs = 50) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (response.status !== 201)
+  if (response.status !== 200)
     throw new Error(`submit answered ${response.status}: ${await response.text()}`);
   const { id } = await response.json();
   const task = await waitFor(
@@ -62,7 +62,7 @@ export async function csv({ quick, shared }) {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-bench-csv-'));
     cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'bench.csv');
-    const { generateCsvFile } = requireFromProject('./dist/queue/csv/csv-generate.js');
+    const { generateCsvFile } = requireFromProject('./dist/task-types/csv/csv-generate.js');
     await generateCsvFile(path, rows);
     const mb = statSync(path).size / 1e6;
 

@@ -37,7 +37,9 @@ export async function email({ quick, shared }) {
       },
     });
     // The project's own message builder, so both sides send byte-for-byte the same mail.
-    const { buildMessage, seedRecipients } = requireFromProject('./dist/queue/email/mailer.js');
+    const { buildMessage, seedRecipients } = requireFromProject(
+      './dist/task-types/email/message.js',
+    );
     const transport = nodemailer.createTransport({
       url: smtpUrl,
       pool: true,

@@ -53,7 +53,7 @@ export async function images({ quick, shared }) {
   try {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-bench-images-'));
     cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
-    const { generateTestImage } = requireFromProject('./dist/queue/image/image-generate.js');
+    const { generateTestImage } = requireFromProject('./dist/task-types/image/image-generate.js');
     const paths = [];
     for (let i = 1; i <= count; i++) {
       const path = join(dir, `photo_${i}.jpg`);

@@ -44,7 +44,7 @@ const pick = (table, r) => table.find(([, upTo]) => r < upTo)[0];
  */
 function insertRows(db, count) {
   // Seeded, so that every run lists the same data.
-  const { seededRandom } = requireFromProject('./dist/queue/csv/csv-generate.js');
+  const { seededRandom } = requireFromProject('./dist/task-types/csv/csv-generate.js');
   const random = seededRandom(42);
   const now = Date.now();
   const step = SPREAD_MS / count;

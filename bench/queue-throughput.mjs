@@ -52,7 +52,7 @@ async function submitAll(url, count) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ task_type: QUEUE, input_params: PARAMS }),
     });
-    if (response.status !== 201)
+    if (response.status !== 200)
       throw new Error(`submit answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   });

@@ -12,10 +12,11 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
+import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
-import { DetailExceptionFilter } from './tasks/detail-exception.filter';
+import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { TasksModule } from './tasks/tasks.module';
 
 export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');
@@ -50,6 +51,13 @@ export class AppModule {
               ],
               censor: '[redacted]',
             },
+            // A refused request is the client's to fix: a warning with its status, no stack.
+            customLogLevel: (_request, response, error) =>
+              error || response.statusCode >= 500
+                ? 'error'
+                : response.statusCode >= 400
+                  ? 'warn'
+                  : 'info',
           },
         }),
         DatabaseModule.forRoot(),
@@ -67,7 +75,10 @@ export class AppModule {
             ]
           : []),
       ],
-      providers: http ? [{ provide: APP_FILTER, useClass: DetailExceptionFilter }] : [],
+      providers: [
+        EventLoopMonitor,
+        ...(http ? [{ provide: APP_FILTER, useClass: DetailExceptionFilter }] : []),
+      ],
     };
   }
 }

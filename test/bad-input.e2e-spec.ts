@@ -3,6 +3,7 @@ import { TEST_DATABASE } from './utils/databases';
 import { recordFaultRow } from './utils/fault-report';
 import { serviceForSuite } from './utils/suite-service';
 import { readTaskRows } from './utils/task-rows';
+import { waitFor } from './utils/wait-for';
 
 interface RawAnswer {
   status: number;
@@ -32,6 +33,9 @@ function raw(
 }
 
 const json = { 'content-type': 'application/json' };
+// pino's numeric levels.
+const WARN = 40;
+const ERROR = 50;
 const submit = (
   inputParams: unknown,
   taskType: unknown = 'csv_processing',
@@ -127,6 +131,36 @@ const CASES: [string, [string, string, Record<string, string>, (Buffer | string)
     ['GET', '/api/tasks/00000000-0000-4000-8000-000000000000/files/..%2F..%2Fconveyor.sqlite', {}],
   ],
   ['an upload without multipart', ['POST', '/api/files', json, '{"file": "x"}']],
+  [
+    'JSON nested 5,000 deep in input_params',
+    [
+      'POST',
+      '/api/tasks/submit',
+      json,
+      `{"task_type":"csv_processing","input_params":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+    ],
+  ],
+  // Written out: JSON.stringify of an object literal would set a prototype, not send the key.
+  [
+    'a __proto__ key in input_params',
+    [
+      'POST',
+      '/api/tasks/submit',
+      json,
+      '{"task_type":"csv_processing","input_params":{"num_rows":5,"__proto__":{"polluted":true}}}',
+    ],
+  ],
+  [
+    'a constructor key in a recipient',
+    submit(
+      { recipients: [{ email: 'a@example.com', constructor: 'x' }], subject: 's' },
+      'email_sending',
+    ),
+  ],
+  ['a prototype key deep in input_params', submit({ num_rows: 5, x: { y: { prototype: {} } } })],
+  ['recipients: null', submit({ recipients: null, subject: 's' }, 'email_sending')],
+  ['an offset of 1e20', ['GET', '/api/tasks/?offset=1e20', {}]],
+  ['a fractional limit', ['GET', '/api/tasks/?limit=2.5', {}]],
 ];
 
 describe(`bad input on ${TEST_DATABASE}`, () => {
@@ -176,6 +210,24 @@ describe(`bad input on ${TEST_DATABASE}`, () => {
         true,
       ]);
     }
+    // Each refusal is logged as a warning with its status, never as an error with a stack.
+    // Bodies the parser refuses never reach the request log: the parser's handler logs them.
+    const refusedLines = () =>
+      suite.service.process.logs().filter((line) => {
+        const status = (line.res as { statusCode?: number } | undefined)?.statusCode ?? 0;
+        return (
+          (line.msg === 'request completed' && status >= 400 && status < 500) ||
+          line.context === 'BodyParser'
+        );
+      });
+    const refused = await waitFor('every refusal to be logged', () => {
+      const lines = refusedLines();
+      return lines.length >= CASES.length ? lines : undefined;
+    });
+    expect(refused.map((line) => [line.level, 'err' in line])).toEqual(
+      refused.map(() => [WARN, false]),
+    );
+    expect(suite.service.process.logs().filter((line) => Number(line.level) >= ERROR)).toEqual([]);
     expect(health.status).toBe(200);
     expect(rowsLeft).toBe(0);
     const list = await suite.api.request<{ total: number }>('GET', '/api/tasks/');

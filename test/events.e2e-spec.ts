@@ -111,6 +111,22 @@ describe('GET /api/events', () => {
     );
   });
 
+  it('streams rising progress through a paced run of a CSV small enough to be read at once', async () => {
+    const [stream] = await openStreams();
+    const task = await api.submit('csv_processing', { num_rows: 1000, processing_time: 4 });
+    await waitForStatusEvent(stream, task.id, ['SUCCESS']);
+    const progress = eventsOf(stream, task.id)
+      .filter((event) => event.name === 'progress')
+      .map((event) => event.data.progress);
+    // One write per PROGRESS_INTERVAL_MS (300 ms) over 4 s: many steps, not a jump to 100.
+    expect(progress.length).toBeGreaterThanOrEqual(5);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(Math.max(...progress)).toBeGreaterThan(50);
+    expect(Math.max(...progress)).toBeLessThan(100);
+    const steps = [0, ...progress, 100].slice(1).map((value, i) => value - [0, ...progress][i]);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(50);
+  });
+
   it('streams a cancel as a CANCELLED status event after the task started', async () => {
     const [stream] = await openStreams();
     const task = await api.submit('csv_processing', { num_rows: 20000, processing_time: 60 });

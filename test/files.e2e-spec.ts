@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { get } from 'node:http';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { pngClaiming } from '../src/testing/png-bomb';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
@@ -19,28 +19,6 @@ interface ImageResult {
   url?: string;
   thumbnail_url?: string;
   error?: string;
-}
-
-/** A valid PNG whose header claims `width` x `height`: tiny on disk, huge when decoded. */
-function pngClaiming(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 /** GETs `path` exactly as written; fetch would normalise dot segments such as %2E%2E away. */
@@ -189,6 +167,28 @@ describe(`uploads and real inputs on ${TEST_DATABASE}`, () => {
     const done = await run('csv_processing', { file_id: file.body.file_id });
     expect(done.status).toBe('FAILED');
     expect(done.error_message).toMatch(/No row of the file could be parsed/);
+    // It read the whole file, but a full bar is for SUCCESS only.
+    expect(done.progress).toBeLessThan(100);
+  });
+
+  it('keeps the progress a CSV task had reached when it fails midway', async () => {
+    // 1 MiB of good rows, binary data, then more rows: the run stops at the NUL byte.
+    const row = 'alpha,1,2.5\n';
+    const text = row.repeat(Math.ceil((1024 * 1024) / row.length));
+    const file = await upload(
+      service.url,
+      Buffer.concat([Buffer.from(`name,a,b\n${text}`), Buffer.from([0]), Buffer.from(text)]),
+      'midway.csv',
+    );
+    expect(file.status).toBe(201);
+    const done = await run('csv_processing', {
+      file_id: file.body.file_id,
+      processing_time: 2,
+    });
+    expect(done.status).toBe('FAILED');
+    expect(done.error_message).toMatch(/binary data/);
+    expect(done.progress).toBeGreaterThan(0);
+    expect(done.progress).toBeLessThan(100);
   });
 
   it('answers 422 for a file of the wrong kind, an unknown file, or both file_id and num_rows', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateCsvFile } from '../src/queue/csv/csv-generate';
+import { generateCsvFile } from '../src/task-types/csv/csv-generate';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';

@@ -29,7 +29,7 @@ describe(`load: ${CLIENTS} clients submitting for ${SECONDS} s on ${TEST_DATABAS
           headers: { 'content-type': 'application/json' },
           body: BODY,
           onResponse: (status, body) => {
-            if (status !== 201) return;
+            if (status !== 200) return;
             try {
               accepted.push((JSON.parse(body) as { id: string }).id);
             } catch {

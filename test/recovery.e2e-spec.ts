@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
-import { recordSettlement } from './utils/fault-report';
+import { recordFaultRow, recordSettlement } from './utils/fault-report';
 import { PrivateRedis } from './utils/private-redis';
 import { freePort, startService, TestService } from './utils/start-service';
 import { readTaskRows, settleTasks } from './utils/task-rows';
+import { TestSmtpServer } from './utils/test-smtp-server';
 import { waitFor } from './utils/wait-for';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
 
@@ -33,7 +34,7 @@ describe(`recovery from lost jobs on ${TEST_DATABASE}`, () => {
     const latencies: number[] = [];
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
-      // Ten clients at a time; every submit must be answered 201 without waiting on Redis.
+      // Ten clients at a time; every submit must be answered 200 without waiting on Redis.
       const batch = await Promise.all(
         Array.from({ length: 10 }, async () => {
           const started = Date.now();
@@ -56,7 +57,7 @@ describe(`recovery from lost jobs on ${TEST_DATABASE}`, () => {
       ids: ids,
       processes: [service.process],
       since: resumedAt,
-      notes: `every submit 201, slowest ${Math.max(...latencies)} ms; ${settled.notSucceeded.length} not SUCCESS`,
+      notes: `every submit 200, slowest ${Math.max(...latencies)} ms; ${settled.notSucceeded.length} not SUCCESS`,
     });
     expect(settled.lost).toEqual([]);
     expect(settled.stuck).toEqual([]);
@@ -82,6 +83,77 @@ describe(`recovery from lost jobs on ${TEST_DATABASE}`, () => {
     expect(settled.lost).toEqual([]);
     expect(settled.stuck).toEqual([]);
     expect(settled.notSucceeded).toEqual([]);
+  });
+});
+
+describe(`a job flushed from Redis while its worker still runs it, on ${TEST_DATABASE}`, () => {
+  const database = isolatedDatabase();
+  let redis: PrivateRedis;
+  let smtp: TestSmtpServer;
+  let service: TestService;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    smtp = await TestSmtpServer.start();
+    // The API sweeps for lost jobs; the worker, a separate process, keeps running its task.
+    service = await startService({
+      ...database.env,
+      REDIS_URL: redis.url,
+      APP_ROLE: 'api',
+      SMTP_URL: smtp.url,
+    });
+    service.spawnPeer({ APP_ROLE: 'worker' });
+    api = new ApiClient(service.url);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await smtp?.close();
+    await redis?.destroy();
+    await database.drop();
+  });
+
+  it('is not run a second time: every recipient of a long e-mail task gets exactly one message', async () => {
+    // About 30 s of sending: longer than the heartbeat lapse (20 s) plus a sweep (5 s), the
+    // time after which a sweeper that judged by the job alone re-enqueued the task.
+    const recipients = Array.from({ length: 40 }, (_, i) => `r${i}@flush.test`);
+    const task = await api.submit('email_sending', {
+      recipients,
+      subject: 'Hello {{email}}',
+      body: 'Hi',
+      delay_per_email: 0.75,
+    });
+    await waitFor('the first messages to arrive', () => smtp.receivedAt('flush.test').length >= 2, {
+      timeoutMs: 60_000,
+    });
+    const flushed = spawnSync('redis-cli', ['-p', String(redis.port), 'FLUSHALL']);
+    expect(flushed.stdout.toString().trim()).toBe('OK');
+    const flushedAt = Date.now();
+    expect(smtp.receivedAt('flush.test').length).toBeLessThan(recipients.length / 2);
+
+    const settled = await settleTasks(
+      () => readTaskRows(database, service.dataDir),
+      [task.id],
+      120_000,
+    );
+    const counts = recipients.map((to) => smtp.receivedBy(to).length);
+    recordFaultRow({
+      scenario: 'Redis FLUSHALL during a 30 s e-mail task (its worker alive)',
+      database: TEST_DATABASE,
+      tasks: 1,
+      lost: settled.lost.length,
+      stuck: settled.stuck.length,
+      duplicated: counts.reduce((sum, count) => sum + Math.max(0, count - 1), 0),
+      reExecutions: settled.reExecutions,
+      recoveryMs: settled.settledAt - flushedAt,
+      notes: `${counts.filter((count) => count === 1).length} of ${recipients.length} recipients received exactly once (counted by the SMTP server)`,
+    });
+    const done = await api.get(task.id);
+    expect(done.status).toBe('SUCCESS');
+    // Its worker finished it alone: the sweeper never handed it to another run.
+    expect(done.attempts).toBe(1);
+    expect(counts).toEqual(recipients.map(() => 1));
   });
 });
 

@@ -6,9 +6,9 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../src/config/app-config';
 import { validateEnv } from '../src/config/env';
 import { buildDataSourceOptions, ensureSchema } from '../src/database/data-source';
-import { TASK_STATUSES } from '../src/database/task-status';
-import { TASK_TYPES } from '../src/database/task-type';
-import { seededRandom } from '../src/queue/csv/csv-generate';
+import { TASK_STATUSES } from '../src/core/task-status';
+import { TASK_TYPES } from '../src/core/task-type';
+import { seededRandom } from '../src/task-types/csv/csv-generate';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
 
 type Counts = Record<string, number>;

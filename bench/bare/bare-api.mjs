@@ -48,7 +48,7 @@ async function submit(req, res) {
     [row.id, row.type, row.created, row.params],
   );
   await queueFor(type).add(type, { taskType: type, params }, { jobId: row.id });
-  send(res, 201, {
+  send(res, 200, {
     id: row.id,
     task_type: type,
     status: 'PENDING',

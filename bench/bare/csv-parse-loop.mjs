@@ -5,7 +5,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse';
 import { requireFromProject } from '../lib/service.mjs';
 
-const { ColumnStats } = requireFromProject('./dist/queue/csv/column-stats.js');
+const { ColumnStats } = requireFromProject('./dist/task-types/csv/column-stats.js');
 const path = process.argv[2];
 const started = performance.now();
 const parser = createReadStream(path, { highWaterMark: 256 * 1024 }).pipe(

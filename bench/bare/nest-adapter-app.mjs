@@ -51,7 +51,7 @@ class TasksController {
     return taskOf(id, { task_type: 'csv_processing', input_params: { num_rows: 10 } });
   }
 }
-decorate([Post('submit'), HttpCode(201)], TasksController.prototype, 'submit');
+decorate([Post('submit'), HttpCode(200)], TasksController.prototype, 'submit');
 Body()(TasksController.prototype, 'submit', 0);
 Reflect.defineMetadata('design:paramtypes', [SubmitDto], TasksController.prototype, 'submit');
 decorate([Get(':id')], TasksController.prototype, 'get');

@@ -116,14 +116,14 @@ describe('AppConfig', () => {
 
   it('maps the SQL retry policy and the SQLite busy timeout', () => {
     expect(configFrom().sqlRetry).toEqual({ attempts: 8, delayMs: 100 });
-    expect(configFrom().sqliteBusyTimeoutMs).toBe(10_000);
+    expect(configFrom().sqliteBusyTimeoutMs).toBe(50);
     const config = configFrom({
       SQL_RETRY_ATTEMPTS: '3',
       SQL_RETRY_DELAY_MS: '20',
-      SQLITE_BUSY_TIMEOUT_MS: '50',
+      SQLITE_BUSY_TIMEOUT_MS: '2000',
     });
     expect(config.sqlRetry).toEqual({ attempts: 3, delayMs: 20 });
-    expect(config.sqliteBusyTimeoutMs).toBe(50);
+    expect(config.sqliteBusyTimeoutMs).toBe(2000);
   });
 
   describe('withRedisUrl', () => {

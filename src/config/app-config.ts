@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { AppRole } from './app-role';
 import { AuthMode, Env } from './env';
 import { isLoopbackHost } from './loopback-host';
-import { SqlRetryPolicy } from '../database/sql-retry';
-import { TaskType } from '../database/task-type';
+import { TaskType } from '../core/task-type';
+import { SqlRetryPolicy } from './sql-retry-policy';
 
 export interface RedisSettings {
   url: string;

@@ -51,7 +51,7 @@ describe('validateEnv', () => {
       RETRY_BACKOFF_MS: 2000,
       SQL_RETRY_ATTEMPTS: 8,
       SQL_RETRY_DELAY_MS: 100,
-      SQLITE_BUSY_TIMEOUT_MS: 10_000,
+      SQLITE_BUSY_TIMEOUT_MS: 50,
     });
   });
 

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -12,6 +13,7 @@ import {
   MaxLength,
   Min,
   validateSync,
+  ValidationArguments,
   ValidationError,
 } from 'class-validator';
 import { APP_ROLES, AppRole } from './app-role';
@@ -36,6 +38,18 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+/** An integer setting from `min` to `max`; the message names the variable and the range. */
+const IntEnv = (min: number, max: number): PropertyDecorator => {
+  const message = ({ property }: ValidationArguments): string =>
+    `${property} must be an integer from ${min} to ${max}`;
+  return applyDecorators(
+    Transform(toInt),
+    IsInt({ message }),
+    Min(min, { message }),
+    Max(max, { message }),
+  );
+};
+
 /**
  * Every environment variable Conveyor reads, with its default and what it accepts.
  * The messages are what an operator sees when a value is wrong, so each names what is allowed.
@@ -50,10 +64,7 @@ export class Env {
   @IsNotEmpty({ message: 'HOST must be a host name or IP address to listen on, e.g. 127.0.0.1' })
   HOST = '127.0.0.1';
 
-  @Transform(toInt)
-  @IsInt({ message: 'PORT must be an integer from 0 to 65535' })
-  @Min(0, { message: 'PORT must be an integer from 0 to 65535' })
-  @Max(65535, { message: 'PORT must be an integer from 0 to 65535' })
+  @IntEnv(0, 65535)
   PORT = 3000;
 
   @IsString()
@@ -85,24 +96,15 @@ export class Env {
   })
   QUEUE_PREFIX = 'conveyor';
 
-  @Transform(toInt)
-  @IsInt({ message: 'CSV_CONCURRENCY must be an integer from 1 to 64' })
-  @Min(1, { message: 'CSV_CONCURRENCY must be an integer from 1 to 64' })
-  @Max(64, { message: 'CSV_CONCURRENCY must be an integer from 1 to 64' })
+  @IntEnv(1, 64)
   // Small CSV jobs wait on Redis and SQL more than they compute: at 2 in flight a worker fell
   // behind the submissions of one API, at 4 it kept up. Each large file adds ~15 MB while parsed.
   CSV_CONCURRENCY = 4;
 
-  @Transform(toInt)
-  @IsInt({ message: 'EMAIL_CONCURRENCY must be an integer from 1 to 64' })
-  @Min(1, { message: 'EMAIL_CONCURRENCY must be an integer from 1 to 64' })
-  @Max(64, { message: 'EMAIL_CONCURRENCY must be an integer from 1 to 64' })
+  @IntEnv(1, 64)
   EMAIL_CONCURRENCY = 4;
 
-  @Transform(toInt)
-  @IsInt({ message: 'IMAGE_CONCURRENCY must be an integer from 1 to 64' })
-  @Min(1, { message: 'IMAGE_CONCURRENCY must be an integer from 1 to 64' })
-  @Max(64, { message: 'IMAGE_CONCURRENCY must be an integer from 1 to 64' })
+  @IntEnv(1, 64)
   IMAGE_CONCURRENCY = 2;
 
   @Transform(emptyToUndefined)
@@ -119,10 +121,7 @@ export class Env {
   })
   MAIL_FROM = 'Conveyor <conveyor@localhost>';
 
-  @Transform(toInt)
-  @IsInt({ message: 'SMTP_MAX_CONNECTIONS must be an integer from 1 to 100' })
-  @Min(1, { message: 'SMTP_MAX_CONNECTIONS must be an integer from 1 to 100' })
-  @Max(100, { message: 'SMTP_MAX_CONNECTIONS must be an integer from 1 to 100' })
+  @IntEnv(1, 100)
   SMTP_MAX_CONNECTIONS = 5;
 
   @Transform(toNumber)
@@ -142,16 +141,10 @@ export class Env {
   @IsBoolean({ message: 'SMTP_REQUIRE_TLS must be true or false' })
   SMTP_REQUIRE_TLS = false;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SMTP_RETRY_ATTEMPTS must be an integer from 1 to 10' })
-  @Min(1, { message: 'SMTP_RETRY_ATTEMPTS must be an integer from 1 to 10' })
-  @Max(10, { message: 'SMTP_RETRY_ATTEMPTS must be an integer from 1 to 10' })
+  @IntEnv(1, 10)
   SMTP_RETRY_ATTEMPTS = 4;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SMTP_RETRY_DELAY_MS must be an integer from 0 to 600000' })
-  @Min(0, { message: 'SMTP_RETRY_DELAY_MS must be an integer from 0 to 600000' })
-  @Max(600000, { message: 'SMTP_RETRY_DELAY_MS must be an integer from 0 to 600000' })
+  @IntEnv(0, 600000)
   SMTP_RETRY_DELAY_MS = 1000;
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
@@ -188,77 +181,44 @@ export class Env {
   @Max(720, { message: 'SESSION_TTL_HOURS must be an integer from 1 to 720' })
   SESSION_TTL_HOURS = 12;
 
-  @Transform(toInt)
-  @IsInt({ message: 'PROGRESS_INTERVAL_MS must be an integer from 50 to 60000' })
-  @Min(50, { message: 'PROGRESS_INTERVAL_MS must be an integer from 50 to 60000' })
-  @Max(60000, { message: 'PROGRESS_INTERVAL_MS must be an integer from 50 to 60000' })
+  @IntEnv(50, 60000)
   PROGRESS_INTERVAL_MS = 300;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000' })
-  @Min(0, { message: 'SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000' })
-  @Max(3600000, { message: 'SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000' })
+  @IntEnv(0, 3600000)
   SHUTDOWN_GRACE_MS = 30000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'UPLOAD_MAX_CSV_BYTES must be an integer from 1 to 1099511627776' })
-  @Min(1, { message: 'UPLOAD_MAX_CSV_BYTES must be an integer from 1 to 1099511627776' })
-  @Max(1024 ** 4, { message: 'UPLOAD_MAX_CSV_BYTES must be an integer from 1 to 1099511627776' })
+  @IntEnv(1, 1024 ** 4)
   UPLOAD_MAX_CSV_BYTES = 1024 ** 3;
 
-  @Transform(toInt)
-  @IsInt({ message: 'UPLOAD_MAX_IMAGE_BYTES must be an integer from 1 to 1073741824' })
-  @Min(1, { message: 'UPLOAD_MAX_IMAGE_BYTES must be an integer from 1 to 1073741824' })
-  @Max(1024 ** 3, { message: 'UPLOAD_MAX_IMAGE_BYTES must be an integer from 1 to 1073741824' })
+  @IntEnv(1, 1024 ** 3)
   UPLOAD_MAX_IMAGE_BYTES = 50 * 1024 ** 2;
 
-  @Transform(toInt)
-  @IsInt({ message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
-  @Min(1, { message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
-  @Max(315_360_000, { message: 'FILE_RETENTION_SECONDS must be an integer from 1 to 315360000' })
+  @IntEnv(1, 315_360_000)
   FILE_RETENTION_SECONDS = 86_400;
 
-  @Transform(toInt)
-  @IsInt({ message: 'CSV_ATTEMPTS must be an integer from 1 to 20' })
-  @Min(1, { message: 'CSV_ATTEMPTS must be an integer from 1 to 20' })
-  @Max(20, { message: 'CSV_ATTEMPTS must be an integer from 1 to 20' })
+  @IntEnv(1, 20)
   CSV_ATTEMPTS = 3;
 
-  @Transform(toInt)
-  @IsInt({ message: 'EMAIL_ATTEMPTS must be an integer from 1 to 20' })
-  @Min(1, { message: 'EMAIL_ATTEMPTS must be an integer from 1 to 20' })
-  @Max(20, { message: 'EMAIL_ATTEMPTS must be an integer from 1 to 20' })
+  @IntEnv(1, 20)
   EMAIL_ATTEMPTS = 5;
 
-  @Transform(toInt)
-  @IsInt({ message: 'IMAGE_ATTEMPTS must be an integer from 1 to 20' })
-  @Min(1, { message: 'IMAGE_ATTEMPTS must be an integer from 1 to 20' })
-  @Max(20, { message: 'IMAGE_ATTEMPTS must be an integer from 1 to 20' })
+  @IntEnv(1, 20)
   IMAGE_ATTEMPTS = 3;
 
-  @Transform(toInt)
-  @IsInt({ message: 'RETRY_BACKOFF_MS must be an integer from 0 to 3600000' })
-  @Min(0, { message: 'RETRY_BACKOFF_MS must be an integer from 0 to 3600000' })
-  @Max(3_600_000, { message: 'RETRY_BACKOFF_MS must be an integer from 0 to 3600000' })
+  @IntEnv(0, 3_600_000)
   RETRY_BACKOFF_MS = 2000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SQL_RETRY_ATTEMPTS must be an integer from 1 to 50' })
-  @Min(1, { message: 'SQL_RETRY_ATTEMPTS must be an integer from 1 to 50' })
-  @Max(50, { message: 'SQL_RETRY_ATTEMPTS must be an integer from 1 to 50' })
+  @IntEnv(1, 50)
   SQL_RETRY_ATTEMPTS = 8;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SQL_RETRY_DELAY_MS must be an integer from 0 to 60000' })
-  @Min(0, { message: 'SQL_RETRY_DELAY_MS must be an integer from 0 to 60000' })
-  @Max(60_000, { message: 'SQL_RETRY_DELAY_MS must be an integer from 0 to 60000' })
+  @IntEnv(0, 60_000)
   SQL_RETRY_DELAY_MS = 100;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000' })
-  @Min(0, { message: 'SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000' })
-  @Max(600_000, { message: 'SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000' })
-  SQLITE_BUSY_TIMEOUT_MS = 10_000;
+  @IntEnv(0, 600_000)
+  // Short: better-sqlite3 waits for a lock synchronously, holding up the whole process, while
+  // sql-retry.ts waits between tries asynchronously. With 10 s, a write lock held 2 s by another
+  // connection blocked each process's event loop for 2.1-2.8 s; with 50 ms, for none over 1 s.
+  SQLITE_BUSY_TIMEOUT_MS = 50;
 
   /** Fault injection for the reliability tests; never set it in production. */
   @Transform(emptyToUndefined)

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { servesHttp } from '../config/app-role';
 import { buildDataSourceOptions, ENTITIES, ensureSchema } from './data-source';
 import { SchemaReady } from './schema-ready';
+import { TaskStore } from './task-store';
 
 @Module({})
 export class DatabaseModule {
@@ -23,8 +24,8 @@ export class DatabaseModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      providers: [SchemaReady],
-      exports: [TypeOrmModule],
+      providers: [SchemaReady, TaskStore],
+      exports: [TypeOrmModule, TaskStore],
     };
   }
 }

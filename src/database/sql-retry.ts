@@ -1,10 +1,6 @@
-/** How a write that hit a transient SQL error is tried again. */
-export interface SqlRetryPolicy {
-  /** Tries in all, the first included; 1 means no retry. */
-  attempts: number;
-  /** Wait before the first retry; it doubles for each next one, up to MAX_SQL_RETRY_DELAY_MS. */
-  delayMs: number;
-}
+import { SqlRetryPolicy } from '../config/sql-retry-policy';
+
+export type { SqlRetryPolicy };
 
 /** No single wait grows past this (unless delayMs itself is larger), so the budget stays bounded. */
 export const MAX_SQL_RETRY_DELAY_MS = 5_000;

@@ -1,8 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { TaskStatus } from './task-status';
-import { TaskType } from './task-type';
-
-export type JsonObject = Record<string, unknown>;
+import { JsonObject } from '../core/json';
+import { TaskStatus } from '../core/task-status';
+import { TaskType } from '../core/task-type';
 
 /** One submitted task; this row is the source of truth, Redis only carries the job. */
 @Entity({ name: 'tasks' })
@@ -36,6 +35,10 @@ export class Task {
 
   @Column({ name: 'completed_at', type: Date, nullable: true })
   completedAt!: Date | null;
+
+  /** Refreshed by the worker running the task every few seconds; null when not yet started. */
+  @Column({ name: 'heartbeat_at', type: Date, nullable: true })
+  heartbeatAt!: Date | null;
 
   @Column({ type: 'real', default: 0 })
   progress!: number;

@@ -1,5 +1,5 @@
-import { TaskStatus } from '../database/task-status';
-import { TaskType } from '../database/task-type';
+import { TaskStatus } from '../core/task-status';
+import { TaskType } from '../core/task-type';
 
 /** What a dashboard or client sees on GET /api/events, in the wire's snake_case. */
 export interface TaskEvent {
@@ -9,4 +9,22 @@ export interface TaskEvent {
   status: TaskStatus;
   progress: number;
   at: string;
+}
+
+/** The one way a task event is built, so that every publisher sends the same shape. */
+export function taskEvent(
+  type: TaskEvent['type'],
+  task: { id: string; taskType: TaskType },
+  status: TaskStatus,
+  progress: number,
+  at: Date = new Date(),
+): TaskEvent {
+  return {
+    type,
+    task_id: task.id,
+    task_type: task.taskType,
+    status,
+    progress,
+    at: at.toISOString(),
+  };
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '../tasks/task-errors';
+import { DomainError } from '../http/domain-error';
 
 export class FileNotFoundError extends DomainError {
   readonly status = 404;

@@ -15,10 +15,13 @@ import { Audit } from '../audit/audit.decorator';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { readProject, writeProject } from '../auth/project-scope';
-import { EmptyUploadError, NotMultipartError } from './file-errors';
+import { IdParamPipe } from '../http/id-param.pipe';
+import { EmptyUploadError, FileNotFoundError, NotMultipartError } from './file-errors';
 import { FileResponse, toFileResponse } from './file.response';
 import { FilesService } from './files.service';
 import { StoredUpload } from './upload-storage';
+
+const FILE_ID = new IdParamPipe(() => new FileNotFoundError());
 
 @ApiTags('files')
 @Controller('api/files')
@@ -49,7 +52,7 @@ export class FilesController {
 
   @Get(':id')
   @ApiOperation({ summary: "An upload's metadata" })
-  async get(@Param('id') id: string, @Caller() caller: Principal): Promise<FileResponse> {
+  async get(@Param('id', FILE_ID) id: string, @Caller() caller: Principal): Promise<FileResponse> {
     return toFileResponse(await this.files.get(id, readProject(caller)));
   }
 }

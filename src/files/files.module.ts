@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
-import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { FileRetention } from './file-retention.service';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
+import { StoragePaths } from './storage-paths';
 import { TaskFilesController } from './task-files.controller';
 import { SniffingDiskStorage } from './upload-storage';
 
@@ -22,7 +22,7 @@ export class FilesModule {
               useFactory: (config: AppConfig) => {
                 const { maxCsvBytes, maxImageBytes } = config.uploads;
                 return {
-                  storage: new SniffingDiskStorage(join(config.dataDir, 'uploads'), {
+                  storage: new SniffingDiskStorage(new StoragePaths(config).uploadDir, {
                     csv: maxCsvBytes,
                     image: maxImageBytes,
                   }),
@@ -38,8 +38,8 @@ export class FilesModule {
           ]
         : [],
       controllers: http ? [FilesController, TaskFilesController] : [],
-      providers: http ? [FilesService, FileRetention] : [FilesService],
-      exports: [FilesService],
+      providers: [StoragePaths, FilesService, ...(http ? [FileRetention] : [])],
+      exports: [StoragePaths, FilesService],
     };
   }
 }

@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
-import { AppConfig } from '../config/app-config';
+import { normaliseId } from '../core/resource-id';
 import { FileKind, StoredFile } from '../database/stored-file.entity';
-import { ValidationProblem } from '../tasks/task-errors';
+import { ValidationProblem } from '../core/validation-problem';
 import { FileNotFoundError } from './file-errors';
+import { StoragePaths } from './storage-paths';
 import { StoredUpload } from './upload-storage';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A task parameter that names an upload: where it stands in input_params and what it must be. */
 export interface FileReference {
@@ -24,14 +22,10 @@ export interface FileReference {
  */
 @Injectable()
 export class FilesService {
-  readonly uploadDir: string;
-
   constructor(
-    config: AppConfig,
+    private readonly storage: StoragePaths,
     @InjectRepository(StoredFile) private readonly files: Repository<StoredFile>,
-  ) {
-    this.uploadDir = join(config.dataDir, 'uploads');
-  }
+  ) {}
 
   /** Moves a finished upload to its final name and records it in the uploader's project. */
   async register(upload: StoredUpload, originalName: string, project: string): Promise<StoredFile> {
@@ -53,15 +47,17 @@ export class FilesService {
 
   /** An upload by id; one of another project than `project` (when given) is not found. */
   async get(id: string, project?: string): Promise<StoredFile> {
-    const file = UUID.test(id)
-      ? await this.files.findOneBy({ id: id.toLowerCase(), ...(project ? { project } : {}) })
-      : null;
+    const storedId = normaliseId(id);
+    const file =
+      storedId === null
+        ? null
+        : await this.files.findOneBy({ id: storedId, ...(project ? { project } : {}) });
     if (!file) throw new FileNotFoundError();
     return file;
   }
 
   pathOf(id: string): string {
-    return join(this.uploadDir, id);
+    return this.storage.uploadPath(id);
   }
 
   /**

@@ -3,17 +3,18 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { extname } from 'node:path';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { readProject } from '../auth/project-scope';
-import { Task } from '../database/task.entity';
-import { AppConfig } from '../config/app-config';
+import { TaskStore } from '../database/task-store';
+import { IdParamPipe } from '../http/id-param.pipe';
 import { FileNotFoundError } from './file-errors';
+import { StoragePaths } from './storage-paths';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A malformed task id answers as an unknown one does here: no such file. */
+const TASK_ID = new IdParamPipe(() => new FileNotFoundError());
+
 /** Output names are made by the processors: a plain name, no folders, no leading dot. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
 const CONTENT_TYPES: Record<string, string> = {
@@ -31,26 +32,25 @@ const CONTENT_TYPES: Record<string, string> = {
 @Roles('viewer')
 export class TaskFilesController {
   constructor(
-    private readonly config: AppConfig,
-    @InjectRepository(Task) private readonly tasks: Repository<Task>,
+    private readonly storage: StoragePaths,
+    private readonly store: TaskStore,
   ) {}
 
   /** A task's own output file; any other name answers 404. */
   @Get(':name')
   @ApiOperation({ summary: "Download one of a task's result files" })
   async download(
-    @Param('id') taskId: string,
+    @Param('id', TASK_ID) taskId: string,
     @Param('name') name: string,
     @Caller() caller: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    if (!UUID.test(taskId) || !SAFE_NAME.test(name) || name.includes('..'))
-      throw new FileNotFoundError();
+    if (!SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
     // Another project's task has no files for this caller, as if it did not exist.
+    const task = await this.store.findById(taskId);
     const project = readProject(caller);
-    if (project && !(await this.tasks.existsBy({ id: taskId, project })))
-      throw new FileNotFoundError();
-    const path = join(this.config.dataDir, 'tasks', taskId, 'outputs', name);
+    if (!task || (project && task.project !== project)) throw new FileNotFoundError();
+    const path = this.storage.outputPath(taskId, name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) throw new FileNotFoundError();
     response.setHeader(

@@ -1,4 +1,4 @@
-import { DomainError, RequestValidationError } from '../tasks/task-errors';
+import { DomainError, RequestValidationError } from '../http/domain-error';
 
 export class KeyNotFoundError extends DomainError {
   readonly status = 404;

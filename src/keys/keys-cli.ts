@@ -11,7 +11,7 @@ import { buildDataSourceOptions, ensureSchema } from '../database/data-source';
 import { ApiKey } from './api-key.entity';
 import { toKeyResponse } from './key.response';
 import { ANY_PROJECT_MANAGER, KeysService } from './keys.service';
-import { DomainError, RequestValidationError } from '../tasks/task-errors';
+import { DomainError, RequestValidationError } from '../http/domain-error';
 import { validate } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { CreateKeyDto } from './create-key.dto';

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { EventBus } from '../events/event-bus.service';
+import { TaskCancelledError } from './task-errors';
 
 /** The AbortControllers of the tasks running in this process, aborted by cancel requests. */
 @Injectable()
@@ -36,20 +37,5 @@ export class CancelRegistry implements OnModuleInit, OnApplicationShutdown {
   abortAll(reason: Error): number {
     for (const controller of this.running.values()) controller.abort(reason);
     return this.running.size;
-  }
-}
-
-/** The abort reason when a worker stops before its task is done: the task is handed back. */
-export class WorkerShutdownError extends Error {
-  constructor() {
-    super('The worker is shutting down');
-    this.name = 'WorkerShutdownError';
-  }
-}
-
-export class TaskCancelledError extends Error {
-  constructor() {
-    super('The task was cancelled');
-    this.name = 'TaskCancelledError';
   }
 }

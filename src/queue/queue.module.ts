@@ -1,16 +1,15 @@
-import { BullModule } from '@nestjs/bullmq';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../config/redis-options';
-import { TASK_TYPES } from '../database/task-type';
+import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry } from './cancel-registry';
-import { MailTransport } from './email/mail-transport.service';
-import { queueNameOf } from './task-job';
+import { queueNameOf, TASK_QUEUES } from './task-job';
 import { TaskQueueService } from './task-queue.service';
 import { TaskRecovery } from './task-recovery.service';
 import { TaskRunner } from './task-runner.service';
-import { TaskStateService } from './task-state.service';
-import { PROCESSORS } from './task-types';
+import { WORKER_PROVIDERS } from '../task-types/processors';
 import { WorkerLifecycle } from './worker-lifecycle.service';
 
 const queues = () => [
@@ -25,6 +24,14 @@ const queues = () => [
   BullModule.registerQueue(...TASK_TYPES.map((type) => ({ name: queueNameOf(type) }))),
 ];
 
+/** The queues as one record by task type, for TaskQueueService. */
+const taskQueues: Provider = {
+  provide: TASK_QUEUES,
+  inject: TASK_TYPES.map((type) => getQueueToken(queueNameOf(type))),
+  useFactory: (...queues: Queue[]) =>
+    Object.fromEntries(TASK_TYPES.map((type, index) => [type, queues[index]])),
+};
+
 /**
  * BullMQ queues, one per task type. The producer side is in every role; processors only where
  * workers run, because importing a @Processor class starts a BullMQ worker in that process.
@@ -37,25 +44,28 @@ export class QueueModule {
       module: QueueModule,
       global: true,
       imports: queues(),
-      providers: [TaskQueueService, TaskRecovery],
+      providers: [taskQueues, TaskQueueService, TaskRecovery],
       exports: [TaskQueueService],
     };
   }
 
   static forWorker({ recovery }: { recovery: boolean }): DynamicModule {
     const workerProviders: Provider[] = [
-      TaskStateService,
       TaskRunner,
       CancelRegistry,
-      MailTransport,
       WorkerLifecycle,
-      ...Object.values(PROCESSORS),
+      ...WORKER_PROVIDERS,
     ];
     return {
       module: QueueModule,
       global: true,
       imports: queues(),
-      providers: [TaskQueueService, ...workerProviders, ...(recovery ? [TaskRecovery] : [])],
+      providers: [
+        taskQueues,
+        TaskQueueService,
+        ...workerProviders,
+        ...(recovery ? [TaskRecovery] : []),
+      ],
       exports: [TaskQueueService],
     };
   }

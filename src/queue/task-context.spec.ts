@@ -83,6 +83,38 @@ describe('createPacer', () => {
     expect(done).toBe(true);
   });
 
+  it('reports the time elapsed as progress while it waits, at least every 500 ms', async () => {
+    jest.useFakeTimers();
+    const reports: { at: number; percent: number }[] = [];
+    const start = Date.now();
+    const pace = createPacer(20_000, undefined, (percent) =>
+      reports.push({ at: Date.now() - start, percent }),
+    );
+    let done = false;
+    const waiting = pace(1).then(() => {
+      done = true;
+    });
+    await jest.advanceTimersByTimeAsync(20_000);
+    await waiting;
+    expect(done).toBe(true);
+    // Rising with the clock, from the start to the end of the run, no gap longer than a tick.
+    expect(reports.length).toBeGreaterThanOrEqual(40);
+    for (const { at, percent } of reports) expect(percent).toBeCloseTo((at / 20_000) * 100, 5);
+    const gaps = reports.slice(1).map((report, i) => report.at - reports[i].at);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(500);
+    expect(reports[reports.length - 1].percent).toBeGreaterThan(97);
+  });
+
+  it('never reports past the fraction it waits for', async () => {
+    jest.useFakeTimers();
+    const reports: number[] = [];
+    const waiting = createPacer(4000, undefined, (percent) => reports.push(percent))(0.25);
+    await jest.advanceTimersByTimeAsync(4000);
+    await waiting;
+    expect(reports.length).toBeGreaterThan(10);
+    expect(Math.max(...reports)).toBeLessThan(25);
+  });
+
   it('does nothing when there is no minimum duration', async () => {
     jest.useFakeTimers();
     let done = false;

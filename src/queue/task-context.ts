@@ -5,8 +5,6 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Reports progress from 0 to 100; cheap to call often (writes are throttled). */
   onProgress: (percent: number) => void;
-  /** A folder of this task's own under DATA_DIR for outputs it keeps; created by whoever writes. */
-  workDir: string;
 }
 
 /** Resolves after `ms`, or rejects as soon as the signal aborts. */
@@ -25,19 +23,31 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** How often a paced wait reports progress: a hundredth of the run, within these bounds. */
+export const PACE_TICK_MIN_MS = 50;
+export const PACE_TICK_MAX_MS = 500;
+
 /**
  * Paces work so that it lasts at least `totalMs`: call with the fraction done and it waits
- * until that fraction of the time has passed.
+ * until that fraction of the time has passed. While it waits it reports the time elapsed as
+ * progress (never past the fraction waited for), every hundredth of the run and at least
+ * every PACE_TICK_MAX_MS: work that is all read at once, such as a small file, would otherwise
+ * show nothing until the wait ends and then jump to the end.
  */
 export function createPacer(
   totalMs: number,
   signal?: AbortSignal,
+  onProgress?: (percent: number) => void,
 ): (fraction: number) => Promise<void> {
   const start = Date.now();
+  const tick = Math.min(PACE_TICK_MAX_MS, Math.max(PACE_TICK_MIN_MS, totalMs / 100));
   return async (fraction) => {
     if (totalMs <= 0) return;
     const due = start + totalMs * Math.min(1, fraction);
     // A timer may fire a millisecond early by Date.now(): wait again until it is really due.
-    for (let wait = due - Date.now(); wait > 0; wait = due - Date.now()) await sleep(wait, signal);
+    for (let wait = due - Date.now(); wait > 0; wait = due - Date.now()) {
+      onProgress?.(((Date.now() - start) / totalMs) * 100);
+      await sleep(Math.min(wait, tick), signal);
+    }
   };
 }

@@ -1,10 +1,13 @@
-import { TaskType } from '../database/task-type';
+import { TaskType } from '../core/task-type';
 
 /** A job carries the task id (as jobId) and its immutable params, so a worker needs no read. */
 export interface TaskJobData {
   taskType: TaskType;
   params: Record<string, unknown>;
 }
+
+/** The BullMQ queue of each task type, injected as one record (QueueModule builds it). */
+export const TASK_QUEUES = Symbol('TASK_QUEUES');
 
 /** One BullMQ queue per task type, named after it. */
 export const queueNameOf = (type: TaskType): string => type;

@@ -1,10 +1,9 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { Task } from '../database/task.entity';
-import { TaskType } from '../database/task-type';
-import { TaskJobData } from './task-job';
+import { TaskType } from '../core/task-type';
+import { TASK_QUEUES, TaskJobData } from './task-job';
 
 // A submit answers within a second even while Redis is away; the dispatcher enqueues later.
 const ENQUEUE_TIMEOUT_MS = 500;
@@ -21,20 +20,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 @Injectable()
 export class TaskQueueService {
   private readonly logger = new Logger(TaskQueueService.name);
-  private readonly queues: Record<TaskType, Queue<TaskJobData>>;
-
   constructor(
     private readonly config: AppConfig,
-    @InjectQueue('csv_processing') csv: Queue<TaskJobData>,
-    @InjectQueue('email_sending') email: Queue<TaskJobData>,
-    @InjectQueue('image_processing') image: Queue<TaskJobData>,
-  ) {
-    this.queues = { csv_processing: csv, email_sending: email, image_processing: image };
-  }
-
-  queueFor(type: TaskType): Queue<TaskJobData> {
-    return this.queues[type];
-  }
+    @Inject(TASK_QUEUES) private readonly queues: Record<TaskType, Queue<TaskJobData>>,
+  ) {}
 
   allQueues(): Queue<TaskJobData>[] {
     return Object.values(this.queues);
@@ -89,7 +78,8 @@ export class TaskQueueService {
    */
   async withoutJob(tasks: Task[]): Promise<Task[]> {
     if (tasks.length === 0) return [];
-    const client = await withTimeout(this.queues.csv_processing.client, ENQUEUE_TIMEOUT_MS);
+    // Every queue lives in the same Redis: any queue's connection reads them all.
+    const client = await withTimeout(this.queues[tasks[0].taskType].client, ENQUEUE_TIMEOUT_MS);
     // Sent back to back on one connection, so the replies come in one stream.
     const exists = await withTimeout(
       Promise.all(

@@ -1,15 +1,22 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
-import { Task } from '../database/task.entity';
+import { TaskStore } from '../database/task-store';
+import { EventBus } from '../events/event-bus.service';
+import { taskEvent } from '../events/task-event';
 import { TaskQueueService } from './task-queue.service';
+import { HEARTBEAT_INTERVAL_MS } from './task-runner.service';
 
 /** How often the API role looks for tasks whose job is missing. */
 export const RECOVERY_INTERVAL_MS = 5_000;
 /** A PENDING row younger than this may still be on its way to Redis. */
 const PENDING_GRACE_MS = 5_000;
-/** A RUNNING row is only judged once its job's lock could have expired (worker-options.ts). */
-const RUNNING_GRACE_MS = 20_000;
+/**
+ * A RUNNING row is only judged once its worker has missed four heartbeats in a row, which is
+ * also longer than its job's lock lasts (worker-options.ts). A job can vanish while its worker
+ * still runs it (FLUSHALL deletes the job and its lock, not the worker): re-enqueued then, the
+ * task would run twice at once, and two e-mail runs could both mail a recipient before either
+ * wrote the ledger. The heartbeat is a column, so it survives the Redis loss it is judged after.
+ */
+export const HEARTBEAT_LAPSE_MS = 4 * HEARTBEAT_INTERVAL_MS;
 /** Re-enqueues of a task that keeps losing its job before it is failed for good. */
 export const MAX_RECOVERIES = 3;
 const BATCH = 500;
@@ -17,8 +24,8 @@ const BATCH = 500;
 /**
  * Keeps the SQL rows and the Redis jobs in step, so that nothing is lost and nothing is stuck:
  * a PENDING row without a job (Redis was down at submit, the API died after the insert, Redis
- * lost its data) is enqueued; a RUNNING row whose job is gone is re-enqueued a bounded number
- * of times, then FAILED with a message that says why. Enqueueing is idempotent (jobId = id),
+ * lost its data) is enqueued; a RUNNING row whose job is gone and whose worker's heartbeat has
+ * lapsed is re-enqueued a bounded number of times, then FAILED with a message that says why. Enqueueing is idempotent (jobId = id),
  * so several API instances may run this at once.
  */
 @Injectable()
@@ -28,8 +35,9 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   private running = false;
 
   constructor(
-    @InjectRepository(Task) private readonly tasks: Repository<Task>,
+    private readonly store: TaskStore,
     private readonly queue: TaskQueueService,
+    private readonly bus: EventBus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -63,11 +71,7 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async dispatchPending(): Promise<number> {
-    const pending = await this.tasks.find({
-      where: { status: 'PENDING', createdAt: LessThan(new Date(Date.now() - PENDING_GRACE_MS)) },
-      order: { createdAt: 'ASC' },
-      take: BATCH,
-    });
+    const pending = await this.store.pendingSince(new Date(Date.now() - PENDING_GRACE_MS), BATCH);
     let enqueued = 0;
     for (const task of await this.queue.withoutJob(pending)) {
       if (await this.queue.enqueue(task)) enqueued++;
@@ -76,11 +80,8 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async recoverRunning(): Promise<{ requeued: number; failed: number }> {
-    const running = await this.tasks.find({
-      where: { status: 'RUNNING', startedAt: LessThan(new Date(Date.now() - RUNNING_GRACE_MS)) },
-      order: { startedAt: 'ASC' },
-      take: BATCH,
-    });
+    const lapsedBefore = new Date(Date.now() - HEARTBEAT_LAPSE_MS);
+    const running = await this.store.runningWithLapsedHeartbeat(lapsedBefore, BATCH);
     let requeued = 0;
     let failed = 0;
     for (const task of running) {
@@ -92,22 +93,17 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
           : 'its job vanished from Redis (a worker or Redis was lost)';
       if (state === 'missing' && task.attempts < MAX_RECOVERIES) {
         // RUNNING → PENDING is the re-delivery transition; only the winner of the race enqueues.
-        const moved = await this.tasks.update(
-          { id: task.id, status: 'RUNNING' },
-          { status: 'PENDING' },
-        );
-        if (moved.affected && (await this.queue.enqueue(task))) requeued++;
+        // Only while the beat is still lapsed: a worker that was merely slow may have beaten.
+        if (!(await this.store.markRequeued(task.id, lapsedBefore))) continue;
+        this.bus.publish(taskEvent('status', task, 'PENDING', task.progress));
+        if (await this.queue.enqueue(task)) requeued++;
         continue;
       }
-      const marked = await this.tasks.update(
-        { id: task.id, status: 'RUNNING' },
-        {
-          status: 'FAILED',
-          completedAt: new Date(),
-          errorMessage: `The task was given up after ${task.attempts} attempt(s): ${reason}. Retry it to run it again.`,
-        },
-      );
-      if (marked.affected) failed++;
+      const message = `The task was given up after ${task.attempts} attempt(s): ${reason}. Retry it to run it again.`;
+      if (await this.store.markGivenUp(task.id, message, lapsedBefore)) {
+        this.bus.publish(taskEvent('status', task, 'FAILED', task.progress));
+        failed++;
+      }
     }
     return { requeued, failed };
   }

@@ -1,52 +1,31 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Job, WaitingError } from 'bullmq';
-import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
-import { isTransientSqlError } from '../database/sql-retry';
-import { TaskStatus } from '../database/task-status';
-import { TaskType } from '../database/task-type';
-import { JsonObject } from '../database/task.entity';
+import { JsonObject } from '../core/json';
+import { TaskStatus } from '../core/task-status';
+import { TaskType } from '../core/task-type';
+import { TaskStore } from '../database/task-store';
 import { EventBus } from '../events/event-bus.service';
-import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
+import { taskEvent } from '../events/task-event';
+import { CancelRegistry } from './cancel-registry';
+import { ProgressThrottle } from './progress-throttle';
 import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
-import { TaskStateService } from './task-state.service';
-
-export type TaskLogic<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
+import { outcomeOf, TaskOutcome } from './task-outcome';
 
 /**
- * A failure that may pass (a dropped connection, an SMTP 4xx that outlasted its retries): the
- * task is tried again with exponential backoff while it has attempts left.
+ * How often a worker refreshes the heartbeat_at of each task it runs. The beat is a column of
+ * the task row, not a Redis key, because it must outlive what it guards against: a FLUSHALL
+ * deletes BullMQ's job and lock keys (and would delete a heartbeat key too) while the worker
+ * runs on, and the row survives it. One small UPDATE per running task every few seconds.
  */
-export class TransientTaskError extends Error {
-  constructor(
-    message: string,
-    readonly partialResult?: JsonObject,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'TransientTaskError';
-  }
-}
+export const HEARTBEAT_INTERVAL_MS = 5_000;
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+export type TaskHandler<P> = (params: P, context: TaskContext) => Promise<JsonObject>;
 
-// A SQL error that outlasted its own retries (sql-retry.ts) may still pass by the next attempt.
-const isTransient = (error: Error): boolean =>
-  error instanceof TransientTaskError ||
-  TRANSIENT_CODES.has((error as { code?: string }).code ?? '') ||
-  isTransientSqlError(error);
-
-/** An error whose message is meant for the user as it is (bad data, not a bug). */
-export class TaskFailure extends Error {
-  constructor(
-    message: string,
-    readonly partialResult?: JsonObject,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'TaskFailure';
-  }
+interface RunningTask {
+  id: string;
+  taskType: TaskType;
 }
 
 /**
@@ -59,7 +38,7 @@ export class TaskRunner {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly state: TaskStateService,
+    private readonly store: TaskStore,
     private readonly bus: EventBus,
     private readonly cancels: CancelRegistry,
   ) {}
@@ -67,144 +46,121 @@ export class TaskRunner {
   async run<P>(
     job: Job<TaskJobData>,
     token: string | undefined,
-    logic: TaskLogic<P>,
+    handle: TaskHandler<P>,
   ): Promise<void> {
-    const taskId = job.id as string;
-    const { taskType } = job.data;
-    const log = (message: string): void =>
-      this.logger.log({ task_id: taskId, task_type: taskType, msg: message });
-
-    if (!(await this.state.markRunning(taskId))) {
-      log('skipped: the task is no longer runnable (cancelled or finished)');
+    const task: RunningTask = { id: job.id as string, taskType: job.data.taskType };
+    if (!(await this.store.markRunning(task.id))) {
+      this.log(task, 'skipped: the task is no longer runnable (cancelled or finished)');
       return;
     }
-    this.emit(taskId, taskType, 'status', 'RUNNING', 0);
-    log('started');
+    this.publish(task, 'status', 'RUNNING', 0);
+    this.log(task, 'started');
 
-    const controller = this.cancels.register(taskId);
-    const progress = this.throttledProgress(taskId, taskType, controller);
+    const controller = this.cancels.register(task.id);
+    const progress = new ProgressThrottle(this.config.progressIntervalMs, (value) =>
+      this.saveProgress(task, value, controller),
+    );
+    const heartbeat = setInterval(() => {
+      this.store
+        .beat(task.id)
+        .catch((error: Error) =>
+          this.logger.warn({ task_id: task.id, msg: `heartbeat not saved: ${error.message}` }),
+        );
+    }, HEARTBEAT_INTERVAL_MS);
     try {
-      const result = await logic(job.data.params as P, {
-        taskId,
+      const result = await handle(job.data.params as P, {
+        taskId: task.id,
         signal: controller.signal,
-        onProgress: progress.report,
-        workDir: join(this.config.dataDir, 'tasks', taskId),
+        onProgress: (percent) => progress.report(percent),
       });
       // The SUCCESS write sets progress to 100: a held-back progress write would be wasted.
       progress.cancel();
       await progress.settled();
-      if (await this.state.markSucceeded(taskId, result)) {
-        this.emit(taskId, taskType, 'status', 'SUCCESS', 100);
-        log('succeeded');
+      if (await this.store.markSucceeded(task.id, result)) {
+        this.publish(task, 'status', 'SUCCESS', 100);
+        this.log(task, 'succeeded');
       }
     } catch (error) {
       await progress.flush();
-      if (controller.signal.reason instanceof WorkerShutdownError && token) {
-        // Back to the queue at once, for this or another worker; the row says so too.
-        await this.state.markHandedBack(taskId);
-        await job.moveToWait(token);
-        log('handed back: the worker is shutting down');
-        throw new WaitingError();
-      }
-      if (controller.signal.aborted) {
-        log('stopped: cancelled');
-        return;
-      }
-      const failure = error instanceof Error ? error : new Error(String(error));
-      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-      if (isTransient(failure) && attemptsLeft > 0) {
-        // Back to PENDING while BullMQ holds the job for its backoff; rethrown so it retries.
-        await this.state.markRetrying(
-          taskId,
-          `Attempt failed, ${attemptsLeft} left; retrying: ${failure.message}`,
-        );
-        this.emit(taskId, taskType, 'status', 'PENDING', progress.last());
-        log(`will retry: ${failure.message}`);
-        throw failure;
-      }
-      const partial =
-        failure instanceof TaskFailure || failure instanceof TransientTaskError
-          ? failure.partialResult
-          : undefined;
-      if (await this.state.markFailed(taskId, failure.message, partial)) {
-        this.emit(taskId, taskType, 'status', 'FAILED', progress.last());
-      }
-      if (failure instanceof TaskFailure) {
-        log(`failed: ${failure.message}`);
-      } else {
-        this.logger.error({ task_id: taskId, task_type: taskType, err: failure, msg: 'failed' });
-      }
+      const outcome = outcomeOf(error, {
+        reason: controller.signal.reason,
+        aborted: controller.signal.aborted,
+        canHandBack: Boolean(token),
+        attemptsLeft: (job.opts.attempts ?? 1) - job.attemptsMade - 1,
+      });
+      await this.settle(outcome, task, job, token, progress.last);
     } finally {
-      this.cancels.unregister(taskId);
+      clearInterval(heartbeat);
+      this.cancels.unregister(task.id);
     }
   }
 
-  /**
-   * At most one progress write per PROGRESS_INTERVAL_MS per task, monotone, the first one an
-   * interval after the start: a task shorter than that writes no progress at all, only its
-   * status. A value held back by the interval is written when it ends, so the row never lags
-   * long behind the work even when the next report is slow to come. A write that finds the row
-   * no longer RUNNING aborts the work: it was cancelled.
-   */
-  private throttledProgress(taskId: string, taskType: TaskType, controller: AbortController) {
-    let reported = 0;
-    let written = 0;
-    let lastWriteAt = Date.now();
-    let trailing: NodeJS.Timeout | undefined;
-    let pending: Promise<void> = Promise.resolve();
-    const write = (): void => {
-      clearTimeout(trailing);
-      trailing = undefined;
-      const value = Math.round(reported * 100) / 100;
-      if (value <= written) return;
-      written = value;
-      lastWriteAt = Date.now();
-      pending = pending
-        .then(() => this.state.saveProgress(taskId, value))
-        .then((stillRunning) => {
-          if (!stillRunning) controller.abort();
-          else this.emit(taskId, taskType, 'progress', 'RUNNING', value);
-        })
-        .catch((error: Error) =>
-          this.logger.warn({ task_id: taskId, msg: `progress not saved: ${error.message}` }),
-        );
-    };
-    return {
-      report: (percent: number): void => {
-        reported = Math.max(reported, Math.min(100, percent));
-        const wait = lastWriteAt + this.config.progressIntervalMs - Date.now();
-        if (wait <= 0) write();
-        else trailing ??= setTimeout(write, wait);
-      },
-      flush: async (): Promise<void> => {
-        write();
-        await pending;
-      },
-      /** Drops a held-back write. */
-      cancel: (): void => {
-        clearTimeout(trailing);
-        trailing = undefined;
-      },
-      /** Resolves once the writes already started have ended. */
-      settled: (): Promise<void> => pending,
-      last: (): number => written,
-    };
+  /** Writes what the outcome says; throws when BullMQ must see the job fail or wait. */
+  private async settle(
+    outcome: TaskOutcome,
+    task: RunningTask,
+    job: Job<TaskJobData>,
+    token: string | undefined,
+    progress: number,
+  ): Promise<void> {
+    switch (outcome.kind) {
+      case 'hand-back':
+        // Back to the queue at once, for this or another worker; the row says so too.
+        await this.store.markHandedBack(task.id);
+        await job.moveToWait(token);
+        this.log(task, 'handed back: the worker is shutting down');
+        throw new WaitingError();
+      case 'cancelled':
+        this.log(task, 'stopped: cancelled');
+        return;
+      case 'retry':
+        // Back to PENDING while BullMQ holds the job for its backoff; rethrown so it retries.
+        await this.store.markRetrying(task.id, outcome.message);
+        this.publish(task, 'status', 'PENDING', progress);
+        this.log(task, `will retry: ${outcome.error.message}`);
+        throw outcome.error;
+      case 'fail':
+        if (await this.store.markFailed(task.id, outcome.message, outcome.partialResult)) {
+          this.publish(task, 'status', 'FAILED', progress);
+        }
+        if (outcome.expected) this.log(task, `failed: ${outcome.message}`);
+        else
+          this.logger.error({
+            task_id: task.id,
+            task_type: task.taskType,
+            err: outcome.error,
+            msg: 'failed',
+          });
+    }
   }
 
-  private emit(
-    taskId: string,
-    taskType: TaskType,
+  /** One progress write; a row that is no longer RUNNING was cancelled, so the work stops. */
+  private async saveProgress(
+    task: RunningTask,
+    value: number,
+    controller: AbortController,
+  ): Promise<void> {
+    try {
+      if (!(await this.store.saveProgress(task.id, value))) controller.abort();
+      else this.publish(task, 'progress', 'RUNNING', value);
+    } catch (error) {
+      this.logger.warn({
+        task_id: task.id,
+        msg: `progress not saved: ${(error as Error).message}`,
+      });
+    }
+  }
+
+  private log(task: RunningTask, message: string): void {
+    this.logger.log({ task_id: task.id, task_type: task.taskType, msg: message });
+  }
+
+  private publish(
+    task: RunningTask,
     type: 'status' | 'progress',
     status: TaskStatus,
     progress: number,
   ): void {
-    this.bus.publish({
-      type,
-      task_id: taskId,
-      task_type: taskType,
-      status,
-      progress,
-      at: new Date().toISOString(),
-    });
+    this.bus.publish(taskEvent(type, task, status, progress));
   }
 }

@@ -1,20 +1,24 @@
 import { WorkerHost } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { TaskType } from '../database/task-type';
+import { JsonObject } from '../core/json';
+import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
 import { TaskRunner } from './task-runner.service';
 
 /**
- * The shared base of the per-type processors: each one names its type and hands its job to
- * the TaskRunner with its pure logic. Workers are declared with autorun off; WorkerLifecycle
- * starts them with the configured concurrency.
+ * The base of the per-type processors, a template method: the TaskRunner owns the status
+ * writes, progress, cancellation and errors around `handle`, which each type implements with
+ * its resolved params. Workers are declared with autorun off; WorkerLifecycle starts them with
+ * the configured concurrency.
  */
-export abstract class TaskProcessor extends WorkerHost {
-  protected abstract readonly taskType: TaskType;
+export abstract class TaskProcessor<P> extends WorkerHost {
+  // Injected by property so that each processor's constructor lists only its own needs.
+  @Inject(TaskRunner) private readonly runner!: TaskRunner;
 
-  protected constructor(protected readonly runner: TaskRunner) {
-    super();
+  async process(job: Job<TaskJobData>, token?: string): Promise<void> {
+    await this.runner.run<P>(job, token, (params, context) => this.handle(params, context));
   }
 
-  abstract override process(job: Job<TaskJobData>, token?: string): Promise<void>;
+  protected abstract handle(params: P, context: TaskContext): Promise<JsonObject>;
 }

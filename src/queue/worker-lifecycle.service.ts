@@ -6,9 +6,10 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
-import { TASK_TYPES } from '../database/task-type';
-import { CancelRegistry, WorkerShutdownError } from './cancel-registry';
-import { PROCESSORS } from './task-types';
+import { TASK_TYPES } from '../core/task-type';
+import { CancelRegistry } from './cancel-registry';
+import { WorkerShutdownError } from './task-errors';
+import { PROCESSORS } from '../task-types/processors';
 
 /**
  * Starts the workers once the app is up, and drains them on shutdown: no new jobs, active ones

@@ -1,17 +1,6 @@
-import { TASK_TYPES } from '../database/task-type';
-import { RETRYABLE_STATUSES, TaskStatus } from '../database/task-status';
-
-/** One problem with a request, in the shape FastAPI clients already parse. */
-export interface ValidationProblem {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
-
-/** Plain domain errors; DetailExceptionFilter turns them into HTTP answers with a {detail}. */
-export abstract class DomainError extends Error {
-  abstract readonly status: number;
-}
+import { RETRYABLE_STATUSES, TaskStatus } from '../core/task-status';
+import { TASK_TYPES } from '../core/task-type';
+import { DomainError } from '../http/domain-error';
 
 export class TaskNotFoundError extends DomainError {
   readonly status = 404;
@@ -40,19 +29,5 @@ export class CannotRetryError extends DomainError {
     super(
       `Cannot retry task with status: ${status}. Only ${RETRYABLE_STATUSES.join(' or ')} tasks can be retried.`,
     );
-  }
-}
-
-export class RequestValidationError extends DomainError {
-  readonly status = 422;
-  constructor(readonly problems: ValidationProblem[]) {
-    super(problems.map((p) => `${p.loc.join('.')}: ${p.msg}`).join('; '));
-  }
-}
-
-export class UnsupportedMediaTypeError extends DomainError {
-  readonly status = 415;
-  constructor(contentType: string) {
-    super(`Unsupported content type '${contentType}'; send the body as application/json`);
   }
 }

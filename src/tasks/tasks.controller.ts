@@ -23,8 +23,12 @@ import {
   TaskStats,
   toTaskResponse,
 } from './dto/task.response';
-import { JsonBodyGuard } from './json-body.guard';
+import { IdParamPipe } from '../http/id-param.pipe';
+import { JsonBodyGuard } from '../http/json-body.guard';
+import { TaskNotFoundError } from './task-errors';
 import { TasksService } from './tasks.service';
+
+const TASK_ID = new IdParamPipe(() => new TaskNotFoundError());
 
 @ApiTags('tasks')
 @Controller('api/tasks')
@@ -32,14 +36,17 @@ import { TasksService } from './tasks.service';
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
+  // 200 rather than Nest's 201 for a POST: the original answered 200 and its clients check it.
   @Post('submit')
+  @HttpCode(200)
   @Roles('operator')
   @Audit('task.submit')
   @UseGuards(JsonBodyGuard)
   @ApiOperation({ summary: 'Submit a task; it starts PENDING' })
   async submit(@Body() body: SubmitTaskDto, @Caller() caller: Principal): Promise<TaskResponse> {
+    // Omitted and null both mean no parameters: every default applies.
     return toTaskResponse(
-      await this.tasks.submit(body.task_type, body.input_params, writeProject(caller)),
+      await this.tasks.submit(body.task_type, body.input_params ?? {}, writeProject(caller)),
     );
   }
 
@@ -58,7 +65,7 @@ export class TasksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Get one task' })
-  async get(@Param('id') id: string): Promise<TaskResponse> {
+  async get(@Param('id', TASK_ID) id: string): Promise<TaskResponse> {
     return toTaskResponse(await this.tasks.get(id));
   }
 
@@ -66,7 +73,7 @@ export class TasksController {
   @Roles('operator')
   @Audit('task.cancel')
   @ApiOperation({ summary: 'Cancel a PENDING or RUNNING task' })
-  async cancel(@Param('id') id: string): Promise<CancelResponse> {
+  async cancel(@Param('id', TASK_ID) id: string): Promise<CancelResponse> {
     await this.tasks.cancel(id);
     return { message: 'Task cancelled successfully', task_id: id };
   }
@@ -74,9 +81,9 @@ export class TasksController {
   @Post(':id/retry')
   @Roles('operator')
   @Audit('task.retry')
-  @HttpCode(201)
+  @HttpCode(200)
   @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task as a new task' })
-  async retry(@Param('id') id: string): Promise<TaskResponse> {
+  async retry(@Param('id', TASK_ID) id: string): Promise<TaskResponse> {
     return toTaskResponse(await this.tasks.retry(id));
   }
 }

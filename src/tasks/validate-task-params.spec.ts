@@ -1,4 +1,5 @@
-import { RequestValidationError, ValidationProblem } from './task-errors';
+import { ValidationProblem } from '../core/validation-problem';
+import { RequestValidationError } from '../http/domain-error';
 import { validateTaskParams } from './validate-task-params';
 
 async function problemsOf(
@@ -147,5 +148,57 @@ describe('validateTaskParams', () => {
         },
       ]);
     });
+  });
+
+  describe('null parameters', () => {
+    it('refuses recipients: null instead of falling back to num_emails test messages', async () => {
+      expect(await problemsOf('email_sending', { recipients: null, subject: 'Hi' })).toEqual([
+        {
+          loc: at('recipients'),
+          msg: 'recipients must not be null: give it a value, or leave it out to use its default',
+          type: 'null_forbidden',
+        },
+      ]);
+    });
+
+    it('names every null parameter once, whatever its other checks made of it', async () => {
+      const problems = await problemsOf('email_sending', {
+        num_emails: 2,
+        subject: null,
+        body: null,
+        delay_per_email: -1,
+      });
+      expect(problems.map((problem) => [problem.loc, problem.type])).toEqual([
+        [at('delay_per_email'), 'greater_than_equal'],
+        [at('subject'), 'null_forbidden'],
+        [at('body'), 'null_forbidden'],
+      ]);
+      expect(
+        (await problemsOf('image_processing', { target_width: null })).map((p) => p.loc),
+      ).toEqual([at('target_width')]);
+    });
+
+    it('reports an unknown parameter sent as null as unknown', async () => {
+      expect(await problemsOf('csv_processing', { bcc: null })).toEqual([
+        { loc: at('bcc'), msg: "Unknown field 'bcc'; remove it", type: 'extra_forbidden' },
+      ]);
+    });
+  });
+
+  it('keeps file ids in their stored, lower-case form', async () => {
+    const id = 'A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D';
+    expect(await validateTaskParams('csv_processing', { file_id: id })).toMatchObject({
+      file_id: id.toLowerCase(),
+    });
+    expect(
+      await validateTaskParams('image_processing', { file_ids: [id, id.toLowerCase()] }),
+    ).toMatchObject({ file_ids: [id.toLowerCase(), id.toLowerCase()] });
+    expect(await problemsOf('image_processing', { file_ids: [id, 'nope'] })).toEqual([
+      {
+        loc: at('file_ids'),
+        msg: 'each of file_ids must be a file_id answered by POST /api/files',
+        type: 'uuid_parsing',
+      },
+    ]);
   });
 });

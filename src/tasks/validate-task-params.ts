@@ -1,15 +1,40 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { TaskType } from '../database/task-type';
-import { JsonObject } from '../database/task.entity';
-import { PARAMS_BY_TYPE } from './dto/params';
-import { RequestValidationError } from './task-errors';
-import { toValidationProblems } from './validation-problems';
+import { TaskType } from '../core/task-type';
+import { JsonObject } from '../core/json';
+import { PARAMS_BY_TYPE } from '../task-types/params';
+import { ValidationProblem } from '../core/validation-problem';
+import { RequestValidationError } from '../http/domain-error';
+import { toValidationProblems } from '../http/validation-problems';
 
 const PREFIX = ['body', 'input_params'];
 
 /**
- * Validates a task's input_params against its type's DTO and completes the defaults; throws
+ * Null is no value of any parameter, and reading it as "left out" could change the task's
+ * meaning (recipients left out means num_emails test messages): each known parameter sent as
+ * null gets this one problem instead of whatever its checks made of it. Unknown ones stay unknown.
+ */
+function withNullsNamed(
+  raw: Record<string, unknown>,
+  problems: ValidationProblem[],
+): ValidationProblem[] {
+  const fieldOf = (problem: ValidationProblem) => problem.loc[PREFIX.length];
+  const unknown = new Set(
+    problems.filter((problem) => problem.type === 'extra_forbidden').map(fieldOf),
+  );
+  const nulls = Object.keys(raw).filter((key) => raw[key] === null && !unknown.has(key));
+  return [
+    ...problems.filter((problem) => !nulls.includes(String(fieldOf(problem)))),
+    ...nulls.map((key) => ({
+      loc: [...PREFIX, key],
+      msg: `${key} must not be null: give it a value, or leave it out to use its default`,
+      type: 'null_forbidden',
+    })),
+  ];
+}
+
+/**
+ * Validates a task's input_params against its type's DTO and applies the defaults; throws
  * RequestValidationError listing every problem, each located under body.input_params.
  */
 export async function validateTaskParams(
@@ -19,15 +44,15 @@ export async function validateTaskParams(
   const spec = PARAMS_BY_TYPE[taskType];
   const instance = plainToInstance(spec.dto, raw, { exposeDefaultValues: true });
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true });
-  const problems = [
+  const problems = withNullsNamed(raw, [
     ...toValidationProblems(errors, PREFIX),
     ...(spec.check?.(instance) ?? []).map((problem) => ({
       ...problem,
       loc: [...PREFIX, ...problem.loc],
     })),
-  ];
+  ]);
   if (problems.length > 0) throw new RequestValidationError(problems);
-  const completed = spec.complete(instance) as JsonObject;
+  const resolved = spec.resolve(instance);
   // Left-out optional fields are dropped, so input_params shows only what applies.
-  return Object.fromEntries(Object.entries(completed).filter(([, value]) => value !== undefined));
+  return Object.fromEntries(Object.entries(resolved).filter(([, value]) => value !== undefined));
 }

@@ -75,6 +75,25 @@ describe('Dashboard: live updates', () => {
     await dashboard.close();
   });
 
+  it('shows the progress bar of a paced 1,000-row CSV rising through the run', async () => {
+    const dashboard = await DashboardPage.open(suite.browser, suite.service.url);
+    await dashboard.waitUntilLive();
+    // Small enough to be read in one go: only the pacing can move the bar.
+    const task = await suite.api.submit('csv_processing', { num_rows: 1000, processing_time: 4 });
+    const history = await dashboard.watchRow(task.id, ['SUCCESS', 'FAILED']);
+    expect(history.at(-1)?.status).toBe('SUCCESS');
+    const progress = history
+      .filter((sample) => sample.status === 'RUNNING' && sample.progress !== null)
+      .map((sample) => sample.progress as number);
+    const between = [...new Set(progress.filter((value) => value > 0 && value < 100))];
+    // Rising in steps through the run, not 0 until a jump to 100.
+    expect(between.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...between)).toBeGreaterThan(50);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(dashboard.pageErrors).toEqual([]);
+    await dashboard.close();
+  });
+
   it('polls while the event stream is down, says so, and goes live again when it is back', async () => {
     const dashboard = await DashboardPage.open(suite.browser, suite.service.url, {
       beforeLoad: async (page) => {

@@ -42,7 +42,7 @@ export class ApiClient {
       task_type: taskType,
       input_params: inputParams,
     });
-    if (answer.status !== 201)
+    if (answer.status !== 200)
       throw new Error(`submit answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     return answer.body;
   }

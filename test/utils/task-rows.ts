@@ -65,7 +65,7 @@ export interface Settlement {
   /** When every task had finished, or when the deadline passed. */
   settledAt: number;
   rows: TaskRow[];
-  /** Accepted (answered 201) but without a row. */
+  /** Accepted (answered 200) but without a row. */
   lost: string[];
   /** Not finished by the deadline. */
   stuck: string[];

@@ -8,6 +8,7 @@ import type {
   TaskQuery,
   TaskStats,
   TaskType,
+  TaskTypes,
 } from './types';
 
 /**
@@ -86,4 +87,5 @@ export const api = {
   signOut: (): Promise<void> => request('DELETE', '/api/session'),
   audit: (limit: number): Promise<{ entries: AuditEntry[]; total: number }> =>
     request('GET', `/api/audit?limit=${limit}`),
+  taskTypes: (): Promise<TaskTypes> => request('GET', '/api/task-types'),
 };

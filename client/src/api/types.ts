@@ -8,6 +8,16 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export type JsonObject = Record<string, unknown>;
 
+/** GET /api/task-types: what a task type's form needs from the API's own rules. */
+export interface TaskTypeInfo {
+  /** The value each optional parameter takes when left out. */
+  defaults: JsonObject;
+  /** The allowed values of the parameters that take one of a list. */
+  choices: Record<string, readonly string[]>;
+}
+
+export type TaskTypes = Record<TaskType, TaskTypeInfo>;
+
 export interface Task {
   id: string;
   task_type: TaskType;

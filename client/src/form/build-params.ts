@@ -1,5 +1,5 @@
-import type { JsonObject, TaskType } from '../api/types';
-import { FORM_SPECS, visibleFields, type FormValues, type SourceId } from './field-specs';
+import type { JsonObject } from '../api/types';
+import { visibleFields, type FormValues, type SourceId, type TaskFormSpec } from './field-specs';
 import { parseRecipients } from './recipients';
 
 export interface BuiltParams {
@@ -14,7 +14,7 @@ export interface BuiltParams {
  * messages are the ones shown; only what cannot be sent at all is caught here.
  */
 export function buildParams(
-  type: TaskType,
+  spec: TaskFormSpec,
   source: SourceId,
   values: FormValues,
   uploadedIds: string[],
@@ -22,7 +22,7 @@ export function buildParams(
 ): BuiltParams {
   const params: JsonObject = {};
   const errors: Record<string, string> = {};
-  for (const field of visibleFields(type, source)) {
+  for (const field of visibleFields(spec, source)) {
     const value = values[field.name];
     if (field.kind === 'checkbox') {
       params[field.name] = value === true;
@@ -41,7 +41,7 @@ export function buildParams(
     // Free text keeps its spaces; only an empty field is left out.
     if (typeof value === 'string' && value !== '') params[field.name] = value;
   }
-  const upload = FORM_SPECS[type].upload;
+  const upload = spec.upload;
   if (upload && source === 'upload') {
     if (uploadedIds.length === 0) {
       errors[upload.name] = upload.multiple

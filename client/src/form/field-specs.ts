@@ -1,4 +1,4 @@
-import type { TaskType } from '../api/types';
+import type { TaskType, TaskTypeInfo } from '../api/types';
 
 /** Where a task's input comes from: data the worker generates, uploaded files, or a typed list. */
 export type SourceId = 'generated' | 'upload' | 'list';
@@ -11,15 +11,14 @@ export interface SourceSpec {
 export type FieldKind =
   'integer' | 'number' | 'text' | 'email' | 'textarea' | 'checkbox' | 'select';
 
-export interface FieldSpec {
+/** How a parameter is shown; its default and its choices come from the API. */
+export interface FieldLayout {
   /** The input_params key; the API's 422 `loc` names it. */
   name: string;
   label: string;
   kind: FieldKind;
-  defaultValue: string | boolean;
   hint?: string;
   placeholder?: string;
-  options?: readonly string[];
   min?: number;
   max?: number;
   step?: number;
@@ -35,14 +34,23 @@ export interface UploadSpec {
   multiple: boolean;
 }
 
-export interface TaskFormSpec {
+/** A field as the form shows it: its layout, with the API's default and choices. */
+export interface FieldSpec extends FieldLayout {
+  defaultValue: string | boolean;
+  options?: readonly string[];
+}
+
+interface TaskFormLayout {
   sources: SourceSpec[];
   upload?: UploadSpec;
+  fields: FieldLayout[];
+}
+
+export interface TaskFormSpec extends TaskFormLayout {
   fields: FieldSpec[];
 }
 
-// Defaults are the API's own, so an untouched form submits what a bare API call would.
-export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
+const FORM_LAYOUTS: Record<TaskType, TaskFormLayout> = {
   csv_processing: {
     sources: [
       { id: 'generated', label: 'Generate rows' },
@@ -59,7 +67,6 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'num_rows',
         label: 'Rows to generate',
         kind: 'integer',
-        defaultValue: '1000',
         min: 1,
         max: 10_000_000,
         source: 'generated',
@@ -68,7 +75,6 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'delimiter',
         label: 'Delimiter',
         kind: 'text',
-        defaultValue: '',
         placeholder: 'detected',
         hint: 'One character; left empty, it is detected from the data.',
       },
@@ -76,13 +82,11 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'has_header',
         label: 'First row holds column names',
         kind: 'checkbox',
-        defaultValue: true,
       },
       {
         name: 'processing_time',
         label: 'Minimum run time (seconds)',
         kind: 'number',
-        defaultValue: '0',
         min: 0,
         max: 3600,
         step: 0.1,
@@ -100,7 +104,6 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'num_emails',
         label: 'Number of e-mails',
         kind: 'integer',
-        defaultValue: '10',
         min: 1,
         max: 10_000,
         source: 'generated',
@@ -110,37 +113,32 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'recipients',
         label: 'Recipients',
         kind: 'textarea',
-        defaultValue: '',
         source: 'list',
         placeholder: 'ada@example.com\nGrace Hopper <grace@example.com>',
         hint: 'One address per line (or separated by commas); "Name <address>" works too.',
       },
-      { name: 'subject', label: 'Subject', kind: 'text', defaultValue: 'Test Email' },
+      { name: 'subject', label: 'Subject', kind: 'text' },
       {
         name: 'body',
         label: 'Text body',
         kind: 'textarea',
-        defaultValue: 'This is a test email sent by Conveyor.',
       },
       {
         name: 'html',
         label: 'HTML body',
         kind: 'textarea',
-        defaultValue: '',
         hint: 'Optional; sent beside the text body. Shown here as text, never rendered.',
       },
       {
         name: 'from',
         label: 'From',
         kind: 'email',
-        defaultValue: '',
         placeholder: 'the service default',
       },
       {
         name: 'delay_per_email',
         label: 'Delay between e-mails (seconds)',
         kind: 'number',
-        defaultValue: '0',
         min: 0,
         max: 60,
         step: 0.1,
@@ -158,7 +156,6 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'num_images',
         label: 'Images to generate',
         kind: 'integer',
-        defaultValue: '5',
         min: 1,
         max: 100,
         source: 'generated',
@@ -167,7 +164,6 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'target_width',
         label: 'Width (px)',
         kind: 'integer',
-        defaultValue: '800',
         min: 1,
         max: 8192,
       },
@@ -175,7 +171,6 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'target_height',
         label: 'Height (px)',
         kind: 'integer',
-        defaultValue: '600',
         min: 1,
         max: 8192,
       },
@@ -183,28 +178,44 @@ export const FORM_SPECS: Record<TaskType, TaskFormSpec> = {
         name: 'fit',
         label: 'Fit',
         kind: 'select',
-        defaultValue: 'cover',
-        options: ['cover', 'contain', 'fill', 'inside', 'outside'],
       },
       {
         name: 'format',
         label: 'Format',
         kind: 'select',
-        defaultValue: 'jpeg',
-        options: ['jpeg', 'png', 'webp', 'avif'],
       },
-      { name: 'quality', label: 'Quality', kind: 'integer', defaultValue: '80', min: 1, max: 100 },
+      { name: 'quality', label: 'Quality', kind: 'integer', min: 1, max: 100 },
     ],
   },
 };
 
 export type FormValues = Record<string, string | boolean>;
 
-export function defaultValues(type: TaskType): FormValues {
-  return Object.fromEntries(
-    FORM_SPECS[type].fields.map((field) => [field.name, field.defaultValue]),
-  );
+/** A form value as the inputs hold it: numbers and text as strings, checkboxes as booleans. */
+function formValueOf(kind: FieldKind, value: unknown): string | boolean {
+  if (kind === 'checkbox') return value === true;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }
 
-export const visibleFields = (type: TaskType, source: SourceId): FieldSpec[] =>
-  FORM_SPECS[type].fields.filter((field) => !field.source || field.source === source);
+/**
+ * A task type's form: the layout written here, with the defaults and choices the API serves
+ * (GET /api/task-types), so that an untouched form submits what a bare API call would.
+ */
+export function formSpecOf(type: TaskType, served: TaskTypeInfo): TaskFormSpec {
+  const layout = FORM_LAYOUTS[type];
+  return {
+    ...layout,
+    fields: layout.fields.map((field) => ({
+      ...field,
+      defaultValue: formValueOf(field.kind, served.defaults[field.name]),
+      ...(served.choices[field.name] ? { options: served.choices[field.name] } : {}),
+    })),
+  };
+}
+
+export function defaultValues(spec: TaskFormSpec): FormValues {
+  return Object.fromEntries(spec.fields.map((field) => [field.name, field.defaultValue]));
+}
+
+export const visibleFields = (spec: TaskFormSpec, source: SourceId): FieldSpec[] =>
+  spec.fields.filter((field) => !field.source || field.source === source);

@@ -1,14 +1,15 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error';
 import { api } from '../api/api-client';
-import { TASK_TYPES, type Task, type TaskType } from '../api/types';
+import { TASK_TYPES, type Task, type TaskType, type TaskTypes } from '../api/types';
 import { uploadFile } from '../api/upload-file';
 import { taskHref } from '../lib/hash-route';
 import { shortId, TASK_TYPE_LABELS } from '../lib/format';
 import { buildParams } from './build-params';
+import { useTaskTypes } from '../data/use-task-types';
 import {
   defaultValues,
-  FORM_SPECS,
+  formSpecOf,
   visibleFields,
   type FormValues,
   type SourceId,
@@ -23,11 +24,36 @@ const perType = <T,>(make: (type: TaskType) => T): PerType<T> =>
 
 let nextUploadKey = 1;
 
-/** The submission form: its fields follow the task type; the API's 422s appear beside them. */
+/** The submission form, once the API has said what each task type's defaults are. */
 export function SubmitForm({ onSubmitted }: { onSubmitted: (task: Task) => void }) {
+  const { taskTypes, error } = useTaskTypes();
+  if (!taskTypes) {
+    return (
+      <section class="submit-form" aria-labelledby="submit-heading">
+        <h2 id="submit-heading">New task</h2>
+        <p role="status">
+          {error ? `Loading the task types failed (${error}); trying again…` : 'Loading…'}
+        </p>
+      </section>
+    );
+  }
+  return <TaskForm taskTypes={taskTypes} onSubmitted={onSubmitted} />;
+}
+
+/** The form itself: its fields follow the task type; the API's 422s appear beside them. */
+function TaskForm({
+  taskTypes,
+  onSubmitted,
+}: {
+  taskTypes: TaskTypes;
+  onSubmitted: (task: Task) => void;
+}) {
+  const specs = useMemo(() => perType((type) => formSpecOf(type, taskTypes[type])), [taskTypes]);
   const [taskType, setTaskType] = useState<TaskType>('csv_processing');
   const [sources, setSources] = useState<PerType<SourceId>>(() => perType(() => 'generated'));
-  const [values, setValues] = useState<PerType<FormValues>>(() => perType(defaultValues));
+  const [values, setValues] = useState<PerType<FormValues>>(() =>
+    perType((type) => defaultValues(specs[type])),
+  );
   const [uploads, setUploads] = useState<PerType<UploadItem[]>>(() => perType(() => []));
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formErrors, setFormErrors] = useState<string[]>([]);
@@ -36,9 +62,9 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (task: Task) => void 
   const form = useRef<HTMLFormElement>(null);
   const focusFirstError = useRef(false);
 
-  const spec = FORM_SPECS[taskType];
+  const spec = specs[taskType];
   const source = sources[taskType];
-  const fields = visibleFields(taskType, source);
+  const fields = visibleFields(spec, source);
 
   useEffect(() => {
     if (!focusFirstError.current) return;
@@ -66,7 +92,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (task: Task) => void 
 
   const addFiles = (files: File[]): void => {
     const type = taskType;
-    const multiple = FORM_SPECS[type].upload?.multiple ?? false;
+    const multiple = specs[type].upload?.multiple ?? false;
     const added = (multiple ? files : files.slice(0, 1)).map((file) => ({
       file,
       item: {
@@ -108,7 +134,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (task: Task) => void 
         .map((input) => input.name),
     );
     const uploadedIds = uploads[taskType].flatMap((item) => (item.fileId ? [item.fileId] : []));
-    const built = buildParams(taskType, source, values[taskType], uploadedIds, invalidNumbers);
+    const built = buildParams(spec, source, values[taskType], uploadedIds, invalidNumbers);
     if (Object.keys(built.errors).length > 0) {
       setFieldErrors(built.errors);
       focusFirstError.current = true;
@@ -249,7 +275,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (task: Task) => void 
           type="button"
           class="button"
           onClick={() => {
-            setValues((current) => ({ ...current, [taskType]: defaultValues(taskType) }));
+            setValues((current) => ({ ...current, [taskType]: defaultValues(spec) }));
             clearErrors();
           }}
         >

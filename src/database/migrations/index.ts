@@ -2,6 +2,7 @@ import { CreateTasks1764300000000 } from './1764300000000-create-tasks';
 import { CreateEmailDeliveries1764300000001 } from './1764300000001-create-email-deliveries';
 import { CreateFiles1764300000002 } from './1764300000002-create-files';
 import { CountTasks1764300000003 } from './1764300000003-count-tasks';
+import { AddTaskHeartbeat1764300000004 } from './1764300000004-add-task-heartbeat';
 import { Identity1764500000000 } from './1764500000000-identity';
 import { CountTasksPerProject1764500000001 } from './1764500000001-count-tasks-per-project';
 
@@ -11,6 +12,7 @@ export const MIGRATIONS = [
   CreateEmailDeliveries1764300000001,
   CreateFiles1764300000002,
   CountTasks1764300000003,
+  AddTaskHeartbeat1764300000004,
   Identity1764500000000,
   CountTasksPerProject1764500000001,
 ];

@@ -1,10 +1,19 @@
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { TASK_STATUSES, TaskStatus } from '../../database/task-status';
-import { TASK_TYPES, TaskType } from '../../database/task-type';
+import { TASK_STATUSES, TaskStatus } from '../../core/task-status';
+import { TASK_TYPES, TaskType } from '../../core/task-type';
 
-const LIMIT_RULE = 'limit must be an integer from 1 to 100';
-const OFFSET_RULE = 'offset must be an integer, 0 or more';
+export const MAX_LIMIT = 1000;
+export const MAX_OFFSET = 10_000_000;
+const LIMIT_RULE = `limit must be an integer from 1 to ${MAX_LIMIT}`;
+const OFFSET_RULE = `offset must be an integer from 0 to ${MAX_OFFSET}`;
+
+/**
+ * Query text to an integer only when it is written as one ("25", "-1"), as FastAPI reads an
+ * int: "1e20", "0x10", "2.5" and "" stay text and fail the integer check with the rule.
+ */
+const integerText = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^[+-]?\d{1,20}$/.test(value) ? Number(value) : value;
 
 export class ListTasksQuery {
   @IsOptional()
@@ -15,17 +24,19 @@ export class ListTasksQuery {
   @IsIn(TASK_TYPES, { message: `task_type must be one of: ${TASK_TYPES.join(', ')}` })
   task_type?: TaskType;
 
-  /** Page size, 1 to 100. */
+  /** Page size, 1 to 1000; 100 by default, as the original. */
   @IsOptional()
-  @Type(() => Number)
+  @Transform(integerText)
   @Min(1, { message: LIMIT_RULE })
-  @Max(100, { message: LIMIT_RULE })
+  @Max(MAX_LIMIT, { message: LIMIT_RULE })
   @IsInt({ message: LIMIT_RULE })
-  limit: number = 50;
+  limit: number = 100;
 
+  /** Tasks to skip, 0 to 10,000,000. */
   @IsOptional()
-  @Type(() => Number)
+  @Transform(integerText)
   @Min(0, { message: OFFSET_RULE })
+  @Max(MAX_OFFSET, { message: OFFSET_RULE })
   @IsInt({ message: OFFSET_RULE })
   offset: number = 0;
 }

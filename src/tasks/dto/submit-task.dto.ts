@@ -6,8 +6,8 @@ export class SubmitTaskDto {
   @IsString()
   task_type!: string;
 
-  /** The task type's parameters; defaults fill what is left out. */
+  /** The task type's parameters; defaults fill what is left out. Omitted or null means {}. */
   @IsOptional()
   @IsObject()
-  input_params?: Record<string, unknown>;
+  input_params?: Record<string, unknown> | null;
 }

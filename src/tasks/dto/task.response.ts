@@ -1,5 +1,5 @@
-import { TaskStatus } from '../../database/task-status';
-import { TaskType } from '../../database/task-type';
+import { TaskStatus } from '../../core/task-status';
+import { TaskType } from '../../core/task-type';
 import { Task } from '../../database/task.entity';
 
 /** A task as the API answers it: snake_case, ISO-8601 UTC times. */

@@ -1,0 +1,238 @@
+import { Logger } from '@nestjs/common';
+import { TaskStatus } from '../core/task-status';
+import { openTestDatabase, TestDatabase, TestDatabaseKind } from '../testing/test-databases';
+import { TaskStore } from './task-store';
+import { Task } from './task.entity';
+
+describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind) => {
+  let database: TestDatabase;
+  let store: TaskStore;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    database = await openTestDatabase(kind, { SQL_RETRY_ATTEMPTS: '3', SQL_RETRY_DELAY_MS: '0' });
+    store = new TaskStore(database.dataSource.getRepository(Task), database.config);
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+
+  /** A moment every heartbeat written so far is older than. */
+  const soon = (): Date => new Date(Date.now() + 1000);
+
+  const statusOf = async (id: string): Promise<TaskStatus | undefined> =>
+    (await store.findById(id))?.status;
+
+  /** A task brought to `status` through the store's own transitions. */
+  async function taskIn(status: TaskStatus, type: Task['taskType'] = 'csv_processing') {
+    const task = await store.insert(type, { num_rows: 1 }, null, 'default');
+    if (status === 'PENDING') return task;
+    if (status === 'CANCELLED') {
+      await store.markCancelled(task.id);
+      return task;
+    }
+    await store.markRunning(task.id);
+    if (status === 'SUCCESS') await store.markSucceeded(task.id, {});
+    if (status === 'FAILED') await store.markFailed(task.id, 'boom');
+    return task;
+  }
+
+  it('inserts a PENDING task and reads it back as it was written', async () => {
+    const task = await store.insert('email_sending', { num_emails: 2 }, null, 'default');
+    expect(await store.findById(task.id)).toEqual(
+      expect.objectContaining({
+        id: task.id,
+        taskType: 'email_sending',
+        status: 'PENDING',
+        progress: 0,
+        attempts: 0,
+        inputParams: { num_emails: 2 },
+        startedAt: null,
+        completedAt: null,
+        retryOf: null,
+      }),
+    );
+    expect(await store.findById('00000000-0000-4000-8000-000000000000')).toBeNull();
+  });
+
+  it('moves PENDING to RUNNING, counting attempts and keeping the first start', async () => {
+    const task = await taskIn('PENDING');
+    expect(await store.markRunning(task.id)).toBe(true);
+    const first = await store.findById(task.id);
+    expect(first).toMatchObject({ status: 'RUNNING', attempts: 1 });
+    expect(first?.startedAt).toBeInstanceOf(Date);
+    // A re-delivered job runs again from RUNNING.
+    expect(await store.markRunning(task.id)).toBe(true);
+    const second = await store.findById(task.id);
+    expect(second?.attempts).toBe(2);
+    expect(second?.startedAt?.getTime()).toBe(first?.startedAt?.getTime());
+  });
+
+  it('saves progress only while RUNNING', async () => {
+    const running = await taskIn('RUNNING');
+    expect(await store.saveProgress(running.id, 42.5)).toBe(true);
+    expect((await store.findById(running.id))?.progress).toBe(42.5);
+    const pending = await taskIn('PENDING');
+    expect(await store.saveProgress(pending.id, 10)).toBe(false);
+  });
+
+  it('finishes a RUNNING task as SUCCESS with its result, or FAILED with its message', async () => {
+    const succeeded = await taskIn('RUNNING');
+    expect(await store.markSucceeded(succeeded.id, { total_rows: 3 })).toBe(true);
+    expect(await store.findById(succeeded.id)).toMatchObject({
+      status: 'SUCCESS',
+      progress: 100,
+      resultData: { total_rows: 3 },
+      errorMessage: null,
+    });
+    const failed = await taskIn('RUNNING');
+    expect(await store.markFailed(failed.id, 'bad data', { partial: true })).toBe(true);
+    const row = await store.findById(failed.id);
+    expect(row).toMatchObject({
+      status: 'FAILED',
+      errorMessage: 'bad data',
+      resultData: { partial: true },
+    });
+    expect(row?.completedAt).toBeInstanceOf(Date);
+  });
+
+  it('hands RUNNING back to PENDING: on shutdown, for a retry, and on recovery', async () => {
+    const handedBack = await taskIn('RUNNING');
+    expect(await store.markHandedBack(handedBack.id)).toBe(true);
+    expect(await statusOf(handedBack.id)).toBe('PENDING');
+    const retrying = await taskIn('RUNNING');
+    expect(await store.markRetrying(retrying.id, 'try again')).toBe(true);
+    expect(await store.findById(retrying.id)).toMatchObject({
+      status: 'PENDING',
+      errorMessage: 'try again',
+    });
+    const requeued = await taskIn('RUNNING');
+    expect(await store.markRequeued(requeued.id, soon())).toBe(true);
+    expect(await statusOf(requeued.id)).toBe('PENDING');
+    // Only from RUNNING.
+    expect(await store.markRequeued(requeued.id, soon())).toBe(false);
+  });
+
+  it('leaves a RUNNING task whose worker beat since the moment given', async () => {
+    const alive = await taskIn('RUNNING');
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    expect(await store.markRequeued(alive.id, aMinuteAgo)).toBe(false);
+    expect(await store.markGivenUp(alive.id, 'no', aMinuteAgo)).toBe(false);
+    expect(await statusOf(alive.id)).toBe('RUNNING');
+    expect(
+      (await store.runningWithLapsedHeartbeat(aMinuteAgo, 1000)).map((t) => t.id),
+    ).not.toContain(alive.id);
+    await store.beat(alive.id);
+    expect((await store.findById(alive.id))?.heartbeatAt?.getTime()).toBeGreaterThan(
+      aMinuteAgo.getTime(),
+    );
+  });
+
+  it('gives a lost RUNNING task up as FAILED, and nothing else', async () => {
+    const lost = await taskIn('RUNNING');
+    expect(await store.markGivenUp(lost.id, 'its job vanished', soon())).toBe(true);
+    expect(await store.findById(lost.id)).toMatchObject({
+      status: 'FAILED',
+      errorMessage: 'its job vanished',
+    });
+    const pending = await taskIn('PENDING');
+    expect(await store.markGivenUp(pending.id, 'no', soon())).toBe(false);
+    expect(await statusOf(pending.id)).toBe('PENDING');
+  });
+
+  it('cancels PENDING and RUNNING tasks, not finished ones', async () => {
+    for (const status of ['PENDING', 'RUNNING'] as const) {
+      const task = await taskIn(status);
+      expect(await store.markCancelled(task.id)).toBe(true);
+      const row = await store.findById(task.id);
+      expect(row?.status).toBe('CANCELLED');
+      expect(row?.completedAt).toBeInstanceOf(Date);
+    }
+    for (const status of ['SUCCESS', 'FAILED', 'CANCELLED'] as const) {
+      const task = await taskIn(status);
+      expect(await store.markCancelled(task.id)).toBe(false);
+      expect(await statusOf(task.id)).toBe(status);
+    }
+  });
+
+  it('never overwrites CANCELLED, whichever write comes late', async () => {
+    const task = await taskIn('RUNNING');
+    await store.markCancelled(task.id);
+    const late = [
+      store.markRunning(task.id),
+      store.saveProgress(task.id, 99),
+      store.markSucceeded(task.id, {}),
+      store.markFailed(task.id, 'late'),
+      store.markHandedBack(task.id),
+      store.markRetrying(task.id, 'late'),
+      store.markRequeued(task.id, soon()),
+      store.markGivenUp(task.id, 'late', soon()),
+    ];
+    expect(await Promise.all(late)).toEqual(late.map(() => false));
+    expect(await store.findById(task.id)).toMatchObject({ status: 'CANCELLED', progress: 0 });
+  });
+
+  it('pages newest first with filters, and counts exactly', async () => {
+    const filter = { status: 'PENDING' as const, taskType: 'image_processing' as const };
+    const before = await store.count(filter);
+    const inserted = [];
+    for (let i = 0; i < 5; i++) inserted.push(await taskIn('PENDING', 'image_processing'));
+    await taskIn('RUNNING', 'image_processing');
+    expect(await store.count(filter)).toBe(before + 5);
+    expect(await store.count({ taskType: 'image_processing' })).toBeGreaterThanOrEqual(before + 6);
+
+    const all = await store.page(filter, 100, 0);
+    expect(all).toHaveLength(before + 5);
+    expect(
+      all.every((task) => task.status === 'PENDING' && task.taskType === 'image_processing'),
+    ).toBe(true);
+    const order = all.map((task) => [task.createdAt.getTime(), task.id] as const);
+    const sorted = [...order].sort(([at1, id1], [at2, id2]) => at2 - at1 || id2.localeCompare(id1));
+    expect(order).toEqual(sorted);
+    expect(all.map((task) => task.id)).toEqual(expect.arrayContaining(inserted.map((t) => t.id)));
+
+    const firstTwo = await store.page(filter, 2, 0);
+    const nextTwo = await store.page(filter, 2, 2);
+    expect([...firstTwo, ...nextTwo].map((task) => task.id)).toEqual(
+      all.slice(0, 4).map((task) => task.id),
+    );
+  });
+
+  it('counts per status and the throughput of the last minutes', async () => {
+    const countsBefore = await store.countsByStatus();
+    const done = await taskIn('SUCCESS', 'email_sending');
+    await taskIn('FAILED', 'email_sending');
+    const counts = await store.countsByStatus();
+    expect(counts.SUCCESS).toBe(countsBefore.SUCCESS + 1);
+    expect(counts.FAILED).toBe(countsBefore.FAILED + 1);
+
+    const completedAt = (await store.findById(done.id))?.completedAt as Date;
+    const minute = new Date(Math.floor(completedAt.getTime() / 60_000) * 60_000).toISOString();
+    const throughput = await store.throughputSince(new Date(Date.now() - 10 * 60_000));
+    const bucket = throughput.find((point) => point.minute === minute);
+    expect(bucket?.completed).toBeGreaterThanOrEqual(1);
+    expect(await store.throughputSince(new Date(Date.now() + 60_000))).toEqual([]);
+  });
+
+  it('follows retry_of to the originals, nearest first', async () => {
+    const first = await taskIn('FAILED');
+    const second = await store.insert('csv_processing', {}, first.id, 'default');
+    const third = await store.insert('csv_processing', {}, second.id, 'default');
+    expect(await store.originalsOf(third.id)).toEqual([second.id, first.id]);
+    expect(await store.originalsOf(first.id)).toEqual([]);
+  });
+
+  it('finds PENDING tasks older than a moment and RUNNING ones whose beat lapsed', async () => {
+    const pending = await taskIn('PENDING');
+    const running = await taskIn('RUNNING');
+    const later = new Date(Date.now() + 1000);
+    const stalePending = await store.pendingSince(later, 1000);
+    expect(stalePending.map((task) => task.id)).toContain(pending.id);
+    expect(stalePending.every((task) => task.status === 'PENDING')).toBe(true);
+    const staleRunning = await store.runningWithLapsedHeartbeat(later, 1000);
+    expect(staleRunning.map((task) => task.id)).toContain(running.id);
+    expect(await store.pendingSince(new Date(0), 1000)).toEqual([]);
+  });
+});

@@ -1,0 +1,73 @@
+import { ArgumentsHost, Logger } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { DetailExceptionFilter } from './detail-exception.filter';
+import { TaskNotFoundError } from '../tasks/task-errors';
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+function answerTo(exception: unknown): Answer {
+  const answer: Answer = { status: 0, body: undefined, headers: {} };
+  const response = {
+    headersSent: false,
+    setHeader: (name: string, value: string) => (answer.headers[name] = value),
+    status(code: number) {
+      answer.status = code;
+      return this;
+    },
+    json(body: unknown) {
+      answer.body = body;
+      return this;
+    },
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => response }) };
+  new DetailExceptionFilter().catch(exception, host as unknown as ArgumentsHost);
+  return answer;
+}
+
+const driverError = (code: string, message: string): Error =>
+  Object.assign(new Error(message), { code });
+
+describe('DetailExceptionFilter', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+
+  it('answers 503 with Retry-After when SQL stays busy past its retries', () => {
+    const busy = new QueryFailedError(
+      'INSERT',
+      [],
+      driverError('SQLITE_BUSY', 'database is locked'),
+    );
+    expect(answerTo(busy)).toEqual({
+      status: 503,
+      body: { detail: 'The database is busy or unreachable; try again shortly' },
+      headers: { 'Retry-After': '1' },
+    });
+    expect(answerTo(new Error('Connection terminated unexpectedly')).status).toBe(503);
+  });
+
+  it('answers 500 without details for any other SQL error or bug', () => {
+    const violation = new QueryFailedError('INSERT', [], driverError('23505', 'duplicate key'));
+    for (const error of [violation, new TypeError('x is undefined')]) {
+      expect(answerTo(error)).toEqual({
+        status: 500,
+        body: { detail: 'Internal server error' },
+        headers: {},
+      });
+    }
+  });
+
+  it('keeps domain errors as they were', () => {
+    expect(answerTo(new TaskNotFoundError())).toMatchObject({
+      status: 404,
+      body: { detail: 'Task not found' },
+    });
+  });
+});

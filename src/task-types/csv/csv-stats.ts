@@ -1,0 +1,252 @@
+import { CsvError, parse } from 'csv-parse';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createPacer } from '../../queue/task-context';
+import { ColumnStats, ColumnSummary } from './column-stats';
+import { detectDelimiter } from './delimiter';
+
+export const MAX_MALFORMED_EXAMPLES = 20;
+const SAMPLE_BYTES = 64 * 1024;
+/** A record longer than this is taken for an unclosed quote, not data. */
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+export interface CsvAnalysisOptions {
+  /** One character; detected from the first 64 KiB when omitted. */
+  delimiter?: string;
+  hasHeader: boolean;
+  /** The source's size, for progress; progress is not reported when unknown. */
+  totalBytes?: number;
+  /** How much of the source has been produced, 0–1, for a source of unknown size. */
+  fractionDone?: () => number;
+  signal?: AbortSignal;
+  onProgress?: (percent: number) => void;
+  /** Make the run last at least this long, paced across the bytes (demos). */
+  minDurationMs?: number;
+}
+
+export interface MalformedRow {
+  line: number;
+  error: string;
+}
+
+export interface CsvAnalysis {
+  total_rows: number;
+  processed_rows: number;
+  malformed_rows: number;
+  malformed_examples: MalformedRow[];
+  /** The original's summary: over the first numeric column, or null when there is none. */
+  statistics: { column: string; sum: number; avg: number; min: number; max: number } | null;
+  columns: ColumnSummary[];
+  delimiter: string;
+  bytes: number;
+}
+
+/** Raised for input that cannot be processed at all; its message is meant for the user. */
+export class CsvInputError extends Error {}
+
+function assertText(sample: Buffer, offset = 0): void {
+  const nul = sample.indexOf(0);
+  if (nul !== -1) {
+    throw new CsvInputError(
+      `The file is not CSV text: it holds binary data (a NUL byte at offset ${offset + nul})`,
+    );
+  }
+}
+
+/** The first SAMPLE_BYTES of the source (or all of it, if shorter), checked to be text. */
+async function readSample(
+  chunks: AsyncIterator<Buffer>,
+): Promise<{ head: Buffer[]; sample: Buffer }> {
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  while (headBytes < SAMPLE_BYTES) {
+    const next = await chunks.next();
+    if (next.done) break;
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    head.push(chunk);
+    headBytes += chunk.length;
+  }
+  const sample = Buffer.concat(head);
+  assertText(sample);
+  return { head, sample };
+}
+
+/** Malformed rows: all counted, the first MAX_MALFORMED_EXAMPLES kept with their line. */
+class MalformedRows {
+  count = 0;
+  readonly examples: MalformedRow[] = [];
+  /** A record outgrew MAX_RECORD_BYTES: the parser cannot resynchronise after it. */
+  oversized = false;
+
+  record(error: CsvError): void {
+    this.count++;
+    if (this.examples.length < MAX_MALFORMED_EXAMPLES) {
+      this.examples.push({ line: Number(error.lines), error: error.message });
+    }
+  }
+}
+
+/**
+ * The source's chunks, the sample first, counted as they go: progress by bytes read (or by the
+ * producer's own fraction), pacing when a minimum duration is asked for, and a stop once the
+ * parser met an oversized record.
+ */
+class CountingSource {
+  bytes = 0;
+
+  constructor(
+    private readonly head: Buffer[],
+    private readonly rest: AsyncIterator<Buffer>,
+    private readonly options: CsvAnalysisOptions,
+    private readonly malformed: MalformedRows,
+    private readonly pace: (fraction: number) => Promise<void>,
+  ) {}
+
+  fractionRead(): number {
+    const { fractionDone, totalBytes } = this.options;
+    return fractionDone ? fractionDone() : totalBytes ? Math.min(1, this.bytes / totalBytes) : 0;
+  }
+
+  async *chunks(): AsyncGenerator<Buffer> {
+    const { totalBytes, onProgress, fractionDone, minDurationMs } = this.options;
+    const knowsProgress = Boolean(onProgress && (totalBytes || fractionDone));
+    for (const chunk of this.head) {
+      this.bytes += chunk.length;
+      yield chunk;
+    }
+    for (let next = await this.rest.next(); !next.done; next = await this.rest.next()) {
+      if (this.malformed.oversized) {
+        // The rest would only extend the oversized record: stop reading the source.
+        await this.rest.return?.();
+        return;
+      }
+      const chunk = next.value;
+      if (chunk.indexOf(0) !== -1) assertText(chunk, this.bytes);
+      // Pacing holds the source back, so the parser and the progress follow it.
+      if (minDurationMs) await this.pace(this.fractionRead());
+      this.bytes += chunk.length;
+      if (knowsProgress) onProgress?.(this.fractionRead() * 100);
+      yield chunk;
+    }
+  }
+}
+
+/** A csv-parse parser that skips malformed records, noting them, and bounds record size. */
+function createParser(delimiter: string, malformed: MalformedRows) {
+  return parse({
+    delimiter,
+    bom: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    relax_quotes: false,
+    // Without a bound, an unclosed quote buffers the rest of the file as one field.
+    max_record_size: MAX_RECORD_BYTES,
+    on_skip: (error) => {
+      // The parser cannot resynchronise after an oversized record: what follows is its tail.
+      if (!error || malformed.oversized) return undefined;
+      malformed.record(error);
+      if (error.code === 'CSV_MAX_RECORD_SIZE') malformed.oversized = true;
+      return undefined;
+    },
+  });
+}
+
+/** The columns, named from the header (or numbered), and the statistics of each. */
+class ColumnsCollector {
+  columns: ColumnStats[] | null = null;
+  processed = 0;
+
+  constructor(private readonly hasHeader: boolean) {}
+
+  add(record: string[]): void {
+    if (this.columns === null) {
+      this.columns = record.map(
+        (name, i) =>
+          new ColumnStats(this.hasHeader ? name.trim() || `column_${i + 1}` : `column_${i + 1}`),
+      );
+      if (this.hasHeader) return;
+    }
+    for (let i = 0; i < this.columns.length; i++) this.columns[i].add(record[i] ?? '');
+    this.processed++;
+  }
+}
+
+function summarize(
+  collected: ColumnsCollector,
+  malformed: MalformedRows,
+  delimiter: string,
+  bytes: number,
+): CsvAnalysis {
+  const found: ColumnStats[] = collected.columns ?? [];
+  if (collected.processed === 0 && malformed.count > 0) {
+    const first = malformed.examples[0];
+    throw new CsvInputError(
+      `No row of the file could be parsed as CSV with delimiter ${JSON.stringify(delimiter)}` +
+        (first ? ` (line ${first.line}: ${first.error})` : ''),
+    );
+  }
+  const firstNumeric = found.find((column) => column.isNumeric);
+  const numeric = firstNumeric?.numericSummary();
+  return {
+    total_rows: collected.processed + malformed.count,
+    processed_rows: collected.processed,
+    malformed_rows: malformed.count,
+    malformed_examples: malformed.examples,
+    statistics:
+      firstNumeric && numeric
+        ? {
+            column: firstNumeric.name,
+            sum: numeric.sum,
+            avg: numeric.mean,
+            min: numeric.min,
+            max: numeric.max,
+          }
+        : null,
+    columns: found.map((column) => column.summary()),
+    delimiter,
+    bytes,
+  };
+}
+
+/**
+ * Stream-parses CSV in constant memory and summarises every column. Malformed rows are counted
+ * and the first ones listed; the analysis fails only when the input is not text or no row parses.
+ */
+export async function analyzeCsv(
+  source: Readable,
+  options: CsvAnalysisOptions,
+): Promise<CsvAnalysis> {
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const { head, sample } = await readSample(chunks);
+  const delimiter = options.delimiter ?? detectDelimiter(sample.toString('utf8'));
+  // A paced run knows its progress by the clock even when the source's size is unknown.
+  const pace = createPacer(options.minDurationMs ?? 0, options.signal, options.onProgress);
+  const malformed = new MalformedRows();
+  const counting = new CountingSource(head, chunks, options, malformed, pace);
+  const collected = new ColumnsCollector(options.hasHeader);
+  const parser = createParser(delimiter, malformed);
+  // Records are taken as the parser makes them, synchronously. Through an async iterator, each
+  // chunk's few thousand records first wait in the stream's buffer and then cost a promise each.
+  parser.on('data', (record: string[]) => {
+    try {
+      collected.add(record);
+    } catch (error) {
+      parser.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+
+  try {
+    // One chunk ahead is enough; Readable.from's default would buffer 16 of them.
+    await pipeline(Readable.from(counting.chunks(), { highWaterMark: 1 }), parser, {
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    // A fatal parse error (an unclosed quote at the end, say) ends the file; keep what parsed.
+    if (error instanceof CsvError) malformed.record(error);
+    else throw error;
+  }
+  await pace(1);
+  options.onProgress?.(100);
+  return summarize(collected, malformed, delimiter, counting.bytes);
+}

@@ -1,0 +1,94 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Transporter } from 'nodemailer';
+import { AppConfig } from '../../config/app-config';
+import { StoragePaths } from '../../files/storage-paths';
+import { SendMail } from './send-loop';
+import { SendLimiter } from './send-limiter';
+
+/**
+ * Real delivery: a pooled SMTP transport when SMTP_URL is set; otherwise each message is
+ * rendered by nodemailer and written as an .eml file under DATA_DIR/outbox/<task id>/.
+ * nodemailer is loaded with the first e-mail task (about 12 MB of resident memory that a
+ * worker running only other task types does not need).
+ */
+@Injectable()
+export class MailTransport implements OnApplicationShutdown {
+  private transport?: Promise<Transporter>;
+  private smtp?: Transporter;
+  /**
+   * One budget for every e-mail task of this process: as many messages at once as the pool
+   * has connections, and the configured rate (which only an SMTP server needs).
+   */
+  readonly limiter: SendLimiter;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly storage: StoragePaths,
+  ) {
+    const { smtp, smtpUrl } = config;
+    this.limiter = new SendLimiter({
+      concurrency: smtp.maxConnections,
+      ratePerSecond: smtpUrl ? smtp.ratePerSecond : 0,
+    });
+  }
+
+  /** The pooled SMTP transport, or the renderer for the outbox; one per process. */
+  private transporter(): Promise<Transporter> {
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) => {
+      const { smtp, smtpUrl } = this.config;
+      if (!smtpUrl) {
+        return nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+      }
+      this.smtp = nodemailer.createTransport({
+        url: smtpUrl,
+        pool: true,
+        maxConnections: smtp.maxConnections,
+        requireTLS: smtp.requireTls,
+        tls: { rejectUnauthorized: smtp.tlsRejectUnauthorized },
+      });
+      return this.smtp;
+    });
+    return this.transport;
+  }
+
+  /** The sender a task asked for, or MAIL_FROM when it named none. */
+  senderAddress(requested: string | undefined): string {
+    return requested ?? this.config.mailFrom;
+  }
+
+  get destination(): string {
+    return this.config.smtpUrl ? 'smtp' : 'outbox';
+  }
+
+  get retryPolicy(): { maxAttempts: number; retryDelayMs: number } {
+    return {
+      maxAttempts: this.config.smtp.retryAttempts,
+      retryDelayMs: this.config.smtp.retryDelayMs,
+    };
+  }
+
+  senderFor(taskId: string): SendMail {
+    if (this.config.smtpUrl) {
+      return async (message) => {
+        const info = await (await this.transporter()).sendMail(message);
+        return { messageId: info.messageId, response: info.response ?? '' };
+      };
+    }
+    const folder = this.storage.outboxDir(taskId);
+    let made: Promise<unknown> | undefined;
+    return async (message) => {
+      made ??= mkdir(folder, { recursive: true });
+      await made;
+      const info = await (await this.transporter()).sendMail(message);
+      const name = `${info.messageId.replace(/[^\w.@-]/g, '')}.eml`;
+      await writeFile(join(folder, name), info.message as Buffer);
+      return { messageId: info.messageId, response: `stored as outbox/${taskId}/${name}` };
+    };
+  }
+
+  onApplicationShutdown(): void {
+    this.smtp?.close();
+  }
+}

@@ -1,0 +1,71 @@
+import { OPEN_PRINCIPAL } from '../auth/principal';
+import { Task } from '../database/task.entity';
+import { TasksController } from './tasks.controller';
+import { TasksService } from './tasks.service';
+
+const task: Task = {
+  id: '7d1f0c1e-3b2a-4c5d-9e8f-0a1b2c3d4e5f',
+  taskType: 'csv_processing',
+  status: 'FAILED',
+  createdAt: new Date('2026-01-02T03:04:05.678Z'),
+  startedAt: new Date('2026-01-02T03:04:06.000Z'),
+  completedAt: null,
+  heartbeatAt: new Date('2026-01-02T03:04:07.000Z'),
+  progress: 42.5,
+  inputParams: { num_rows: 10 },
+  resultData: null,
+  errorMessage: 'bad data',
+  attempts: 1,
+  retryOf: null,
+  project: 'default',
+};
+
+/** The answer shapes of the contract: snake_case, ISO-8601 UTC times, internal columns left out. */
+describe('TasksController answers', () => {
+  const service: Partial<TasksService> = {
+    submit: () => Promise.resolve(task),
+    get: () => Promise.resolve(task),
+    retry: () => Promise.resolve({ ...task, id: 'retry-id', retryOf: task.id }),
+    list: () => Promise.resolve({ tasks: [task], total: 31 }),
+    cancel: () => Promise.resolve(),
+  };
+  const controller = new TasksController(service as TasksService);
+
+  const wire = {
+    id: task.id,
+    task_type: 'csv_processing',
+    status: 'FAILED',
+    created_at: '2026-01-02T03:04:05.678Z',
+    started_at: '2026-01-02T03:04:06.000Z',
+    completed_at: null,
+    progress: 42.5,
+    input_params: { num_rows: 10 },
+    result_data: null,
+    error_message: 'bad data',
+    attempts: 1,
+    retry_of: null,
+    project: 'default',
+  };
+
+  it('answers a task in the wire shape, and nothing more', async () => {
+    expect(await controller.get(task.id)).toStrictEqual(wire);
+    expect(await controller.submit({ task_type: 'csv_processing' }, OPEN_PRINCIPAL)).toStrictEqual(
+      wire,
+    );
+  });
+
+  it('answers a page with its total', async () => {
+    expect(await controller.list({ limit: 50, offset: 0 })).toStrictEqual({
+      tasks: [wire],
+      total: 31,
+    });
+  });
+
+  it('answers a cancel with a message and the id, and a retry with the new task', async () => {
+    expect(await controller.cancel(task.id)).toStrictEqual({
+      message: 'Task cancelled successfully',
+      task_id: task.id,
+    });
+    expect(await controller.retry(task.id)).toMatchObject({ id: 'retry-id', retry_of: task.id });
+  });
+});

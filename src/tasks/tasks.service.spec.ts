@@ -1,0 +1,170 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { StoredFile } from '../database/stored-file.entity';
+import { TaskStore } from '../database/task-store';
+import { Task } from '../database/task.entity';
+import { EventBus } from '../events/event-bus.service';
+import { TaskEvent } from '../events/task-event';
+import { FilesService } from '../files/files.service';
+import { StoragePaths } from '../files/storage-paths';
+import { RequestValidationError } from '../http/domain-error';
+import { TaskQueueService } from '../queue/task-queue.service';
+import { openTestDatabase, TestDatabase } from '../testing/test-databases';
+import {
+  CannotCancelError,
+  CannotRetryError,
+  TaskNotFoundError,
+  UnknownTaskTypeError,
+} from './task-errors';
+import { TasksService } from './tasks.service';
+
+/** The rules on a real store (SQLite file); the queue and the bus are stand-ins that remember. */
+describe('TasksService', () => {
+  let database: TestDatabase;
+  let store: TaskStore;
+  let service: TasksService;
+  let enqueued: string[];
+  let removed: string[];
+  let cancelRequests: string[];
+  let published: TaskEvent[];
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    database = await openTestDatabase('sqlite');
+    store = new TaskStore(database.dataSource.getRepository(Task), database.config);
+    const files = new FilesService(
+      new StoragePaths(database.config),
+      database.dataSource.getRepository(StoredFile),
+    );
+    const queue: Pick<TaskQueueService, 'enqueue' | 'remove'> = {
+      enqueue: (task) => {
+        enqueued.push(task.id);
+        return Promise.resolve(true);
+      },
+      remove: (taskId) => {
+        removed.push(taskId);
+        return Promise.resolve();
+      },
+    };
+    const bus: Pick<EventBus, 'publish' | 'requestCancel'> = {
+      publish: (event) => published.push(event),
+      requestCancel: (taskId) => cancelRequests.push(taskId),
+    };
+    service = new TasksService(
+      store,
+      queue as TaskQueueService,
+      bus as EventBus,
+      files,
+      database.config,
+    );
+  });
+
+  beforeEach(() => {
+    enqueued = [];
+    removed = [];
+    cancelRequests = [];
+    published = [];
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+
+  it('stores a submitted task PENDING with its defaults, announces it and enqueues it', async () => {
+    const task = await service.submit('csv_processing', { num_rows: 10 });
+    expect(await store.findById(task.id)).toMatchObject({
+      status: 'PENDING',
+      taskType: 'csv_processing',
+      inputParams: { num_rows: 10, has_header: true, processing_time: 0 },
+    });
+    expect(published).toMatchObject([{ type: 'created', task_id: task.id, status: 'PENDING' }]);
+    expect(enqueued).toEqual([task.id]);
+  });
+
+  it('refuses an unknown task type, and params the type does not accept', async () => {
+    await expect(service.submit('video_encoding', {})).rejects.toBeInstanceOf(UnknownTaskTypeError);
+    await expect(service.submit('csv_processing', { num_rows: 0 })).rejects.toBeInstanceOf(
+      RequestValidationError,
+    );
+    expect(enqueued).toEqual([]);
+  });
+
+  it('locates an upload that does not exist under body.input_params', async () => {
+    const missing = randomUUID();
+    const error = await service
+      .submit('csv_processing', { file_id: missing })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RequestValidationError);
+    expect((error as RequestValidationError).problems).toMatchObject([
+      { loc: ['body', 'input_params', 'file_id'], type: 'file_not_found' },
+    ]);
+  });
+
+  it('finds a task by its id in any letter case, and nothing for a malformed id', async () => {
+    const task = await service.submit('email_sending', {});
+    expect((await service.get(task.id.toUpperCase())).id).toBe(task.id);
+    await expect(service.get('not-a-uuid')).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(service.get(randomUUID())).rejects.toBeInstanceOf(TaskNotFoundError);
+  });
+
+  it('cancels a PENDING task: row, job, workers told, event', async () => {
+    const task = await service.submit('image_processing', {});
+    published = [];
+    await service.cancel(task.id);
+    expect((await store.findById(task.id))?.status).toBe('CANCELLED');
+    expect(removed).toEqual([task.id]);
+    expect(cancelRequests).toEqual([task.id]);
+    expect(published).toMatchObject([{ type: 'status', task_id: task.id, status: 'CANCELLED' }]);
+  });
+
+  it('cancels a RUNNING task without touching its job, which its worker stops', async () => {
+    const task = await service.submit('csv_processing', {});
+    await store.markRunning(task.id);
+    await service.cancel(task.id);
+    expect((await store.findById(task.id))?.status).toBe('CANCELLED');
+    expect(removed).toEqual([]);
+    expect(cancelRequests).toEqual([task.id]);
+  });
+
+  it('refuses to cancel a finished task, naming its status', async () => {
+    const task = await service.submit('csv_processing', {});
+    await store.markRunning(task.id);
+    await store.markSucceeded(task.id, {});
+    const error = await service.cancel(task.id).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CannotCancelError);
+    expect((error as Error).message).toBe('Cannot cancel task with status: SUCCESS');
+  });
+
+  it('retries a FAILED or CANCELLED task as a new one with the same params', async () => {
+    const failed = await service.submit('csv_processing', { num_rows: 7 });
+    await store.markRunning(failed.id);
+    await store.markFailed(failed.id, 'boom');
+    const retry = await service.retry(failed.id);
+    expect(retry.id).not.toBe(failed.id);
+    expect(await store.findById(retry.id)).toMatchObject({
+      status: 'PENDING',
+      retryOf: failed.id,
+      inputParams: failed.inputParams,
+    });
+    const cancelled = await service.submit('csv_processing', {});
+    await service.cancel(cancelled.id);
+    expect((await service.retry(cancelled.id)).retryOf).toBe(cancelled.id);
+  });
+
+  it('refuses to retry a task that has not finished badly', async () => {
+    const pending = await service.submit('csv_processing', {});
+    await expect(service.retry(pending.id)).rejects.toBeInstanceOf(CannotRetryError);
+  });
+
+  it('lists a filtered page with the exact total', async () => {
+    const { tasks, total } = await service.list({
+      task_type: 'email_sending',
+      limit: 1,
+      offset: 0,
+    });
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0].taskType).toBe('email_sending');
+    expect(total).toBeGreaterThanOrEqual(1);
+  });
+});
