@@ -24,7 +24,8 @@ export class EventsController {
     return this.bus.events.pipe(
       // An event from a process older than projects carries none: it is of `default`.
       filter((event) => project === undefined || (event.project ?? DEFAULT_PROJECT) === project),
-      map((event) => ({ type: event.type, data: event })),
+      // The project routes the event; the wire keeps the event's shape of §5.
+      map(({ project: _project, ...event }) => ({ type: event.type, data: event })),
     );
   }
 }

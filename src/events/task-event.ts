@@ -9,7 +9,8 @@ export interface TaskEvent {
   status: TaskStatus;
   progress: number;
   at: string;
-  /** The task's project: /api/events sends each subscriber only its own project's events. */
+  /** The task's project, for routing: /api/events sends each subscriber only its own project's
+   * events, and leaves this field out of what it sends. */
   project: string;
 }
 
