@@ -8,7 +8,8 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data APP_ROLE=all
+# Listening on every interface of the container, so every request needs an API key.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data APP_ROLE=all AUTH_MODE=keys
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -15,11 +15,13 @@ import { startTaskService } from './lib/task-service.mjs';
 import { listAtScale } from './list-at-scale.mjs';
 import { queueThroughput } from './queue-throughput.mjs';
 import { scaling } from './scaling.mjs';
+import { submitAuth } from './submit-auth.mjs';
 import { submitLatency } from './submit-latency.mjs';
 
 const BENCHMARKS = {
   'queue-throughput': queueThroughput,
   'submit-latency': submitLatency,
+  'submit-auth': submitAuth,
   'list-at-scale': listAtScale,
   csv,
   images,

@@ -3,6 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { LoggerModule } from 'nestjs-pino';
 import { join } from 'node:path';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { runsWorkers, servesHttp } from './config/app-role';
 import { ConfigModule } from './config/config.module';
@@ -11,6 +13,7 @@ import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { requestIdFor } from './http/request-id';
@@ -36,11 +39,21 @@ export class AppModule {
               response.setHeader('x-request-id', id);
               return id;
             },
-            // The id a request is logged under is req.id; the header as sent (up to the 16 KB
-            // header limit when refused) would only make each log line longer.
-            redact: { paths: ['req.headers["x-request-id"]'], remove: true },
             base: { role: config.role },
             autoLogging: { ignore: (request) => request.url === '/api/health' },
+            // Credentials never reach a log line. The id a request is logged under is req.id;
+            // the header as sent (up to the 16 KB header limit when refused) would only make
+            // each log line longer.
+            redact: {
+              paths: [
+                'req.headers["x-request-id"]',
+                'req.headers.authorization',
+                'req.headers["x-api-key"]',
+                'req.headers.cookie',
+                'res.headers["set-cookie"]',
+              ],
+              censor: '[redacted]',
+            },
             // A refused request is the client's to fix: a warning with its status, no stack.
             customLogLevel: (_request, response, error) =>
               error || response.statusCode >= 500
@@ -56,6 +69,9 @@ export class AppModule {
         workers ? QueueModule.forWorker({ recovery: http }) : QueueModule.forProducer(),
         ...(http
           ? [
+              AuthModule,
+              AuditModule,
+              KeysModule,
               TasksModule,
               HealthModule,
               ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),

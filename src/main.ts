@@ -24,7 +24,11 @@ async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   // The port bound, which PORT=0 leaves to the system: whoever started the process reads it here.
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  app.get(Logger).log(`Conveyor (${config.role}) listening on http://${config.host}:${port}`);
+  app
+    .get(Logger)
+    .log(
+      `Conveyor (${config.role}) listening on http://${config.host}:${port} (AUTH_MODE=${config.auth.mode})`,
+    );
   return app;
 }
 

@@ -1,13 +1,13 @@
 // HTTP load through autocannon, reduced to the numbers the results table shows.
 import autocannon from 'autocannon';
 
-export async function load(url, { connections, seconds, method = 'GET', body }) {
+export async function load(url, { connections, seconds, method = 'GET', body, headers = {} }) {
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
   return {

@@ -1,5 +1,8 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { Task } from './api/types';
+import { AuditPanel } from './auth/audit-panel';
+import { useCan } from './auth/session-context';
+import { SignedInAs } from './auth/signed-in-as';
 import { ConnectionStatus } from './components/connection-status';
 import { NoticeList, NoticeProvider, useNoticeState } from './components/notices';
 import { Pagination } from './components/pagination';
@@ -39,6 +42,8 @@ export function App() {
   const [paging, setPaging] = useState({ offset: 0, limit: DEFAULT_PAGE_SIZE });
   const page = useTaskPage({ ...filters, ...paging });
   const { stats, error: statsError } = useStats();
+  const canOperate = useCan('operator');
+  const isAdmin = useCan('admin');
   useUncaughtErrors(noticeApi.reportError);
 
   const changeFilters = useCallback((next: Filters) => {
@@ -70,6 +75,7 @@ export function App() {
           Conveyor <span class="subtitle">task console</span>
         </h1>
         <ConnectionStatus />
+        <SignedInAs />
       </header>
       <NoticeList notices={notices} onDismiss={dismiss} />
       <main class="layout">
@@ -89,7 +95,14 @@ export function App() {
           <ThroughputChart points={stats?.throughput ?? []} />
         </section>
         <section class="panel submit-panel">
-          <SubmitForm onSubmitted={showTask} />
+          {canOperate ? (
+            <SubmitForm onSubmitted={showTask} />
+          ) : (
+            <p class="muted" data-role-note="viewer">
+              This key has the viewer role: it can watch tasks and download their results, but not
+              submit, cancel or retry. Ask an administrator for an operator key to do that.
+            </p>
+          )}
         </section>
         <section class="panel tasks-panel" aria-labelledby="tasks-heading">
           <div class="panel-head">
@@ -129,6 +142,7 @@ export function App() {
             onChange={setPaging}
           />
         </section>
+        {isAdmin && <AuditPanel />}
       </main>
       {route.taskId && <TaskDetailDialog id={route.taskId} onChanged={showTask} />}
     </NoticeProvider>

@@ -5,7 +5,7 @@ import { validateEnv } from './env';
 const configFrom = (raw: Record<string, string> = {}): AppConfig => new AppConfig(validateEnv(raw));
 
 describe('AppConfig', () => {
-  it('maps the defaults: SQLite under ./data, local Redis, every origin', () => {
+  it('maps the defaults: SQLite under ./data, local Redis, same origin only, open on loopback', () => {
     const config = configFrom();
     expect(config.role).toBe('all');
     expect(config.host).toBe('127.0.0.1');
@@ -25,7 +25,8 @@ describe('AppConfig', () => {
     expect(config.smtpUrl).toBeUndefined();
     expect(config.mailFrom).toBe('Conveyor <conveyor@localhost>');
     expect(config.logLevel).toBe('info');
-    expect(config.corsOrigins).toBe('*');
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.auth.mode).toBe('open');
     expect(config.progressIntervalMs).toBe(300);
     expect(config.shutdownGraceMs).toBe(30000);
   });
@@ -93,13 +94,24 @@ describe('AppConfig', () => {
 
   it.each([
     ['*', '*'],
-    ['', '*'],
-    [' , ', '*'],
+    ['', []],
+    [' , ', []],
     ['https://a.example', ['https://a.example']],
     [' https://a.example , https://b.example ,', ['https://a.example', 'https://b.example']],
     ['https://a.example,*', '*'],
-  ])('reads CORS_ORIGINS=%j as %j', (value, expected) => {
-    expect(configFrom({ CORS_ORIGINS: value }).corsOrigins).toEqual(expected);
+  ])('reads CORS_ORIGINS=%j as %j (in keys mode)', (value, expected) => {
+    expect(configFrom({ CORS_ORIGINS: value, AUTH_MODE: 'keys' }).corsOrigins).toEqual(expected);
+  });
+
+  it.each([
+    ['127.0.0.1', 'open'],
+    ['localhost', 'open'],
+    ['::1', 'open'],
+    ['0.0.0.0', 'keys'],
+    ['192.168.1.10', 'keys'],
+    ['conveyor.example', 'keys'],
+  ])('defaults AUTH_MODE on HOST=%s to %s', (host, mode) => {
+    expect(configFrom({ HOST: host }).auth.mode).toBe(mode);
   });
 
   it('maps the SQL retry policy and the SQLite busy timeout', () => {

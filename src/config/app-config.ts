@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppRole } from './app-role';
-import { Env } from './env';
+import { AuthMode, Env } from './env';
+import { isLoopbackHost } from './loopback-host';
 import { TaskType } from '../core/task-type';
 import { SqlRetryPolicy } from './sql-retry-policy';
 
@@ -60,7 +61,11 @@ export class AppConfig {
   /** Who a task may send as (MAIL_FROM and MAIL_FROM_ALLOWED) and to (MAIL_RECIPIENT_DOMAINS). */
   readonly mail: { mailFrom: string; mailFromAllowed: string[]; recipientDomains: string[] };
   readonly logLevel: string;
+  /** Origins allowed cross-origin; an empty list means the same origin only. */
   readonly corsOrigins: string[] | '*';
+  /** Who may call the API (§7); the admin key, when set, is only ever compared by hash. */
+  readonly auth: { mode: AuthMode; adminApiKey?: string; sessionTtlMs: number };
+  readonly auditRetentionMs: number;
   readonly progressIntervalMs: number;
   readonly shutdownGraceMs: number;
   /** Automatic retries of transient failures: tries per type, and the first backoff (doubling). */
@@ -111,7 +116,13 @@ export class AppConfig {
     };
     this.logLevel = env.LOG_LEVEL;
     const origins = commaList(env.CORS_ORIGINS);
-    this.corsOrigins = origins.length === 0 || origins.includes('*') ? '*' : origins;
+    this.corsOrigins = origins.includes('*') ? '*' : origins;
+    this.auth = {
+      mode: env.AUTH_MODE ?? (isLoopbackHost(env.HOST) ? 'open' : 'keys'),
+      adminApiKey: env.ADMIN_API_KEY,
+      sessionTtlMs: env.SESSION_TTL_HOURS * 3_600_000,
+    };
+    this.auditRetentionMs = env.AUDIT_RETENTION_DAYS * 86_400_000;
     this.progressIntervalMs = env.PROGRESS_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
     this.retries = {

@@ -38,7 +38,11 @@ describe('validateEnv', () => {
       MAIL_RECIPIENT_DOMAINS: '',
       CSV_MAX_COLUMNS: 2000,
       LOG_LEVEL: 'info',
-      CORS_ORIGINS: '*',
+      CORS_ORIGINS: '',
+      AUTH_MODE: undefined,
+      ADMIN_API_KEY: undefined,
+      AUDIT_RETENTION_DAYS: 90,
+      SESSION_TTL_HOURS: 12,
       PROGRESS_INTERVAL_MS: 300,
       SHUTDOWN_GRACE_MS: 30000,
       UPLOAD_MAX_CSV_BYTES: 1024 ** 3,
@@ -119,6 +123,30 @@ describe('validateEnv', () => {
     expect(env.MAIL_RECIPIENT_DOMAINS).toBe('example.com,mail.example.org');
   });
 
+  it('refuses open mode off loopback in one line naming the fix', () => {
+    const message = messageFor({ HOST: '0.0.0.0', AUTH_MODE: 'open' });
+    expect(message).toMatch(/AUTH_MODE=open is allowed only when HOST is a loopback address/);
+    expect(message).toMatch(/HOST is 0\.0\.0\.0/);
+    expect(message).not.toContain('\n');
+    expect(validateEnv({ HOST: '::1', AUTH_MODE: 'open' }).AUTH_MODE).toBe('open');
+    expect(validateEnv({ HOST: '0.0.0.0', AUTH_MODE: 'keys' }).AUTH_MODE).toBe('keys');
+  });
+
+  it('accepts CORS_ORIGINS=* only in keys mode', () => {
+    expect(messageFor({ CORS_ORIGINS: '*' })).toMatch(/CORS_ORIGINS=\* is accepted only with/);
+    expect(validateEnv({ CORS_ORIGINS: '*', AUTH_MODE: 'keys' }).CORS_ORIGINS).toBe('*');
+    expect(validateEnv({ CORS_ORIGINS: '*', HOST: '0.0.0.0' }).CORS_ORIGINS).toBe('*');
+  });
+
+  it('checks ADMIN_API_KEY without ever printing it', () => {
+    const short = 'too-short-secret';
+    const message = messageFor({ ADMIN_API_KEY: short });
+    expect(message).toMatch(/ADMIN_API_KEY must be 32 to 256 printable characters/);
+    expect(message).toContain('16 characters');
+    expect(message).not.toContain(short);
+    expect(validateEnv({ ADMIN_API_KEY: 'k'.repeat(32) }).ADMIN_API_KEY).toBe('k'.repeat(32));
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnv({ PATH: '/usr/bin', HOME: '/root' }).PORT).toBe(3000);
   });
@@ -168,6 +196,9 @@ describe('validateEnv', () => {
     ['SQL_RETRY_ATTEMPTS', '0', /SQL_RETRY_ATTEMPTS must be an integer from 1 to 50/],
     ['SQL_RETRY_DELAY_MS', '-5', /SQL_RETRY_DELAY_MS must be an integer from 0 to 60000/],
     ['SQLITE_BUSY_TIMEOUT_MS', '1s', /SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000/],
+    ['AUTH_MODE', 'none', /AUTH_MODE must be open or keys/],
+    ['AUDIT_RETENTION_DAYS', '0', /AUDIT_RETENTION_DAYS must be an integer from 1 to 36500/],
+    ['SESSION_TTL_HOURS', '721', /SESSION_TTL_HOURS must be an integer from 1 to 720/],
   ])('rejects %s=%j, naming it and what it accepts', (name, value, accepts) => {
     const message = messageFor({ [name]: value });
     expect(message).toMatch(/^Invalid configuration: /);

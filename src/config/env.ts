@@ -19,6 +19,10 @@ import {
 } from 'class-validator';
 import { APP_ROLES, AppRole } from './app-role';
 import { redactUrl } from './redact-url';
+import { isLoopbackHost } from './loopback-host';
+
+export const AUTH_MODES = ['open', 'keys'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -202,8 +206,36 @@ export class Env {
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
+  /** Comma list of origins allowed cross-origin; empty means the same origin only. */
   @IsString()
-  CORS_ORIGINS = '*';
+  CORS_ORIGINS = '';
+
+  /** open: no key asked (loopback HOST only, and then the default); keys: every request needs one. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(AUTH_MODES, { message: 'AUTH_MODE must be open or keys' })
+  AUTH_MODE?: AuthMode;
+
+  /** Accepted as an admin key for all projects, for provisioning; never stored. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,256}$/, {
+    message:
+      'ADMIN_API_KEY must be 32 to 256 printable characters without spaces; generate one with: openssl rand -base64 32',
+  })
+  ADMIN_API_KEY?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'AUDIT_RETENTION_DAYS must be an integer from 1 to 36500' })
+  @Min(1, { message: 'AUDIT_RETENTION_DAYS must be an integer from 1 to 36500' })
+  @Max(36_500, { message: 'AUDIT_RETENTION_DAYS must be an integer from 1 to 36500' })
+  AUDIT_RETENTION_DAYS = 90;
+
+  @Transform(toInt)
+  @IsInt({ message: 'SESSION_TTL_HOURS must be an integer from 1 to 720' })
+  @Min(1, { message: 'SESSION_TTL_HOURS must be an integer from 1 to 720' })
+  @Max(720, { message: 'SESSION_TTL_HOURS must be an integer from 1 to 720' })
+  SESSION_TTL_HOURS = 12;
 
   @IntEnv(50, 60000)
   PROGRESS_INTERVAL_MS = 300;
@@ -285,21 +317,50 @@ export class EnvValidationError extends Error {}
 /** Hides a URL's password, so that a rejected value can be shown in logs. */
 const redact = (value: unknown): unknown => (typeof value === 'string' ? redactUrl(value) : value);
 
+/** Settings whose value is a secret: a rejected one is described, never shown. */
+const SECRETS = new Set(['ADMIN_API_KEY']);
+
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
   return errors
     .map((e) => {
       const messages = Object.values(e.constraints ?? {});
-      const got = redact(raw[e.property]);
-      return `${messages[0] ?? `${e.property} is invalid`} (got ${JSON.stringify(got)})`;
+      const value = raw[e.property];
+      const got = SECRETS.has(e.property)
+        ? `${typeof value === 'string' ? value.length : 0} characters`
+        : JSON.stringify(redact(value));
+      return `${messages[0] ?? `${e.property} is invalid`} (got ${got})`;
     })
     .join('; ');
+}
+
+/** The rules that tie settings together (§7: open mode only where no one else can connect). */
+function crossCheck(env: Env): string[] {
+  const problems: string[] = [];
+  const loopback = isLoopbackHost(env.HOST);
+  if (env.AUTH_MODE === 'open' && !loopback) {
+    problems.push(
+      `AUTH_MODE=open is allowed only when HOST is a loopback address, and HOST is ${env.HOST}: use AUTH_MODE=keys (the default there) with ADMIN_API_KEY or a key from "npm run keys -- create"`,
+    );
+  }
+  const mode = env.AUTH_MODE ?? (loopback ? 'open' : 'keys');
+  if (mode === 'open' && env.CORS_ORIGINS.split(',').some((origin) => origin.trim() === '*')) {
+    problems.push('CORS_ORIGINS=* is accepted only with AUTH_MODE=keys; list the origins instead');
+  }
+  return problems;
 }
 
 /** Reads the environment once; throws one line naming every bad variable and what it accepts. */
 export function validateEnv(raw: Record<string, string | undefined>): Env {
   const known = Object.fromEntries(
     Object.keys(new Env())
-      .concat('DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'CONVEYOR_TEST_FAULT')
+      .concat(
+        'DATABASE_URL',
+        'REDIS_URL',
+        'SMTP_URL',
+        'CONVEYOR_TEST_FAULT',
+        'AUTH_MODE',
+        'ADMIN_API_KEY',
+      )
       .filter((key) => raw[key] !== undefined)
       .map((key) => [key, raw[key]]),
   );
@@ -307,6 +368,10 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
   const errors = validateSync(env, { forbidUnknownValues: false });
   if (errors.length > 0) {
     throw new EnvValidationError(`Invalid configuration: ${describe(errors, known)}`);
+  }
+  const problems = crossCheck(env);
+  if (problems.length > 0) {
+    throw new EnvValidationError(`Invalid configuration: ${problems.join('; ')}`);
   }
   return env;
 }

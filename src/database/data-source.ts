@@ -2,12 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { ApiKey } from '../keys/api-key.entity';
 import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
 import { StoredFile } from './stored-file.entity';
 import { Task } from './task.entity';
 
-export const ENTITIES = [Task, EmailDelivery, StoredFile];
+export const ENTITIES = [Task, EmailDelivery, StoredFile, ApiKey, AuditEntry];
 
 /**
  * The DataSource options for both the running service and the TypeORM CLI (ormconfig.ts).

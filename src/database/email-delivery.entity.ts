@@ -23,4 +23,8 @@ export class EmailDelivery {
 
   @Column({ type: 'text', nullable: true })
   error!: string | null;
+
+  /** The project of the key that made it (§7); `default` in open mode. */
+  @Column({ type: 'varchar', length: 64, default: 'default' })
+  project!: string;
 }

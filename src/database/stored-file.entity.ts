@@ -34,4 +34,8 @@ export class StoredFile {
   /** When a task first referenced it; unreferenced uploads expire after the retention period. */
   @Column({ name: 'used_at', type: Date, nullable: true })
   usedAt!: Date | null;
+
+  /** The project of the key that made it (§7); `default` in open mode. */
+  @Column({ type: 'varchar', length: 64, default: 'default' })
+  project!: string;
 }

@@ -7,8 +7,16 @@ import { TaskType } from '../core/task-type';
 @Entity({ name: 'tasks' })
 @Index('idx_tasks_created_at', ['createdAt', 'id'])
 @Index('idx_tasks_status_created_at', ['status', 'createdAt', 'id'])
-@Index('idx_tasks_type_created_at', ['taskType', 'createdAt', 'id'])
-@Index('idx_tasks_status_type_created_at', ['status', 'taskType', 'createdAt', 'id'])
+@Index('idx_tasks_project_created_at', ['project', 'createdAt', 'id'])
+@Index('idx_tasks_project_status_created_at', ['project', 'status', 'createdAt', 'id'])
+@Index('idx_tasks_project_type_created_at', ['project', 'taskType', 'createdAt', 'id'])
+@Index('idx_tasks_project_status_type_created_at', [
+  'project',
+  'status',
+  'taskType',
+  'createdAt',
+  'id',
+])
 @Index('idx_tasks_retry_of_created_at', ['retryOf', 'createdAt', 'id'])
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -50,4 +58,8 @@ export class Task {
 
   @Column({ name: 'retry_of', type: 'varchar', length: 36, nullable: true })
   retryOf!: string | null;
+
+  /** The project of the key that made it (§7); `default` in open mode. */
+  @Column({ type: 'varchar', length: 64, default: 'default' })
+  project!: string;
 }

@@ -9,12 +9,15 @@ export interface TaskEvent {
   status: TaskStatus;
   progress: number;
   at: string;
+  /** The task's project, for routing: /api/events sends each subscriber only its own project's
+   * events, and leaves this field out of what it sends. */
+  project: string;
 }
 
 /** The one way a task event is built, so that every publisher sends the same shape. */
 export function taskEvent(
   type: TaskEvent['type'],
-  task: { id: string; taskType: TaskType },
+  task: { id: string; taskType: TaskType; project: string },
   status: TaskStatus,
   progress: number,
   at: Date = new Date(),
@@ -26,5 +29,6 @@ export function taskEvent(
     status,
     progress,
     at: at.toISOString(),
+    project: task.project,
   };
 }

@@ -11,6 +11,10 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { Audit } from '../audit/audit.decorator';
+import { Caller, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { readProject, writeProject } from '../auth/project-scope';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { EmptyUploadError, FileNotFoundError, NotMultipartError } from './file-errors';
 import { FileResponse, toFileResponse } from './file.response';
@@ -21,10 +25,13 @@ const FILE_ID = new IdParamPipe(() => new FileNotFoundError());
 
 @ApiTags('files')
 @Controller('api/files')
+@Roles('viewer')
 export class FilesController {
   constructor(private readonly files: FilesService) {}
 
   @Post()
+  @Roles('operator')
+  @Audit('file.upload')
   @HttpCode(201)
   @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
@@ -34,17 +41,18 @@ export class FilesController {
   @ApiOperation({ summary: 'Upload a CSV file or an image for a task' })
   async upload(
     @Req() request: Request,
+    @Caller() caller: Principal,
     @UploadedFile() file?: StoredUpload & { originalname: string },
   ): Promise<FileResponse> {
     if (!request.is('multipart/form-data'))
       throw new NotMultipartError(request.headers['content-type'] ?? 'none');
     if (!file) throw new EmptyUploadError();
-    return toFileResponse(await this.files.register(file, file.originalname));
+    return toFileResponse(await this.files.register(file, file.originalname, writeProject(caller)));
   }
 
   @Get(':id')
   @ApiOperation({ summary: "An upload's metadata" })
-  async get(@Param('id', FILE_ID) id: string): Promise<FileResponse> {
-    return toFileResponse(await this.files.get(id));
+  async get(@Param('id', FILE_ID) id: string, @Caller() caller: Principal): Promise<FileResponse> {
+    return toFileResponse(await this.files.get(id, readProject(caller)));
   }
 }

@@ -41,10 +41,13 @@ describe('FilesService.claim', () => {
   it('accepts uploads of the right kind, in any letter case, and marks them used', async () => {
     const csv = await stored('csv');
     const image = await stored('image');
-    const problems = await files.claim([
-      { loc: ['file_id'], id: csv.toUpperCase(), kind: 'csv' },
-      { loc: ['file_ids', 0], id: image, kind: 'image' },
-    ]);
+    const problems = await files.claim(
+      [
+        { loc: ['file_id'], id: csv.toUpperCase(), kind: 'csv' },
+        { loc: ['file_ids', 0], id: image, kind: 'image' },
+      ],
+      'default',
+    );
     expect(problems).toEqual([]);
     expect(await usedAt(csv)).toBeInstanceOf(Date);
     expect(await usedAt(image)).toBeInstanceOf(Date);
@@ -53,10 +56,13 @@ describe('FilesService.claim', () => {
   it('locates every missing upload and every upload of the wrong kind', async () => {
     const csv = await stored('csv');
     const missing = randomUUID();
-    const problems = await files.claim([
-      { loc: ['file_ids', 0], id: missing, kind: 'image' },
-      { loc: ['file_ids', 1], id: csv, kind: 'image' },
-    ]);
+    const problems = await files.claim(
+      [
+        { loc: ['file_ids', 0], id: missing, kind: 'image' },
+        { loc: ['file_ids', 1], id: csv, kind: 'image' },
+      ],
+      'default',
+    );
     expect(problems).toEqual([
       {
         loc: ['file_ids', 0],
@@ -74,6 +80,6 @@ describe('FilesService.claim', () => {
   });
 
   it('claims nothing for params that name no upload', async () => {
-    expect(await files.claim([])).toEqual([]);
+    expect(await files.claim([], 'default')).toEqual([]);
   });
 });

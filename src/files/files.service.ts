@@ -27,8 +27,8 @@ export class FilesService {
     @InjectRepository(StoredFile) private readonly files: Repository<StoredFile>,
   ) {}
 
-  /** Moves a finished upload to its final name and records it. */
-  async register(upload: StoredUpload, originalName: string): Promise<StoredFile> {
+  /** Moves a finished upload to its final name and records it in the uploader's project. */
+  async register(upload: StoredUpload, originalName: string, project: string): Promise<StoredFile> {
     const file = this.files.create({
       id: upload.id,
       filename: sanitizeFilename(originalName),
@@ -38,15 +38,20 @@ export class FilesService {
       sha256: upload.sha256,
       createdAt: new Date(),
       usedAt: null,
+      project,
     });
     await rename(upload.path, this.pathOf(file.id));
     await this.files.insert(file);
     return file;
   }
 
-  async get(id: string): Promise<StoredFile> {
+  /** An upload by id; one of another project than `project` (when given) is not found. */
+  async get(id: string, project?: string): Promise<StoredFile> {
     const storedId = normaliseId(id);
-    const file = storedId === null ? null : await this.files.findOneBy({ id: storedId });
+    const file =
+      storedId === null
+        ? null
+        : await this.files.findOneBy({ id: storedId, ...(project ? { project } : {}) });
     if (!file) throw new FileNotFoundError();
     return file;
   }
@@ -57,13 +62,14 @@ export class FilesService {
 
   /**
    * Checks that every referenced upload exists and is of the right kind, and marks them used so
-   * that retention keeps them; answers the problems, located, when any is not.
+   * that retention keeps them; answers the problems, located, when any is not. An upload of
+   * another project than `project` is unknown here, exactly as one that never existed.
    */
-  async claim(references: FileReference[]): Promise<ValidationProblem[]> {
+  async claim(references: FileReference[], project: string): Promise<ValidationProblem[]> {
     if (references.length === 0) return [];
     const ids = [...new Set(references.map((ref) => ref.id.toLowerCase()))];
     const found = new Map(
-      (await this.files.findBy({ id: In(ids) })).map((file) => [file.id, file]),
+      (await this.files.findBy({ id: In(ids), project })).map((file) => [file.id, file]),
     );
     const problems = references.flatMap((ref): ValidationProblem[] => {
       const file = found.get(ref.id.toLowerCase());
@@ -88,7 +94,7 @@ export class FilesService {
       return [];
     });
     if (problems.length === 0) {
-      await this.files.update({ id: In(ids), usedAt: IsNull() }, { usedAt: new Date() });
+      await this.files.update({ id: In(ids), project, usedAt: IsNull() }, { usedAt: new Date() });
     }
     return problems;
   }

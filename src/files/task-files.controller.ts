@@ -4,6 +4,10 @@ import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { Caller, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { scopeOf } from '../auth/project-scope';
+import { TaskStore } from '../database/task-store';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { FileNotFoundError } from './file-errors';
 import { StoragePaths } from './storage-paths';
@@ -25,8 +29,12 @@ const CONTENT_TYPES: Record<string, string> = {
 
 @ApiTags('tasks')
 @Controller('api/tasks/:id/files')
+@Roles('viewer')
 export class TaskFilesController {
-  constructor(private readonly storage: StoragePaths) {}
+  constructor(
+    private readonly storage: StoragePaths,
+    private readonly store: TaskStore,
+  ) {}
 
   /** A task's own output file; any other name answers 404. */
   @Get(':name')
@@ -34,9 +42,12 @@ export class TaskFilesController {
   async download(
     @Param('id', TASK_ID) taskId: string,
     @Param('name') name: string,
+    @Caller() caller: Principal,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
     if (!SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
+    // Another project's task has no files for this caller, as if it did not exist.
+    if (!(await this.store.findById(taskId, scopeOf(caller)))) throw new FileNotFoundError();
     const path = this.storage.outputPath(taskId, name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) throw new FileNotFoundError();

@@ -1,9 +1,12 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { Public } from '../auth/auth.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { HealthReport, HealthService } from './health.service';
 
 @ApiTags('health')
+// Orchestrators and load balancers probe it without a key; it shows no task data.
+@Public()
 @Controller('api/health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

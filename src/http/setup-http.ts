@@ -1,4 +1,7 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { docsAccess } from '../auth/docs-access';
+import { loopbackHostOnly } from '../auth/host-check';
+import { RequestAuthenticator } from '../auth/request-authenticator.service';
 import { AppConfig } from '../config/app-config';
 import type { NextFunction, Request, Response } from 'express';
 import { bodyParserErrorHandler } from './body-parser-errors';
@@ -12,7 +15,9 @@ const HSTS = 'max-age=31536000; includeSubDomains';
  * Everything the HTTP role adds to the app before it listens, in the order requests meet it:
  * security headers first (so that every answer has them, a body parser's 413 or a CORS
  * preflight too), the deadlines for slow bodies, CORS, the JSON body parser and its {detail}
- * errors; then strict validation, the server's connection limits and the OpenAPI document.
+ * errors; then strict validation, the server's connection limits and the OpenAPI document. In
+ * open mode the Host check comes right after the headers; the OpenAPI pages get the same
+ * authentication as every route (Swagger serves them itself, past Nest's guards).
  */
 export async function setupHttp(app: NestExpressApplication, config: AppConfig): Promise<void> {
   // Loaded here so that worker processes do not carry them.
@@ -48,8 +53,13 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
     if (request.secure) response.setHeader('Strict-Transport-Security', HSTS);
     next();
   });
+  if (config.auth.mode === 'open') app.use(loopbackHostOnly);
   app.use(bodyDeadlines(config.http));
-  app.enableCors({ origin: config.corsOrigins });
+  // §6: same origin by default; listed origins (or * in keys mode) get CORS, never with
+  // credentials: cross-origin clients send a key, and the dashboard's cookie stays at home.
+  if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins, credentials: false });
+  }
   app.useBodyParser('json', { limit: '1mb' });
   app.use(bodyParserErrorHandler);
   app.useGlobalPipes(new DetailValidationPipe());
@@ -60,7 +70,10 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
       .setTitle('Conveyor')
       .setDescription('Submit background tasks, watch them run, cancel and retry them.')
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (cvk_…)' })
+      .addSecurityRequirements('bearer')
       .build(),
   );
+  app.use('/api/docs', docsAccess(app.get(RequestAuthenticator)));
   SwaggerModule.setup('api/docs', app, document);
 }

@@ -1,9 +1,13 @@
 import { TaskType } from '../core/task-type';
 
-/** A job carries the task id (as jobId) and its immutable params, so a worker needs no read. */
+/**
+ * A job carries the task id (as jobId), its immutable params and its project, so a worker
+ * needs no read. Jobs queued before projects existed carry none: they are in `default`.
+ */
 export interface TaskJobData {
   taskType: TaskType;
   params: Record<string, unknown>;
+  project?: string;
 }
 
 /** The BullMQ queue of each task type, injected as one record (QueueModule builds it). */

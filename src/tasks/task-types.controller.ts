@@ -1,11 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/auth.decorators';
 import { TASK_TYPES, TaskType } from '../core/task-type';
 import { PARAMS_BY_TYPE } from '../task-types/params';
 import { TaskTypeResponse } from './dto/task-type.response';
 
 @ApiTags('tasks')
 @Controller('api/task-types')
+@Roles('viewer')
 export class TaskTypesController {
   /** Every task type with its parameter defaults and choices, keyed by type. */
   @Get()

@@ -9,7 +9,11 @@ export interface ApiAnswer<T = unknown> {
 
 /** A thin fetch wrapper for the REST contract, as a client of the original would use it. */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  /** `headers` go with every request (an API key, say). */
+  constructor(
+    readonly baseUrl: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   async request<T = unknown>(
     method: string,
@@ -17,10 +21,10 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<ApiAnswer<T>> {
-    const init: RequestInit = { method, headers: { ...headers } };
+    const init: RequestInit = { method, headers: { ...this.headers, ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      init.headers = { 'content-type': 'application/json', ...headers };
+      init.headers = { 'content-type': 'application/json', ...this.headers, ...headers };
     }
     const response = await fetch(`${this.baseUrl}${path}`, init);
     const text = await response.text();

@@ -12,6 +12,8 @@ export interface DashboardOptions {
   viewport?: { width: number; height: number };
   /** Runs before the page loads (routes that break the event stream, say). */
   beforeLoad?: (page: Page) => Promise<void>;
+  /** In keys mode: the key to paste into the sign-in screen. */
+  signInWith?: string;
 }
 
 /**
@@ -56,7 +58,13 @@ export class DashboardPage {
     const dashboard = new DashboardPage(context, page, baseUrl);
     await options.beforeLoad?.(page);
     await page.goto(baseUrl);
-    await page.getByRole('heading', { name: 'New task' }).waitFor();
+    if (options.signInWith === undefined) {
+      await page.getByRole('heading', { name: 'New task' }).waitFor();
+    } else {
+      await page.getByLabel('API key').fill(options.signInWith);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('[data-auth="keys"]').waitFor();
+    }
     return dashboard;
   }
 

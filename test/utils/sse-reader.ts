@@ -36,10 +36,10 @@ export class SseReader {
     private readonly controller: AbortController,
   ) {}
 
-  static async open(url: string): Promise<SseReader> {
+  static async open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
     const controller = new AbortController();
     const response = await fetch(url, {
-      headers: { accept: 'text/event-stream' },
+      headers: { accept: 'text/event-stream', ...headers },
       signal: controller.signal,
     });
     const reader = new SseReader(response, controller);

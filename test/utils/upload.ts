@@ -10,10 +10,11 @@ export async function upload(
   baseUrl: string,
   content: Buffer | string,
   filename: string,
+  headers: Record<string, string> = {},
 ): Promise<UploadAnswer> {
   const form = new FormData();
   const blob = Buffer.isBuffer(content) ? new Blob([content]) : await openAsBlob(content);
   form.append('file', blob, filename);
-  const response = await fetch(`${baseUrl}/api/files`, { method: 'POST', body: form });
+  const response = await fetch(`${baseUrl}/api/files`, { method: 'POST', body: form, headers });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }

@@ -1,6 +1,8 @@
 import { ApiError } from './api-error';
 import type {
+  AuditEntry,
   JsonObject,
+  Session,
   Task,
   TaskPage,
   TaskQuery,
@@ -9,12 +11,39 @@ import type {
   TaskTypes,
 } from './types';
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Sent with every call. The session cookie alone does not let the API accept a change: it also
+ * wants this header, which a page of another site cannot add without the API's consent.
+ */
+export const CLIENT_HEADER = { 'x-conveyor-client': 'dashboard' } as const;
+
+const unauthorizedListeners = new Set<() => void>();
+
+/** Called whenever the API answers 401: the session ended or its key was revoked. */
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+export const reportUnauthorized = (): void => {
+  for (const listener of unauthorizedListeners) listener();
+};
+
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...CLIENT_HEADER,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
@@ -27,6 +56,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   } catch {
     // Not JSON (a proxy's error page, say): keep the text for the message.
   }
+  if (response.status === 401 && path !== '/api/session') reportUnauthorized();
   if (!response.ok) throw ApiError.fromAnswer(response.status, parsed);
   return parsed as T;
 }
@@ -51,5 +81,12 @@ export const api = {
     request('DELETE', taskPath(id)),
   retryTask: (id: string): Promise<Task> => request('POST', `${taskPath(id)}/retry`),
   stats: (): Promise<TaskStats> => request('GET', '/api/tasks/stats'),
+  session: (): Promise<Session> => request('GET', '/api/session'),
+  /** The key goes once, in a header, and comes back as an HttpOnly cookie the page cannot read. */
+  signIn: (key: string): Promise<Session> =>
+    request('POST', '/api/session', undefined, { authorization: `Bearer ${key}` }),
+  signOut: (): Promise<void> => request('DELETE', '/api/session'),
+  audit: (limit: number): Promise<{ entries: AuditEntry[]; total: number }> =>
+    request('GET', `/api/audit?limit=${limit}`),
   taskTypes: (): Promise<TaskTypes> => request('GET', '/api/task-types'),
 };

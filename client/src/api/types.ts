@@ -31,6 +31,35 @@ export interface Task {
   error_message: string | null;
   attempts: number;
   retry_of: string | null;
+  project: string;
+}
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** GET /api/session: who the page acts as. In open mode no key is needed. */
+export interface Session {
+  auth_mode: 'open' | 'keys';
+  key_id: string | null;
+  name: string;
+  role: Role;
+  project: string;
+}
+
+/** True when a session of role `held` may do what needs `needed`. */
+export const roleAllows = (held: Role, needed: Role): boolean =>
+  ROLES.indexOf(held) >= ROLES.indexOf(needed);
+
+/** One entry of GET /api/audit. */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor_key_id: string | null;
+  actor_name: string;
+  action: string;
+  resource: string | null;
+  project: string;
+  client_address: string | null;
 }
 
 export interface TaskPage {

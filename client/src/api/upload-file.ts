@@ -1,3 +1,4 @@
+import { CLIENT_HEADER, reportUnauthorized } from './api-client';
 import { ApiError } from './api-error';
 import type { UploadedFile } from './types';
 
@@ -13,6 +14,7 @@ export function uploadFile(
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/files');
+    for (const [name, value] of Object.entries(CLIENT_HEADER)) xhr.setRequestHeader(name, value);
     xhr.responseType = 'text';
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable) onProgress((event.loaded / event.total) * 100);
@@ -24,6 +26,7 @@ export function uploadFile(
       } catch {
         // not JSON: the text is the message
       }
+      if (xhr.status === 401) reportUnauthorized();
       if (xhr.status === 201 || xhr.status === 200) resolve(body as UploadedFile);
       else reject(ApiError.fromAnswer(xhr.status, body));
     });

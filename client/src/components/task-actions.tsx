@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/api-client';
 import { canCancel, canRetry, type Task } from '../api/types';
+import { useCan } from '../auth/session-context';
 import { shortId } from '../lib/format';
 import { useNotices } from './notices';
 
@@ -21,6 +22,7 @@ export function TaskActions({
 }) {
   const notices = useNotices();
   const [busy, setBusy] = useState(false);
+  const canOperate = useCan('operator');
   const short = shortId(task.id);
 
   const run = async (action: () => Promise<void>, what: string): Promise<void> => {
@@ -42,6 +44,8 @@ export function TaskActions({
   const retry = (): Promise<void> =>
     run(async () => onRetried(await api.retryTask(task.id)), 'retry');
 
+  // A viewer's key may not cancel or retry: the buttons are not offered at all.
+  if (!canOperate) return null;
   return (
     <div class="actions">
       {canCancel(task.status) && (

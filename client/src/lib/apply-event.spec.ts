@@ -14,6 +14,7 @@ const task = (overrides: Partial<Task> = {}): Task => ({
   error_message: null,
   attempts: 0,
   retry_of: null,
+  project: 'default',
   ...overrides,
 });
 

@@ -16,6 +16,8 @@ export class TaskResponse {
   error_message!: string | null;
   attempts!: number;
   retry_of!: string | null;
+  /** The project of the key that submitted it; `default` in open mode. */
+  project!: string;
 }
 
 export class TaskListResponse {
@@ -59,6 +61,7 @@ export function toTaskResponse(task: Task): TaskResponse {
     error_message: task.errorMessage,
     attempts: task.attempts,
     retry_of: task.retryOf,
+    project: task.project,
   };
 }
 

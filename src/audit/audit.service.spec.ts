@@ -1,0 +1,80 @@
+import { DataSource, Repository } from 'typeorm';
+import { Principal } from '../auth/principal';
+import { AppConfig } from '../config/app-config';
+import { validateEnv } from '../config/env';
+import { AuditEntry } from './audit-entry.entity';
+import { AuditService } from './audit.service';
+import { ListAuditQuery } from './list-audit.query';
+
+const DAY = 86_400_000;
+
+describe('AuditService (on a real SQLite database in memory)', () => {
+  let dataSource: DataSource;
+  let entries: Repository<AuditEntry>;
+  let audit: AuditService;
+
+  beforeEach(async () => {
+    dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [AuditEntry],
+      synchronize: true,
+    });
+    await dataSource.initialize();
+    entries = dataSource.getRepository(AuditEntry);
+    audit = new AuditService(entries, new AppConfig(validateEnv({ AUDIT_RETENTION_DAYS: '30' })));
+  });
+
+  afterEach(() => dataSource.destroy());
+
+  const record = (action: string, project: string, name = 'ci') =>
+    audit.record({
+      actor: { keyId: null, name },
+      action,
+      resource: 'r',
+      project,
+      clientAddress: '127.0.0.1',
+    });
+  const caller = (project: string): Principal => ({
+    keyId: null,
+    name: 'admin',
+    role: 'admin',
+    project,
+    via: 'key',
+  });
+  const query = (fields: Partial<ListAuditQuery>): ListAuditQuery =>
+    Object.assign(new ListAuditQuery(), fields);
+
+  it('commits the entries of one turn in one INSERT, each caller waiting for its own', async () => {
+    const inserts = jest.spyOn(entries, 'insert');
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => record('task.submit', i % 2 ? 'a' : 'b')),
+    );
+    expect(inserts).toHaveBeenCalledTimes(1);
+    expect(await entries.count()).toBe(50);
+  });
+
+  it('lists newest first within the caller project; all projects only for *', async () => {
+    await record('task.submit', 'a', 'first');
+    await record('task.cancel', 'b');
+    await record('key.create', 'a', 'last');
+    const mine = await audit.list(query({ project: 'b' }), caller('a'));
+    expect(mine.entries.map((entry) => entry.actorName)).toEqual(['last', 'first']);
+    expect(mine.total).toBe(2);
+    const all = await audit.list(query({}), caller('*'));
+    expect(all.total).toBe(3);
+    const filtered = await audit.list(query({ project: 'b', action: 'task.cancel' }), {
+      project: '*',
+    } as never);
+    expect(filtered.entries.map((entry) => entry.project)).toEqual(['b']);
+  });
+
+  it('deletes only what is older than AUDIT_RETENTION_DAYS', async () => {
+    await record('task.submit', 'a');
+    const [old] = await entries.find();
+    await entries.update({ id: old.id }, { at: new Date(Date.now() - 31 * DAY) });
+    await record('task.retry', 'a');
+    await expect(audit.removeExpired()).resolves.toBe(1);
+    expect((await entries.find()).map((entry) => entry.action)).toEqual(['task.retry']);
+  });
+});

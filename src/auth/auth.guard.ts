@@ -1,0 +1,58 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Response } from 'express';
+import { PUBLIC_KEY, ROLE_KEY } from './auth.decorators';
+import { AuthenticatedRequest } from './principal';
+import { RequestAuthenticator } from './request-authenticator.service';
+import { Role, roleAllows } from './role';
+
+/** A route that does not say which role it needs is for admins: forgetting never opens it. */
+const DEFAULT_ROLE: Role = 'admin';
+
+/**
+ * The one guard in front of every route (REST, SSE, uploads, downloads): authenticates the
+ * caller, then compares its role with the route's `@Roles()`. 401 carries WWW-Authenticate.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: RequestAuthenticator,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
+    const response = http.getResponse<Response>();
+    try {
+      request.principal = await this.authenticator.authenticate(request);
+    } catch (error) {
+      markUnauthorized(response, error);
+      throw error;
+    }
+    const needed = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? DEFAULT_ROLE;
+    const { role, name } = request.principal;
+    if (!roleAllows(role, needed)) {
+      throw new ForbiddenException(
+        `This needs the ${needed} role; the key "${name}" has the ${role} role`,
+      );
+    }
+    return true;
+  }
+}
+
+/** RFC 6750: a 401 names the scheme the client should use. */
+export function markUnauthorized(response: Response, error: unknown): void {
+  if (error instanceof HttpException && error.getStatus() === Number(HttpStatus.UNAUTHORIZED)) {
+    response.setHeader('WWW-Authenticate', 'Bearer realm="conveyor"');
+  }
+}

@@ -1,0 +1,16 @@
+import type { NextFunction, Request, Response } from 'express';
+import { hostnameOf, isLoopbackHost } from '../config/loopback-host';
+
+/**
+ * Open mode trusts whoever can connect, which is only this machine — unless a web page makes
+ * the visitor's browser connect for it: DNS rebinding points a site's name at 127.0.0.1, and
+ * the browser then calls this API as that site. Such a request still names the site in its
+ * Host header, so open mode answers only requests addressed to a loopback name.
+ */
+export function loopbackHostOnly(request: Request, response: Response, next: NextFunction): void {
+  const host = request.headers.host;
+  if (host !== undefined && isLoopbackHost(hostnameOf(host))) return next();
+  response.status(403).json({
+    detail: `In open mode only loopback host names are answered (localhost, 127.0.0.1, [::1]), not ${JSON.stringify(host ?? '')}; to serve other names, use AUTH_MODE=keys`,
+  });
+}
