@@ -91,7 +91,7 @@ export interface TestService {
 /** The port a service logged that it listens on (it binds PORT=0 to a free one itself). */
 function listeningPort(service: ServiceProcess): number | undefined {
   for (const line of service.logs()) {
-    const port = /listening on http:\/\/[^\s]+:(\d+)$/.exec(String(line.msg))?.[1];
+    const port = /listening on http:\/\/[^\s]+:(\d+)\b/.exec(String(line.msg))?.[1];
     if (port) return Number(port);
   }
   return undefined;
