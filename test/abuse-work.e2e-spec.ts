@@ -5,6 +5,7 @@ import type { TaskResponse } from '../src/tasks/dto/task.response';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
 import { recordFaultRow } from './utils/fault-report';
+import { expectHealthUnaffected, healthDuring } from './utils/health-probe';
 import { startService, TestService } from './utils/start-service';
 import { readTaskRows } from './utils/task-rows';
 import { upload } from './utils/upload';
@@ -50,35 +51,15 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
   });
 
   /**
-   * Runs `attack` while another client asks /api/health over and over, and gives the slowest
-   * health answer seen; every one must have been a 200.
+   * Runs `attack` while another client asks /api/health over and over (at least three times),
+   * and checks that it added less than the allowed delay to the slowest answer.
    */
   async function withHealthProbe<T>(
     attack: () => Promise<T>,
   ): Promise<{ result: T; slowestMs: number }> {
-    let attacking = true;
-    let slowestMs = 0;
-    let probes = 0;
-    // Until the attack is over, and at least three answers whatever it lasted.
-    const probe = (async () => {
-      while (attacking || probes < 3) {
-        const started = performance.now();
-        const answer = await fetch(`${service.url}/api/health`);
-        await answer.arrayBuffer();
-        expect(answer.status).toBe(200);
-        slowestMs = Math.max(slowestMs, performance.now() - started);
-        probes++;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    let result: T;
-    try {
-      result = await attack();
-    } finally {
-      attacking = false;
-      await probe;
-    }
-    return { result, slowestMs };
+    const probed = await healthDuring(service.url, attack, { minProbes: 3 });
+    expectHealthUnaffected(probed);
+    return { result: probed.result, slowestMs: probed.healthMs };
   }
 
   async function runToEnd(
@@ -137,7 +118,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
       expect(task.error_message).toBe(
         `The file has 80,000 columns; at most ${CSV_MAX_COLUMNS} can be analysed (CSV_MAX_COLUMNS)`,
       );
-      expect(slowestMs).toBeLessThan(1000);
       record(
         `CSV column bomb (80,000 header columns, ${Math.round(file.length / 1024)} KiB)`,
         1,
@@ -169,7 +149,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
         /^007v{97}… \(1,000,003 characters, sha256 [0-9a-f]{16}\)$/,
       );
       expect(JSON.stringify(task.result_data).length).toBeLessThan(10_000);
-      expect(slowestMs).toBeLessThan(1000);
       record(
         'CSV of 40 distinct 1 MB values',
         1,
@@ -184,7 +163,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
       );
       expect(task.status).toBe('SUCCESS');
       expect((task.result_data as { processed_rows: number }).processed_rows).toBe(300_000);
-      expect(slowestMs).toBeLessThan(1000);
       record(
         'CSV analysis holding the event loop (300,000 generated rows)',
         1,
@@ -217,7 +195,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
       expect(result.csv.problems.map((problem) => problem.msg)).toEqual([
         'processing_time must be at most 600 seconds (a paced run lasts at most 10 minutes)',
       ]);
-      expect(slowestMs).toBeLessThan(1000);
       record(
         'Pacing past 10 minutes (10,000 recipients x 60 s; processing_time 3600)',
         2,
@@ -246,7 +223,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
           type: 'value_error.sender_not_allowed',
         },
       ]);
-      expect(slowestMs).toBeLessThan(1000);
       record(
         'Mail relay: any sender',
         1,
@@ -278,7 +254,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
         '3 recipient(s) outside MAIL_RECIPIENT_DOMAINS (abuse.test): ' +
           'user1@example.com, user2@example.com, user3@example.com',
       );
-      expect(slowestMs).toBeLessThan(1000);
       record(
         'Mail relay: any recipient',
         2,
@@ -305,7 +280,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
           '"a\\u0000b@abuse.test" must not contain control characters',
         ],
       ]);
-      expect(slowestMs).toBeLessThan(1000);
       record(
         'Mail relay: quoted local part and control characters',
         1,
@@ -349,7 +323,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
         new_size: '4x40',
         size_limited_by: 'at most 4x the source on each side',
       });
-      expect(slowestMs).toBeLessThan(1000);
       record(
         `Image enlargement (${tiny.length}-byte 1x10 PNG, fit outside at 2048)`,
         1,
@@ -381,7 +354,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
       });
       const outputs = readdirSync(join(service.dataDir, 'tasks', task.id, 'outputs'));
       expect(outputs.filter((name) => !name.endsWith('.thumb.webp'))).toHaveLength(1);
-      expect(slowestMs).toBeLessThan(1000);
       record(
         'Image: one file_id repeated 100 times',
         1,
@@ -410,7 +382,6 @@ describe(`abuse: work cost and mail relay limits (${TEST_DATABASE}, role all)`, 
           type: 'value_error.too_many_pixels',
         },
       ]);
-      expect(slowestMs).toBeLessThan(1000);
       record(
         'Image output pixels (100 x 8192x8192 AVIF)',
         1,

@@ -65,13 +65,13 @@ describe('Dashboard: validation, filters, cancel, retry and paging', () => {
     {
       label: 'E-mail sending',
       taskType: 'email_sending',
-      fill: { From: 'not an address', 'Delay between e-mails (seconds)': '61' },
+      fill: { From: 'not an address', 'Delay between e-mails (seconds)': '-1' },
       sent: {
         num_emails: 10,
         subject: 'Test Email',
         body: 'This is a test email sent by Conveyor.',
         from: 'not an address',
-        delay_per_email: 61,
+        delay_per_email: -1,
       },
     },
     {
