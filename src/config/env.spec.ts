@@ -51,6 +51,7 @@ describe('validateEnv', () => {
       RETRY_BACKOFF_MS: 2000,
       SQL_RETRY_ATTEMPTS: 8,
       SQL_RETRY_DELAY_MS: 100,
+      WORKER_HEARTBEAT_TTL_SECONDS: 30,
       SQLITE_BUSY_TIMEOUT_MS: 50,
     });
   });
@@ -162,6 +163,11 @@ describe('validateEnv', () => {
     ['SQL_RETRY_ATTEMPTS', '0', /SQL_RETRY_ATTEMPTS must be an integer from 1 to 50/],
     ['SQL_RETRY_DELAY_MS', '-5', /SQL_RETRY_DELAY_MS must be an integer from 0 to 60000/],
     ['SQLITE_BUSY_TIMEOUT_MS', '1s', /SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000/],
+    [
+      'WORKER_HEARTBEAT_TTL_SECONDS',
+      '1',
+      /WORKER_HEARTBEAT_TTL_SECONDS must be an integer from 3 to 3600/,
+    ],
     ['AUTH_MODE', 'none', /AUTH_MODE must be open or keys/],
     ['AUDIT_RETENTION_DAYS', '0', /AUDIT_RETENTION_DAYS must be an integer from 1 to 36500/],
     ['SESSION_TTL_HOURS', '721', /SESSION_TTL_HOURS must be an integer from 1 to 720/],
