@@ -1,4 +1,4 @@
-import type { WorkerView } from '../src/workers/worker-record';
+import type { WorkerResponse } from '../src/workers/worker.response';
 import { ApiClient } from './utils/api-client';
 import { adminApiKey, bearer, createKey, CreatedKey } from './utils/api-keys';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
@@ -18,8 +18,8 @@ describe(`GET /api/workers with one API and two worker processes on ${TEST_DATAB
   let alphaViewer: CreatedKey;
   let betaViewer: CreatedKey;
 
-  const workersAs = async (api: ApiClient): Promise<WorkerView[]> => {
-    const answer = await api.request<{ workers: WorkerView[] }>('GET', '/api/workers');
+  const workersAs = async (api: ApiClient): Promise<WorkerResponse[]> => {
+    const answer = await api.request<{ workers: WorkerResponse[] }>('GET', '/api/workers');
     if (answer.status !== 200)
       throw new Error(`GET /api/workers answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     return answer.body.workers;
@@ -67,6 +67,18 @@ describe(`GET /api/workers with one API and two worker processes on ${TEST_DATAB
     expect(anonymous.status).toBe(401);
     expect(typeof anonymous.body.detail).toBe('string');
     expect(await pidsAs(alphaViewer.api)).toHaveLength(2);
+  });
+
+  it('is described in the OpenAPI document', async () => {
+    const docs = await root.request<{
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    }>('GET', '/api/docs-json');
+    expect(docs.status).toBe(200);
+    expect(docs.body.paths).toHaveProperty('/api/workers');
+    expect(Object.keys(docs.body.components.schemas.WorkerResponse?.properties ?? {})).toEqual(
+      expect.arrayContaining(['host', 'pid', 'running_task_ids', 'last_heartbeat']),
+    );
   });
 
   it('lists each worker process with its host, pid, task types and concurrency', async () => {

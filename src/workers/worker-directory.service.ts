@@ -6,10 +6,10 @@ import {
   byStartThenId,
   parseWorkerRecord,
   viewOfWorker,
-  WorkerView,
   workerKey,
   workersIndexKey,
 } from './worker-record';
+import { WorkerResponse } from './worker.response';
 
 /** Reads the live worker processes from Redis for the API; knows nothing of how tasks run. */
 @Injectable()
@@ -22,7 +22,7 @@ export class WorkerDirectory implements OnApplicationShutdown {
   }
 
   /** Every worker with a live record, as `project` may see it (undefined: every project). */
-  async list(project: string | undefined): Promise<WorkerView[]> {
+  async list(project: string | undefined): Promise<WorkerResponse[]> {
     try {
       return await this.read(project);
     } catch (error) {
@@ -32,7 +32,7 @@ export class WorkerDirectory implements OnApplicationShutdown {
     }
   }
 
-  private async read(project: string | undefined): Promise<WorkerView[]> {
+  private async read(project: string | undefined): Promise<WorkerResponse[]> {
     const prefix = this.config.queuePrefix;
     const ids = await this.redis.smembers(workersIndexKey(prefix));
     if (ids.length === 0) return [];

@@ -1,4 +1,5 @@
 import { TaskType } from '../core/task-type';
+import { WorkerResponse } from './worker.response';
 
 /** A task a worker process is running, with its project so that readers can be scoped. */
 export interface RunningTaskEntry {
@@ -16,21 +17,6 @@ export interface WorkerRecord {
   running: RunningTaskEntry[];
   startedAt: string;
   lastHeartbeat: string;
-}
-
-/** One worker as GET /api/workers shows it to a caller. */
-export interface WorkerView {
-  id: string;
-  host: string;
-  pid: number;
-  task_types: TaskType[];
-  concurrency: Partial<Record<TaskType, number>>;
-  /** The running tasks of the caller's project (of every project for an admin of `*`). */
-  running_task_ids: string[];
-  /** Every task the worker runs, whichever project it belongs to. */
-  running_count: number;
-  started_at: string;
-  last_heartbeat: string;
 }
 
 /** The set naming every worker that registered; members whose key expired are pruned on read. */
@@ -71,7 +57,7 @@ export function parseWorkerRecord(text: string | null): WorkerRecord | undefined
  * The record as `project` may see it: task ids of other projects stay hidden (only counted);
  * `project` undefined means every project.
  */
-export function viewOfWorker(record: WorkerRecord, project: string | undefined): WorkerView {
+export function viewOfWorker(record: WorkerRecord, project: string | undefined): WorkerResponse {
   return {
     id: record.id,
     host: record.host,
@@ -88,5 +74,5 @@ export function viewOfWorker(record: WorkerRecord, project: string | undefined):
 }
 
 /** Oldest process first, so the list keeps its order between polls. */
-export const byStartThenId = (a: WorkerView, b: WorkerView): number =>
+export const byStartThenId = (a: WorkerResponse, b: WorkerResponse): number =>
   a.started_at.localeCompare(b.started_at) || a.id.localeCompare(b.id);

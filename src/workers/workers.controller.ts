@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { readProject } from '../auth/project-scope';
 import { WorkerDirectory } from './worker-directory.service';
-import { WorkerView } from './worker-record';
+import { WorkerListResponse } from './worker.response';
 
 @ApiTags('workers')
 @Controller('api/workers')
@@ -13,11 +13,12 @@ export class WorkersController {
   constructor(private readonly directory: WorkerDirectory) {}
 
   @Get()
+  @ApiOkResponse({ type: WorkerListResponse })
   @ApiOperation({
     summary:
       'The live worker processes: host, pid, task types, concurrency, running tasks, start and last heartbeat',
   })
-  async list(@Caller() caller: Principal): Promise<{ workers: WorkerView[] }> {
+  async list(@Caller() caller: Principal): Promise<WorkerListResponse> {
     return { workers: await this.directory.list(readProject(caller)) };
   }
 }
