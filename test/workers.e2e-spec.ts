@@ -2,6 +2,7 @@ import type { WorkerResponse } from '../src/workers/worker.response';
 import { ApiClient } from './utils/api-client';
 import { adminApiKey, bearer, createKey, CreatedKey } from './utils/api-keys';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
+import { PrivateRedis } from './utils/private-redis';
 import { ServiceProcess, startService, TestService } from './utils/start-service';
 import { waitFor } from './utils/wait-for';
 
@@ -143,5 +144,54 @@ describe(`GET /api/workers with one API and two worker processes on ${TEST_DATAB
       timeoutMs: TTL_SECONDS * 1000 + 15_000,
       intervalMs: 200,
     });
+  });
+});
+
+describe(`GET /api/workers while Redis is away on ${TEST_DATABASE}`, () => {
+  const database = isolatedDatabase();
+  let redis: PrivateRedis;
+  let service: TestService;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    service = await startService({
+      ...database.env,
+      REDIS_URL: redis.url,
+      WORKER_HEARTBEAT_TTL_SECONDS: String(TTL_SECONDS),
+    });
+    api = new ApiClient(service.url);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await redis?.destroy();
+    await database.drop();
+  });
+
+  it('answers 503 saying why, and lists the worker again once Redis is back', async () => {
+    const listed = () => api.request<{ workers: WorkerResponse[] }>('GET', '/api/workers');
+    await waitFor('the worker of the all-role process to register', async () => {
+      const answer = await listed();
+      return answer.status === 200 && answer.body.workers.length === 1;
+    });
+
+    await redis.stop();
+    const away = await waitFor('GET /api/workers to notice Redis is away', async () => {
+      const answer = await api.request<{ detail: string }>('GET', '/api/workers');
+      return answer.status === 503 ? answer : undefined;
+    });
+    expect(away.body.detail).toMatch(/Redis/);
+
+    // The new Redis is empty: only the worker's next heartbeat brings it back to the list.
+    await redis.resume();
+    await waitFor(
+      'the worker to register again',
+      async () => {
+        const answer = await listed();
+        return answer.status === 200 && answer.body.workers[0]?.pid === service.process.child.pid;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
   });
 });

@@ -17,8 +17,14 @@ export class WorkerDirectory implements OnApplicationShutdown {
   private readonly redis: Redis;
 
   constructor(private readonly config: AppConfig) {
-    this.redis = new Redis({ ...redisOptionsFromUrl(config.redis.url), lazyConnect: true });
+    // Fail fast while Redis is away (a 503) instead of holding the request until it is back.
+    this.redis = new Redis({
+      ...redisOptionsFromUrl(config.redis.url),
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
     this.redis.on('error', () => undefined);
+    this.redis.connect().catch(() => undefined);
   }
 
   /** Every worker with a live record, as `project` may see it (undefined: every project). */
