@@ -18,6 +18,7 @@ import { QueueModule } from './queue/queue.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { requestIdFor } from './http/request-id';
 import { TasksModule } from './tasks/tasks.module';
+import { WorkersModule } from './workers/workers.module';
 
 export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');
 
@@ -73,6 +74,7 @@ export class AppModule {
               AuditModule,
               KeysModule,
               TasksModule,
+              WorkersModule,
               HealthModule,
               ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),
             ]

@@ -16,6 +16,7 @@ import { TaskDetailDialog } from './detail/task-detail';
 import { SubmitForm } from './form/submit-form';
 import { useHashRoute } from './lib/hash-route';
 import { formatNumber } from './lib/format';
+import { WorkersPanel } from './workers/workers-panel';
 
 const DEFAULT_PAGE_SIZE = 25;
 
@@ -142,6 +143,7 @@ export function App() {
             onChange={setPaging}
           />
         </section>
+        <WorkersPanel />
         {isAdmin && <AuditPanel />}
       </main>
       {route.taskId && <TaskDetailDialog id={route.taskId} onChanged={showTask} />}

@@ -76,6 +76,8 @@ export class AppConfig {
   readonly sqliteBusyTimeoutMs: number;
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
   readonly testFault?: 'exit-after-insert';
+  /** How long a worker process stays listed after its last heartbeat. */
+  readonly workerHeartbeatTtlMs: number;
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
   /** A CSV with more columns fails its task. */
   readonly csvMaxColumns: number;
@@ -136,6 +138,7 @@ export class AppConfig {
     this.sqlRetry = { attempts: env.SQL_RETRY_ATTEMPTS, delayMs: env.SQL_RETRY_DELAY_MS };
     this.sqliteBusyTimeoutMs = env.SQLITE_BUSY_TIMEOUT_MS;
     this.testFault = env.CONVEYOR_TEST_FAULT;
+    this.workerHeartbeatTtlMs = env.WORKER_HEARTBEAT_TTL_SECONDS * 1000;
     this.uploads = {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,
       maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,

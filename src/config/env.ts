@@ -270,6 +270,10 @@ export class Env {
   @IntEnv(0, 60_000)
   SQL_RETRY_DELAY_MS = 100;
 
+  @IntEnv(3, 3600)
+  // A worker process whose heartbeat is older than this drops out of GET /api/workers.
+  WORKER_HEARTBEAT_TTL_SECONDS = 30;
+
   @IntEnv(0, 600_000)
   // Short: better-sqlite3 waits for a lock synchronously, holding up the whole process, while
   // sql-retry.ts waits between tries asynchronously. With 10 s, a write lock held 2 s by another

@@ -11,6 +11,7 @@ import { TaskRecovery } from './task-recovery.service';
 import { TaskRunner } from './task-runner.service';
 import { WORKER_PROVIDERS } from '../task-types/processors';
 import { WorkerLifecycle } from './worker-lifecycle.service';
+import { WorkerRegistry } from '../workers/worker-registry.service';
 
 const queues = () => [
   BullModule.forRootAsync({
@@ -54,6 +55,7 @@ export class QueueModule {
       TaskRunner,
       CancelRegistry,
       WorkerLifecycle,
+      WorkerRegistry,
       ...WORKER_PROVIDERS,
     ];
     return {

@@ -13,6 +13,7 @@ import { ProgressThrottle } from './progress-throttle';
 import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
 import { outcomeOf, TaskOutcome } from './task-outcome';
+import { WorkerRegistry } from '../workers/worker-registry.service';
 
 /**
  * How often a worker refreshes the heartbeat_at of each task it runs. The beat is a column of
@@ -43,6 +44,7 @@ export class TaskRunner {
     private readonly store: TaskStore,
     private readonly bus: EventBus,
     private readonly cancels: CancelRegistry,
+    private readonly registry: WorkerRegistry,
   ) {}
 
   async run<P>(
@@ -61,6 +63,7 @@ export class TaskRunner {
     }
     this.publish(task, 'status', 'RUNNING', 0);
     this.log(task, 'started');
+    this.registry.taskStarted({ id: task.id, project: task.project });
 
     const controller = this.cancels.register(task.id);
     const progress = new ProgressThrottle(this.config.progressIntervalMs, (value) =>
@@ -99,6 +102,7 @@ export class TaskRunner {
     } finally {
       clearInterval(heartbeat);
       this.cancels.unregister(task.id);
+      this.registry.taskFinished(task.id);
     }
   }
 

@@ -9,6 +9,7 @@ import type {
   TaskStats,
   TaskType,
   TaskTypes,
+  WorkerProcess,
 } from './types';
 
 /**
@@ -89,4 +90,5 @@ export const api = {
   audit: (limit: number): Promise<{ entries: AuditEntry[]; total: number }> =>
     request('GET', `/api/audit?limit=${limit}`),
   taskTypes: (): Promise<TaskTypes> => request('GET', '/api/task-types'),
+  workers: (): Promise<{ workers: WorkerProcess[] }> => request('GET', '/api/workers'),
 };

@@ -51,6 +51,21 @@ export const roleAllows = (held: Role, needed: Role): boolean =>
   ROLES.indexOf(held) >= ROLES.indexOf(needed);
 
 /** One entry of GET /api/audit. */
+/** One live worker process, as GET /api/workers shows it to this key. */
+export interface WorkerProcess {
+  id: string;
+  host: string;
+  pid: number;
+  task_types: TaskType[];
+  concurrency: Partial<Record<TaskType, number>>;
+  /** The running tasks of this key's project (of every project for an admin of `*`). */
+  running_task_ids: string[];
+  /** Every task the worker runs, whichever project it belongs to. */
+  running_count: number;
+  started_at: string;
+  last_heartbeat: string;
+}
+
 export interface AuditEntry {
   id: string;
   at: string;
