@@ -16,6 +16,7 @@ import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
+import { QueuesModule } from './queues/queues.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { TasksModule } from './tasks/tasks.module';
 
@@ -70,6 +71,7 @@ export class AppModule {
               AuditModule,
               KeysModule,
               TasksModule,
+              QueuesModule,
               HealthModule,
               ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),
             ]
