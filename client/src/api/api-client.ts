@@ -2,6 +2,7 @@ import { ApiError } from './api-error';
 import type {
   AuditEntry,
   JsonObject,
+  QueueState,
   Session,
   Task,
   TaskPage,
@@ -88,4 +89,9 @@ export const api = {
   audit: (limit: number): Promise<{ entries: AuditEntry[]; total: number }> =>
     request('GET', `/api/audit?limit=${limit}`),
   taskTypes: (): Promise<TaskTypes> => request('GET', '/api/task-types'),
+  queues: (): Promise<QueueState[]> => request('GET', '/api/queues'),
+  pauseQueue: (type: TaskType): Promise<QueueState> =>
+    request('POST', `/api/queues/${encodeURIComponent(type)}/pause`),
+  resumeQueue: (type: TaskType): Promise<QueueState> =>
+    request('POST', `/api/queues/${encodeURIComponent(type)}/resume`),
 };
