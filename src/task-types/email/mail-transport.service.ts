@@ -105,6 +105,8 @@ export class MailTransport implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.smtp?.close();
-    await this.rateRedis?.quit().catch(() => undefined);
+    // As the other Redis clients close: never wait on a connection that is not up.
+    if (this.rateRedis?.status === 'ready') await this.rateRedis.quit().catch(() => undefined);
+    else this.rateRedis?.disconnect();
   }
 }
