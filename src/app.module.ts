@@ -15,6 +15,7 @@ import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
+import { QueuesModule } from './queues/queues.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { requestIdFor } from './http/request-id';
 import { TasksModule } from './tasks/tasks.module';
@@ -75,6 +76,7 @@ export class AppModule {
               KeysModule,
               TasksModule,
               WorkersModule,
+              QueuesModule,
               HealthModule,
               ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),
             ]

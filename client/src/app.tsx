@@ -6,6 +6,7 @@ import { SignedInAs } from './auth/signed-in-as';
 import { ConnectionStatus } from './components/connection-status';
 import { NoticeList, NoticeProvider, useNoticeState } from './components/notices';
 import { Pagination } from './components/pagination';
+import { QueuesPanel } from './components/queues-panel';
 import { StatusCounters } from './components/status-counters';
 import { TaskFilters, type Filters } from './components/task-filters';
 import { TaskTable } from './components/task-table';
@@ -144,6 +145,7 @@ export function App() {
           />
         </section>
         <WorkersPanel />
+        <QueuesPanel />
         {isAdmin && <AuditPanel />}
       </main>
       {route.taskId && <TaskDetailDialog id={route.taskId} onChanged={showTask} />}

@@ -15,7 +15,7 @@ export interface RedisSettings {
 export interface SmtpSettings {
   /** Pooled connections, and so the most messages this process sends at once (to the outbox too). */
   maxConnections: number;
-  /** Messages per second for the whole process; 0 means no limit. */
+  /** Messages per second across every worker process (counted in Redis); 0 means no limit. */
   ratePerSecond: number;
   tlsRejectUnauthorized: boolean;
   requireTls: boolean;
@@ -54,6 +54,8 @@ export class AppConfig {
   readonly redis: RedisSettings;
   readonly queuePrefix: string;
   readonly concurrency: Record<TaskType, number>;
+  /** Task starts per second of each type across all workers; undefined means no limit. */
+  readonly ratePerSecond: Record<TaskType, number | undefined>;
   /** Unset: messages are written to DATA_DIR/outbox instead. */
   readonly smtpUrl?: string;
   readonly smtp: SmtpSettings;
@@ -100,6 +102,11 @@ export class AppConfig {
       csv_processing: env.CSV_CONCURRENCY,
       email_sending: env.EMAIL_CONCURRENCY,
       image_processing: env.IMAGE_CONCURRENCY,
+    };
+    this.ratePerSecond = {
+      csv_processing: env.RATE_CSV_PER_SECOND,
+      email_sending: env.RATE_EMAIL_PER_SECOND,
+      image_processing: env.RATE_IMAGE_PER_SECOND,
     };
     this.smtpUrl = env.SMTP_URL;
     this.smtp = {

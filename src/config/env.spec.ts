@@ -29,6 +29,9 @@ describe('validateEnv', () => {
       SMTP_URL: undefined,
       SMTP_MAX_CONNECTIONS: 5,
       SMTP_RATE_PER_SECOND: 0,
+      RATE_CSV_PER_SECOND: undefined,
+      RATE_EMAIL_PER_SECOND: undefined,
+      RATE_IMAGE_PER_SECOND: undefined,
       SMTP_TLS_REJECT_UNAUTHORIZED: true,
       SMTP_REQUIRE_TLS: false,
       SMTP_RETRY_ATTEMPTS: 4,
@@ -63,6 +66,26 @@ describe('validateEnv', () => {
       TRUST_PROXY: false,
     });
   });
+
+  it('reads a global task rate per type: a decimal is allowed, empty means no limit', () => {
+    const env = validateEnv({
+      RATE_CSV_PER_SECOND: '2',
+      RATE_EMAIL_PER_SECOND: '0.5',
+      RATE_IMAGE_PER_SECOND: '',
+    });
+    expect(env.RATE_CSV_PER_SECOND).toBe(2);
+    expect(env.RATE_EMAIL_PER_SECOND).toBe(0.5);
+    expect(env.RATE_IMAGE_PER_SECOND).toBeUndefined();
+  });
+
+  it.each(['0', '-1', 'fast', '20000'])(
+    'refuses RATE_CSV_PER_SECOND=%s with the range',
+    (value) => {
+      expect(messageFor({ RATE_CSV_PER_SECOND: value })).toContain(
+        'RATE_CSV_PER_SECOND must be a number of task starts per second from 0.001 to 10000, or unset for no limit',
+      );
+    },
+  );
 
   it('reads the values it is given, numbers as numbers', () => {
     const env = validateEnv({

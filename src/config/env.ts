@@ -87,6 +87,18 @@ const ServiceUrl = (message: string): PropertyDecorator =>
     validator: { validate: parsesAsServiceUrl, defaultMessage: () => `${message}; ${ENCODE_HINT}` },
   });
 
+/** An optional rate from 0.001 to 10000 per second; empty or unset means no limit. */
+const RateEnv = (name: string): PropertyDecorator => {
+  const message = `${name} must be a number of task starts per second from 0.001 to 10000, or unset for no limit`;
+  return applyDecorators(
+    Transform(({ value }) => toNumber({ value: emptyToUndefined({ value }) })),
+    IsOptional(),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { message }),
+    Min(0.001, { message }),
+    Max(10000, { message }),
+  );
+};
+
 /**
  * Every environment variable Conveyor reads, with its default and what it accepts.
  * The messages are what an operator sees when a value is wrong, so each names what is allowed.
@@ -188,6 +200,16 @@ export class Env {
   @Min(0, { message: 'SMTP_RATE_PER_SECOND must be a number from 0 (no limit) to 10000' })
   @Max(10000, { message: 'SMTP_RATE_PER_SECOND must be a number from 0 (no limit) to 10000' })
   SMTP_RATE_PER_SECOND = 0;
+
+  /** Task starts per second of each type across all workers (§9); unset means no limit. */
+  @RateEnv('RATE_CSV_PER_SECOND')
+  RATE_CSV_PER_SECOND?: number;
+
+  @RateEnv('RATE_EMAIL_PER_SECOND')
+  RATE_EMAIL_PER_SECOND?: number;
+
+  @RateEnv('RATE_IMAGE_PER_SECOND')
+  RATE_IMAGE_PER_SECOND?: number;
 
   @Transform(toBoolean)
   @IsBoolean({ message: 'SMTP_TLS_REJECT_UNAUTHORIZED must be true or false' })
@@ -364,6 +386,9 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
         'CONVEYOR_TEST_FAULT',
         'AUTH_MODE',
         'ADMIN_API_KEY',
+        'RATE_CSV_PER_SECOND',
+        'RATE_EMAIL_PER_SECOND',
+        'RATE_IMAGE_PER_SECOND',
       )
       .filter((key) => raw[key] !== undefined)
       .map((key) => [key, raw[key]]),

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../config/redis-options';
 import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry } from './cancel-registry';
+import { QueueControl } from './queue-control.service';
 import { queueNameOf, TASK_QUEUES } from './task-job';
 import { TaskQueueService } from './task-queue.service';
 import { TaskRecovery } from './task-recovery.service';
@@ -45,8 +46,8 @@ export class QueueModule {
       module: QueueModule,
       global: true,
       imports: queues(),
-      providers: [taskQueues, TaskQueueService, TaskRecovery],
-      exports: [TaskQueueService],
+      providers: [taskQueues, TaskQueueService, QueueControl, TaskRecovery],
+      exports: [TaskQueueService, QueueControl],
     };
   }
 
@@ -65,10 +66,11 @@ export class QueueModule {
       providers: [
         taskQueues,
         TaskQueueService,
+        QueueControl,
         ...workerProviders,
         ...(recovery ? [TaskRecovery] : []),
       ],
-      exports: [TaskQueueService],
+      exports: [TaskQueueService, QueueControl],
     };
   }
 }

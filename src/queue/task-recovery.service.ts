@@ -26,7 +26,8 @@ const BATCH = 500;
  * a PENDING row without a job (Redis was down at submit, the API died after the insert, Redis
  * lost its data) is enqueued; a RUNNING row whose job is gone and whose worker's heartbeat has
  * lapsed is re-enqueued a bounded number of times, then FAILED with a message that says why. Enqueueing is idempotent (jobId = id),
- * so several API instances may run this at once.
+ * so several API instances may run this at once. A paused queue's waiting jobs are not lost
+ * ones: "missing" means the job's hash is gone, and pausing keeps every job where it is.
  */
 @Injectable()
 export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -8,11 +8,12 @@ import { ModuleRef } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry } from './cancel-registry';
+import { rateLimiterOptions } from './rate-limiter-options';
 import { WorkerShutdownError } from './task-errors';
 import { PROCESSORS } from '../task-types/processors';
 
 /**
- * Starts the workers once the app is up, and drains them on shutdown: no new jobs, active ones
+ * Starts the workers once the app is up, with the configured concurrency and global rate, and drains them on shutdown: no new jobs, active ones
  * get SHUTDOWN_GRACE_MS to finish, then are handed back to the queue for another worker. This
  * runs before the database, Redis and SMTP connections close (their providers close in
  * onApplicationShutdown), so the last sends and status writes land.
@@ -38,6 +39,8 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     for (const { type, processor } of this.processors()) {
       const worker = processor.worker;
       worker.concurrency = this.config.concurrency[type];
+      // Read by BullMQ on each fetch; the same setting on every worker makes the rate global.
+      worker.opts.limiter = rateLimiterOptions(this.config.ratePerSecond[type]);
       worker
         .run()
         .catch((error: Error) => this.logger.error(`${type} worker stopped: ${error.message}`));

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   parsed: ParsedMail;
   /** What the server answered to the client's DATA. */
   response: string;
+  /** When the client sent DATA (ms since the epoch), to measure send rates. */
+  at: number;
 }
 
 interface HeldMail {
@@ -53,9 +55,10 @@ export class TestSmtpServer {
       onClose: () => this.sessionClosed(),
       onRcptTo: (address, _session, callback) => callback(this.checkRecipient(address)),
       onData: (stream, session, callback) => {
+        const at = Date.now();
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase());
         simpleParser(stream).then(
-          (parsed) => this.arrived({ to, parsed }, callback),
+          (parsed) => this.arrived({ to, parsed, at }, callback),
           (error: Error) => callback(error),
         );
       },

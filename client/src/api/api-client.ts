@@ -2,6 +2,7 @@ import { ApiError } from './api-error';
 import type {
   AuditEntry,
   JsonObject,
+  QueueState,
   Session,
   Task,
   TaskPage,
@@ -91,4 +92,9 @@ export const api = {
     request('GET', `/api/audit?limit=${limit}`),
   taskTypes: (): Promise<TaskTypes> => request('GET', '/api/task-types'),
   workers: (): Promise<{ workers: WorkerProcess[] }> => request('GET', '/api/workers'),
+  queues: (): Promise<QueueState[]> => request('GET', '/api/queues'),
+  pauseQueue: (type: TaskType): Promise<QueueState> =>
+    request('POST', `/api/queues/${encodeURIComponent(type)}/pause`),
+  resumeQueue: (type: TaskType): Promise<QueueState> =>
+    request('POST', `/api/queues/${encodeURIComponent(type)}/resume`),
 };

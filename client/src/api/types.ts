@@ -50,6 +50,24 @@ export interface Session {
 export const roleAllows = (held: Role, needed: Role): boolean =>
   ROLES.indexOf(held) >= ROLES.indexOf(needed);
 
+/** One task type's queue, as GET /api/queues answers it. */
+export interface QueueState {
+  task_type: TaskType;
+  paused: boolean;
+  waiting: number;
+  scheduled: number;
+  running: number;
+  workers: number;
+  rate_per_second: number | null;
+}
+
+/**
+ * Whether the session may pause and resume queues: they hold every project's tasks, so the API
+ * asks for an operator-or-better key of project `*`, or open mode.
+ */
+export const canSteerQueues = (session: Session): boolean =>
+  session.auth_mode === 'open' || (roleAllows(session.role, 'operator') && session.project === '*');
+
 /** One entry of GET /api/audit. */
 /** One live worker process, as GET /api/workers shows it to this key. */
 export interface WorkerProcess {

@@ -1,11 +1,14 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import type { Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
+import { redisOptionsFromUrl } from '../../config/redis-options';
 import { StoragePaths } from '../../files/storage-paths';
 import { SendMail } from './send-loop';
 import { SendLimiter } from './send-limiter';
+import { SharedSendPacer } from './shared-send-pacer';
 
 /**
  * Real delivery: a pooled SMTP transport when SMTP_URL is set; otherwise each message is
@@ -17,9 +20,12 @@ import { SendLimiter } from './send-limiter';
 export class MailTransport implements OnApplicationShutdown {
   private transport?: Promise<Transporter>;
   private smtp?: Transporter;
+  /** Holds the shared send rate's next slot, when SMTP_RATE_PER_SECOND is set. */
+  private readonly rateRedis?: Redis;
   /**
    * One budget for every e-mail task of this process: as many messages at once as the pool
-   * has connections, and the configured rate (which only an SMTP server needs).
+   * has connections, and the configured rate (which only an SMTP server needs), counted in
+   * Redis so that it holds across every worker process together.
    */
   readonly limiter: SendLimiter;
 
@@ -28,9 +34,18 @@ export class MailTransport implements OnApplicationShutdown {
     private readonly storage: StoragePaths,
   ) {
     const { smtp, smtpUrl } = config;
+    if (smtpUrl && smtp.ratePerSecond > 0) {
+      this.rateRedis = new Redis({ ...redisOptionsFromUrl(config.redis.url), lazyConnect: true });
+    }
     this.limiter = new SendLimiter({
       concurrency: smtp.maxConnections,
-      ratePerSecond: smtpUrl ? smtp.ratePerSecond : 0,
+      pacer:
+        this.rateRedis &&
+        new SharedSendPacer(
+          this.rateRedis,
+          `${config.queuePrefix}:smtp-send-slot`,
+          smtp.ratePerSecond,
+        ),
     });
   }
 
@@ -88,7 +103,10 @@ export class MailTransport implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.smtp?.close();
+    // As the other Redis clients close: never wait on a connection that is not up.
+    if (this.rateRedis?.status === 'ready') await this.rateRedis.quit().catch(() => undefined);
+    else this.rateRedis?.disconnect();
   }
 }

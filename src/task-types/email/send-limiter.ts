@@ -1,10 +1,15 @@
 import { sleep } from '../../queue/task-context';
 
+/** Waits until the caller may start its next action; aborting the signal stops the wait. */
+export interface Pacer {
+  wait(signal?: AbortSignal): Promise<void>;
+}
+
 /**
  * Spaces starts at least `intervalMs` apart, in the order callers arrive, with no burst: the
- * first call goes at once, each next one waits for its own slot.
+ * first call goes at once, each next one waits for its own slot. Within one process.
  */
-export class IntervalPacer {
+export class IntervalPacer implements Pacer {
   private nextStartAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly intervalMs: number) {}
@@ -22,26 +27,28 @@ export class IntervalPacer {
 export interface SendLimits {
   /** Messages in flight at once. */
   concurrency: number;
-  /** Message starts per second; 0 or less means no limit. */
+  /** Message starts per second in this process; 0 or less means no limit. */
   ratePerSecond?: number;
+  /** Paces the starts instead of ratePerSecond, e.g. across processes (SharedSendPacer). */
+  pacer?: Pacer;
 }
 
 /**
  * The sending budget of one process, shared by every task it runs: at most `concurrency`
- * messages in flight and at most `ratePerSecond` started each second.
+ * messages in flight, started no faster than its pacer allows.
  */
 export class SendLimiter {
   readonly concurrency: number;
-  private readonly pacer: IntervalPacer;
+  private readonly pacer: Pacer;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor({ concurrency, ratePerSecond = 0 }: SendLimits) {
+  constructor({ concurrency, ratePerSecond = 0, pacer }: SendLimits) {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     }
     this.concurrency = concurrency;
-    this.pacer = new IntervalPacer(ratePerSecond > 0 ? 1000 / ratePerSecond : 0);
+    this.pacer = pacer ?? new IntervalPacer(ratePerSecond > 0 ? 1000 / ratePerSecond : 0);
   }
 
   /**
