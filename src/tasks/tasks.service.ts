@@ -12,7 +12,8 @@ import { taskEvent } from '../events/task-event';
 import { FilesService } from '../files/files.service';
 import { RequestValidationError } from '../http/domain-error';
 import { TaskQueueService } from '../queue/task-queue.service';
-import { PARAMS_BY_TYPE } from '../task-types/params';
+import { mailPolicyOf } from '../task-types/email/mail-policy';
+import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { TaskStats } from './dto/task.response';
 import {
@@ -32,13 +33,17 @@ const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
  */
 @Injectable()
 export class TasksService {
+  private readonly policy: SubmitPolicy;
+
   constructor(
     private readonly store: TaskStore,
     private readonly queue: TaskQueueService,
     private readonly bus: EventBus,
     private readonly files: FilesService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.policy = { mail: mailPolicyOf(config.mail) };
+  }
 
   /** Creates a task in `project`; the files it names must be uploads of that project. */
   async submit(
@@ -47,7 +52,7 @@ export class TasksService {
     project: string,
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
-    const params = await validateTaskParams(taskType, rawParams);
+    const params = await validateTaskParams(taskType, rawParams, this.policy);
     const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
     const problems = await this.files.claim(references, project);
     if (problems.length > 0) {
@@ -62,7 +67,12 @@ export class TasksService {
     query: ListTasksQuery,
     scope: ProjectScope,
   ): Promise<{ tasks: Task[]; total: number }> {
-    const filter = { status: query.status, taskType: query.task_type, project: query.project };
+    const filter = {
+      status: query.status,
+      taskType: query.task_type,
+      retryOf: query.retry_of,
+      project: query.project,
+    };
     const [tasks, total] = await Promise.all([
       this.store.page(scope, filter, query.limit, query.offset),
       this.store.count(scope, filter),
