@@ -21,6 +21,8 @@ const suite = serviceForSuite({
   HTTP_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
   UPLOAD_IDLE_TIMEOUT_MS: String(UPLOAD_IDLE_MS),
   TRUST_PROXY: '1',
+  // CORS is same-origin only by default (§6); the preflight check below needs an allowed origin.
+  CORS_ORIGINS: 'http://elsewhere.example',
 });
 
 /** Rows of a table in the suite's own database, read from SQL rather than through the API. */
@@ -238,7 +240,7 @@ describe('abuse: one client cannot hurt the others', () => {
 
   it('answers 408 to headers trickled a byte at a time, and closes the connection', async () => {
     const { result: answer, healthMs } = await measured(() =>
-      trickle('GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: ', 'a'),
+      trickle('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'a'),
     );
     expect(answer.status).toBe(408);
     expect(JSON.parse(answer.body)).toEqual({
@@ -257,7 +259,7 @@ describe('abuse: one client cannot hurt the others', () => {
   it('answers 408 to a JSON body trickled a byte at a time, and keeps no task', async () => {
     const { result: answer, healthMs } = await measured(() =>
       trickle(
-        'POST /api/tasks/submit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'POST /api/tasks/submit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
           'Content-Length: 100000\r\n\r\n{"task_type":"csv_processing","input_params":{"pad":"',
         'a',
       ),
@@ -280,7 +282,7 @@ describe('abuse: one client cannot hurt the others', () => {
   it('answers 408 to an upload that stops sending, and keeps no file', async () => {
     const { result: answer, healthMs } = await measured(() =>
       trickle(
-        'POST /api/files HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=XX\r\n' +
+        'POST /api/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XX\r\n' +
           'Content-Length: 1000000\r\n\r\n--XX\r\nContent-Disposition: form-data; name="file"; ' +
           'filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n' +
           'a,b\n1,2\n'.repeat(2000),
@@ -531,7 +533,7 @@ describe('abuse: what a failed task and a failed start say in public', () => {
       const extra = await open();
       const refused = await new Promise<boolean>((resolve) => {
         extra.once('close', () => resolve(true));
-        extra.write('GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n');
+        extra.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
         setTimeout(() => resolve(false), 5000).unref();
       });
       expect(refused).toBe(true);
