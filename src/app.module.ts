@@ -14,6 +14,7 @@ import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
+import { LimitsModule } from './limits/limits.module';
 import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
@@ -67,6 +68,8 @@ export class AppModule {
         ...(http
           ? [
               AuthModule,
+              // After AuthModule: its guard runs after authentication, so it counts per key.
+              LimitsModule,
               AuditModule,
               KeysModule,
               TasksModule,

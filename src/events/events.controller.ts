@@ -1,19 +1,24 @@
-import { Controller, MessageEvent, Sse } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { map, Observable } from 'rxjs';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { Roles } from '../auth/auth.decorators';
-import { EventBus } from './event-bus.service';
+import { AuthenticatedRequest } from '../auth/principal';
+import { EventStreams } from './event-streams.service';
 
 @ApiTags('events')
 @Controller('api/events')
 @Roles('viewer')
 export class EventsController {
-  constructor(private readonly bus: EventBus) {}
+  constructor(private readonly streams: EventStreams) {}
 
-  /** Server-Sent Events: every task's creation, status changes and progress, from every worker. */
-  @Sse()
+  /**
+   * Server-Sent Events: the creation, status changes and progress of the caller's project's
+   * tasks, from every worker, and a heartbeat comment every SSE_HEARTBEAT_MS.
+   */
+  @Get()
+  @ApiProduces('text/event-stream')
   @ApiOperation({ summary: 'Live task events (Server-Sent Events)' })
-  stream(): Observable<MessageEvent> {
-    return this.bus.events.pipe(map((event) => ({ type: event.type, data: event })));
+  stream(@Req() request: AuthenticatedRequest, @Res() response: Response): void {
+    this.streams.open(request, response);
   }
 }

@@ -9,12 +9,14 @@ export interface TaskEvent {
   status: TaskStatus;
   progress: number;
   at: string;
+  /** Which project's streams see it; kept off the wire. Absent: `default` (older jobs). */
+  project?: string;
 }
 
 /** The one way a task event is built, so that every publisher sends the same shape. */
 export function taskEvent(
   type: TaskEvent['type'],
-  task: { id: string; taskType: TaskType },
+  task: { id: string; taskType: TaskType; project?: string },
   status: TaskStatus,
   progress: number,
   at: Date = new Date(),
@@ -26,5 +28,6 @@ export function taskEvent(
     status,
     progress,
     at: at.toISOString(),
+    project: task.project,
   };
 }

@@ -3,6 +3,8 @@ import { ValidationProblem } from '../core/validation-problem';
 /** Plain domain errors; DetailExceptionFilter turns them into HTTP answers with a {detail}. */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /** Sent as Retry-After: when trying again can succeed. */
+  readonly retryAfterSeconds?: number;
 }
 
 export class RequestValidationError extends DomainError {

@@ -4,6 +4,8 @@ import { TaskType } from '../core/task-type';
 export interface TaskJobData {
   taskType: TaskType;
   params: Record<string, unknown>;
+  /** The task's project, so that its events reach only that project's streams (absent in jobs of older versions). */
+  project?: string;
 }
 
 /** The BullMQ queue of each task type, injected as one record (QueueModule builds it). */

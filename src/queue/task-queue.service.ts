@@ -38,7 +38,7 @@ export class TaskQueueService {
       await withTimeout(
         this.queues[task.taskType].add(
           task.taskType,
-          { taskType: task.taskType, params: task.inputParams },
+          { taskType: task.taskType, params: task.inputParams, project: task.project },
           {
             jobId: task.id,
             attempts: this.config.retries.attempts[task.taskType],

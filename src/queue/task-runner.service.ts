@@ -26,6 +26,7 @@ export type TaskHandler<P> = (params: P, context: TaskContext) => Promise<JsonOb
 interface RunningTask {
   id: string;
   taskType: TaskType;
+  project?: string;
 }
 
 /**
@@ -48,7 +49,11 @@ export class TaskRunner {
     token: string | undefined,
     handle: TaskHandler<P>,
   ): Promise<void> {
-    const task: RunningTask = { id: job.id as string, taskType: job.data.taskType };
+    const task: RunningTask = {
+      id: job.id as string,
+      taskType: job.data.taskType,
+      project: job.data.project,
+    };
     if (!(await this.store.markRunning(task.id))) {
       this.log(task, 'skipped: the task is no longer runnable (cancelled or finished)');
       return;

@@ -11,7 +11,9 @@ import { EventBus } from '../events/event-bus.service';
 import { taskEvent } from '../events/task-event';
 import { FilesService } from '../files/files.service';
 import { RequestValidationError } from '../http/domain-error';
+import { QuotaService } from '../limits/quota.service';
 import { TaskQueueService } from '../queue/task-queue.service';
+import { emailRecipientCount } from '../task-types/email/email.params';
 import { PARAMS_BY_TYPE } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { TaskStats } from './dto/task.response';
@@ -35,6 +37,7 @@ export class TasksService {
     private readonly bus: EventBus,
     private readonly files: FilesService,
     private readonly config: AppConfig,
+    private readonly quotas: QuotaService,
   ) {}
 
   /** Creates a task in `project`; the files it names must be uploads of that project. */
@@ -45,6 +48,7 @@ export class TasksService {
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
     const params = await validateTaskParams(taskType, rawParams);
+    await this.quotas.checkActiveTasks(project);
     const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
     const problems = await this.files.claim(references, project);
     if (problems.length > 0) {
@@ -94,6 +98,7 @@ export class TasksService {
   async retry(id: string): Promise<Task> {
     const original = await this.get(id);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
+    await this.quotas.checkActiveTasks(original.project);
     return this.create(original.taskType, original.inputParams, original.id, original.project);
   }
 
@@ -103,7 +108,17 @@ export class TasksService {
     retryOf: string | null,
     project: string,
   ): Promise<Task> {
-    const task = await this.store.insert(taskType, params, retryOf, project);
+    const emails = await this.quotas.reserveEmails(
+      project,
+      taskType === 'email_sending' ? emailRecipientCount(params) : 0,
+    );
+    let task: Task;
+    try {
+      task = await this.store.insert(taskType, params, retryOf, project);
+    } catch (error) {
+      await emails.release();
+      throw error;
+    }
     // The reliability suite kills the API here, between the insert and the enqueue.
     if (this.config.testFault === 'exit-after-insert') process.kill(process.pid, 'SIGKILL');
     this.bus.publish(taskEvent('created', task, 'PENDING', 0, task.createdAt));
