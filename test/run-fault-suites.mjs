@@ -17,6 +17,7 @@ const SUITES = [
   'test/bad-input',
   'test/sql-faults',
   'test/load',
+  'test/abuse-rate',
 ];
 const DATABASES = ['sqlite', 'postgres'];
 /** The table's row order: each scenario is found by how its name starts. */
@@ -32,6 +33,7 @@ const ORDER = [
   'PostgreSQL sessions',
   'SQLite write lock',
   'Load',
+  'Abuse',
 ];
 const README_START = '<!-- reliability-table:start -->';
 const README_END = '<!-- reliability-table:end -->';
