@@ -84,6 +84,7 @@ describe(`API keys, roles and the audit log on ${TEST_DATABASE}`, () => {
     { method: 'GET', path: () => '/api/health', needs: 'public' },
     { method: 'GET', path: () => '/api/tasks/', needs: 'viewer' },
     { method: 'GET', path: () => '/api/tasks/stats', needs: 'viewer' },
+    { method: 'GET', path: () => '/api/task-types', needs: 'viewer' },
     { method: 'GET', path: () => `/api/tasks/${task.id}`, needs: 'viewer' },
     { method: 'GET', path: () => `/api/tasks/${task.id}/files/output.jpg`, needs: 'viewer' },
     { method: 'GET', path: () => '/api/events', needs: 'viewer', stream: true },

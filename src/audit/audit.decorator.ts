@@ -11,6 +11,19 @@ export interface AuditSpec {
   resource?: AuditResource;
 }
 
+const notedProjects = new WeakMap<Request, string>();
+
+/**
+ * Says which project the action touched, when the answer does not carry it (a cancel by an
+ * admin key of every project, say); the entry then names that project rather than `*`.
+ */
+export const noteAuditProject = (request: Request, project: string): void => {
+  notedProjects.set(request, project);
+};
+
+export const notedAuditProject = (request: Request): string | undefined =>
+  notedProjects.get(request);
+
 /**
  * Records a successful call of the route in the audit log (§7), with the caller, the client's
  * address and the resource: by default the answer's id, file_id or task_id, else the :id param.

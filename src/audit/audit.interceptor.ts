@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } fr
 import { Reflector } from '@nestjs/core';
 import { mergeMap, Observable } from 'rxjs';
 import { AuthenticatedRequest } from '../auth/principal';
-import { AUDIT_KEY, AuditSpec } from './audit.decorator';
+import { AUDIT_KEY, AuditSpec, notedAuditProject } from './audit.decorator';
 import { AuditService } from './audit.service';
 
 const field = (value: unknown, name: string): string | undefined => {
@@ -43,7 +43,7 @@ export class AuditInterceptor implements NestInterceptor {
             actor: principal,
             action: spec.action,
             resource,
-            project: field(result, 'project') ?? principal.project,
+            project: notedAuditProject(request) ?? field(result, 'project') ?? principal.project,
             clientAddress: request.ip ?? request.socket.remoteAddress,
           });
         } catch (error) {

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { LessThan, Repository } from 'typeorm';
 import { Principal } from '../auth/principal';
-import { ALL_PROJECTS } from '../auth/role';
+import { ALL_PROJECTS } from '../core/project';
 import { AppConfig } from '../config/app-config';
 import { withSqlRetry } from '../database/sql-retry';
 import { AuditEntry } from './audit-entry.entity';

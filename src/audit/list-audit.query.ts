@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsISO8601, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
-import { PROJECT_NAME } from '../auth/role';
+import { PROJECT_NAME } from '../core/project';
 
 const LIMIT_RULE = 'limit must be an integer from 1 to 1000';
 const OFFSET_RULE = 'offset must be an integer from 0 to 10000000';

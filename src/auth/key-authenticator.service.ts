@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { ApiKey } from '../keys/api-key.entity';
 import { hashKey } from './key-secret';
 import { Principal } from './principal';
-import { ALL_PROJECTS } from './role';
+import { ALL_PROJECTS } from '../core/project';
 
 /**
  * How long this process trusts what it read about a key. A revoked key stops working on every

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
-import { DEFAULT_PROJECT, Role } from './role';
+import { DEFAULT_PROJECT } from '../core/project';
+import { Role } from './role';
 
 /** Who makes a request, as the guard established it. */
 export interface Principal {

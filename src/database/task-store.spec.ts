@@ -1,3 +1,4 @@
+import { EVERY_PROJECT } from '../core/project';
 import { Logger } from '@nestjs/common';
 import { TaskStatus } from '../core/task-status';
 import { openTestDatabase, TestDatabase, TestDatabaseKind } from '../testing/test-databases';
@@ -23,14 +24,14 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
   const soon = (): Date => new Date(Date.now() + 1000);
 
   const statusOf = async (id: string): Promise<TaskStatus | undefined> =>
-    (await store.findById(id))?.status;
+    (await store.findById(id, EVERY_PROJECT))?.status;
 
   /** A task brought to `status` through the store's own transitions. */
   async function taskIn(status: TaskStatus, type: Task['taskType'] = 'csv_processing') {
     const task = await store.insert(type, { num_rows: 1 }, null, 'default');
     if (status === 'PENDING') return task;
     if (status === 'CANCELLED') {
-      await store.markCancelled(task.id);
+      await store.markCancelled(task.id, EVERY_PROJECT);
       return task;
     }
     await store.markRunning(task.id);
@@ -41,7 +42,7 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
 
   it('inserts a PENDING task and reads it back as it was written', async () => {
     const task = await store.insert('email_sending', { num_emails: 2 }, null, 'default');
-    expect(await store.findById(task.id)).toEqual(
+    expect(await store.findById(task.id, EVERY_PROJECT)).toEqual(
       expect.objectContaining({
         id: task.id,
         taskType: 'email_sending',
@@ -54,18 +55,18 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
         retryOf: null,
       }),
     );
-    expect(await store.findById('00000000-0000-4000-8000-000000000000')).toBeNull();
+    expect(await store.findById('00000000-0000-4000-8000-000000000000', EVERY_PROJECT)).toBeNull();
   });
 
   it('moves PENDING to RUNNING, counting attempts and keeping the first start', async () => {
     const task = await taskIn('PENDING');
     expect(await store.markRunning(task.id)).toBe(true);
-    const first = await store.findById(task.id);
+    const first = await store.findById(task.id, EVERY_PROJECT);
     expect(first).toMatchObject({ status: 'RUNNING', attempts: 1 });
     expect(first?.startedAt).toBeInstanceOf(Date);
     // A re-delivered job runs again from RUNNING.
     expect(await store.markRunning(task.id)).toBe(true);
-    const second = await store.findById(task.id);
+    const second = await store.findById(task.id, EVERY_PROJECT);
     expect(second?.attempts).toBe(2);
     expect(second?.startedAt?.getTime()).toBe(first?.startedAt?.getTime());
   });
@@ -73,7 +74,7 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
   it('saves progress only while RUNNING', async () => {
     const running = await taskIn('RUNNING');
     expect(await store.saveProgress(running.id, 42.5)).toBe(true);
-    expect((await store.findById(running.id))?.progress).toBe(42.5);
+    expect((await store.findById(running.id, EVERY_PROJECT))?.progress).toBe(42.5);
     const pending = await taskIn('PENDING');
     expect(await store.saveProgress(pending.id, 10)).toBe(false);
   });
@@ -81,7 +82,7 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
   it('finishes a RUNNING task as SUCCESS with its result, or FAILED with its message', async () => {
     const succeeded = await taskIn('RUNNING');
     expect(await store.markSucceeded(succeeded.id, { total_rows: 3 })).toBe(true);
-    expect(await store.findById(succeeded.id)).toMatchObject({
+    expect(await store.findById(succeeded.id, EVERY_PROJECT)).toMatchObject({
       status: 'SUCCESS',
       progress: 100,
       resultData: { total_rows: 3 },
@@ -89,7 +90,7 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
     });
     const failed = await taskIn('RUNNING');
     expect(await store.markFailed(failed.id, 'bad data', { partial: true })).toBe(true);
-    const row = await store.findById(failed.id);
+    const row = await store.findById(failed.id, EVERY_PROJECT);
     expect(row).toMatchObject({
       status: 'FAILED',
       errorMessage: 'bad data',
@@ -104,7 +105,7 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
     expect(await statusOf(handedBack.id)).toBe('PENDING');
     const retrying = await taskIn('RUNNING');
     expect(await store.markRetrying(retrying.id, 'try again')).toBe(true);
-    expect(await store.findById(retrying.id)).toMatchObject({
+    expect(await store.findById(retrying.id, EVERY_PROJECT)).toMatchObject({
       status: 'PENDING',
       errorMessage: 'try again',
     });
@@ -125,7 +126,7 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
       (await store.runningWithLapsedHeartbeat(aMinuteAgo, 1000)).map((t) => t.id),
     ).not.toContain(alive.id);
     await store.beat(alive.id);
-    expect((await store.findById(alive.id))?.heartbeatAt?.getTime()).toBeGreaterThan(
+    expect((await store.findById(alive.id, EVERY_PROJECT))?.heartbeatAt?.getTime()).toBeGreaterThan(
       aMinuteAgo.getTime(),
     );
   });
@@ -133,7 +134,7 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
   it('gives a lost RUNNING task up as FAILED, and nothing else', async () => {
     const lost = await taskIn('RUNNING');
     expect(await store.markGivenUp(lost.id, 'its job vanished', soon())).toBe(true);
-    expect(await store.findById(lost.id)).toMatchObject({
+    expect(await store.findById(lost.id, EVERY_PROJECT)).toMatchObject({
       status: 'FAILED',
       errorMessage: 'its job vanished',
     });
@@ -145,21 +146,21 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
   it('cancels PENDING and RUNNING tasks, not finished ones', async () => {
     for (const status of ['PENDING', 'RUNNING'] as const) {
       const task = await taskIn(status);
-      expect(await store.markCancelled(task.id)).toBe(true);
-      const row = await store.findById(task.id);
+      expect(await store.markCancelled(task.id, EVERY_PROJECT)).toBe(true);
+      const row = await store.findById(task.id, EVERY_PROJECT);
       expect(row?.status).toBe('CANCELLED');
       expect(row?.completedAt).toBeInstanceOf(Date);
     }
     for (const status of ['SUCCESS', 'FAILED', 'CANCELLED'] as const) {
       const task = await taskIn(status);
-      expect(await store.markCancelled(task.id)).toBe(false);
+      expect(await store.markCancelled(task.id, EVERY_PROJECT)).toBe(false);
       expect(await statusOf(task.id)).toBe(status);
     }
   });
 
   it('never overwrites CANCELLED, whichever write comes late', async () => {
     const task = await taskIn('RUNNING');
-    await store.markCancelled(task.id);
+    await store.markCancelled(task.id, EVERY_PROJECT);
     const late = [
       store.markRunning(task.id),
       store.saveProgress(task.id, 99),
@@ -171,19 +172,24 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
       store.markGivenUp(task.id, 'late', soon()),
     ];
     expect(await Promise.all(late)).toEqual(late.map(() => false));
-    expect(await store.findById(task.id)).toMatchObject({ status: 'CANCELLED', progress: 0 });
+    expect(await store.findById(task.id, EVERY_PROJECT)).toMatchObject({
+      status: 'CANCELLED',
+      progress: 0,
+    });
   });
 
   it('pages newest first with filters, and counts exactly', async () => {
     const filter = { status: 'PENDING' as const, taskType: 'image_processing' as const };
-    const before = await store.count(filter);
+    const before = await store.count(EVERY_PROJECT, filter);
     const inserted = [];
     for (let i = 0; i < 5; i++) inserted.push(await taskIn('PENDING', 'image_processing'));
     await taskIn('RUNNING', 'image_processing');
-    expect(await store.count(filter)).toBe(before + 5);
-    expect(await store.count({ taskType: 'image_processing' })).toBeGreaterThanOrEqual(before + 6);
+    expect(await store.count(EVERY_PROJECT, filter)).toBe(before + 5);
+    expect(
+      await store.count(EVERY_PROJECT, { taskType: 'image_processing' }),
+    ).toBeGreaterThanOrEqual(before + 6);
 
-    const all = await store.page(filter, 100, 0);
+    const all = await store.page(EVERY_PROJECT, filter, 100, 0);
     expect(all).toHaveLength(before + 5);
     expect(
       all.every((task) => task.status === 'PENDING' && task.taskType === 'image_processing'),
@@ -193,27 +199,30 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
     expect(order).toEqual(sorted);
     expect(all.map((task) => task.id)).toEqual(expect.arrayContaining(inserted.map((t) => t.id)));
 
-    const firstTwo = await store.page(filter, 2, 0);
-    const nextTwo = await store.page(filter, 2, 2);
+    const firstTwo = await store.page(EVERY_PROJECT, filter, 2, 0);
+    const nextTwo = await store.page(EVERY_PROJECT, filter, 2, 2);
     expect([...firstTwo, ...nextTwo].map((task) => task.id)).toEqual(
       all.slice(0, 4).map((task) => task.id),
     );
   });
 
   it('counts per status and the throughput of the last minutes', async () => {
-    const countsBefore = await store.countsByStatus();
+    const countsBefore = await store.countsByStatus(EVERY_PROJECT);
     const done = await taskIn('SUCCESS', 'email_sending');
     await taskIn('FAILED', 'email_sending');
-    const counts = await store.countsByStatus();
+    const counts = await store.countsByStatus(EVERY_PROJECT);
     expect(counts.SUCCESS).toBe(countsBefore.SUCCESS + 1);
     expect(counts.FAILED).toBe(countsBefore.FAILED + 1);
 
-    const completedAt = (await store.findById(done.id))?.completedAt as Date;
+    const completedAt = (await store.findById(done.id, EVERY_PROJECT))?.completedAt as Date;
     const minute = new Date(Math.floor(completedAt.getTime() / 60_000) * 60_000).toISOString();
-    const throughput = await store.throughputSince(new Date(Date.now() - 10 * 60_000));
+    const throughput = await store.throughputSince(
+      new Date(Date.now() - 10 * 60_000),
+      EVERY_PROJECT,
+    );
     const bucket = throughput.find((point) => point.minute === minute);
     expect(bucket?.completed).toBeGreaterThanOrEqual(1);
-    expect(await store.throughputSince(new Date(Date.now() + 60_000))).toEqual([]);
+    expect(await store.throughputSince(new Date(Date.now() + 60_000), EVERY_PROJECT)).toEqual([]);
   });
 
   it('follows retry_of to the originals, nearest first', async () => {
@@ -234,5 +243,34 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
     const staleRunning = await store.runningWithLapsedHeartbeat(later, 1000);
     expect(staleRunning.map((task) => task.id)).toContain(running.id);
     expect(await store.pendingSince(new Date(0), 1000)).toEqual([]);
+  });
+  it('keeps every client read and write within the caller project', async () => {
+    const [a, b] = [`a${Date.now()}`, `b${Date.now()}`];
+    const inA = await store.insert('csv_processing', {}, null, a);
+    const inB = await store.insert('email_sending', {}, null, b);
+    await store.markRunning(inB.id);
+    await store.markSucceeded(inB.id, {});
+
+    expect(await store.findById(inA.id, { project: b })).toBeNull();
+    expect((await store.findById(inA.id, { project: a }))?.project).toBe(a);
+    expect(await store.findById(inA.id, EVERY_PROJECT)).not.toBeNull();
+    expect(await store.markCancelled(inA.id, { project: b })).toBe(false);
+    expect((await store.findById(inA.id, EVERY_PROJECT))?.status).toBe('PENDING');
+
+    expect((await store.page({ project: a }, {}, 10, 0)).map((task) => task.id)).toEqual([inA.id]);
+    expect(await store.count({ project: a }, {})).toBe(1);
+    expect(await store.count({ project: a }, { project: b })).toBe(0);
+    expect(await store.page({ project: a }, { project: b }, 10, 0)).toEqual([]);
+    expect(await store.count(EVERY_PROJECT, { project: b, status: 'SUCCESS' })).toBe(1);
+    expect((await store.countsByStatus({ project: b })).SUCCESS).toBe(1);
+    expect((await store.countsByStatus({ project: b })).PENDING).toBe(0);
+    const since = new Date(Date.now() - 60_000);
+    const completed = (points: { completed: number }[]) =>
+      points.reduce((sum, point) => sum + point.completed, 0);
+    expect(completed(await store.throughputSince(since, { project: b }))).toBe(1);
+    expect(completed(await store.throughputSince(since, { project: a }))).toBe(0);
+
+    expect(await store.markCancelled(inA.id, { project: a })).toBe(true);
+    expect((await store.countsByStatus({ project: a })).CANCELLED).toBe(1);
   });
 });

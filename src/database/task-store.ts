@@ -5,6 +5,7 @@ import { FindOptionsWhere, In, IsNull, LessThan, Or, Repository, UpdateResult } 
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
+import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { withSqlRetry } from './sql-retry';
@@ -16,6 +17,8 @@ const lapsedSince = (lapsedBefore: Date) => Or(IsNull(), LessThan(lapsedBefore))
 export interface TaskFilter {
   status?: TaskStatus;
   taskType?: TaskType;
+  /** Narrows an admin of every project to one; within the scope, never past it. */
+  project?: string;
 }
 
 export interface TaskThroughput {
@@ -26,7 +29,9 @@ export interface TaskThroughput {
 }
 
 /**
- * Every query and every status transition on the task table. Each transition is a conditional
+ * Every query and every status transition on the task table. The reads and writes a client
+ * asks for take a ProjectScope and never reach past it: another project's task is not found,
+ * not counted, not changed (§7). Each transition is a conditional
  * UPDATE whose WHERE clause holds the allowed source statuses, so a CANCELLED row is never
  * overwritten whatever the race; each write is retried through a busy database or a dropped
  * connection, so none is lost to them.
@@ -40,8 +45,9 @@ export class TaskStore {
     private readonly config: AppConfig,
   ) {}
 
-  async findById(id: string): Promise<Task | null> {
-    return this.tasks.findOneBy({ id });
+  /** The task, if it exists within `scope`. */
+  async findById(id: string, scope: ProjectScope): Promise<Task | null> {
+    return this.tasks.findOneBy({ id, ...(scope.project ? { project: scope.project } : {}) });
   }
 
   /** A new PENDING task, inserted once even when a retry follows a lost answer. */
@@ -91,11 +97,19 @@ export class TaskStore {
 
   /**
    * A page, newest first. The page's ids come from the index alone (every filter has an index
-   * ending in created_at, id), then their rows: an OFFSET then skips index entries instead of
-   * reading whole rows.
+   * beginning with the project and ending in created_at, id), then their rows: an OFFSET then
+   * skips index entries instead of reading whole rows.
    */
-  async page(filter: TaskFilter, limit: number, offset: number): Promise<Task[]> {
+  async page(
+    scope: ProjectScope,
+    filter: TaskFilter,
+    limit: number,
+    offset: number,
+  ): Promise<Task[]> {
+    const project = projectToMatch(scope, filter.project);
+    if (project === null) return [];
     const where: FindOptionsWhere<Task> = {};
+    if (project !== undefined) where.project = project;
     if (filter.status) where.status = filter.status;
     if (filter.taskType) where.taskType = filter.taskType;
     const ids = await this.tasks.find({
@@ -116,51 +130,69 @@ export class TaskStore {
     return ids.flatMap(({ id }) => rows.get(id) ?? []);
   }
 
-  /** Exact, from the counters the database keeps per status and type (migration CountTasks). */
-  async count(filter: TaskFilter): Promise<number> {
+  /** Exact, from the counters the database keeps per project, status and type. */
+  async count(scope: ProjectScope, filter: TaskFilter): Promise<number> {
+    const project = projectToMatch(scope, filter.project);
+    if (project === null) return 0;
     const counts = this.tasks.manager
       .createQueryBuilder()
       .select('COALESCE(SUM(counts.count), 0)', 'total')
       .from('task_counts', 'counts');
+    if (project !== undefined) counts.andWhere('counts.project = :project', { project });
     if (filter.status) counts.andWhere('counts.status = :status', { status: filter.status });
     if (filter.taskType) counts.andWhere('counts.task_type = :type', { type: filter.taskType });
     const row = await counts.getRawOne<{ total: string | number }>();
     return Number(row?.total ?? 0);
   }
 
-  async countsByStatus(): Promise<Record<TaskStatus, number>> {
+  /** Tasks per status, from the same counters: a few rows read, however many tasks. */
+  async countsByStatus(
+    scope: ProjectScope,
+    filter: Pick<TaskFilter, 'project'> = {},
+  ): Promise<Record<TaskStatus, number>> {
     const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<
       TaskStatus,
       number
     >;
-    const rows: { status: TaskStatus; count: string | number }[] = await this.tasks
-      .createQueryBuilder('task')
-      .select('task.status', 'status')
-      .addSelect('COUNT(*)', 'count')
-      .groupBy('task.status')
-      .getRawMany();
+    const project = projectToMatch(scope, filter.project);
+    if (project === null) return counts;
+    const query = this.tasks.manager
+      .createQueryBuilder()
+      .select('counts.status', 'status')
+      .addSelect('COALESCE(SUM(counts.count), 0)', 'count')
+      .from('task_counts', 'counts')
+      .groupBy('counts.status');
+    if (project !== undefined) query.where('counts.project = :project', { project });
+    const rows: { status: TaskStatus; count: string | number }[] = await query.getRawMany();
     for (const row of rows) counts[row.status] = Number(row.count);
     return counts;
   }
 
   /** Completed and failed tasks per minute since `since`, aggregated in SQL; empty minutes left out. */
-  async throughputSince(since: Date): Promise<TaskThroughput[]> {
+  async throughputSince(
+    since: Date,
+    scope: ProjectScope,
+    filter: Pick<TaskFilter, 'project'> = {},
+  ): Promise<TaskThroughput[]> {
+    const project = projectToMatch(scope, filter.project);
+    if (project === null) return [];
     const minute =
       this.tasks.manager.connection.options.type === 'postgres'
         ? `to_char(date_trunc('minute', task.completed_at), 'YYYY-MM-DD"T"HH24:MI')`
         : `strftime('%Y-%m-%dT%H:%M', task.completed_at)`;
-    const perMinute: { minute: string; status: TaskStatus; count: string | number }[] =
-      await this.tasks
-        .createQueryBuilder('task')
-        .select(minute, 'minute')
-        .addSelect('task.status', 'status')
-        .addSelect('COUNT(*)', 'count')
-        .where('task.completed_at >= :since', { since })
-        .andWhere('task.status IN (:...finished)', { finished: ['SUCCESS', 'FAILED'] })
-        .groupBy(minute)
-        .addGroupBy('task.status')
-        .orderBy(minute)
-        .getRawMany();
+    const query = this.tasks
+      .createQueryBuilder('task')
+      .select(minute, 'minute')
+      .addSelect('task.status', 'status')
+      .addSelect('COUNT(*)', 'count')
+      .where('task.completed_at >= :since', { since })
+      .andWhere('task.status IN (:...finished)', { finished: ['SUCCESS', 'FAILED'] });
+    if (project !== undefined) query.andWhere('task.project = :project', { project });
+    const perMinute: { minute: string; status: TaskStatus; count: string | number }[] = await query
+      .groupBy(minute)
+      .addGroupBy('task.status')
+      .orderBy(minute)
+      .getRawMany();
     const byMinute = new Map<string, TaskThroughput>();
     for (const row of perMinute) {
       const key = `${row.minute}:00.000Z`;
@@ -213,14 +245,18 @@ export class TaskStore {
     });
   }
 
-  /** PENDING or RUNNING → CANCELLED; false when the task was in neither. */
-  async markCancelled(taskId: string): Promise<boolean> {
+  /** PENDING or RUNNING → CANCELLED within `scope`; false when the task was in neither. */
+  async markCancelled(taskId: string, scope: ProjectScope): Promise<boolean> {
     return this.write(
       'cancel task',
       taskId,
       () =>
         this.tasks.update(
-          { id: taskId, status: In(sourcesOf('CANCELLED')) },
+          {
+            id: taskId,
+            status: In(sourcesOf('CANCELLED')),
+            ...(scope.project ? { project: scope.project } : {}),
+          },
           { status: 'CANCELLED', completedAt: new Date() },
         ),
       'CANCELLED',

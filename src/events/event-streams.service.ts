@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { filter } from 'rxjs';
 import { AuthenticatedRequest, OPEN_PRINCIPAL } from '../auth/principal';
 import { readProject } from '../auth/project-scope';
-import { DEFAULT_PROJECT } from '../auth/role';
+import { DEFAULT_PROJECT } from '../core/project';
 import { AppConfig } from '../config/app-config';
 import { clientKey } from '../limits/client-key';
 import { LimitExceededError } from '../limits/limit-errors';

@@ -9,14 +9,15 @@ export interface TaskEvent {
   status: TaskStatus;
   progress: number;
   at: string;
-  /** Which project's streams see it; kept off the wire. Absent: `default` (older jobs). */
-  project?: string;
+  /** The task's project, for routing: /api/events sends each subscriber only its own project's
+   * events, and leaves this field out of what it sends. */
+  project: string;
 }
 
 /** The one way a task event is built, so that every publisher sends the same shape. */
 export function taskEvent(
   type: TaskEvent['type'],
-  task: { id: string; taskType: TaskType; project?: string },
+  task: { id: string; taskType: TaskType; project: string },
   status: TaskStatus,
   progress: number,
   at: Date = new Date(),

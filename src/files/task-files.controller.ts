@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
-import { readProject } from '../auth/project-scope';
+import { scopeOf } from '../auth/project-scope';
 import { TaskStore } from '../database/task-store';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { FileNotFoundError } from './file-errors';
@@ -47,9 +47,7 @@ export class TaskFilesController {
   ): Promise<StreamableFile> {
     if (!SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
     // Another project's task has no files for this caller, as if it did not exist.
-    const task = await this.store.findById(taskId);
-    const project = readProject(caller);
-    if (!task || (project && task.project !== project)) throw new FileNotFoundError();
+    if (!(await this.store.findById(taskId, scopeOf(caller)))) throw new FileNotFoundError();
     const path = this.storage.outputPath(taskId, name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) throw new FileNotFoundError();

@@ -1,5 +1,6 @@
 import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { ALL_PROJECTS, PROJECT_NAME, Role, ROLES } from '../auth/role';
+import { Role, ROLES } from '../auth/role';
+import { ALL_PROJECTS, PROJECT_NAME } from '../core/project';
 
 export class CreateKeyDto {
   /** Who or what uses the key, e.g. "ci" or "billing-service"; shown in the audit log. */

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { generateKey, hashKey } from '../auth/key-secret';
 import { Principal } from '../auth/principal';
-import { ALL_PROJECTS, Role } from '../auth/role';
+import { Role } from '../auth/role';
+import { ALL_PROJECTS } from '../core/project';
 import { ApiKey } from './api-key.entity';
 import { allProjectsNeedsAdmin, KeyNotFoundError, OtherProjectError } from './key-errors';
 

@@ -1,6 +1,8 @@
 /** What a task's pure logic gets besides its params; it knows nothing of Nest or BullMQ. */
 export interface TaskContext {
   taskId: string;
+  /** The project the task belongs to; what it writes (e-mail deliveries) belongs there too. */
+  project: string;
   /** Aborted when the task is cancelled or the worker shuts down. */
   signal: AbortSignal;
   /** Reports progress from 0 to 100; cheap to call often (writes are throttled). */

@@ -1,10 +1,12 @@
 import { TaskType } from '../core/task-type';
 
-/** A job carries the task id (as jobId) and its immutable params, so a worker needs no read. */
+/**
+ * A job carries the task id (as jobId), its immutable params and its project, so a worker
+ * needs no read. Jobs queued before projects existed carry none: they are in `default`.
+ */
 export interface TaskJobData {
   taskType: TaskType;
   params: Record<string, unknown>;
-  /** The task's project, so that its events reach only that project's streams (absent in jobs of older versions). */
   project?: string;
 }
 

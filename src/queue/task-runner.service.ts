@@ -3,6 +3,7 @@ import { Job, WaitingError } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
 import { TaskStatus } from '../core/task-status';
+import { DEFAULT_PROJECT } from '../core/project';
 import { TaskType } from '../core/task-type';
 import { TaskStore } from '../database/task-store';
 import { EventBus } from '../events/event-bus.service';
@@ -26,7 +27,7 @@ export type TaskHandler<P> = (params: P, context: TaskContext) => Promise<JsonOb
 interface RunningTask {
   id: string;
   taskType: TaskType;
-  project?: string;
+  project: string;
 }
 
 /**
@@ -52,7 +53,7 @@ export class TaskRunner {
     const task: RunningTask = {
       id: job.id as string,
       taskType: job.data.taskType,
-      project: job.data.project,
+      project: job.data.project ?? DEFAULT_PROJECT,
     };
     if (!(await this.store.markRunning(task.id))) {
       this.log(task, 'skipped: the task is no longer runnable (cancelled or finished)');
@@ -75,6 +76,7 @@ export class TaskRunner {
     try {
       const result = await handle(job.data.params as P, {
         taskId: task.id,
+        project: task.project,
         signal: controller.signal,
         onProgress: (percent) => progress.report(percent),
       });

@@ -1,4 +1,4 @@
-import { OPEN_PRINCIPAL } from '../auth/principal';
+import { AuthenticatedRequest, OPEN_PRINCIPAL } from '../auth/principal';
 import { Task } from '../database/task.entity';
 import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
@@ -27,7 +27,7 @@ describe('TasksController answers', () => {
     get: () => Promise.resolve(task),
     retry: () => Promise.resolve({ ...task, id: 'retry-id', retryOf: task.id }),
     list: () => Promise.resolve({ tasks: [task], total: 31 }),
-    cancel: () => Promise.resolve(),
+    cancel: () => Promise.resolve(task),
   };
   const controller = new TasksController(service as TasksService);
 
@@ -48,24 +48,29 @@ describe('TasksController answers', () => {
   };
 
   it('answers a task in the wire shape, and nothing more', async () => {
-    expect(await controller.get(task.id)).toStrictEqual(wire);
+    expect(await controller.get(task.id, OPEN_PRINCIPAL)).toStrictEqual(wire);
     expect(await controller.submit({ task_type: 'csv_processing' }, OPEN_PRINCIPAL)).toStrictEqual(
       wire,
     );
   });
 
   it('answers a page with its total', async () => {
-    expect(await controller.list({ limit: 50, offset: 0 })).toStrictEqual({
+    expect(await controller.list({ limit: 50, offset: 0 }, OPEN_PRINCIPAL)).toStrictEqual({
       tasks: [wire],
       total: 31,
     });
   });
 
   it('answers a cancel with a message and the id, and a retry with the new task', async () => {
-    expect(await controller.cancel(task.id)).toStrictEqual({
+    expect(
+      await controller.cancel(task.id, OPEN_PRINCIPAL, {} as AuthenticatedRequest),
+    ).toStrictEqual({
       message: 'Task cancelled successfully',
       task_id: task.id,
     });
-    expect(await controller.retry(task.id)).toMatchObject({ id: 'retry-id', retry_of: task.id });
+    expect(await controller.retry(task.id, OPEN_PRINCIPAL)).toMatchObject({
+      id: 'retry-id',
+      retry_of: task.id,
+    });
   });
 });

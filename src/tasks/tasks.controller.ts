@@ -7,14 +7,15 @@ import {
   Param,
   Post,
   Query,
+  Req,
   UseGuards,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Audit } from '../audit/audit.decorator';
+import { Audit, noteAuditProject } from '../audit/audit.decorator';
 import { Caller, Roles } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { writeProject } from '../auth/project-scope';
-import { ListTasksQuery } from './dto/list-tasks.query';
+import { AuthenticatedRequest, Principal } from '../auth/principal';
+import { scopeOf, writeProject } from '../auth/project-scope';
+import { ListTasksQuery, StatsQuery } from './dto/list-tasks.query';
 import { SubmitTaskDto } from './dto/submit-task.dto';
 import {
   CancelResponse,
@@ -52,29 +53,37 @@ export class TasksController {
 
   @Get()
   @ApiOperation({ summary: 'List tasks, newest first, with filters and paging' })
-  async list(@Query() query: ListTasksQuery): Promise<TaskListResponse> {
-    const { tasks, total } = await this.tasks.list(query);
+  async list(
+    @Query() query: ListTasksQuery,
+    @Caller() caller: Principal,
+  ): Promise<TaskListResponse> {
+    const { tasks, total } = await this.tasks.list(query, scopeOf(caller));
     return { tasks: tasks.map(toTaskResponse), total };
   }
 
   @Get('stats')
   @ApiOperation({ summary: 'Counts per status and throughput per minute over the last hour' })
-  stats(): Promise<TaskStats> {
-    return this.tasks.stats();
+  stats(@Query() query: StatsQuery, @Caller() caller: Principal): Promise<TaskStats> {
+    return this.tasks.stats(scopeOf(caller), query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get one task' })
-  async get(@Param('id', TASK_ID) id: string): Promise<TaskResponse> {
-    return toTaskResponse(await this.tasks.get(id));
+  async get(@Param('id', TASK_ID) id: string, @Caller() caller: Principal): Promise<TaskResponse> {
+    return toTaskResponse(await this.tasks.get(id, scopeOf(caller)));
   }
 
   @Delete(':id')
   @Roles('operator')
   @Audit('task.cancel')
   @ApiOperation({ summary: 'Cancel a PENDING or RUNNING task' })
-  async cancel(@Param('id', TASK_ID) id: string): Promise<CancelResponse> {
-    await this.tasks.cancel(id);
+  async cancel(
+    @Param('id', TASK_ID) id: string,
+    @Caller() caller: Principal,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<CancelResponse> {
+    const task = await this.tasks.cancel(id, scopeOf(caller));
+    noteAuditProject(request, task.project);
     return { message: 'Task cancelled successfully', task_id: id };
   }
 
@@ -83,7 +92,10 @@ export class TasksController {
   @Audit('task.retry')
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task as a new task' })
-  async retry(@Param('id', TASK_ID) id: string): Promise<TaskResponse> {
-    return toTaskResponse(await this.tasks.retry(id));
+  async retry(
+    @Param('id', TASK_ID) id: string,
+    @Caller() caller: Principal,
+  ): Promise<TaskResponse> {
+    return toTaskResponse(await this.tasks.retry(id, scopeOf(caller)));
   }
 }

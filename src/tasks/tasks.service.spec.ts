@@ -1,3 +1,4 @@
+import { DEFAULT_PROJECT, EVERY_PROJECT } from '../core/project';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { StoredFile } from '../database/stored-file.entity';
@@ -81,8 +82,8 @@ describe('TasksService', () => {
   });
 
   it('stores a submitted task PENDING with its defaults, announces it and enqueues it', async () => {
-    const task = await service.submit('csv_processing', { num_rows: 10 });
-    expect(await store.findById(task.id)).toMatchObject({
+    const task = await service.submit('csv_processing', { num_rows: 10 }, DEFAULT_PROJECT);
+    expect(await store.findById(task.id, EVERY_PROJECT)).toMatchObject({
       status: 'PENDING',
       taskType: 'csv_processing',
       inputParams: { num_rows: 10, has_header: true, processing_time: 0 },
@@ -92,17 +93,19 @@ describe('TasksService', () => {
   });
 
   it('refuses an unknown task type, and params the type does not accept', async () => {
-    await expect(service.submit('video_encoding', {})).rejects.toBeInstanceOf(UnknownTaskTypeError);
-    await expect(service.submit('csv_processing', { num_rows: 0 })).rejects.toBeInstanceOf(
-      RequestValidationError,
+    await expect(service.submit('video_encoding', {}, DEFAULT_PROJECT)).rejects.toBeInstanceOf(
+      UnknownTaskTypeError,
     );
+    await expect(
+      service.submit('csv_processing', { num_rows: 0 }, DEFAULT_PROJECT),
+    ).rejects.toBeInstanceOf(RequestValidationError);
     expect(enqueued).toEqual([]);
   });
 
   it('locates an upload that does not exist under body.input_params', async () => {
     const missing = randomUUID();
     const error = await service
-      .submit('csv_processing', { file_id: missing })
+      .submit('csv_processing', { file_id: missing }, DEFAULT_PROJECT)
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RequestValidationError);
     expect((error as RequestValidationError).problems).toMatchObject([
@@ -111,67 +114,74 @@ describe('TasksService', () => {
   });
 
   it('finds a task by its id in any letter case, and nothing for a malformed id', async () => {
-    const task = await service.submit('email_sending', {});
-    expect((await service.get(task.id.toUpperCase())).id).toBe(task.id);
-    await expect(service.get('not-a-uuid')).rejects.toBeInstanceOf(TaskNotFoundError);
-    await expect(service.get(randomUUID())).rejects.toBeInstanceOf(TaskNotFoundError);
+    const task = await service.submit('email_sending', {}, DEFAULT_PROJECT);
+    expect((await service.get(task.id.toUpperCase(), EVERY_PROJECT)).id).toBe(task.id);
+    await expect(service.get('not-a-uuid', EVERY_PROJECT)).rejects.toBeInstanceOf(
+      TaskNotFoundError,
+    );
+    await expect(service.get(randomUUID(), EVERY_PROJECT)).rejects.toBeInstanceOf(
+      TaskNotFoundError,
+    );
   });
 
   it('cancels a PENDING task: row, job, workers told, event', async () => {
-    const task = await service.submit('image_processing', {});
+    const task = await service.submit('image_processing', {}, DEFAULT_PROJECT);
     published = [];
-    await service.cancel(task.id);
-    expect((await store.findById(task.id))?.status).toBe('CANCELLED');
+    await service.cancel(task.id, EVERY_PROJECT);
+    expect((await store.findById(task.id, EVERY_PROJECT))?.status).toBe('CANCELLED');
     expect(removed).toEqual([task.id]);
     expect(cancelRequests).toEqual([task.id]);
     expect(published).toMatchObject([{ type: 'status', task_id: task.id, status: 'CANCELLED' }]);
   });
 
   it('cancels a RUNNING task without touching its job, which its worker stops', async () => {
-    const task = await service.submit('csv_processing', {});
+    const task = await service.submit('csv_processing', {}, DEFAULT_PROJECT);
     await store.markRunning(task.id);
-    await service.cancel(task.id);
-    expect((await store.findById(task.id))?.status).toBe('CANCELLED');
+    await service.cancel(task.id, EVERY_PROJECT);
+    expect((await store.findById(task.id, EVERY_PROJECT))?.status).toBe('CANCELLED');
     expect(removed).toEqual([]);
     expect(cancelRequests).toEqual([task.id]);
   });
 
   it('refuses to cancel a finished task, naming its status', async () => {
-    const task = await service.submit('csv_processing', {});
+    const task = await service.submit('csv_processing', {}, DEFAULT_PROJECT);
     await store.markRunning(task.id);
     await store.markSucceeded(task.id, {});
-    const error = await service.cancel(task.id).catch((caught: unknown) => caught);
+    const error = await service.cancel(task.id, EVERY_PROJECT).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CannotCancelError);
     expect((error as Error).message).toBe('Cannot cancel task with status: SUCCESS');
   });
 
   it('retries a FAILED or CANCELLED task as a new one with the same params', async () => {
-    const failed = await service.submit('csv_processing', { num_rows: 7 });
+    const failed = await service.submit('csv_processing', { num_rows: 7 }, DEFAULT_PROJECT);
     await store.markRunning(failed.id);
     await store.markFailed(failed.id, 'boom');
-    const retry = await service.retry(failed.id);
+    const retry = await service.retry(failed.id, EVERY_PROJECT);
     expect(retry.id).not.toBe(failed.id);
-    expect(await store.findById(retry.id)).toMatchObject({
+    expect(await store.findById(retry.id, EVERY_PROJECT)).toMatchObject({
       status: 'PENDING',
       retryOf: failed.id,
       inputParams: failed.inputParams,
     });
-    const cancelled = await service.submit('csv_processing', {});
-    await service.cancel(cancelled.id);
-    expect((await service.retry(cancelled.id)).retryOf).toBe(cancelled.id);
+    const cancelled = await service.submit('csv_processing', {}, DEFAULT_PROJECT);
+    await service.cancel(cancelled.id, EVERY_PROJECT);
+    expect((await service.retry(cancelled.id, EVERY_PROJECT)).retryOf).toBe(cancelled.id);
   });
 
   it('refuses to retry a task that has not finished badly', async () => {
-    const pending = await service.submit('csv_processing', {});
-    await expect(service.retry(pending.id)).rejects.toBeInstanceOf(CannotRetryError);
+    const pending = await service.submit('csv_processing', {}, DEFAULT_PROJECT);
+    await expect(service.retry(pending.id, EVERY_PROJECT)).rejects.toBeInstanceOf(CannotRetryError);
   });
 
   it('lists a filtered page with the exact total', async () => {
-    const { tasks, total } = await service.list({
-      task_type: 'email_sending',
-      limit: 1,
-      offset: 0,
-    });
+    const { tasks, total } = await service.list(
+      {
+        task_type: 'email_sending',
+        limit: 1,
+        offset: 0,
+      },
+      EVERY_PROJECT,
+    );
     expect(tasks).toHaveLength(1);
     expect(tasks[0].taskType).toBe('email_sending');
     expect(total).toBeGreaterThanOrEqual(1);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DEFAULT_PROJECT } from '../auth/role';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
+import { ProjectScope } from '../core/project';
 import { normaliseId } from '../core/resource-id';
 import { RETRYABLE_STATUSES } from '../core/task-status';
 import { isTaskType, TaskType } from '../core/task-type';
@@ -28,7 +28,10 @@ import { validateTaskParams } from './validate-task-params';
 /** How far back the throughput of GET /api/tasks/stats reaches. */
 const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
 
-/** The task lifecycle rules: submit, list, get, cancel, retry. */
+/**
+ * The task lifecycle rules: submit, list, get, cancel, retry. Each takes the caller's project
+ * scope and hands it to the store, which applies it to every query.
+ */
 @Injectable()
 export class TasksService {
   constructor(
@@ -43,8 +46,8 @@ export class TasksService {
   /** Creates a task in `project`; the files it names must be uploads of that project. */
   async submit(
     taskType: string,
-    rawParams: Record<string, unknown> = {},
-    project: string = DEFAULT_PROJECT,
+    rawParams: Record<string, unknown>,
+    project: string,
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
     const params = await validateTaskParams(taskType, rawParams);
@@ -59,44 +62,51 @@ export class TasksService {
     return this.create(taskType, params, null, project);
   }
 
-  async list(query: ListTasksQuery): Promise<{ tasks: Task[]; total: number }> {
-    const filter = { status: query.status, taskType: query.task_type };
+  async list(
+    query: ListTasksQuery,
+    scope: ProjectScope,
+  ): Promise<{ tasks: Task[]; total: number }> {
+    const filter = { status: query.status, taskType: query.task_type, project: query.project };
     const [tasks, total] = await Promise.all([
-      this.store.page(filter, query.limit, query.offset),
-      this.store.count(filter),
+      this.store.page(scope, filter, query.limit, query.offset),
+      this.store.count(scope, filter),
     ]);
     return { tasks, total };
   }
 
   /** Counts per status, and completed/failed per minute over the last hour. */
-  async stats(): Promise<TaskStats> {
+  async stats(scope: ProjectScope, filter: { project?: string } = {}): Promise<TaskStats> {
+    const since = new Date(Date.now() - THROUGHPUT_WINDOW_MS);
     const [counts, throughput] = await Promise.all([
-      this.store.countsByStatus(),
-      this.store.throughputSince(new Date(Date.now() - THROUGHPUT_WINDOW_MS)),
+      this.store.countsByStatus(scope, filter),
+      this.store.throughputSince(since, scope, filter),
     ]);
     return { counts, throughput };
   }
 
-  async get(id: string): Promise<Task> {
+  /** The task; one of another project answers as an unknown id does. */
+  async get(id: string, scope: ProjectScope): Promise<Task> {
     const storedId = normaliseId(id);
-    const task = storedId === null ? null : await this.store.findById(storedId);
+    const task = storedId === null ? null : await this.store.findById(storedId, scope);
     if (!task) throw new TaskNotFoundError();
     return task;
   }
 
   /** PENDING: the job is removed. RUNNING: the worker is told to stop. Either way CANCELLED now. */
-  async cancel(id: string): Promise<void> {
-    const task = await this.get(id);
-    if (!(await this.store.markCancelled(task.id))) {
-      throw new CannotCancelError((await this.get(id)).status);
+  async cancel(id: string, scope: ProjectScope): Promise<Task> {
+    const task = await this.get(id, scope);
+    if (!(await this.store.markCancelled(task.id, scope))) {
+      throw new CannotCancelError((await this.get(id, scope)).status);
     }
     this.bus.requestCancel(task.id);
     if (task.status === 'PENDING') await this.queue.remove(task.id, task.taskType);
     this.bus.publish(taskEvent('status', task, 'CANCELLED', task.progress));
+    return task;
   }
 
-  async retry(id: string): Promise<Task> {
-    const original = await this.get(id);
+  /** A new task from a FAILED or CANCELLED one, in the original's project. */
+  async retry(id: string, scope: ProjectScope): Promise<Task> {
+    const original = await this.get(id, scope);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
     await this.quotas.checkActiveTasks(original.project);
     return this.create(original.taskType, original.inputParams, original.id, original.project);

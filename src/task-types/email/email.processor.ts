@@ -44,6 +44,7 @@ export class EmailProcessor extends TaskProcessor<EmailParams> {
           ledger: new SqlDeliveryLedger(
             this.deliveries,
             context.taskId,
+            context.project,
             await this.store.originalsOf(context.taskId),
             this.config.sqlRetry,
           ),

@@ -24,6 +24,8 @@ export class SqlDeliveryLedger implements DeliveryLedger {
   constructor(
     private readonly deliveries: Repository<EmailDelivery>,
     private readonly taskId: string,
+    /** The task's project, written on every row (§7: deliveries belong to the task's project). */
+    private readonly project: string,
     private readonly originals: string[] = [],
     private readonly retry: SqlRetryPolicy = { attempts: 1, delayMs: 0 },
   ) {}
@@ -57,7 +59,8 @@ export class SqlDeliveryLedger implements DeliveryLedger {
   /**
    * One INSERT … ON CONFLICT for the batch, written out rather than through TypeORM's upsert,
    * whose query building cost more CPU than the write itself (114 µs against 60 µs for three
-   * rows on SQLite). The columns are those of the create-email-deliveries migration; the
+   * rows on SQLite). The columns are those of the create-email-deliveries migration (and the
+   * project of the identity one); the
    * driver gives the quoting and the placeholders ($1 on PostgreSQL, ? on SQLite).
    */
   private async write(records: DeliveryRecord[]): Promise<void> {
@@ -73,6 +76,7 @@ export class SqlDeliveryLedger implements DeliveryLedger {
     const rows = latest.map((delivery) => {
       const values = [
         this.taskId,
+        this.project,
         delivery.to,
         delivery.status,
         delivery.message_id,
@@ -89,7 +93,7 @@ export class SqlDeliveryLedger implements DeliveryLedger {
     // Retried through a busy database or a dropped connection: a delivery that is not recorded
     // would be sent again when the task is re-run. The upsert is idempotent, so a retry after a
     // try that did commit is harmless.
-    const sql = `INSERT INTO ${table} (task_id, recipient, status, message_id, response, sent_at, error)
+    const sql = `INSERT INTO ${table} (task_id, project, recipient, status, message_id, response, sent_at, error)
        VALUES ${rows.join(', ')}
        ON CONFLICT (task_id, recipient) DO UPDATE SET status = excluded.status,
          message_id = excluded.message_id, response = excluded.response,

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { PROJECT_NAME } from '../../core/project';
 import { TASK_STATUSES, TaskStatus } from '../../core/task-status';
 import { TASK_TYPES, TaskType } from '../../core/task-type';
 
@@ -15,7 +16,17 @@ const OFFSET_RULE = `offset must be an integer from 0 to ${MAX_OFFSET}`;
 const integerText = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^[+-]?\d{1,20}$/.test(value) ? Number(value) : value;
 
-export class ListTasksQuery {
+const PROJECT_RULE =
+  'project must be a project name: a-z, 0-9, _ and -, starting with a letter or digit';
+
+/** `project` narrows an admin key of every project to one; another key sees only its own. */
+export class StatsQuery {
+  @IsOptional()
+  @Matches(PROJECT_NAME, { message: PROJECT_RULE })
+  project?: string;
+}
+
+export class ListTasksQuery extends StatsQuery {
   @IsOptional()
   @IsIn(TASK_STATUSES, { message: `status must be one of: ${TASK_STATUSES.join(', ')}` })
   status?: TaskStatus;
