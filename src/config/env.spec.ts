@@ -52,6 +52,14 @@ describe('validateEnv', () => {
       SQL_RETRY_ATTEMPTS: 8,
       SQL_RETRY_DELAY_MS: 100,
       SQLITE_BUSY_TIMEOUT_MS: 50,
+      RATE_LIMIT_PER_MINUTE: 1200,
+      QUOTA_ACTIVE_TASKS: 10_000,
+      QUOTA_STORAGE_BYTES: 10 * 1024 ** 3,
+      QUOTA_EMAILS_PER_DAY: 10_000,
+      SSE_MAX_CLIENTS: 1000,
+      SSE_MAX_CLIENTS_PER_KEY: 20,
+      SSE_HEARTBEAT_MS: 15_000,
+      SSE_BUFFER_BYTES: 1024 ** 2,
     });
   });
 
@@ -165,6 +173,14 @@ describe('validateEnv', () => {
     ['AUTH_MODE', 'none', /AUTH_MODE must be open or keys/],
     ['AUDIT_RETENTION_DAYS', '0', /AUDIT_RETENTION_DAYS must be an integer from 1 to 36500/],
     ['SESSION_TTL_HOURS', '721', /SESSION_TTL_HOURS must be an integer from 1 to 720/],
+    ['RATE_LIMIT_PER_MINUTE', '0', /RATE_LIMIT_PER_MINUTE must be an integer from 1 to 1000000/],
+    ['QUOTA_ACTIVE_TASKS', 'lots', /QUOTA_ACTIVE_TASKS must be an integer from 1 to/],
+    ['QUOTA_STORAGE_BYTES', '10GiB', /QUOTA_STORAGE_BYTES must be an integer from 1 to/],
+    ['QUOTA_EMAILS_PER_DAY', '-1', /QUOTA_EMAILS_PER_DAY must be an integer from 1 to/],
+    ['SSE_MAX_CLIENTS', '0', /SSE_MAX_CLIENTS must be an integer from 1 to 1000000/],
+    ['SSE_MAX_CLIENTS_PER_KEY', '1.5', /SSE_MAX_CLIENTS_PER_KEY must be an integer from 1/],
+    ['SSE_HEARTBEAT_MS', '10', /SSE_HEARTBEAT_MS must be an integer from 100 to 3600000/],
+    ['SSE_BUFFER_BYTES', '100', /SSE_BUFFER_BYTES must be an integer from 1024 to/],
   ])('rejects %s=%j, naming it and what it accepts', (name, value, accepts) => {
     const message = messageFor({ [name]: value });
     expect(message).toMatch(/^Invalid configuration: /);
