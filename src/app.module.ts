@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -18,6 +17,7 @@ import { LimitsModule } from './limits/limits.module';
 import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
+import { requestIdFor } from './http/request-id';
 import { TasksModule } from './tasks/tasks.module';
 
 export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');
@@ -36,21 +36,25 @@ export class AppModule {
           pinoHttp: {
             level: config.logLevel,
             genReqId: (request, response) => {
-              const id = (request.headers['x-request-id'] as string | undefined) ?? randomUUID();
+              const id = requestIdFor(request.headers['x-request-id']);
               response.setHeader('x-request-id', id);
               return id;
             },
             base: { role: config.role },
             autoLogging: { ignore: (request) => request.url === '/api/health' },
-            // Credentials never reach a log line.
+            // Credentials never reach a log line. The id a request is logged under is req.id;
+            // the X-Request-Id header as sent (up to the 16 KB header limit when refused) would
+            // only make each log line longer, so it is left out (undefined is not serialised).
             redact: {
               paths: [
                 'req.headers.authorization',
                 'req.headers["x-api-key"]',
                 'req.headers.cookie',
                 'res.headers["set-cookie"]',
+                'req.headers["x-request-id"]',
               ],
-              censor: '[redacted]',
+              censor: (_value: unknown, path: string[]) =>
+                path.at(-1) === 'x-request-id' ? undefined : '[redacted]',
             },
             // A refused request is the client's to fix: a warning with its status, no stack.
             customLogLevel: (_request, response, error) =>

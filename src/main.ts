@@ -9,6 +9,8 @@ import { servesHttp } from './config/app-role';
 import { EnvValidationError, validateEnv } from './config/env';
 import { ensureRedis, RedisUnavailableError } from './config/local-redis';
 import { setupHttp } from './http/setup-http';
+import { redactUrlsIn } from './config/redact-url';
+import { inspect } from 'node:util';
 
 async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(config), {
@@ -19,11 +21,13 @@ async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   await setupHttp(app, config);
   closeOnSignals(app, config);
   await app.listen(config.port, config.host);
-  app
-    .get(Logger)
-    .log(
-      `Conveyor (${config.role}) listening on http://${config.host}:${config.port} (AUTH_MODE=${config.auth.mode})`,
-    );
+  // The port bound, which PORT=0 leaves to the system: whoever started the process reads it here.
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const logger = app.get(Logger);
+  logger.log(`AUTH_MODE=${config.auth.mode}`);
+  // Last, and ending in the port: whoever started the process reads the port from this line.
+  logger.log(`Conveyor (${config.role}) listening on http://${config.host}:${port}`);
   return app;
 }
 
@@ -69,9 +73,11 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     if (error instanceof EnvValidationError || error instanceof RedisUnavailableError) {
       console.error(error.message);
-      process.exit(1);
+    } else {
+      // A driver's error may quote the URL it was given (Node's "Invalid URL" does), password and all.
+      console.error(redactUrlsIn(inspect(error)));
     }
-    throw error;
+    process.exit(1);
   }
 }
 

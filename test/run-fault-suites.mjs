@@ -1,6 +1,8 @@
-// Runs the fault-injection suites on SQLite, then on PostgreSQL, collects the row each scenario
-// records (test/utils/fault-report.ts), and writes docs/RELIABILITY.md with the machine, Node,
-// commit and date, and the same table into README.md between its reliability markers.
+// Runs the fault-injection suites at full size (FAULT_SCALE=full, see test/utils/fault-scale.ts)
+// on SQLite, then on PostgreSQL, collects the row each scenario records
+// (test/utils/fault-report.ts), and writes docs/RELIABILITY.md with the machine, Node, commit and
+// date, and the same table into README.md between its reliability markers. One database after
+// the other, never side by side: the figures (load throughput, recovery times) are measured.
 // Usage: npm run test:faults (builds first). Exits non-zero when any suite failed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,22 +11,31 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SUITES = [
-  'test/worker-crashes',
-  'test/recovery',
-  'test/email',
-  'test/shutdown',
-  'test/bad-input',
-  'test/sql-faults',
-  'test/load',
-  'test/abuse-rate',
-];
 const DATABASES = ['sqlite', 'postgres'];
+/**
+ * The suites that record rows. `test/load` runs only here; `npm test` runs the others too, the
+ * ones with a FAULT_SCALE at a smaller size (test/run-e2e.mjs).
+ */
+const SUITES = [
+  { path: 'test/worker-crashes', databases: DATABASES },
+  { path: 'test/recovery', databases: DATABASES },
+  { path: 'test/email', databases: DATABASES },
+  { path: 'test/shutdown', databases: DATABASES },
+  { path: 'test/bad-input', databases: DATABASES },
+  { path: 'test/sql-faults', databases: DATABASES },
+  { path: 'test/load', databases: DATABASES },
+  // Memory does not depend on the SQL database.
+  { path: 'test/large-csv', databases: ['sqlite'] },
+  { path: 'test/abuse-requests', databases: DATABASES },
+  { path: 'test/abuse-work', databases: DATABASES },
+  { path: 'test/abuse-rate', databases: DATABASES },
+];
 /** The table's row order: each scenario is found by how its name starts. */
 const ORDER = [
   '500 tasks',
   'Redis stopped',
-  'Redis FLUSHALL',
+  'Redis FLUSHALL mid-run',
+  'Redis FLUSHALL during',
   'API SIGKILLed',
   'E-mail batch',
   'SIGTERM during a long',
@@ -33,6 +44,7 @@ const ORDER = [
   'PostgreSQL sessions',
   'SQLite write lock',
   'Load',
+  'CSV upload of',
   'Abuse',
 ];
 const README_START = '<!-- reliability-table:start -->';
@@ -70,11 +82,23 @@ for (const database of DATABASES) {
   const begin = Date.now();
   const jest = spawnSync(
     'npx',
-    ['jest', '--config', 'jest.config.js', ...SUITES, '--selectProjects', 'e2e'],
+    [
+      'jest',
+      '--config',
+      'jest.config.js',
+      ...SUITES.filter((suite) => suite.databases.includes(database)).map((suite) => suite.path),
+      '--selectProjects',
+      'e2e',
+    ],
     {
       cwd: PROJECT_ROOT,
       stdio: 'inherit',
-      env: { ...process.env, TEST_DATABASE: database, CONVEYOR_FAULT_REPORT: reportFile },
+      env: {
+        ...process.env,
+        TEST_DATABASE: database,
+        FAULT_SCALE: 'full',
+        CONVEYOR_FAULT_REPORT: reportFile,
+      },
     },
   );
   runs.push({ database, status: jest.status, seconds: Math.round((Date.now() - begin) / 1000) });
@@ -129,7 +153,8 @@ const missing = DATABASES.flatMap((database) =>
     (prefix) =>
       !rows.some((row) => row.database === database && row.scenario.startsWith(prefix)) &&
       !(prefix === 'PostgreSQL sessions' && database === 'sqlite') &&
-      !(prefix === 'SQLite write lock' && database === 'postgres'),
+      !(prefix === 'SQLite write lock' && database === 'postgres') &&
+      !(prefix === 'CSV upload of' && database === 'postgres'),
   ).map((prefix) => `${prefix}… on ${database}`),
 );
 
@@ -151,12 +176,17 @@ ${table}
 - **re-executions**: runs beyond the first, the sum of \`attempts − 1\` over the tasks.
 - **time to recover**: from the end of the fault (Redis back, last kill, lock released, load
   over) to the last task finished.
+- **Abuse** rows: one client's hostile requests or costly work (\`test/abuse-*.e2e-spec.ts\`); tasks =
+  requests sent, and the notes give the limit, the answer, and the slowest \`/api/health\`
+  answer to another client while the attack ran.
 
-Suites: ${SUITES.map((suite) => `\`${suite}.e2e-spec.ts\``).join(', ')}, each run with
-\`TEST_DATABASE=sqlite\` and then \`TEST_DATABASE=postgres\`. The SQL fault scenario differs per
-database: PostgreSQL sessions killed with \`pg_terminate_backend\` while writes wait on a table
-lock, or a SQLite write lock held by another connection past a short busy timeout. \`npm test\`
-runs the same suites, which print these rows as \`[fault]\` lines.
+Suites: ${SUITES.map((suite) => `\`${suite.path}.e2e-spec.ts\``).join(', ')}, each run with
+\`TEST_DATABASE=sqlite\` and then \`TEST_DATABASE=postgres\` (the CSV memory check on SQLite
+only: memory does not depend on the database), at full size (\`FAULT_SCALE=full\`). The SQL fault
+scenario differs per database: PostgreSQL sessions killed with \`pg_terminate_backend\` while
+writes wait on a table lock, or a SQLite write lock held by another connection past a short busy
+timeout. \`npm test\` runs these suites too, except the load test, with fewer tasks and kills
+and a smaller CSV; they print their rows as \`[fault]\` lines.
 `;
 writeFileSync(join(PROJECT_ROOT, 'docs', 'RELIABILITY.md'), report);
 

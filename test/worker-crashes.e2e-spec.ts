@@ -3,12 +3,14 @@ import { ServiceProcess } from './utils/start-service';
 import { serviceForSuite } from './utils/suite-service';
 import { TEST_DATABASE } from './utils/databases';
 import { recordFaultRow } from './utils/fault-report';
+import { faultScale } from './utils/fault-scale';
 import { duplicateSuccesses } from './utils/success-logs';
 import { readTaskRows, settleTasks } from './utils/task-rows';
 import { waitFor } from './utils/wait-for';
 
-const TASKS = 500;
-const KILLS = 3;
+// Full size under `npm run test:faults`; `npm test` checks the same with fewer tasks and kills.
+const TASKS = faultScale(500, 100);
+const KILLS = faultScale(3, 1);
 
 describe(`a worker SIGKILLed ${KILLS} times during ${TASKS} tasks on ${TEST_DATABASE}`, () => {
   const suite = serviceForSuite({ APP_ROLE: 'api' });
@@ -39,7 +41,7 @@ describe(`a worker SIGKILLed ${KILLS} times during ${TASKS} tasks on ${TEST_DATA
 
     for (let kill = 1; kill <= KILLS; kill++) {
       // Kill at a moment that varies from run to run, while work is in flight.
-      const target = Math.floor((TASKS * kill) / (KILLS + 1) + Math.random() * 40);
+      const target = Math.floor((TASKS * kill) / (KILLS + 1) + (Math.random() * TASKS) / 12);
       await waitFor(
         `${target} tasks to succeed before kill ${kill}`,
         async () => (await successes()) >= target,

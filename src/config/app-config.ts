@@ -33,6 +33,24 @@ export interface LimitSettings {
   sse: { maxClients: number; maxClientsPerKey: number; heartbeatMs: number; bufferBytes: number };
 }
 
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** How long slow clients may hold a connection, and how many connections there may be. */
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  /** From the end of the headers to the end of a request body other than an upload. */
+  bodyTimeoutMs: number;
+  /** Longest pause within an upload. */
+  uploadIdleTimeoutMs: number;
+  maxConnections: number;
+  /** Express's "trust proxy": whether X-Forwarded-* (and so HTTPS behind a proxy) is believed. */
+  trustProxy: boolean | number;
+}
+
 /** Typed settings, built once from the validated environment and injected everywhere. */
 export class AppConfig {
   readonly role: AppRole;
@@ -48,6 +66,8 @@ export class AppConfig {
   readonly smtpUrl?: string;
   readonly smtp: SmtpSettings;
   readonly mailFrom: string;
+  /** Who a task may send as (MAIL_FROM and MAIL_FROM_ALLOWED) and to (MAIL_RECIPIENT_DOMAINS). */
+  readonly mail: { mailFrom: string; mailFromAllowed: string[]; recipientDomains: string[] };
   readonly logLevel: string;
   /** Origins allowed cross-origin; an empty list means the same origin only. */
   readonly corsOrigins: string[] | '*';
@@ -67,6 +87,9 @@ export class AppConfig {
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
   /** What one client may use (§8): requests, per-project quotas, event streams. */
   readonly limits: LimitSettings;
+  /** A CSV with more columns fails its task. */
+  readonly csvMaxColumns: number;
+  readonly http: HttpLimits;
 
   constructor(env: Env) {
     this.role = env.APP_ROLE;
@@ -96,10 +119,13 @@ export class AppConfig {
       retryDelayMs: env.SMTP_RETRY_DELAY_MS,
     };
     this.mailFrom = env.MAIL_FROM;
+    this.mail = {
+      mailFrom: env.MAIL_FROM,
+      mailFromAllowed: commaList(env.MAIL_FROM_ALLOWED),
+      recipientDomains: commaList(env.MAIL_RECIPIENT_DOMAINS),
+    };
     this.logLevel = env.LOG_LEVEL;
-    const origins = env.CORS_ORIGINS.split(',')
-      .map((o) => o.trim())
-      .filter(Boolean);
+    const origins = commaList(env.CORS_ORIGINS);
     this.corsOrigins = origins.includes('*') ? '*' : origins;
     this.auth = {
       mode: env.AUTH_MODE ?? (isLoopbackHost(env.HOST) ? 'open' : 'keys'),
@@ -136,6 +162,14 @@ export class AppConfig {
         heartbeatMs: env.SSE_HEARTBEAT_MS,
         bufferBytes: env.SSE_BUFFER_BYTES,
       },
+    };
+    this.csvMaxColumns = env.CSV_MAX_COLUMNS;
+    this.http = {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: env.HTTP_BODY_TIMEOUT_MS,
+      uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      trustProxy: env.TRUST_PROXY,
     };
   }
 

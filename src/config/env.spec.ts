@@ -34,6 +34,9 @@ describe('validateEnv', () => {
       SMTP_RETRY_ATTEMPTS: 4,
       SMTP_RETRY_DELAY_MS: 1000,
       MAIL_FROM: 'Conveyor <conveyor@localhost>',
+      MAIL_FROM_ALLOWED: '',
+      MAIL_RECIPIENT_DOMAINS: '',
+      CSV_MAX_COLUMNS: 2000,
       LOG_LEVEL: 'info',
       CORS_ORIGINS: '',
       AUTH_MODE: undefined,
@@ -60,6 +63,11 @@ describe('validateEnv', () => {
       SSE_MAX_CLIENTS_PER_KEY: 20,
       SSE_HEARTBEAT_MS: 15_000,
       SSE_BUFFER_BYTES: 1024 ** 2,
+      HTTP_HEADERS_TIMEOUT_MS: 15_000,
+      HTTP_BODY_TIMEOUT_MS: 30_000,
+      UPLOAD_IDLE_TIMEOUT_MS: 30_000,
+      HTTP_MAX_CONNECTIONS: 2000,
+      TRUST_PROXY: false,
     });
   });
 
@@ -138,6 +146,15 @@ describe('validateEnv', () => {
     expect(validateEnv({ ADMIN_API_KEY: 'k'.repeat(32) }).ADMIN_API_KEY).toBe('k'.repeat(32));
   });
 
+  it('reads comma lists for the mail policy', () => {
+    const env = validateEnv({
+      MAIL_FROM_ALLOWED: ' news@example.com, Ops@Example.org ',
+      MAIL_RECIPIENT_DOMAINS: 'example.com,mail.example.org',
+    });
+    expect(env.MAIL_FROM_ALLOWED).toBe(' news@example.com, Ops@Example.org ');
+    expect(env.MAIL_RECIPIENT_DOMAINS).toBe('example.com,mail.example.org');
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnv({ PATH: '/usr/bin', HOME: '/root' }).PORT).toBe(3000);
   });
@@ -164,6 +181,23 @@ describe('validateEnv', () => {
     ['IMAGE_CONCURRENCY', 'many', /IMAGE_CONCURRENCY must be an integer from 1 to 64/],
     ['SMTP_URL', 'mail.example.com:25', /SMTP_URL must be an SMTP URL such as smtp:\/\//],
     ['MAIL_FROM', 'a@example.com\r\nBcc: x@example.com', /MAIL_FROM must be one line/],
+    [
+      'MAIL_FROM_ALLOWED',
+      'Ops <ops@example.com>',
+      /MAIL_FROM_ALLOWED must be a comma-separated list of e-mail addresses/,
+    ],
+    ['MAIL_FROM_ALLOWED', 'a@example.com,,b', /MAIL_FROM_ALLOWED must be a comma-separated list/],
+    [
+      'MAIL_RECIPIENT_DOMAINS',
+      '*.example.com',
+      /MAIL_RECIPIENT_DOMAINS must be a comma-separated list of domains/,
+    ],
+    [
+      'MAIL_RECIPIENT_DOMAINS',
+      'user@example.com',
+      /MAIL_RECIPIENT_DOMAINS must be a comma-separated list/,
+    ],
+    ['CSV_MAX_COLUMNS', '0', /CSV_MAX_COLUMNS must be an integer from 1 to 20000/],
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of: fatal, error, warn, info, debug/],
     ['PROGRESS_INTERVAL_MS', '10', /PROGRESS_INTERVAL_MS must be an integer from 50 to 60000/],
     ['SHUTDOWN_GRACE_MS', '3600001', /SHUTDOWN_GRACE_MS must be an integer from 0 to 3600000/],
@@ -205,10 +239,58 @@ describe('validateEnv', () => {
     ['REDIS_URL', 'redis://:s3cret-pw@cache:6379/x'],
     ['SMTP_URL', 'http://mailer:s3cret-pw@mail.example.com'],
     ['DATABASE_URL', 'mysql://root:s3cret-pw@with@at@db/app'],
-  ])('does not print the password of a rejected %s', (name, value) => {
+    ['DATABASE_URL', 'postgres://app:s3cret/pw@db:5432/conveyor'],
+    ['DATABASE_URL', 'postgres://app:1/s3cret@db:5432/conveyor'],
+    ['DATABASE_URL', 'postgres://app:s3cret pw@db:5432/conveyor'],
+    ['REDIS_URL', 'redis://:s3cret/pw@cache:6379'],
+    ['REDIS_URL', 'redis://:s3cret pw@cache:6379'],
+    ['SMTP_URL', 'smtp://user:s3cret/pw@mail.example.com:587'],
+    ['SMTP_URL', 'smtp://user:s3cret pw@mail.example.com:587'],
+  ])('does not print the password of a rejected %s (%s)', (name, value) => {
     const message = messageFor({ [name]: value });
     expect(message).toContain(name);
     expect(message).not.toContain('s3cret');
     expect(message).toContain('***');
+  });
+
+  it('says how to write a password with special characters, and accepts it encoded', () => {
+    expect(messageFor({ SMTP_URL: 'smtp://user:a/b@mail.example.com' })).toMatch(
+      /percent-encode .*\/ as %2F/,
+    );
+    expect(validateEnv({ SMTP_URL: 'smtp://user:a%2Fb@mail.example.com' }).SMTP_URL).toBe(
+      'smtp://user:a%2Fb@mail.example.com',
+    );
+    expect(validateEnv({ DATABASE_URL: 'postgres://u:a%20b@db:5432/app' }).DATABASE_URL).toBe(
+      'postgres://u:a%20b@db:5432/app',
+    );
+  });
+});
+
+describe('HTTP limits', () => {
+  it('has defaults that hold any real client and bound slow ones', () => {
+    const env = validateEnv({});
+    expect(env.HTTP_HEADERS_TIMEOUT_MS).toBe(15_000);
+    expect(env.HTTP_BODY_TIMEOUT_MS).toBe(30_000);
+    expect(env.UPLOAD_IDLE_TIMEOUT_MS).toBe(30_000);
+    expect(env.HTTP_MAX_CONNECTIONS).toBe(2000);
+    expect(env.TRUST_PROXY).toBe(false);
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+  ])('reads TRUST_PROXY=%s as %j', (text, value) => {
+    expect(validateEnv({ TRUST_PROXY: text }).TRUST_PROXY).toBe(value);
+  });
+
+  it.each([
+    ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be false, true .*or the number of proxies/],
+    ['HTTP_HEADERS_TIMEOUT_MS', '10', /HTTP_HEADERS_TIMEOUT_MS must be an integer from 1000/],
+    ['HTTP_MAX_CONNECTIONS', '0', /HTTP_MAX_CONNECTIONS must be an integer from 10/],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(() => validateEnv({ [name]: value })).toThrow(message);
   });
 });

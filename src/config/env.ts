@@ -13,11 +13,13 @@ import {
   MaxLength,
   Min,
   validateSync,
+  ValidateBy,
   ValidationArguments,
   ValidationError,
 } from 'class-validator';
 import { APP_ROLES, AppRole } from './app-role';
 import { isLoopbackHost } from './loopback-host';
+import { redactUrl } from './redact-url';
 
 export const AUTH_MODES = ['open', 'keys'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -38,6 +40,17 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+/** false, true or a hop count, as Express's "trust proxy" takes them. */
+const toTrustProxy = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  // A number is a count of proxies here (1 is one proxy, not "true"); 0 trusts none.
+  if (/^\d{1,3}$/.test(word)) return Number(word) === 0 ? false : Number(word);
+  if (['true', 'yes'].includes(word)) return true;
+  if (['false', 'no'].includes(word)) return false;
+  return value;
+};
+
 /** An integer setting from `min` to `max`; the message names the variable and the range. */
 const IntEnv = (min: number, max: number): PropertyDecorator => {
   const message = ({ property }: ValidationArguments): string =>
@@ -49,6 +62,30 @@ const IntEnv = (min: number, max: number): PropertyDecorator => {
     Max(max, { message }),
   );
 };
+
+const ENCODE_HINT =
+  'percent-encode special characters in the user name and password (/ as %2F, @ as %40, space as %20)';
+
+/**
+ * A URL that the URL parser reads as it was meant: an unencoded `/`, `?` or `#` in a password
+ * ends the host early or moves the rest of the password into the path, where drivers would
+ * send or print it.
+ */
+function parsesAsServiceUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || /\s/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.hostname !== '' && !`${url.pathname}${url.search}${url.hash}`.includes('@');
+  } catch {
+    return false;
+  }
+}
+
+const ServiceUrl = (message: string): PropertyDecorator =>
+  ValidateBy({
+    name: 'serviceUrl',
+    validator: { validate: parsesAsServiceUrl, defaultMessage: () => `${message}; ${ENCODE_HINT}` },
+  });
 
 /**
  * Every environment variable Conveyor reads, with its default and what it accepts.
@@ -76,6 +113,7 @@ export class Env {
     message:
       'DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db) or unset for SQLite',
   })
+  @ServiceUrl('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db)')
   DATABASE_URL?: string;
 
   @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
@@ -87,7 +125,7 @@ export class Env {
   @IsOptional()
   // A database number, if any, is all the path may hold; query options are not read.
   @Matches(/^rediss?:\/\/[^\s/?#]+(\/\d*)?$/, {
-    message: 'REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS)',
+    message: `REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS); ${ENCODE_HINT}`,
   })
   REDIS_URL?: string;
 
@@ -104,6 +142,10 @@ export class Env {
   @IntEnv(1, 64)
   EMAIL_CONCURRENCY = 4;
 
+  // Each column costs its own statistics; 80,000 of them once took a worker 1.2 GB.
+  @IntEnv(1, 20_000)
+  CSV_MAX_COLUMNS = 2000;
+
   @IntEnv(1, 64)
   IMAGE_CONCURRENCY = 2;
 
@@ -113,6 +155,7 @@ export class Env {
     message:
       'SMTP_URL must be an SMTP URL such as smtp://user:pass@mail.example.com:587 (smtps:// for TLS)',
   })
+  @ServiceUrl('SMTP_URL must be an SMTP URL such as smtp://user:pass@mail.example.com:587')
   SMTP_URL?: string;
 
   @IsString()
@@ -120,6 +163,19 @@ export class Env {
     message: 'MAIL_FROM must be one line, e.g. "Conveyor <noreply@example.com>"',
   })
   MAIL_FROM = 'Conveyor <conveyor@localhost>';
+
+  // Without these, a task could send as anyone to anyone: an open mail relay.
+  @Matches(/^\s*([^\s,<>"@]+@[^\s,<>"@]+\s*(,\s*|$))*$/, {
+    message:
+      'MAIL_FROM_ALLOWED must be a comma-separated list of e-mail addresses a task may send from, besides MAIL_FROM',
+  })
+  MAIL_FROM_ALLOWED = '';
+
+  @Matches(/^\s*([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\s*(,\s*|$))*$/, {
+    message:
+      'MAIL_RECIPIENT_DOMAINS must be a comma-separated list of domains (example.com) recipients must be at, or empty for any',
+  })
+  MAIL_RECIPIENT_DOMAINS = '';
 
   @IntEnv(1, 100)
   SMTP_MAX_CONNECTIONS = 5;
@@ -252,6 +308,33 @@ export class Env {
   @IntEnv(1024, 1024 ** 3)
   SSE_BUFFER_BYTES = 1024 ** 2;
 
+  @IntEnv(1000, 300_000)
+  // A client that trickles its headers holds a connection; 15 s is plenty for any real one.
+  HTTP_HEADERS_TIMEOUT_MS = 15_000;
+
+  @IntEnv(1000, 3_600_000)
+  HTTP_BODY_TIMEOUT_MS = 30_000;
+
+  @IntEnv(1000, 3_600_000)
+  // Uploads may take long on a slow link; what they may not do is stop sending.
+  UPLOAD_IDLE_TIMEOUT_MS = 30_000;
+
+  @IntEnv(10, 1_000_000)
+  // Above SSE_MAX_CLIENTS (1000) with room for requests, below a common limit of open files.
+  HTTP_MAX_CONNECTIONS = 2000;
+
+  @Transform(toTrustProxy)
+  @ValidateBy({
+    name: 'trustProxy',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'boolean' || (Number.isInteger(value) && (value as number) >= 1),
+      defaultMessage: () =>
+        'TRUST_PROXY must be false, true (every proxy) or the number of proxies in front (1, 2…)',
+    },
+  })
+  TRUST_PROXY: boolean | number = false;
+
   /** Fault injection for the reliability tests; never set it in production. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -264,8 +347,7 @@ export class Env {
 export class EnvValidationError extends Error {}
 
 /** Hides a URL's password, so that a rejected value can be shown in logs. */
-const redact = (value: unknown): unknown =>
-  typeof value === 'string' ? value.replace(/(\/\/[^/\s:@]*:)[^/\s]*@/, '$1***@') : value;
+const redact = (value: unknown): unknown => (typeof value === 'string' ? redactUrl(value) : value);
 
 /** Settings whose value is a secret: a rejected one is described, never shown. */
 const SECRETS = new Set(['ADMIN_API_KEY']);

@@ -19,6 +19,8 @@ export interface TaskFilter {
   taskType?: TaskType;
   /** Narrows an admin of every project to one; within the scope, never past it. */
   project?: string;
+  /** Only the tasks made from this one by the retry endpoint. */
+  retryOf?: string;
 }
 
 export interface TaskThroughput {
@@ -112,6 +114,7 @@ export class TaskStore {
     if (project !== undefined) where.project = project;
     if (filter.status) where.status = filter.status;
     if (filter.taskType) where.taskType = filter.taskType;
+    if (filter.retryOf) where.retryOf = filter.retryOf;
     const ids = await this.tasks.find({
       select: { id: true },
       where,
@@ -130,10 +133,21 @@ export class TaskStore {
     return ids.flatMap(({ id }) => rows.get(id) ?? []);
   }
 
-  /** Exact, from the counters the database keeps per project, status and type. */
+  /**
+   * Exact, from the counters the database keeps per project, status and type; a task's retries
+   * are few, and counted from their index.
+   */
   async count(scope: ProjectScope, filter: TaskFilter): Promise<number> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return 0;
+    if (filter.retryOf) {
+      return this.tasks.countBy({
+        retryOf: filter.retryOf,
+        ...(project !== undefined && { project }),
+        ...(filter.status && { status: filter.status }),
+        ...(filter.taskType && { taskType: filter.taskType }),
+      });
+    }
     const counts = this.tasks.manager
       .createQueryBuilder()
       .select('COALESCE(SUM(counts.count), 0)', 'total')

@@ -17,6 +17,7 @@ import { TaskType } from '../core/task-type';
   'createdAt',
   'id',
 ])
+@Index('idx_tasks_retry_of_created_at', ['retryOf', 'createdAt', 'id'])
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

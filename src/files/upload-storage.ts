@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, TransformCallback } from 'node:stream';
@@ -22,6 +23,12 @@ interface IncomingFile {
 }
 
 type SizeLimits = Record<FileKind, number>;
+
+class UploadCutShortError extends Error {
+  constructor() {
+    super('The connection closed before the upload was complete');
+  }
+}
 
 /**
  * Passes bytes through while it hashes and counts them; decides the type from the first bytes
@@ -91,11 +98,11 @@ export class SniffingDiskStorage {
   }
 
   _handleFile(
-    _request: unknown,
+    request: IncomingMessage,
     file: IncomingFile,
     callback: (error: unknown, info?: Partial<StoredUpload>) => void,
   ): void {
-    this.store(file).then(
+    this.store(request, file).then(
       (stored) => callback(null, stored),
       (error: unknown) => callback(error),
     );
@@ -117,7 +124,7 @@ export class SniffingDiskStorage {
    * Pipes by hand rather than with pipeline(): pipeline would destroy multer's file stream on a
    * failure, and multer would answer before the partial file is gone.
    */
-  private store(file: IncomingFile): Promise<StoredUpload> {
+  private store(request: IncomingMessage, file: IncomingFile): Promise<StoredUpload> {
     const id = randomUUID();
     const path = join(this.dir, `${id}.part`);
     const inspector = new UploadInspector(this.limits);
@@ -141,6 +148,11 @@ export class SniffingDiskStorage {
         else out.once('close', cleanUp);
       };
       file.stream.on('error', fail);
+      // A connection closed mid-upload (a client gone, an idle timeout) ends the file stream
+      // with neither an end nor an error: the partial file would stay, and this promise pend.
+      request.once('close', () => {
+        if (!request.complete) fail(new UploadCutShortError());
+      });
       inspector.on('error', fail);
       out.on('error', fail);
       out.on('finish', () => {

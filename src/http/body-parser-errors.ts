@@ -57,6 +57,8 @@ export function bodyParserErrorHandler(
   next: NextFunction,
 ): void {
   if (!isBodyParserError(error)) return next(error);
+  // A body cut short after its deadline's 408 was answered: nothing left to say.
+  if (response.headersSent) return;
   const { status, detail } = bodyParserDetail(error);
   bodyParserLogger.warn(
     `${request.method} ${request.originalUrl} refused with ${status}: ${error.message}`,

@@ -6,7 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { isTransientSqlError } from '../database/sql-retry';
 import { bodyParserDetail, isBodyParserError } from './body-parser-errors';
 import { DomainError, RequestValidationError } from './domain-error';
@@ -18,6 +18,8 @@ export class DetailExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    // The request was cut off after its answer (a slow client's 408): the error is that, no bug.
+    if (response.headersSent && host.switchToHttp().getRequest<Request>().destroyed) return;
     const { status, detail } = this.describe(exception);
     if (response.headersSent) return;
     if (status === Number(HttpStatus.SERVICE_UNAVAILABLE)) response.setHeader('Retry-After', '1');

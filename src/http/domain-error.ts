@@ -1,4 +1,5 @@
 import { ValidationProblem } from '../core/validation-problem';
+import { MAX_PROBLEMS } from './request-shape';
 
 /** Plain domain errors; DetailExceptionFilter turns them into HTTP answers with a {detail}. */
 export abstract class DomainError extends Error {
@@ -7,10 +8,14 @@ export abstract class DomainError extends Error {
   readonly retryAfterSeconds?: number;
 }
 
+/** A 422 listing the first MAX_PROBLEMS problems: enough to fix a request, cheap to answer. */
 export class RequestValidationError extends DomainError {
   readonly status = 422;
-  constructor(readonly problems: ValidationProblem[]) {
-    super(problems.map((p) => `${p.loc.join('.')}: ${p.msg}`).join('; '));
+  readonly problems: ValidationProblem[];
+  constructor(problems: ValidationProblem[]) {
+    const listed = problems.slice(0, MAX_PROBLEMS);
+    super(listed.map((p) => `${p.loc.join('.')}: ${p.msg}`).join('; '));
+    this.problems = listed;
   }
 }
 

@@ -3,14 +3,21 @@ import { docsAccess } from '../auth/docs-access';
 import { loopbackHostOnly } from '../auth/host-check';
 import { RequestAuthenticator } from '../auth/request-authenticator.service';
 import { AppConfig } from '../config/app-config';
+import type { NextFunction, Request, Response } from 'express';
 import { bodyParserErrorHandler } from './body-parser-errors';
 import { DetailValidationPipe } from './detail-validation.pipe';
+import { bodyDeadlines, limitConnections } from './slow-clients';
+
+/** One year, for browsers that reached the service over HTTPS. */
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 /**
- * Everything the HTTP role adds to the app before it listens: the JSON body parser and its
- * {detail} errors, strict validation, CORS, security headers and the OpenAPI document; in open
- * mode the Host check first, and the same authentication in front of the OpenAPI pages as in
- * front of every route (Swagger serves them itself, past Nest's guards).
+ * Everything the HTTP role adds to the app before it listens, in the order requests meet it:
+ * security headers first (so that every answer has them, a body parser's 413 or a CORS
+ * preflight too), the deadlines for slow bodies, CORS, the JSON body parser and its {detail}
+ * errors; then strict validation, the server's connection limits and the OpenAPI document. In
+ * open mode the Host check comes right after the headers; the OpenAPI pages get the same
+ * authentication as every route (Swagger serves them itself, past Nest's guards).
  */
 export async function setupHttp(app: NestExpressApplication, config: AppConfig): Promise<void> {
   // Loaded here so that worker processes do not carry them.
@@ -18,15 +25,6 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
     import('helmet'),
     import('@nestjs/swagger'),
   ]);
-  if (config.auth.mode === 'open') app.use(loopbackHostOnly);
-  app.useBodyParser('json', { limit: '1mb' });
-  app.use(bodyParserErrorHandler);
-  app.useGlobalPipes(new DetailValidationPipe());
-  // §6: same origin by default; listed origins (or * in keys mode) get CORS, never with
-  // credentials: cross-origin clients send a key, and the dashboard's cookie stays at home.
-  if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.corsOrigins, credentials: false });
-  }
   // Task data is shown in the dashboard; the policy forbids any script but the page's own files.
   app.use(
     helmet({
@@ -44,8 +42,28 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
         },
       },
       crossOriginResourcePolicy: false,
+      // Sent below only to clients that came over HTTPS: over plain HTTP it is wrong and ignored.
+      strictTransportSecurity: false,
     }),
   );
+  app.disable('x-powered-by');
+  if (config.auth.mode === 'open') app.use(loopbackHostOnly);
+  // Behind a proxy, req.secure and req.ip come from its X-Forwarded-* headers (TRUST_PROXY).
+  app.set('trust proxy', config.http.trustProxy);
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    if (request.secure) response.setHeader('Strict-Transport-Security', HSTS);
+    next();
+  });
+  app.use(bodyDeadlines(config.http));
+  // §6: same origin by default; listed origins (or * in keys mode) get CORS, never with
+  // credentials: cross-origin clients send a key, and the dashboard's cookie stays at home.
+  if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins, credentials: false });
+  }
+  app.useBodyParser('json', { limit: '1mb' });
+  app.use(bodyParserErrorHandler);
+  app.useGlobalPipes(new DetailValidationPipe());
+  limitConnections(app.getHttpServer(), config.http);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

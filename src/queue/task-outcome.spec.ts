@@ -36,15 +36,36 @@ describe('outcomeOf', () => {
   });
 
   it.each([
-    ['a TransientTaskError', new TransientTaskError('SMTP 421')],
-    ['a dropped socket', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
-    ['a SQL error that outlasted its retries', busy()],
-  ])('retries %s while attempts are left, saying how many', (_label, error) => {
+    ['a TransientTaskError', new TransientTaskError('SMTP 421'), 'SMTP 421'],
+    [
+      'a dropped socket',
+      Object.assign(new Error('connect ECONNRESET 10.1.2.3:25'), { code: 'ECONNRESET' }),
+      'A service the task needs could not be reached (ECONNRESET)',
+    ],
+    [
+      'a SQL error that outlasted its retries',
+      busy(),
+      'The database was busy or could not be reached',
+    ],
+  ])('retries %s while attempts are left, saying how many in public words', (_l, error, said) => {
     expect(outcomeOf(error, running)).toEqual({
       kind: 'retry',
       error,
-      message: `Attempt failed, 2 left; retrying: ${error.message}`,
+      message: `Attempt failed, 2 left; retrying: ${said}`,
     });
+  });
+
+  it('keeps addresses and paths out of the stored message, not out of the error', () => {
+    const error = new TransientTaskError(
+      "Delivery to a@example.com still failing: connect ECONNREFUSED 127.0.0.1:2525 (open '/srv/data/outbox/x/1.eml')",
+    );
+    const outcome = outcomeOf(error, { ...running, attemptsLeft: 0 });
+    expect(outcome).toMatchObject({
+      kind: 'fail',
+      message:
+        "Delivery to a@example.com still failing: connect ECONNREFUSED <internal address> (open '<internal path>')",
+    });
+    expect(outcome.kind === 'fail' && outcome.error.message).toContain('127.0.0.1:2525');
   });
 
   it('fails a transient error on the last attempt, keeping its partial result', () => {
@@ -71,12 +92,12 @@ describe('outcomeOf', () => {
   it('fails a bug at once, as unexpected, and wraps what is not an Error', () => {
     expect(outcomeOf(new TypeError('x is undefined'), running)).toMatchObject({
       kind: 'fail',
-      message: 'x is undefined',
+      message: 'The task stopped on an internal error; the service log has the details',
       partialResult: undefined,
       expected: false,
     });
     const wrapped = outcomeOf('plain string', running);
-    expect(wrapped).toMatchObject({ kind: 'fail', message: 'plain string' });
     expect(wrapped.kind === 'fail' && wrapped.error).toBeInstanceOf(Error);
+    expect(wrapped.kind === 'fail' && wrapped.error.message).toBe('plain string');
   });
 });

@@ -1,4 +1,5 @@
 import { JsonObject } from '../core/json';
+import { withoutInternals } from '../core/public-text';
 import { isTransientSqlError } from '../database/sql-retry';
 import { TaskFailure, TransientTaskError, WorkerShutdownError } from './task-errors';
 
@@ -31,6 +32,23 @@ const isTransient = (error: Error): boolean =>
   TRANSIENT_CODES.has((error as { code?: string }).code ?? '') ||
   isTransientSqlError(error);
 
+/**
+ * The text stored in the task's error_message, which its submitter reads: the task's own
+ * failures (bad data, a refused recipient) as they are, without addresses or paths; anything
+ * else (a bug, a driver's error) in general words, its full text kept for the logs.
+ */
+export function publicErrorMessage(error: Error): string {
+  if (error instanceof TaskFailure || error instanceof TransientTaskError) {
+    return withoutInternals(error.message);
+  }
+  const code = (error as { code?: string }).code;
+  if (code !== undefined && TRANSIENT_CODES.has(code)) {
+    return `A service the task needs could not be reached (${code})`;
+  }
+  if (isTransientSqlError(error)) return 'The database was busy or could not be reached';
+  return 'The task stopped on an internal error; the service log has the details';
+}
+
 /** Decides among the outcomes of a task whose work threw `thrown`; pure. */
 export function outcomeOf(thrown: unknown, state: AbortState): TaskOutcome {
   if (state.reason instanceof WorkerShutdownError && state.canHandBack)
@@ -41,7 +59,7 @@ export function outcomeOf(thrown: unknown, state: AbortState): TaskOutcome {
     return {
       kind: 'retry',
       error,
-      message: `Attempt failed, ${state.attemptsLeft} left; retrying: ${error.message}`,
+      message: `Attempt failed, ${state.attemptsLeft} left; retrying: ${publicErrorMessage(error)}`,
     };
   }
   const partialResult =
@@ -51,7 +69,7 @@ export function outcomeOf(thrown: unknown, state: AbortState): TaskOutcome {
   return {
     kind: 'fail',
     error,
-    message: error.message,
+    message: publicErrorMessage(error),
     partialResult,
     expected: error instanceof TaskFailure,
   };

@@ -130,7 +130,7 @@ export class TaskRunner {
         if (await this.store.markFailed(task.id, outcome.message, outcome.partialResult)) {
           this.publish(task, 'status', 'FAILED', progress);
         }
-        if (outcome.expected) this.log(task, `failed: ${outcome.message}`);
+        if (outcome.expected) this.log(task, `failed: ${outcome.error.message}`);
         else
           this.logger.error({
             task_id: task.id,

@@ -6,18 +6,30 @@ import type { FileReference } from '../files/files.service';
 import { CSV_DEFAULTS, csvFileReferences, CsvParamsDto, resolveCsvParams } from './csv/csv.params';
 import {
   EMAIL_DEFAULTS,
+  emailProblems,
   EmailParamsDto,
-  recipientProblems,
   resolveEmailParams,
 } from './email/email.params';
+import { MailPolicy } from './email/mail-policy';
 import {
   IMAGE_DEFAULTS,
   IMAGE_FITS,
   IMAGE_FORMATS,
+  imageCostProblems,
   imageFileReferences,
   ImageParamsDto,
   resolveImageParams,
 } from './image/image.params';
+
+/** The service's settings that decide whether a submit is allowed (from AppConfig). */
+export interface SubmitPolicy {
+  mail: MailPolicy;
+}
+
+/** No sender besides MAIL_FROM's default, any recipient: the policy of the default settings. */
+export const DEFAULT_SUBMIT_POLICY: SubmitPolicy = {
+  mail: { allowedFrom: ['conveyor@localhost'], recipientDomains: null },
+};
 
 export interface ParamsSpec<P extends object> {
   dto: ClassConstructor<P>;
@@ -31,7 +43,7 @@ export interface ParamsSpec<P extends object> {
    * Problems the decorators cannot locate precisely (each bad item of a list, say), with `loc`
    * relative to input_params; runs beside the decorators so that one answer lists them all.
    */
-  check?: (params: P) => ValidationProblem[];
+  check?: (params: P, policy: SubmitPolicy) => ValidationProblem[];
   /** The uploads the params name, checked against the files table after validation. */
   files?: (params: P) => FileReference[];
 }
@@ -53,13 +65,14 @@ export const PARAMS_BY_TYPE: { [T in TaskType]: ParamsSpec<object> } = {
     resolve: resolveEmailParams,
     defaults: EMAIL_DEFAULTS,
     choices: {},
-    check: recipientProblems,
+    check: (params, policy) => emailProblems(params, policy.mail),
   },
   image_processing: {
     dto: ImageParamsDto,
     resolve: resolveImageParams,
     defaults: IMAGE_DEFAULTS,
     choices: { fit: IMAGE_FITS, format: IMAGE_FORMATS },
+    check: imageCostProblems,
     files: imageFileReferences,
   },
 };

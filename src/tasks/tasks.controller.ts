@@ -22,6 +22,7 @@ import {
   TaskListResponse,
   TaskResponse,
   TaskStats,
+  toTaskListItem,
   toTaskResponse,
 } from './dto/task.response';
 import { IdParamPipe } from '../http/id-param.pipe';
@@ -52,13 +53,17 @@ export class TasksController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List tasks, newest first, with filters and paging' })
+  @ApiOperation({
+    summary: 'List tasks, newest first, with filters and paging',
+    description:
+      'Each input_params field over 4 KiB of JSON is replaced by {"elided_bytes": <its size>}; GET /api/tasks/{id} answers it whole.',
+  })
   async list(
     @Query() query: ListTasksQuery,
     @Caller() caller: Principal,
   ): Promise<TaskListResponse> {
     const { tasks, total } = await this.tasks.list(query, scopeOf(caller));
-    return { tasks: tasks.map(toTaskResponse), total };
+    return { tasks: tasks.map(toTaskListItem), total };
   }
 
   @Get('stats')

@@ -14,7 +14,8 @@ import { RequestValidationError } from '../http/domain-error';
 import { QuotaService } from '../limits/quota.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { emailRecipientCount } from '../task-types/email/email.params';
-import { PARAMS_BY_TYPE } from '../task-types/params';
+import { mailPolicyOf } from '../task-types/email/mail-policy';
+import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { TaskStats } from './dto/task.response';
 import {
@@ -34,6 +35,8 @@ const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
  */
 @Injectable()
 export class TasksService {
+  private readonly policy: SubmitPolicy;
+
   constructor(
     private readonly store: TaskStore,
     private readonly queue: TaskQueueService,
@@ -41,7 +44,9 @@ export class TasksService {
     private readonly files: FilesService,
     private readonly config: AppConfig,
     private readonly quotas: QuotaService,
-  ) {}
+  ) {
+    this.policy = { mail: mailPolicyOf(config.mail) };
+  }
 
   /** Creates a task in `project`; the files it names must be uploads of that project. */
   async submit(
@@ -50,7 +55,7 @@ export class TasksService {
     project: string,
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
-    const params = await validateTaskParams(taskType, rawParams);
+    const params = await validateTaskParams(taskType, rawParams, this.policy);
     await this.quotas.checkActiveTasks(project);
     const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
     const problems = await this.files.claim(references, project);
@@ -66,7 +71,12 @@ export class TasksService {
     query: ListTasksQuery,
     scope: ProjectScope,
   ): Promise<{ tasks: Task[]; total: number }> {
-    const filter = { status: query.status, taskType: query.task_type, project: query.project };
+    const filter = {
+      status: query.status,
+      taskType: query.task_type,
+      retryOf: query.retry_of,
+      project: query.project,
+    };
     const [tasks, total] = await Promise.all([
       this.store.page(scope, filter, query.limit, query.offset),
       this.store.count(scope, filter),

@@ -1,5 +1,6 @@
 import { ValidationProblem } from '../core/validation-problem';
 import { RequestValidationError } from '../http/domain-error';
+import { mailPolicyOf } from '../task-types/email/mail-policy';
 import { validateTaskParams } from './validate-task-params';
 
 async function problemsOf(
@@ -200,5 +201,119 @@ describe('validateTaskParams', () => {
         type: 'uuid_parsing',
       },
     ]);
+  });
+
+  describe('limits', () => {
+    it('refuses recipients with a quoted local part or control characters', async () => {
+      expect(
+        await problemsOf('email_sending', {
+          subject: 'Hi',
+          recipients: ['"a@evil.test"@example.com', { email: 'b\u0000@example.com' }, 'c\t@x.test'],
+        }),
+      ).toEqual([
+        {
+          loc: at('recipients', 0),
+          msg: '"\\"a@evil.test\\"@example.com" must not have a quoted local part',
+          type: 'value_error.email',
+        },
+        {
+          loc: at('recipients', 1, 'email'),
+          msg: '"b\\u0000@example.com" must not contain control characters',
+          type: 'value_error.email',
+        },
+        {
+          loc: at('recipients', 2),
+          msg: '"c\\t@x.test" must not contain control characters',
+          type: 'value_error.email',
+        },
+      ]);
+    });
+
+    it('caps delay_per_email x recipients at 600 seconds', async () => {
+      expect(
+        await validateTaskParams('email_sending', { num_emails: 10, delay_per_email: 60 }),
+      ).toMatchObject({ delay_per_email: 60 });
+      expect(
+        await problemsOf('email_sending', { num_emails: 10_000, delay_per_email: 60 }),
+      ).toEqual([
+        {
+          loc: at('delay_per_email'),
+          msg:
+            'delay_per_email x recipients must be at most 600 seconds (a paced run lasts at ' +
+            'most 10 minutes); 60 x 10000 is 600000',
+          type: 'value_error.pacing_too_long',
+        },
+      ]);
+    });
+
+    it('caps processing_time at 600 seconds', async () => {
+      expect(await problemsOf('csv_processing', { processing_time: 601 })).toEqual([
+        {
+          loc: at('processing_time'),
+          msg: 'processing_time must be at most 600 seconds (a paced run lasts at most 10 minutes)',
+          type: 'less_than_equal',
+        },
+      ]);
+    });
+
+    it('applies the mail policy: from, and the recipients domains, generated ones too', async () => {
+      const policy = {
+        mail: mailPolicyOf({
+          mailFrom: 'Ops <ops@example.com>',
+          mailFromAllowed: [],
+          recipientDomains: ['corp.test'],
+        }),
+      };
+      const refused = await validateTaskParams(
+        'email_sending',
+        { recipients: ['a@corp.test', 'b@other.test'], subject: 'Hi', from: 'boss@bank.test' },
+        policy,
+      ).catch((error: RequestValidationError) => error.problems);
+      expect(refused).toEqual([
+        {
+          loc: at('from'),
+          msg: 'from must be MAIL_FROM or one of MAIL_FROM_ALLOWED (ops@example.com); leave it out to send from MAIL_FROM',
+          type: 'value_error.sender_not_allowed',
+        },
+        {
+          loc: at('recipients'),
+          msg: '1 recipient(s) outside MAIL_RECIPIENT_DOMAINS (corp.test): b@other.test',
+          type: 'value_error.recipient_domain_not_allowed',
+        },
+      ]);
+      const seed = await validateTaskParams('email_sending', { num_emails: 2 }, policy).catch(
+        (error: RequestValidationError) => error.problems,
+      );
+      expect(seed).toEqual([
+        expect.objectContaining({
+          msg: '2 recipient(s) outside MAIL_RECIPIENT_DOMAINS (corp.test): user1@example.com, user2@example.com',
+        }),
+      ]);
+      await expect(
+        validateTaskParams(
+          'email_sending',
+          { recipients: ['a@CORP.test'], subject: 'Hi', from: 'OPS@example.com' },
+          policy,
+        ),
+      ).resolves.toMatchObject({ from: 'OPS@example.com' });
+    });
+
+    it('refuses an image task asking for more than 250 megapixels of output', async () => {
+      expect(
+        await problemsOf('image_processing', {
+          num_images: 4,
+          target_width: 8192,
+          target_height: 8192,
+        }),
+      ).toEqual([
+        {
+          loc: at('num_images'),
+          msg:
+            '4 images at 8192x8192 are 268 megapixels; a task may ask for at most 250 megapixels ' +
+            'of output (at this size, at most 3 images), so split it or ask for a smaller size',
+          type: 'value_error.too_many_pixels',
+        },
+      ]);
+    });
   });
 });

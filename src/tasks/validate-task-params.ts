@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { TaskType } from '../core/task-type';
 import { JsonObject } from '../core/json';
-import { PARAMS_BY_TYPE } from '../task-types/params';
+import { DEFAULT_SUBMIT_POLICY, PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { ValidationProblem } from '../core/validation-problem';
 import { RequestValidationError } from '../http/domain-error';
 import { toValidationProblems } from '../http/validation-problems';
@@ -34,19 +34,21 @@ function withNullsNamed(
 }
 
 /**
- * Validates a task's input_params against its type's DTO and applies the defaults; throws
- * RequestValidationError listing every problem, each located under body.input_params.
+ * Validates a task's input_params against its type's DTO and the service's `policy` (who may
+ * send mail to whom) and applies the defaults; throws RequestValidationError listing every
+ * problem, each located under body.input_params.
  */
 export async function validateTaskParams(
   taskType: TaskType,
   raw: Record<string, unknown>,
+  policy: SubmitPolicy = DEFAULT_SUBMIT_POLICY,
 ): Promise<JsonObject> {
   const spec = PARAMS_BY_TYPE[taskType];
   const instance = plainToInstance(spec.dto, raw, { exposeDefaultValues: true });
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true });
   const problems = withNullsNamed(raw, [
     ...toValidationProblems(errors, PREFIX),
-    ...(spec.check?.(instance) ?? []).map((problem) => ({
+    ...(spec.check?.(instance, policy) ?? []).map((problem) => ({
       ...problem,
       loc: [...PREFIX, ...problem.loc],
     })),

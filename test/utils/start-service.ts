@@ -88,29 +88,51 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+/** The port a service logged that it listens on (it binds PORT=0 to a free one itself). */
+function listeningPort(service: ServiceProcess): number | undefined {
+  for (const line of service.logs()) {
+    const port = /listening on http:\/\/[^\s]+:(\d+)$/.exec(String(line.msg))?.[1];
+    if (port) return Number(port);
+  }
+  return undefined;
+}
+
 /**
  * A service with its own DATA_DIR, port and BullMQ prefix, so suites can run at once without
- * sharing a queue or a database. Resolves once /api/health answers 200.
+ * sharing a queue or a database. Resolves once /api/health answers 200. Unless env sets PORT, the
+ * service binds a free port itself: a port picked here and bound later by the service could be
+ * taken in between by another suite running at the same time.
  */
 export async function startService(env: Record<string, string> = {}): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-test-'));
-  const port = await freePort();
   const serviceEnv: Record<string, string> = {
     DATA_DIR: dataDir,
-    PORT: String(port),
+    PORT: '0',
     QUEUE_PREFIX: `test-${randomBytes(5).toString('hex')}`,
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     PROGRESS_INTERVAL_MS: '100',
     ...env,
   };
   const main = spawnService(serviceEnv);
-  const url = `http://127.0.0.1:${port}`;
+  let url = '';
   const peers: ServiceProcess[] = [];
   try {
+    const exitedEarly = (): void => {
+      if (main.child.exitCode !== null) throw new Error(`the service exited:\n${main.output()}`);
+    };
+    const port = await waitFor(
+      'the service to say which port it listens on',
+      () => {
+        exitedEarly();
+        return listeningPort(main);
+      },
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+    url = `http://127.0.0.1:${port}`;
     await waitFor(
       'the service to answer /api/health',
       async () => {
-        if (main.child.exitCode !== null) throw new Error(`the service exited:\n${main.output()}`);
+        exitedEarly();
         const response = await fetch(`${url}/api/health`);
         return response.status === 200;
       },

@@ -1,5 +1,6 @@
 // Appends "passed failed skipped" for this jest run to $CONVEYOR_TEST_SUMMARY, so .ci/run can
-// print one closing line over the several runs `npm test` makes.
+// print one closing line over the several runs `npm test` makes. The two e2e runs, which run at
+// once, each get a file of their own from test/run-e2e.mjs, which adds them up when they end.
 const { appendFileSync } = require('node:fs');
 
 class SummaryReporter {

@@ -65,6 +65,7 @@ function listPath(query: TaskQuery): string {
   const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
   if (query.status) params.set('status', query.status);
   if (query.taskType) params.set('task_type', query.taskType);
+  if (query.retryOf) params.set('retry_of', query.retryOf);
   return `/api/tasks/?${params.toString()}`;
 }
 

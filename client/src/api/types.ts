@@ -108,6 +108,8 @@ export interface UploadedFile {
 export interface TaskQuery {
   status: TaskStatus | null;
   taskType: TaskType | null;
+  /** Only the retries of this task. */
+  retryOf?: string;
   limit: number;
   offset: number;
 }

@@ -88,7 +88,7 @@ const FORM_LAYOUTS: Record<TaskType, TaskFormLayout> = {
         label: 'Minimum run time (seconds)',
         kind: 'number',
         min: 0,
-        max: 3600,
+        max: 600,
         step: 0.1,
         hint: 'Paces the work so that a demo can watch it, and cancel it.',
       },

@@ -3,6 +3,7 @@ import { CreateEmailDeliveries1764300000001 } from './1764300000001-create-email
 import { CreateFiles1764300000002 } from './1764300000002-create-files';
 import { CountTasks1764300000003 } from './1764300000003-count-tasks';
 import { AddTaskHeartbeat1764300000004 } from './1764300000004-add-task-heartbeat';
+import { IndexRetryOf1764300000013 } from './1764300000013-index-retry-of';
 import { Identity1764500000000 } from './1764500000000-identity';
 import { CountTasksPerProject1764500000001 } from './1764500000001-count-tasks-per-project';
 
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   CreateFiles1764300000002,
   CountTasks1764300000003,
   AddTaskHeartbeat1764300000004,
+  IndexRetryOf1764300000013,
   Identity1764500000000,
   CountTasksPerProject1764500000001,
 ];

@@ -175,4 +175,28 @@ describe('ColumnStats', () => {
       expect(filled(['', '']).summary()).toEqual({ name: 'c', type: 'empty', count: 2, nulls: 2 });
     });
   });
+
+  describe('values over 1 KiB', () => {
+    it('are counted by hash, typed as text and never kept whole', () => {
+      const long = 'a'.repeat(2000);
+      const stats = filled(['1', long, long, `${long}b`]);
+      const summary = stats.summary();
+      expect(summary.type).toBe('text');
+      expect(summary.distinct).toBe(3);
+      const top = summary.top_values ?? [];
+      expect(top[0].count).toBe(2);
+      expect(top[0].value).toMatch(/^a{100}… \(2,000 characters, sha256 [0-9a-f]{16}\)$/);
+      expect(top.every(({ value }) => value.length < 200)).toBe(true);
+    });
+
+    it('keeps a digit string over 1 KiB out of the numeric statistics', () => {
+      const summary = filled(['1', '9'.repeat(1500)]).summary();
+      expect(summary.type).toBe('text');
+      expect(summary.sum).toBeUndefined();
+    });
+  });
+
+  it('shows a long name cut short', () => {
+    expect(new ColumnStats('x'.repeat(300)).name).toBe(`${'x'.repeat(100)}… (300 characters)`);
+  });
 });

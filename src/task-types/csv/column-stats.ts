@@ -1,4 +1,5 @@
 import { DistinctCounter } from './distinct-counter';
+import { digestForm, MAX_KEPT_VALUE_CHARS, shownForm } from './long-values';
 import { TopValues } from './top-values';
 
 export type ColumnType = 'integer' | 'number' | 'boolean' | 'date' | 'text' | 'empty';
@@ -61,9 +62,11 @@ export interface ColumnSummary extends Partial<NumericSummary> {
 
 /**
  * Accumulates one column in constant memory: its narrowest type that fits every non-empty
- * value, numeric moments (Welford), distinct count and most frequent values.
+ * value, numeric moments (Welford), distinct count and most frequent values. Values over
+ * MAX_KEPT_VALUE_CHARS are counted by hash; long names and top values are shown cut short.
  */
 export class ColumnStats {
+  readonly name: string;
   private count = 0;
   private nulls = 0;
   private allInteger = true;
@@ -79,13 +82,19 @@ export class ColumnStats {
   private readonly distinct = new DistinctCounter();
   private readonly topValues = new TopValues();
 
-  constructor(readonly name: string) {}
+  constructor(name: string) {
+    this.name = shownForm(name);
+  }
 
   add(raw: string): void {
     const value = raw.trim();
     this.count++;
     if (value === '') {
       this.nulls++;
+      return;
+    }
+    if (value.length > MAX_KEPT_VALUE_CHARS) {
+      this.addLongValue(value);
       return;
     }
     // A value TopValues still holds was seen before: it is already in the distinct count and
@@ -136,8 +145,20 @@ export class ColumnStats {
       ...base,
       distinct: this.distinct.count(),
       distinct_is_estimate: this.distinct.isEstimate,
-      top_values: this.topValues.top(5),
+      top_values: this.topValues
+        .top(5)
+        .map(({ value, count }) => ({ value: shownForm(value), count })),
     };
+  }
+
+  /** Counted by its digest form, never kept whole; no number, boolean or date is this long. */
+  private addLongValue(value: string): void {
+    this.allNumber = false;
+    this.allInteger = false;
+    this.allBoolean = false;
+    this.allDate = false;
+    const key = digestForm(value);
+    if (!this.topValues.add(key)) this.distinct.add(key);
   }
 
   private inferType(value: string): void {

@@ -1,7 +1,14 @@
 import { Readable } from 'node:stream';
 import { ColumnSummary } from './column-stats';
 import { generateCsv } from './csv-generate';
-import { analyzeCsv, CsvAnalysis, CsvInputError, MAX_MALFORMED_EXAMPLES } from './csv-stats';
+import {
+  analyzeCsv,
+  CsvAnalysis,
+  CsvInputError,
+  DEFAULT_MAX_COLUMNS,
+  MAX_MALFORMED_EXAMPLES,
+} from './csv-stats';
+import { MAX_KEPT_VALUE_CHARS } from './long-values';
 
 const source = (text: string | Buffer): Readable =>
   Readable.from(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
@@ -434,6 +441,84 @@ describe('analyzeCsv', () => {
       });
       expect(Date.now() - started).toBeGreaterThanOrEqual(300);
       expect(analysis.processed_rows).toBe(4500);
+    });
+  });
+
+  describe('limits', () => {
+    const wideTable = (columns: number, rows: number, cell: (c: number) => string): string => {
+      const header = Array.from({ length: columns }, (_, c) => `c${c}`).join(',');
+      const row = Array.from({ length: columns }, (_, c) => cell(c)).join(',');
+      return `${header}\n${`${row}\n`.repeat(rows)}`;
+    };
+
+    it(`fails a file with more than ${DEFAULT_MAX_COLUMNS} columns, naming the limit`, async () => {
+      const attempt = analyzeCsv(source(wideTable(DEFAULT_MAX_COLUMNS + 1, 2, () => 'x')), {
+        hasHeader: true,
+      });
+      await expect(attempt).rejects.toBeInstanceOf(CsvInputError);
+      await expect(attempt).rejects.toThrow(
+        'The file has 2,001 columns; at most 2,000 can be analysed (CSV_MAX_COLUMNS)',
+      );
+    });
+
+    it('takes exactly maxColumns columns, and counts a headerless first row too', async () => {
+      const analysis = await analyzeCsv(source(wideTable(5, 3, (c) => String(c))), {
+        hasHeader: true,
+        maxColumns: 5,
+      });
+      expect(analysis.columns).toHaveLength(5);
+      expect(analysis.processed_rows).toBe(3);
+      const headerless = analyzeCsv(source('1,2,3\n4,5,6\n'), { hasHeader: false, maxColumns: 2 });
+      await expect(headerless).rejects.toThrow('at most 2 can be analysed (CSV_MAX_COLUMNS)');
+    });
+
+    it('counts values over 1 KiB by hash and shows them cut short', async () => {
+      const long = (n: number): string => `${String(n).padStart(4, '0')}${'v'.repeat(4000)}`;
+      let text = 'id,blob\n';
+      for (let i = 0; i < 300; i++) text += `${i},${long(i)}\n`;
+      for (let i = 0; i < 7; i++) text += `x,${long(42)}\n`;
+      const analysis = await analyzeCsv(source(text), { hasHeader: true });
+      const blob = column(analysis, 'blob');
+      expect(blob.type).toBe('text');
+      expect(blob.distinct).toBe(300);
+      expect(blob.top_values?.[0].count).toBe(8);
+      const shown = blob.top_values?.[0].value ?? '';
+      expect(shown.startsWith(long(42).slice(0, 100))).toBe(true);
+      expect(shown).toMatch(/… \(4,004 characters, sha256 [0-9a-f]{16}\)$/);
+      expect(shown.length).toBeLessThan(MAX_KEPT_VALUE_CHARS);
+    });
+
+    it('keeps the result of the widest allowed file with long names and values small', async () => {
+      const text =
+        Array.from({ length: DEFAULT_MAX_COLUMNS }, (_, c) => `${c}${'n'.repeat(400)}`).join(',') +
+        '\n' +
+        Array.from({ length: 5 }, (_, r) =>
+          Array.from({ length: DEFAULT_MAX_COLUMNS }, () => `${r}${'t'.repeat(400)}`).join(','),
+        ).join('\n');
+      const analysis = await analyzeCsv(source(text), { hasHeader: true });
+      expect(analysis.columns).toHaveLength(DEFAULT_MAX_COLUMNS);
+      expect(analysis.columns[0].name).toMatch(/^0n{99}… \(401 characters\)$/);
+      // 2,000 columns of 5 top values each, every one shown in at most ~150 characters.
+      expect(JSON.stringify(analysis).length).toBeLessThan(3 * 1024 * 1024);
+    }, 30_000);
+
+    it('lets the event loop run between chunks of a source that never waits', async () => {
+      // A generated source is all in memory: without yielding, not one timer would run.
+      let turns = 0;
+      let ticking = true;
+      const tick = (): void => {
+        turns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const rows = 20_000;
+      const analysis = await analyzeCsv(generateCsv(rows), {
+        hasHeader: true,
+        maxLoopHoldMs: 0,
+      }).finally(() => (ticking = false));
+      expect(analysis.processed_rows).toBe(rows);
+      // The generator makes one chunk per 1,000 rows; the loop ran between each two.
+      expect(turns).toBeGreaterThanOrEqual(rows / 1000 - 1);
     });
   });
 });

@@ -11,6 +11,7 @@ import {
 import type { FileReference } from '../../files/files.service';
 import { IsResourceId } from '../is-resource-id';
 import { NotWith } from '../not-with';
+import { MAX_PACED_RUN_SECONDS } from '../pacing';
 
 /** The defaults of the fields a submit may leave out: the one place they are written. */
 export const CSV_DEFAULTS = { num_rows: 1000, has_header: true, processing_time: 0 } as const;
@@ -40,10 +41,12 @@ export class CsvParamsDto {
   @IsBoolean()
   has_header?: boolean = CSV_DEFAULTS.has_header;
 
-  /** The run lasts at least this many seconds, paced across the work (for demos). */
+  /** The run lasts at least this many seconds, paced across the work (for demos); at most 600. */
   @IsOptional()
   @Min(0)
-  @Max(3600)
+  @Max(MAX_PACED_RUN_SECONDS, {
+    message: `processing_time must be at most ${MAX_PACED_RUN_SECONDS} seconds (a paced run lasts at most 10 minutes)`,
+  })
   @IsNumber({ allowNaN: false, allowInfinity: false })
   processing_time?: number = CSV_DEFAULTS.processing_time;
 }

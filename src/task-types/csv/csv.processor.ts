@@ -2,6 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { AppConfig } from '../../config/app-config';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
 import { CsvParams } from './csv.params';
@@ -15,7 +16,10 @@ import { analyzeCsv, CsvAnalysisOptions, CsvInputError } from './csv-stats';
 
 @Processor(queueNameOf('csv_processing'), WORKER_OPTIONS)
 export class CsvProcessor extends TaskProcessor<CsvParams> {
-  constructor(private readonly files: FilesService) {
+  constructor(
+    private readonly files: FilesService,
+    private readonly config: AppConfig,
+  ) {
     super();
   }
 
@@ -47,6 +51,7 @@ export class CsvProcessor extends TaskProcessor<CsvParams> {
         signal: context.signal,
         minDurationMs: params.processing_time * 1000,
         onProgress: context.onProgress,
+        maxColumns: this.config.csvMaxColumns,
       });
       return { ...analysis };
     } catch (error) {

@@ -24,17 +24,20 @@ export function fnv1a(value: string): number {
 
 /**
  * Counts distinct values exactly up to 10,000, then switches to a HyperLogLog estimate
- * (4 KiB, about 1.6% standard error), so memory stays bounded on any file.
+ * (4 KiB, about 1.6% standard error), so memory stays bounded on any file. Nothing is allocated
+ * before the first value, nor the sketch before the switch: a file's many columns cost little.
  */
 export class DistinctCounter {
-  private exact: Set<string> | null = new Set();
-  private readonly registers = new Uint8Array(REGISTERS);
+  private exact: Set<string> | null = null;
+  private registers: Uint8Array | null = null;
 
   add(value: string): void {
-    if (this.exact) {
-      this.exact.add(value);
-      if (this.exact.size > EXACT_DISTINCT_LIMIT) {
-        for (const seen of this.exact) this.addToSketch(seen);
+    if (this.registers === null) {
+      const exact = (this.exact ??= new Set());
+      exact.add(value);
+      if (exact.size > EXACT_DISTINCT_LIMIT) {
+        this.registers = new Uint8Array(REGISTERS);
+        for (const seen of exact) this.addToSketch(seen);
         this.exact = null;
       }
       return;
@@ -43,11 +46,11 @@ export class DistinctCounter {
   }
 
   get isEstimate(): boolean {
-    return this.exact === null;
+    return this.registers !== null;
   }
 
   count(): number {
-    if (this.exact) return this.exact.size;
+    if (this.registers === null) return this.exact?.size ?? 0;
     let sum = 0;
     let zeros = 0;
     for (const register of this.registers) {
@@ -63,6 +66,7 @@ export class DistinctCounter {
   }
 
   private addToSketch(value: string): void {
+    if (this.registers === null) return;
     const hash = fnv1a(value);
     const index = hash >>> (32 - REGISTER_BITS);
     const rest = (hash << REGISTER_BITS) >>> 0;

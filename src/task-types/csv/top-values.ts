@@ -25,32 +25,32 @@ export class TopValues {
   /** Value → its slot in `values` and `counts`: one hash lookup per repeated value, not two. */
   private readonly slots = new Map<string, number>();
   private readonly values: string[] = [];
-  private readonly counts: Float64Array;
+  /** Allocated on the first value: a column that stays empty costs nothing. */
+  private counts: Float64Array | null = null;
   private size = 0;
   private exact = true;
   private seenOnce: Uint32Array | null = null;
   private noted = 0;
 
-  constructor(private readonly capacity = 1000) {
-    this.counts = new Float64Array(capacity);
-  }
+  constructor(private readonly capacity = 1000) {}
 
   /** Counts `value`; true when it was already held (so it was seen before). */
   add(value: string): boolean {
+    const counts = (this.counts ??= new Float64Array(this.capacity));
     const slot = this.slots.get(value);
     if (slot !== undefined) {
-      this.counts[slot]++;
+      counts[slot]++;
       return true;
     }
     if (!this.exact && this.firstSighting(value)) return false;
     if (this.size < this.capacity) {
       this.slots.set(value, this.size);
       this.values[this.size] = value;
-      this.counts[this.size] = 1;
+      counts[this.size] = 1;
       this.size++;
     } else {
       this.exact = false;
-      this.decrementAll();
+      this.decrementAll(counts);
     }
     return false;
   }
@@ -62,7 +62,7 @@ export class TopValues {
   top(n: number): { value: string; count: number }[] {
     const entries: { value: string; count: number }[] = [];
     for (let i = 0; i < this.size; i++)
-      entries.push({ value: this.values[i], count: this.counts[i] });
+      entries.push({ value: this.values[i], count: this.counts?.[i] ?? 0 });
     return entries.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)).slice(0, n);
   }
 
@@ -82,17 +82,17 @@ export class TopValues {
   }
 
   /** Every counter loses one and those at zero are dropped; the survivors move to the front. */
-  private decrementAll(): void {
+  private decrementAll(counts: Float64Array): void {
     let kept = 0;
     for (let i = 0; i < this.size; i++) {
       const value = this.values[i];
-      const count = this.counts[i] - 1;
+      const count = counts[i] - 1;
       if (count > 0) {
         if (kept !== i) {
           this.values[kept] = value;
           this.slots.set(value, kept);
         }
-        this.counts[kept++] = count;
+        counts[kept++] = count;
       } else {
         this.slots.delete(value);
       }

@@ -17,8 +17,13 @@ import {
 } from 'class-validator';
 import { ValidationProblem } from '../../core/validation-problem';
 import { NotWith } from '../not-with';
+import { MAX_PACED_RUN_SECONDS } from '../pacing';
+import { MailPolicy, mailPolicyProblems } from './mail-policy';
+import { seedRecipients } from './message';
 
 const SINGLE_LINE = /^[^\r\n]*$/;
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 export const MAX_RECIPIENTS = 10_000;
 const MAX_NAME_LENGTH = 256;
 
@@ -72,13 +77,13 @@ export class EmailParamsDto {
   /** Plain-text body. */
   @IsOptional()
   @IsString()
-  @MaxLength(1_000_000)
+  @MaxLength(100 * 1024)
   body?: string;
 
   /** HTML body, sent beside the text one; placeholder values are HTML-escaped in it. */
   @IsOptional()
   @IsString()
-  @MaxLength(1_000_000)
+  @MaxLength(100 * 1024)
   html?: string;
 
   /** Sender address; MAIL_FROM when omitted. */
@@ -88,7 +93,7 @@ export class EmailParamsDto {
   @IsEmail({}, { message: 'from must be an e-mail address' })
   from?: string;
 
-  /** Seconds to wait between two sends. */
+  /** Seconds to wait between two sends; times the recipients, at most 600 s in all. */
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
@@ -100,6 +105,27 @@ const quoted = (value: string): string =>
   JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 
 /**
+ * Why an address the e-mail check accepts is still refused: nodemailer flattens a quoted local
+ * part and control characters, so the message could go to another address than the one listed.
+ */
+function unsafeAddressReason(address: string): string | null {
+  if (CONTROL_CHARACTER.test(address)) return 'must not contain control characters';
+  if (address.includes('"')) return 'must not have a quoted local part';
+  return null;
+}
+
+function addressProblems(address: string, loc: (string | number)[]): ValidationProblem[] {
+  const unsafe = unsafeAddressReason(address);
+  if (unsafe) return [{ loc, msg: `${quoted(address)} ${unsafe}`, type: 'value_error.email' }];
+  if (!isEmail(address)) {
+    return [
+      { loc, msg: `${quoted(address)} is not a valid e-mail address`, type: 'value_error.email' },
+    ];
+  }
+  return [];
+}
+
+/**
  * What the decorators cannot say about each recipient, one problem per bad item with its
  * index (and field) in `loc`. Runs only on a list the decorators accepted as a whole.
  */
@@ -108,17 +134,7 @@ export function recipientProblems(params: EmailParamsDto): ValidationProblem[] {
   if (!Array.isArray(recipients) || recipients.length > MAX_RECIPIENTS) return [];
   return recipients.flatMap((item: unknown, index) => {
     const loc = ['recipients', index];
-    if (typeof item === 'string') {
-      return isEmail(item)
-        ? []
-        : [
-            {
-              loc,
-              msg: `${quoted(item)} is not a valid e-mail address`,
-              type: 'value_error.email',
-            },
-          ];
-    }
+    if (typeof item === 'string') return addressProblems(item, loc);
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       return [
         {
@@ -144,12 +160,14 @@ function recipientObjectProblems(
       msg: 'email is required: each recipient object needs an address',
       type: 'missing',
     });
-  } else if (typeof email !== 'string' || !isEmail(email)) {
+  } else if (typeof email !== 'string') {
     problems.push({
       loc: [...loc, 'email'],
-      msg: `${typeof email === 'string' ? quoted(email) : 'email'} is not a valid e-mail address`,
+      msg: 'email is not a valid e-mail address',
       type: 'value_error.email',
     });
+  } else {
+    problems.push(...addressProblems(email, [...loc, 'email']));
   }
   if (name !== undefined) {
     if (typeof name !== 'string') {
@@ -178,6 +196,58 @@ function recipientObjectProblems(
     }
   }
   return problems;
+}
+
+/** The recipients' addresses, of the items that have one; the seed's when none are listed. */
+function addressesOf(params: EmailParamsDto): string[] {
+  if (Array.isArray(params.recipients)) {
+    return params.recipients.flatMap((item: unknown) => {
+      if (typeof item === 'string') return [item];
+      const email = (item as { email?: unknown } | null)?.email;
+      return typeof email === 'string' ? [email] : [];
+    });
+  }
+  const count = params.num_emails ?? EMAIL_DEFAULTS.num_emails;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_RECIPIENTS) return [];
+  return seedRecipients(count).map((recipient) => recipient.email);
+}
+
+/** A pacing that would make the run last over MAX_PACED_RUN_SECONDS. */
+function pacingProblems(params: EmailParamsDto): ValidationProblem[] {
+  const delay = params.delay_per_email ?? EMAIL_DEFAULTS.delay_per_email;
+  const count = Array.isArray(params.recipients)
+    ? params.recipients.length
+    : (params.num_emails ?? EMAIL_DEFAULTS.num_emails);
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || !Number.isInteger(count)) return [];
+  if (delay * count <= MAX_PACED_RUN_SECONDS) return [];
+  return [
+    {
+      loc: ['delay_per_email'],
+      msg:
+        `delay_per_email x recipients must be at most ${MAX_PACED_RUN_SECONDS} seconds ` +
+        `(a paced run lasts at most 10 minutes); ${delay} x ${count} is ${delay * count}`,
+      type: 'value_error.pacing_too_long',
+    },
+  ];
+}
+
+/**
+ * Everything the decorators cannot say about an e-mail task: each bad recipient, a pacing over
+ * MAX_PACED_RUN_SECONDS, and a sender or recipients the mail policy refuses.
+ */
+export function emailProblems(params: EmailParamsDto, policy: MailPolicy): ValidationProblem[] {
+  const listed = recipientProblems(params);
+  return [
+    ...listed,
+    ...pacingProblems(params),
+    // Recipients already refused one by one are not listed again under the policy.
+    ...mailPolicyProblems(
+      // A malformed from has its own problem already.
+      typeof params.from === 'string' && isEmail(params.from) ? params.from : undefined,
+      listed.length > 0 ? [] : addressesOf(params),
+      policy,
+    ),
+  ];
 }
 
 /**

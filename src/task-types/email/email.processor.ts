@@ -14,6 +14,7 @@ import { MailTransport } from './mail-transport.service';
 import { sendAll, TransientDeliveryError } from './send-loop';
 import { isCertificateFailure } from './smtp-failure';
 import { recipientsOf } from './recipients';
+import { mailPolicyOf, mailPolicyProblems } from './mail-policy';
 import { SqlDeliveryLedger } from './sql-delivery-ledger';
 import { TaskStore } from '../../database/task-store';
 
@@ -30,6 +31,13 @@ export class EmailProcessor extends TaskProcessor<EmailParams> {
 
   protected async handle(params: EmailParams, context: TaskContext): Promise<JsonObject> {
     const { recipients, duplicatesRemoved } = recipientsOf(params);
+    // Checked at submit too; a retry, or a task queued before the settings were tightened, is not.
+    const refused = mailPolicyProblems(
+      params.from,
+      recipients.map((recipient) => recipient.email),
+      mailPolicyOf(this.config.mail),
+    );
+    if (refused.length > 0) throw new TaskFailure(refused.map((problem) => problem.msg).join('; '));
     try {
       const result = await sendAll(
         {

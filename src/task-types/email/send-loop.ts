@@ -1,4 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer';
+import { withoutInternals } from '../../core/public-text';
 import { sleep } from '../../queue/task-context';
 import { DeliveryLedger, DeliveryRecord } from './delivery-ledger';
 import { buildMessage, MessageTemplate, Recipient } from './message';
@@ -162,10 +163,12 @@ async function deliver(
           message_id: null,
           response: error.response ?? null,
           sent_at: null,
-          error:
+          // Public task data: the server's words, not its address.
+          error: withoutInternals(
             kind === 'deferred'
               ? `${error.message} (still refused after ${tries(attempt)})`
               : error.message,
+          ),
         };
       }
       if (lastTry) {

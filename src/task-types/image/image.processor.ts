@@ -51,10 +51,11 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
     super();
   }
 
+  /** The images to resize; a file named more than once is resized once. */
   private async sources(params: ImageParams): Promise<ImageSource[]> {
     if (params.file_ids !== undefined) {
       return Promise.all(
-        params.file_ids.map(async (id) => {
+        [...new Set(params.file_ids)].map(async (id) => {
           const file = await this.files.get(id);
           return { originalName: file.filename, input: async () => this.files.pathOf(id) };
         }),
@@ -116,6 +117,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
     const succeeded = images.filter((image) => image.error === undefined).length;
     const result = {
       total_images: sources.length,
+      duplicates_removed: (params.file_ids?.length ?? sources.length) - sources.length,
       processed_successfully: succeeded,
       failed: sources.length - succeeded,
       images,

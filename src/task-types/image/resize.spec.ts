@@ -5,9 +5,12 @@ import sharp from 'sharp';
 import { IMAGE_FITS, IMAGE_FORMATS, ImageFit } from './image.params';
 import { generateTestImage } from './image-generate';
 import {
+  boundedTarget,
   expectedSize,
   makeThumbnail,
+  MAX_ENLARGEMENT,
   MAX_INPUT_PIXELS,
+  MAX_OUTPUT_PIXELS,
   outputName,
   resizeImage,
   ResizeSpec,
@@ -96,6 +99,69 @@ describe('outputName', () => {
 
   it('shortens long names to 100 characters before the extension', () => {
     expect(outputName(`${'a'.repeat(300)}.png`, 'png')).toBe(`${'a'.repeat(100)}.png`);
+  });
+});
+
+describe('boundedTarget', () => {
+  const within = (
+    source: { width: number; height: number },
+    out: { width: number; height: number },
+  ) =>
+    out.width <= MAX_ENLARGEMENT * source.width &&
+    out.height <= MAX_ENLARGEMENT * source.height &&
+    out.width * out.height <= MAX_OUTPUT_PIXELS;
+
+  it('keeps a box the output already fits', () => {
+    const source = { width: 1280, height: 960 };
+    expect(boundedTarget(source, { width: 800, height: 600 }, 'cover')).toEqual({
+      target: { width: 800, height: 600 },
+    });
+    expect(boundedTarget(source, { width: 5120, height: 3840 }, 'fill').limitedBy).toBeUndefined();
+  });
+
+  it('stops a 1x10 image with fit outside at 4x its sides, not 2048x20480', () => {
+    const source = { width: 1, height: 10 };
+    const { target, limitedBy } = boundedTarget(source, { width: 2048, height: 2048 }, 'outside');
+    const out = expectedSize(source, target, 'outside');
+    expect(out).toEqual({ width: 4, height: 40 });
+    expect(limitedBy).toBe('at most 4x the source on each side');
+  });
+
+  it('stops at 100 megapixels where 4x would allow more', () => {
+    // Outside at 8192x8192 would make 8192x32768 (268 megapixels); 4x would allow 8000x32000.
+    const source = { width: 2000, height: 8000 };
+    const { target, limitedBy } = boundedTarget(source, { width: 8192, height: 8192 }, 'outside');
+    const out = expectedSize(source, target, 'outside');
+    expect(out.width * out.height).toBeLessThanOrEqual(MAX_OUTPUT_PIXELS);
+    expect(out.width * out.height).toBeGreaterThan(0.99 * MAX_OUTPUT_PIXELS);
+    expect(limitedBy).toBe('at most 100 megapixels');
+  });
+
+  it.each(IMAGE_FITS)('keeps every output within the limits for fit %s', (fit) => {
+    const sources = [
+      { width: 1, height: 1 },
+      { width: 1, height: 10 },
+      { width: 3, height: 7000 },
+      { width: 640, height: 480 },
+      { width: 16000, height: 16000 },
+    ];
+    const targets = [
+      { width: 1, height: 8192 },
+      { width: 8192, height: 8192 },
+      { width: 800, height: 600 },
+      { width: 8192, height: 1 },
+    ];
+    for (const source of sources) {
+      for (const box of targets) {
+        const out = expectedSize(source, boundedTarget(source, box, fit).target, fit);
+        expect({ source, box, out, within: within(source, out) }).toEqual({
+          source,
+          box,
+          out,
+          within: true,
+        });
+      }
+    }
   });
 });
 
@@ -242,5 +308,35 @@ describe('generateTestImage', () => {
   it('defaults to 1280x960', async () => {
     const metadata = await sharp(await generateTestImage(1)).metadata();
     expect([metadata.width, metadata.height]).toEqual([1280, 960]);
+  });
+});
+
+describe('resizeImage within the enlargement limit', () => {
+  it('makes a 4x40 image of a 1x10 one asked for at 2048x2048 with fit outside', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'resize-limit-'));
+    try {
+      const tiny = await sharp({
+        create: { width: 1, height: 10, channels: 3, background: '#336699' },
+      })
+        .png()
+        .toBuffer();
+      const output = join(dir, 'out.png');
+      const result = await resizeImage(tiny, output, {
+        width: 2048,
+        height: 2048,
+        fit: 'outside',
+        format: 'png',
+        quality: 80,
+      });
+      const metadata = await sharp(output).metadata();
+      expect({ width: metadata.width, height: metadata.height }).toEqual({ width: 4, height: 40 });
+      expect(result).toMatchObject({
+        original_size: '1x10',
+        new_size: '4x40',
+        size_limited_by: 'at most 4x the source on each side',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

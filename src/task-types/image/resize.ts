@@ -1,8 +1,13 @@
+import { withoutInternals } from '../../core/public-text';
 import { sharp } from './lazy-sharp';
 import { ImageFit, ImageFormat } from './image.params';
 
 /** Refuse images above this many pixels (about 16k x 16k): a guard against decompression bombs. */
 export const MAX_INPUT_PIXELS = 268_402_689;
+/** No side of an output is more than this many times the same side of its source. */
+export const MAX_ENLARGEMENT = 4;
+/** No output has more pixels than this (100 megapixels). */
+export const MAX_OUTPUT_PIXELS = 100_000_000;
 
 export interface ResizeSpec {
   width: number;
@@ -17,6 +22,13 @@ export interface ResizedImage {
   new_size: string;
   file_size_kb: number;
   format: ImageFormat;
+  /** Present when the output was made smaller than asked, naming the limit that applied. */
+  size_limited_by?: string;
+}
+
+interface Size {
+  width: number;
+  height: number;
 }
 
 const EXTENSIONS: Record<ImageFormat, string> = {
@@ -55,7 +67,42 @@ export function expectedSize(
   };
 }
 
-/** Resizes one image file: EXIF orientation applied, metadata stripped, pixel limit enforced. */
+/**
+ * The target box to ask sharp for so that the output stays within MAX_ENLARGEMENT per side and
+ * MAX_OUTPUT_PIXELS: the requested box when it already does, else that box scaled down as a
+ * whole (its proportions kept) until the output fits, with the limit that applied. A 1x10 image
+ * with fit outside at 2048x2048 would otherwise come out 2048x20480 (222 MiB).
+ */
+export function boundedTarget(
+  source: Size,
+  target: Size,
+  fit: ImageFit,
+): { target: Size; limitedBy?: string } {
+  const wanted = expectedSize(source, target, fit);
+  const byEnlargement = Math.min(
+    (MAX_ENLARGEMENT * source.width) / wanted.width,
+    (MAX_ENLARGEMENT * source.height) / wanted.height,
+  );
+  const byPixels = Math.sqrt(MAX_OUTPUT_PIXELS / (wanted.width * wanted.height));
+  const factor = Math.min(byEnlargement, byPixels);
+  if (factor >= 1) return { target };
+  const scaled = {
+    width: Math.max(1, Math.floor(target.width * factor)),
+    height: Math.max(1, Math.floor(target.height * factor)),
+  };
+  return {
+    target: scaled,
+    limitedBy:
+      byEnlargement <= byPixels
+        ? `at most ${MAX_ENLARGEMENT}x the source on each side`
+        : `at most ${MAX_OUTPUT_PIXELS / 1_000_000} megapixels`,
+  };
+}
+
+/**
+ * Resizes one image file: EXIF orientation applied, metadata stripped, input pixel limit
+ * enforced, and the output kept within the enlargement and output pixel limits.
+ */
 export async function resizeImage(
   input: string | Buffer,
   output: string,
@@ -63,18 +110,24 @@ export async function resizeImage(
 ): Promise<ResizedImage> {
   const image = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate();
   const metadata = await image.metadata();
-  const info = await image
-    .resize(spec.width, spec.height, { fit: spec.fit })
-    .toFormat(spec.format, { quality: spec.quality })
-    .toFile(output);
   const oriented = (metadata.orientation ?? 1) >= 5;
   const width = oriented ? metadata.height : metadata.width;
   const height = oriented ? metadata.width : metadata.height;
+  const { target, limitedBy } = boundedTarget(
+    { width, height },
+    { width: spec.width, height: spec.height },
+    spec.fit,
+  );
+  const info = await image
+    .resize(target.width, target.height, { fit: spec.fit })
+    .toFormat(spec.format, { quality: spec.quality })
+    .toFile(output);
   return {
     original_size: `${width}x${height}`,
     new_size: `${info.width}x${info.height}`,
     file_size_kb: Math.round((info.size / 1024) * 100) / 100,
     format: spec.format,
+    ...(limitedBy ? { size_limited_by: limitedBy } : {}),
   };
 }
 
@@ -116,7 +169,7 @@ export function describeImageError(error: unknown): string {
       message,
     )
   ) {
-    return `The image could not be decoded (corrupt or truncated): ${message}`;
+    return `The image could not be decoded (corrupt or truncated): ${withoutInternals(message)}`;
   }
-  return message;
+  return withoutInternals(message);
 }

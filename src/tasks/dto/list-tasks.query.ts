@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { PROJECT_NAME } from '../../core/project';
 import { TASK_STATUSES, TaskStatus } from '../../core/task-status';
 import { TASK_TYPES, TaskType } from '../../core/task-type';
+import { IsResourceId } from '../../task-types/is-resource-id';
 
 export const MAX_LIMIT = 1000;
 export const MAX_OFFSET = 10_000_000;
@@ -34,6 +35,11 @@ export class ListTasksQuery extends StatsQuery {
   @IsOptional()
   @IsIn(TASK_TYPES, { message: `task_type must be one of: ${TASK_TYPES.join(', ')}` })
   task_type?: TaskType;
+
+  /** Only the retries of this task (the tasks whose retry_of it is). */
+  @IsOptional()
+  @IsResourceId({ message: 'retry_of must be a task id (a UUID)' })
+  retry_of?: string;
 
   /** Page size, 1 to 1000; 100 by default, as the original. */
   @IsOptional()

@@ -21,6 +21,7 @@ export class TaskResponse {
 }
 
 export class TaskListResponse {
+  /** Each input_params field over 4 KiB of JSON is elided: `{"elided_bytes": <its size>}`. */
   tasks!: TaskResponse[];
   /** All tasks matching the filters, not only this page. */
   total!: number;
@@ -62,4 +63,33 @@ export function toTaskResponse(task: Task): TaskResponse {
     retry_of: task.retryOf,
     project: task.project,
   };
+}
+
+/** Bytes of JSON an input_params field may take in a list; GET /api/tasks/{id} has it whole. */
+export const LIST_FIELD_MAX_BYTES = 4096;
+
+/** What stands in a list for a field over LIST_FIELD_MAX_BYTES: its size, to show or fetch. */
+export interface ElidedField {
+  elided_bytes: number;
+}
+
+/**
+ * A task as a list shows it: 100 tasks of 1 MB parameters each would be a 100 MB answer, so each
+ * input_params field over LIST_FIELD_MAX_BYTES of JSON is replaced by an ElidedField.
+ */
+export function toTaskListItem(task: Task): TaskResponse {
+  const response = toTaskResponse(task);
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(response.input_params)) {
+    const bytes = jsonBytes(value);
+    params[key] =
+      bytes > LIST_FIELD_MAX_BYTES ? ({ elided_bytes: bytes } satisfies ElidedField) : value;
+  }
+  return { ...response, input_params: params };
+}
+
+/** Size of a value's JSON; strings are measured without serialising them. */
+function jsonBytes(value: unknown): number {
+  if (typeof value === 'string' && value.length * 3 + 2 <= LIST_FIELD_MAX_BYTES) return 0;
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
 }
