@@ -13,6 +13,7 @@ import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
+import { LimitsModule } from './limits/limits.module';
 import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
 import { QueuesModule } from './queues/queues.module';
@@ -72,6 +73,8 @@ export class AppModule {
         ...(http
           ? [
               AuthModule,
+              // After AuthModule: its guard runs after authentication, so it counts per key.
+              LimitsModule,
               AuditModule,
               KeysModule,
               TasksModule,

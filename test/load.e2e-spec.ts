@@ -10,7 +10,13 @@ const SECONDS = 30;
 const BODY = JSON.stringify({ task_type: 'csv_processing', input_params: { num_rows: 10 } });
 
 describe(`load: ${CLIENTS} clients submitting for ${SECONDS} s on ${TEST_DATABASE}`, () => {
-  const suite = serviceForSuite({ APP_ROLE: 'api' });
+  // ~600 submits/s from one address, far past the default limits of one client (§8): this
+  // suite measures throughput, the abuse suite the limits.
+  const suite = serviceForSuite({
+    APP_ROLE: 'api',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    QUOTA_ACTIVE_TASKS: '1000000',
+  });
 
   it('answers every submit 2xx and finishes every accepted task', async () => {
     const worker = suite.service.spawnPeer({ APP_ROLE: 'worker', CSV_CONCURRENCY: '8' });

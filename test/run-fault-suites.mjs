@@ -28,6 +28,7 @@ const SUITES = [
   { path: 'test/large-csv', databases: ['sqlite'] },
   { path: 'test/abuse-requests', databases: DATABASES },
   { path: 'test/abuse-work', databases: DATABASES },
+  { path: 'test/abuse-rate', databases: DATABASES },
 ];
 /** The table's row order: each scenario is found by how its name starts. */
 const ORDER = [

@@ -25,6 +25,14 @@ export interface SmtpSettings {
   retryDelayMs: number;
 }
 
+export interface LimitSettings {
+  ratePerMinute: number;
+  quotaActiveTasks: number;
+  quotaStorageBytes: number;
+  quotaEmailsPerDay: number;
+  sse: { maxClients: number; maxClientsPerKey: number; heartbeatMs: number; bufferBytes: number };
+}
+
 const commaList = (value: string): string[] =>
   value
     .split(',')
@@ -81,6 +89,8 @@ export class AppConfig {
   /** How long a worker process stays listed after its last heartbeat. */
   readonly workerHeartbeatTtlMs: number;
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
+  /** What one client may use (§8): requests, per-project quotas, event streams. */
+  readonly limits: LimitSettings;
   /** A CSV with more columns fails its task. */
   readonly csvMaxColumns: number;
   readonly http: HttpLimits;
@@ -150,6 +160,18 @@ export class AppConfig {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,
       maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,
       retentionMs: env.FILE_RETENTION_SECONDS * 1000,
+    };
+    this.limits = {
+      ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
+      quotaActiveTasks: env.QUOTA_ACTIVE_TASKS,
+      quotaStorageBytes: env.QUOTA_STORAGE_BYTES,
+      quotaEmailsPerDay: env.QUOTA_EMAILS_PER_DAY,
+      sse: {
+        maxClients: env.SSE_MAX_CLIENTS,
+        maxClientsPerKey: env.SSE_MAX_CLIENTS_PER_KEY,
+        heartbeatMs: env.SSE_HEARTBEAT_MS,
+        bufferBytes: env.SSE_BUFFER_BYTES,
+      },
     };
     this.csvMaxColumns = env.CSV_MAX_COLUMNS;
     this.http = {

@@ -302,6 +302,38 @@ export class Env {
   // connection blocked each process's event loop for 2.1-2.8 s; with 50 ms, for none over 1 s.
   SQLITE_BUSY_TIMEOUT_MS = 50;
 
+  /** Requests per minute per key (per client address in open mode); /api/health is exempt. */
+  @IntEnv(1, 1_000_000)
+  RATE_LIMIT_PER_MINUTE = 1200;
+
+  /** Unfinished (PENDING or RUNNING) tasks per project. */
+  @IntEnv(1, 100_000_000)
+  QUOTA_ACTIVE_TASKS = 10_000;
+
+  /** Bytes of uploads per project. */
+  @IntEnv(1, 2 ** 50)
+  QUOTA_STORAGE_BYTES = 10 * 1024 ** 3;
+
+  /** E-mail recipients per project and UTC day, counted at submit. */
+  @IntEnv(1, 100_000_000)
+  QUOTA_EMAILS_PER_DAY = 10_000;
+
+  /** Open event streams in all, per API process. */
+  @IntEnv(1, 1_000_000)
+  SSE_MAX_CLIENTS = 1000;
+
+  /** Open event streams per key (per client address in open mode). */
+  @IntEnv(1, 1_000_000)
+  SSE_MAX_CLIENTS_PER_KEY = 20;
+
+  /** A comment line on every event stream this often, so that proxies keep it open. */
+  @IntEnv(100, 3_600_000)
+  SSE_HEARTBEAT_MS = 15_000;
+
+  /** Bytes an event stream may have unsent before the client is dropped as too slow. */
+  @IntEnv(1024, 1024 ** 3)
+  SSE_BUFFER_BYTES = 1024 ** 2;
+
   @IntEnv(1000, 300_000)
   // A client that trickles its headers holds a connection; 15 s is plenty for any real one.
   HTTP_HEADERS_TIMEOUT_MS = 15_000;

@@ -1,31 +1,24 @@
-import { Controller, MessageEvent, Sse } from '@nestjs/common';
-import { DEFAULT_PROJECT } from '../core/project';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { filter, map, Observable } from 'rxjs';
-import { Caller, Roles } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { readProject } from '../auth/project-scope';
-import { EventBus } from './event-bus.service';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Roles } from '../auth/auth.decorators';
+import { AuthenticatedRequest } from '../auth/principal';
+import { EventStreams } from './event-streams.service';
 
 @ApiTags('events')
 @Controller('api/events')
 @Roles('viewer')
 export class EventsController {
-  constructor(private readonly bus: EventBus) {}
+  constructor(private readonly streams: EventStreams) {}
 
   /**
-   * Server-Sent Events: the creation, status changes and progress of every task of the
-   * caller's project (of every project for an admin key of `*`), from every worker.
+   * Server-Sent Events: the creation, status changes and progress of the caller's project's
+   * tasks, from every worker, and a heartbeat comment every SSE_HEARTBEAT_MS.
    */
-  @Sse()
-  @ApiOperation({ summary: 'Live task events of your project (Server-Sent Events)' })
-  stream(@Caller() caller: Principal): Observable<MessageEvent> {
-    const project = readProject(caller);
-    return this.bus.events.pipe(
-      // An event from a process older than projects carries none: it is of `default`.
-      filter((event) => project === undefined || (event.project ?? DEFAULT_PROJECT) === project),
-      // The project routes the event; the wire keeps the event's shape of §5.
-      map(({ project: _project, ...event }) => ({ type: event.type, data: event })),
-    );
+  @Get()
+  @ApiProduces('text/event-stream')
+  @ApiOperation({ summary: 'Live task events (Server-Sent Events)' })
+  stream(@Req() request: AuthenticatedRequest, @Res() response: Response): void {
+    this.streams.open(request, response);
   }
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventBus } from './event-bus.service';
 import { EventsController } from './events.controller';
+import { EventStreams } from './event-streams.service';
 
 @Module({})
 export class EventsModule {
@@ -10,7 +11,7 @@ export class EventsModule {
       module: EventsModule,
       global: true,
       controllers: http ? [EventsController] : [],
-      providers: [EventBus],
+      providers: http ? [EventBus, EventStreams] : [EventBus],
       exports: [EventBus],
     };
   }

@@ -18,6 +18,7 @@ import { readProject, writeProject } from '../auth/project-scope';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { EmptyUploadError, FileNotFoundError, NotMultipartError } from './file-errors';
 import { FileResponse, toFileResponse } from './file.response';
+import { QuotaService } from '../limits/quota.service';
 import { FilesService } from './files.service';
 import { StoredUpload } from './upload-storage';
 
@@ -27,7 +28,10 @@ const FILE_ID = new IdParamPipe(() => new FileNotFoundError());
 @Controller('api/files')
 @Roles('viewer')
 export class FilesController {
-  constructor(private readonly files: FilesService) {}
+  constructor(
+    private readonly files: FilesService,
+    private readonly quotas: QuotaService,
+  ) {}
 
   @Post()
   @Roles('operator')
@@ -47,7 +51,14 @@ export class FilesController {
     if (!request.is('multipart/form-data'))
       throw new NotMultipartError(request.headers['content-type'] ?? 'none');
     if (!file) throw new EmptyUploadError();
-    return toFileResponse(await this.files.register(file, file.originalname, writeProject(caller)));
+    const project = writeProject(caller);
+    try {
+      await this.quotas.checkStorage(project, file.size);
+    } catch (error) {
+      await this.files.discard(file);
+      throw error;
+    }
+    return toFileResponse(await this.files.register(file, file.originalname, project));
   }
 
   @Get(':id')

@@ -45,6 +45,11 @@ export class FilesService {
     return file;
   }
 
+  /** Removes an upload that was refused before it was registered. */
+  async discard(upload: StoredUpload): Promise<void> {
+    await rm(upload.path, { force: true });
+  }
+
   /** An upload by id; one of another project than `project` (when given) is not found. */
   async get(id: string, project?: string): Promise<StoredFile> {
     const storedId = normaliseId(id);

@@ -1,4 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -7,6 +8,8 @@ import { HealthReport, HealthService } from './health.service';
 @ApiTags('health')
 // Orchestrators and load balancers probe it without a key; it shows no task data.
 @Public()
+// Probes of load balancers and the dashboard must get through a flood of other requests.
+@SkipThrottle()
 @Controller('api/health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

@@ -23,6 +23,9 @@ export class DetailExceptionFilter implements ExceptionFilter {
     const { status, detail } = this.describe(exception);
     if (response.headersSent) return;
     if (status === Number(HttpStatus.SERVICE_UNAVAILABLE)) response.setHeader('Retry-After', '1');
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
     response.status(status).json({ detail });
   }
 

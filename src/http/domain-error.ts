@@ -4,6 +4,8 @@ import { MAX_PROBLEMS } from './request-shape';
 /** Plain domain errors; DetailExceptionFilter turns them into HTTP answers with a {detail}. */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /** Sent as Retry-After: when trying again can succeed. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** A 422 listing the first MAX_PROBLEMS problems: enough to fix a request, cheap to answer. */

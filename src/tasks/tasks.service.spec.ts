@@ -9,6 +9,8 @@ import { TaskEvent } from '../events/task-event';
 import { FilesService } from '../files/files.service';
 import { StoragePaths } from '../files/storage-paths';
 import { RequestValidationError } from '../http/domain-error';
+import { LimitsRedis } from '../limits/limits-redis';
+import { QuotaService } from '../limits/quota.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { openTestDatabase, TestDatabase } from '../testing/test-databases';
 import {
@@ -28,10 +30,15 @@ describe('TasksService', () => {
   let removed: string[];
   let cancelRequests: string[];
   let published: TaskEvent[];
+  let limitsRedis: LimitsRedis;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    database = await openTestDatabase('sqlite');
+    // Its own Redis prefix: the daily e-mail count of the quota lives there.
+    database = await openTestDatabase('sqlite', {
+      QUEUE_PREFIX: `unit-tasks-${randomUUID().slice(0, 8)}`,
+    });
+    limitsRedis = new LimitsRedis(database.config);
     store = new TaskStore(database.dataSource.getRepository(Task), database.config);
     const files = new FilesService(
       new StoragePaths(database.config),
@@ -57,6 +64,7 @@ describe('TasksService', () => {
       bus as EventBus,
       files,
       database.config,
+      new QuotaService(database.config, limitsRedis, database.dataSource),
     );
   });
 
@@ -69,6 +77,7 @@ describe('TasksService', () => {
 
   afterAll(async () => {
     await database?.drop();
+    limitsRedis?.disconnect();
     Logger.overrideLogger(['log', 'error', 'warn']);
   });
 

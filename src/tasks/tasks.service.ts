@@ -11,7 +11,9 @@ import { EventBus } from '../events/event-bus.service';
 import { taskEvent } from '../events/task-event';
 import { FilesService } from '../files/files.service';
 import { RequestValidationError } from '../http/domain-error';
+import { QuotaService } from '../limits/quota.service';
 import { TaskQueueService } from '../queue/task-queue.service';
+import { emailRecipientCount } from '../task-types/email/email.params';
 import { mailPolicyOf } from '../task-types/email/mail-policy';
 import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
@@ -41,6 +43,7 @@ export class TasksService {
     private readonly bus: EventBus,
     private readonly files: FilesService,
     private readonly config: AppConfig,
+    private readonly quotas: QuotaService,
   ) {
     this.policy = { mail: mailPolicyOf(config.mail) };
   }
@@ -53,6 +56,7 @@ export class TasksService {
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
     const params = await validateTaskParams(taskType, rawParams, this.policy);
+    await this.quotas.checkActiveTasks(project);
     const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
     const problems = await this.files.claim(references, project);
     if (problems.length > 0) {
@@ -114,6 +118,7 @@ export class TasksService {
   async retry(id: string, scope: ProjectScope): Promise<Task> {
     const original = await this.get(id, scope);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
+    await this.quotas.checkActiveTasks(original.project);
     return this.create(original.taskType, original.inputParams, original.id, original.project);
   }
 
@@ -123,7 +128,17 @@ export class TasksService {
     retryOf: string | null,
     project: string,
   ): Promise<Task> {
-    const task = await this.store.insert(taskType, params, retryOf, project);
+    const emails = await this.quotas.reserveEmails(
+      project,
+      taskType === 'email_sending' ? emailRecipientCount(params) : 0,
+    );
+    let task: Task;
+    try {
+      task = await this.store.insert(taskType, params, retryOf, project);
+    } catch (error) {
+      await emails.release();
+      throw error;
+    }
     // The reliability suite kills the API here, between the insert and the enqueue.
     if (this.config.testFault === 'exit-after-insert') process.kill(process.pid, 'SIGKILL');
     this.bus.publish(taskEvent('created', task, 'PENDING', 0, task.createdAt));

@@ -27,6 +27,8 @@ export function parseSseBlock(block: string): SseMessage | undefined {
 /** A client of an SSE endpoint that keeps every message it receives, in order. */
 export class SseReader {
   readonly messages: SseMessage[] = [];
+  /** Comment lines (`: …`), such as heartbeats, without the colon. */
+  readonly comments: string[] = [];
   /** Why the stream broke, when it did before close(). */
   failure?: Error;
   private closed = false;
@@ -77,7 +79,10 @@ export class SseReader {
         buffer += decoder.decode(chunk as Uint8Array, { stream: true });
         let boundary: RegExpExecArray | null;
         while ((boundary = /\r?\n\r?\n/.exec(buffer))) {
-          const message = parseSseBlock(buffer.slice(0, boundary.index));
+          const block = buffer.slice(0, boundary.index);
+          for (const line of block.split(/\r?\n/))
+            if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+          const message = parseSseBlock(block);
           buffer = buffer.slice(boundary.index + boundary[0].length);
           if (message) this.messages.push(message);
         }

@@ -284,3 +284,9 @@ export function resolveEmailParams(params: EmailParamsDto): EmailParams {
     ...settings,
   };
 }
+
+/** How many messages a task of these (validated) parameters sends: what the daily quota counts. */
+export function emailRecipientCount(params: Record<string, unknown>): number {
+  if (Array.isArray(params.recipients)) return params.recipients.length;
+  return typeof params.num_emails === 'number' ? params.num_emails : EMAIL_DEFAULTS.num_emails;
+}

@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { LimitsRedis } from './limits-redis';
+import { LimitExceededError } from './limit-errors';
+
+/** Statuses that count against QUOTA_ACTIVE_TASKS. */
+const UNFINISHED = ['PENDING', 'RUNNING'];
+const SECONDS_PER_DAY = 86_400;
+
+/** A reservation of e-mail recipients; released when the task it was for was not created. */
+export interface EmailReservation {
+  release(): Promise<void>;
+}
+
+const NOTHING_RESERVED: EmailReservation = { release: () => Promise.resolve() };
+
+/**
+ * The per-project quotas of §8, each checked with one cheap query at submit, retry or upload:
+ * unfinished tasks from the trigger-kept counts, stored bytes from the uploads' sizes, e-mail
+ * recipients per UTC day from a Redis counter.
+ */
+@Injectable()
+export class QuotaService {
+  private readonly logger = new Logger(QuotaService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly redis: LimitsRedis,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** 429 when the project already has QUOTA_ACTIVE_TASKS unfinished tasks. */
+  async checkActiveTasks(project: string, adding = 1): Promise<void> {
+    const limit = this.config.limits.quotaActiveTasks;
+    const row = await this.dataSource
+      .createQueryBuilder()
+      .select('COALESCE(SUM(counts.count), 0)', 'total')
+      .from('task_counts', 'counts')
+      .where('counts.project = :project', { project })
+      .andWhere('counts.status IN (:...statuses)', { statuses: UNFINISHED })
+      .getRawOne<{ total: string | number }>();
+    if (Number(row?.total ?? 0) + adding > limit) {
+      throw new LimitExceededError(
+        429,
+        `Quota reached: QUOTA_ACTIVE_TASKS is ${limit} unfinished tasks per project; wait for some to finish or cancel some`,
+        60,
+      );
+    }
+  }
+
+  /** 413 when `adding` bytes would take the project's uploads past QUOTA_STORAGE_BYTES. */
+  async checkStorage(project: string, adding: number): Promise<void> {
+    const limit = this.config.limits.quotaStorageBytes;
+    const row = await this.dataSource
+      .createQueryBuilder()
+      .select('COALESCE(SUM(files.size), 0)', 'total')
+      .from('files', 'files')
+      .where('files.project = :project', { project })
+      .getRawOne<{ total: string | number }>();
+    const used = Number(row?.total ?? 0);
+    if (used + adding > limit) {
+      throw new LimitExceededError(
+        413,
+        `Quota reached: QUOTA_STORAGE_BYTES is ${limit} bytes per project; ${used} are used and this upload has ${adding}. Delete uploads or wait for unused ones to expire`,
+      );
+    }
+  }
+
+  /**
+   * Counts `recipients` against today's QUOTA_EMAILS_PER_DAY of the project, or answers 429
+   * and counts nothing; release the reservation if the task is then not created.
+   */
+  async reserveEmails(project: string, recipients: number): Promise<EmailReservation> {
+    if (recipients <= 0) return NOTHING_RESERVED;
+    const limit = this.config.limits.quotaEmailsPerDay;
+    const now = new Date();
+    const key = `emails:${project}:${now.toISOString().slice(0, 10)}`;
+    let reserved: boolean;
+    try {
+      reserved = await this.redis.reserve(key, recipients, limit, 2 * SECONDS_PER_DAY);
+    } catch (error) {
+      // Redis away: the task is kept (recovery enqueues it later) rather than refused.
+      this.logger.warn(`E-mail quota not checked: ${(error as Error).message}`);
+      return NOTHING_RESERVED;
+    }
+    if (!reserved) {
+      const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+      throw new LimitExceededError(
+        429,
+        `Quota reached: QUOTA_EMAILS_PER_DAY is ${limit} recipients per project and day (UTC); this task has ${recipients}`,
+        Math.ceil((midnight - now.getTime()) / 1000),
+      );
+    }
+    return { release: () => this.redis.release(key, recipients).catch(() => undefined) };
+  }
+}
