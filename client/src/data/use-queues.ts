@@ -1,8 +1,7 @@
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback } from 'preact/hooks';
 import { api } from '../api/api-client';
 import type { QueueState } from '../api/types';
-import { CoalescingRefresher } from '../lib/coalescing-refresher';
-import { useTaskEvents } from '../live/use-live-feed';
+import { useLiveResource } from './use-live-resource';
 
 /** Workers come and go without a task event: the queues are also re-read this often. */
 const POLL_INTERVAL_MS = 5_000;
@@ -14,38 +13,14 @@ export function useQueues(): {
   /** Shows a queue as an action answered it, before the next read. */
   replace: (queue: QueueState) => void;
 } {
-  const [queues, setQueues] = useState<QueueState[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const refresher = useMemo(
-    () =>
-      new CoalescingRefresher(async () => {
-        try {
-          setQueues(await api.queues());
-          setError(null);
-        } catch (failure) {
-          setError((failure as Error).message);
-        }
-      }, 1000),
-    [],
+  const { value: queues, error, setValue } = useLiveResource(api.queues, POLL_INTERVAL_MS);
+  const replace = useCallback(
+    (queue: QueueState) =>
+      setValue(
+        (current) =>
+          current?.map((shown) => (shown.task_type === queue.task_type ? queue : shown)) ?? null,
+      ),
+    [setValue],
   );
-  useEffect(() => {
-    refresher.request(true);
-    const timer = window.setInterval(() => refresher.request(), POLL_INTERVAL_MS);
-    return () => {
-      window.clearInterval(timer);
-      refresher.dispose();
-    };
-  }, [refresher]);
-  useTaskEvents({
-    onEvent: (event) => {
-      if (event.type !== 'progress') refresher.request();
-    },
-    onResync: () => refresher.request(),
-  });
-  const replace = useCallback((queue: QueueState) => {
-    setQueues((current) =>
-      current?.map((shown) => (shown.task_type === queue.task_type ? queue : shown)) ?? null,
-    );
-  }, []);
   return { queues, error, replace };
 }
