@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
@@ -274,6 +274,66 @@ describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
       reExecutions: null,
       recoveryMs: null,
       notes: `QUOTA_STORAGE_BYTES=${STORAGE}: 413, no file or row kept; health max ${maxMs} ms`,
+    });
+  });
+});
+
+describe(`Abuse: task outputs in the storage quota, on ${TEST_DATABASE}`, () => {
+  const STORAGE = 1000;
+  // With a worker: the image task runs, and what it writes counts against the quota.
+  const suite = serviceForSuite({ APP_ROLE: 'all', QUOTA_STORAGE_BYTES: String(STORAGE) });
+
+  it("counts an image task's outputs, then refuses the next upload and image task with 413, keeping nothing of them", async () => {
+    const health = sampleHealth(suite.service.url);
+    const uploadsDir = join(suite.service.dataDir, 'uploads');
+    const small = await upload(suite.service.url, Buffer.from('a,b\n1,2\n'), 'small.csv');
+    expect(small.status).toBe(201);
+    const task = await suite.api.submit('image_processing', {
+      num_images: 2,
+      target_width: 64,
+      target_height: 64,
+      format: 'png',
+    });
+    expect((await suite.api.waitForStatus(task.id, ['SUCCESS', 'FAILED'])).status).toBe('SUCCESS');
+    const outputBytes = filesUnder(join(suite.service.dataDir, 'tasks', task.id, 'outputs'))
+      .map((path) => statSync(path).size)
+      .reduce((sum, size) => sum + size, 0);
+    // The premise: the outputs alone take the project past the quota.
+    expect(outputBytes).toBeGreaterThan(STORAGE);
+
+    const uploadsBefore = filesUnder(uploadsDir);
+    const tasksBefore = (await suite.api.request<{ total: number }>('GET', '/api/tasks/?limit=1'))
+      .body.total;
+    const refusedUpload = await upload(suite.service.url, Buffer.from('a\n1\n'), 'tiny.csv');
+    expect(refusedUpload.status).toBe(413);
+    expect(refusedUpload.body.detail).toContain(`QUOTA_STORAGE_BYTES is ${STORAGE}`);
+    expect(refusedUpload.body.detail).toContain(`${outputBytes} outputs`);
+    expect(filesUnder(uploadsDir)).toEqual(uploadsBefore);
+
+    const refusedTask = await suite.api.request('POST', '/api/tasks/submit', {
+      task_type: 'image_processing',
+      input_params: { num_images: 1, target_width: 16, target_height: 16 },
+    });
+    expect(refusedTask.status).toBe(413);
+    expect(detailOf(refusedTask)).toContain(`QUOTA_STORAGE_BYTES is ${STORAGE}`);
+    expect(
+      (await suite.api.request<{ total: number }>('GET', '/api/tasks/?limit=1')).body.total,
+    ).toBe(tasksBefore);
+    expect(readdirSync(join(suite.service.dataDir, 'tasks'))).toEqual([task.id]);
+    // A task that writes no files is not held back by the storage quota.
+    expect((await suite.api.submit('csv_processing')).id).toBeTruthy();
+    const { maxMs } = await health.stop();
+
+    recordFaultRow({
+      scenario: 'Abuse: task outputs past the storage quota',
+      database: TEST_DATABASE,
+      tasks: 3,
+      lost: null,
+      stuck: null,
+      duplicated: null,
+      reExecutions: null,
+      recoveryMs: null,
+      notes: `QUOTA_STORAGE_BYTES=${STORAGE}: image outputs of ${outputBytes} bytes counted; 413 at upload and image submit, no file or row kept; health max ${maxMs} ms`,
     });
   });
 });

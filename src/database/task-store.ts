@@ -362,8 +362,17 @@ export class TaskStore {
     );
   }
 
-  async markSucceeded(taskId: string, resultData: JsonObject): Promise<boolean> {
-    return this.finish(taskId, 'SUCCESS', { progress: 100, resultData, errorMessage: null });
+  async markSucceeded(
+    taskId: string,
+    resultData: JsonObject,
+    outputBytes: number | null = null,
+  ): Promise<boolean> {
+    return this.finish(taskId, 'SUCCESS', {
+      progress: 100,
+      resultData,
+      errorMessage: null,
+      outputBytes,
+    });
   }
 
   /** Leaves progress where the work had brought it: a failure midway shows how far it got. */
@@ -371,14 +380,26 @@ export class TaskStore {
     taskId: string,
     errorMessage: string,
     resultData?: JsonObject,
+    outputBytes: number | null = null,
   ): Promise<boolean> {
-    return this.finish(taskId, 'FAILED', { errorMessage, resultData: resultData ?? null });
+    return this.finish(taskId, 'FAILED', {
+      errorMessage,
+      resultData: resultData ?? null,
+      outputBytes,
+    });
+  }
+
+  /** For a task cancelled while it ran: what it had written still takes room. */
+  async saveOutputBytes(taskId: string, outputBytes: number): Promise<void> {
+    await this.write('save task output bytes', taskId, () =>
+      this.tasks.update({ id: taskId }, { outputBytes }),
+    );
   }
 
   private async finish(
     taskId: string,
     status: 'SUCCESS' | 'FAILED',
-    fields: Partial<Pick<Task, 'progress' | 'resultData' | 'errorMessage'>>,
+    fields: Partial<Pick<Task, 'progress' | 'resultData' | 'errorMessage' | 'outputBytes'>>,
   ): Promise<boolean> {
     return this.write(
       `mark task ${status}`,

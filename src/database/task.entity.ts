@@ -44,6 +44,18 @@ export class Task {
   @Column({ type: 'real', default: 0 })
   progress!: number;
 
+  /** Bytes of its output and outbox files when it finished; null before, or with none. */
+  @Column({
+    name: 'output_bytes',
+    type: 'bigint',
+    nullable: true,
+    transformer: {
+      to: (v: number | null) => v,
+      from: (v: string | number | null) => (v === null ? null : Number(v)),
+    },
+  })
+  outputBytes!: number | null;
+
   @Column({ name: 'input_params', type: 'simple-json' })
   inputParams!: JsonObject;
 

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { LimitsRedis } from './limits-redis';
 import { LimitExceededError } from './limit-errors';
+import { outputTaskRefusal, StorageUse, uploadRefusal } from './storage-quota';
 
 /** Statuses that count against QUOTA_ACTIVE_TASKS. */
 const UNFINISHED = ['PENDING', 'RUNNING'];
@@ -18,8 +19,8 @@ const NOTHING_RESERVED: EmailReservation = { release: () => Promise.resolve() };
 
 /**
  * The per-project quotas of §8, each checked with one cheap query at submit, retry or upload:
- * unfinished tasks from the trigger-kept counts, stored bytes from the uploads' sizes, e-mail
- * recipients per UTC day from a Redis counter.
+ * unfinished tasks from the trigger-kept counts, stored bytes from the uploads' sizes and the
+ * finished tasks' output_bytes, e-mail recipients per UTC day from a Redis counter.
  */
 @Injectable()
 export class QuotaService {
@@ -50,22 +51,41 @@ export class QuotaService {
     }
   }
 
-  /** 413 when `adding` bytes would take the project's uploads past QUOTA_STORAGE_BYTES. */
+  /** 413 when `adding` bytes would take the project's uploads and outputs past the quota. */
   async checkStorage(project: string, adding: number): Promise<void> {
-    const limit = this.config.limits.quotaStorageBytes;
-    const row = await this.dataSource
-      .createQueryBuilder()
-      .select('COALESCE(SUM(files.size), 0)', 'total')
-      .from('files', 'files')
-      .where('files.project = :project', { project })
-      .getRawOne<{ total: string | number }>();
-    const used = Number(row?.total ?? 0);
-    if (used + adding > limit) {
-      throw new LimitExceededError(
-        413,
-        `Quota reached: QUOTA_STORAGE_BYTES is ${limit} bytes per project; ${used} are used and this upload has ${adding}. Delete uploads or wait for unused ones to expire`,
-      );
-    }
+    const detail = uploadRefusal(
+      this.config.limits.quotaStorageBytes,
+      await this.storageUse(project),
+      adding,
+    );
+    if (detail) throw new LimitExceededError(413, detail);
+  }
+
+  /** 413 for a task that writes files when the project is already at or over the quota. */
+  async checkStorageForOutputs(project: string): Promise<void> {
+    const detail = outputTaskRefusal(
+      this.config.limits.quotaStorageBytes,
+      await this.storageUse(project),
+    );
+    if (detail) throw new LimitExceededError(413, detail);
+  }
+
+  private async storageUse(project: string): Promise<StorageUse> {
+    const [uploads, outputs] = await Promise.all([
+      this.dataSource
+        .createQueryBuilder()
+        .select('COALESCE(SUM(files.size), 0)', 'total')
+        .from('files', 'files')
+        .where('files.project = :project', { project })
+        .getRawOne<{ total: string | number }>(),
+      this.dataSource
+        .createQueryBuilder()
+        .select('COALESCE(SUM(tasks.output_bytes), 0)', 'total')
+        .from('tasks', 'tasks')
+        .where('tasks.project = :project', { project })
+        .getRawOne<{ total: string | number }>(),
+    ]);
+    return { uploads: Number(uploads?.total ?? 0), outputs: Number(outputs?.total ?? 0) };
   }
 
   /**

@@ -7,6 +7,8 @@ import { DEFAULT_PROJECT } from '../core/project';
 import { TaskType } from '../core/task-type';
 import { TaskStore } from '../database/task-store';
 import { EventBus } from '../events/event-bus.service';
+import { folderBytes } from '../files/folder-bytes';
+import { StoragePaths } from '../files/storage-paths';
 import { taskEvent } from '../events/task-event';
 import { CancelRegistry } from './cancel-registry';
 import { ProgressThrottle } from './progress-throttle';
@@ -45,6 +47,7 @@ export class TaskRunner {
     private readonly bus: EventBus,
     private readonly cancels: CancelRegistry,
     private readonly registry: WorkerRegistry,
+    private readonly storage: StoragePaths,
   ) {}
 
   async run<P>(
@@ -86,7 +89,7 @@ export class TaskRunner {
       // The SUCCESS write sets progress to 100: a held-back progress write would be wasted.
       progress.cancel();
       await progress.settled();
-      if (await this.store.markSucceeded(task.id, result)) {
+      if (await this.store.markSucceeded(task.id, result, await this.outputBytes(task))) {
         this.publish(task, 'status', 'SUCCESS', 100);
         this.log(task, 'succeeded');
       }
@@ -121,9 +124,20 @@ export class TaskRunner {
         await job.moveToWait(token);
         this.log(task, 'handed back: the worker is shutting down');
         throw new WaitingError();
-      case 'cancelled':
+      case 'cancelled': {
+        const bytes = await this.outputBytes(task);
+        if (bytes !== null) {
+          // The task is cancelled either way; a lost count only leaves the quota lenient.
+          await this.store.saveOutputBytes(task.id, bytes).catch((error: Error) =>
+            this.logger.warn({
+              task_id: task.id,
+              msg: `output bytes not saved: ${error.message}`,
+            }),
+          );
+        }
         this.log(task, 'stopped: cancelled');
         return;
+      }
       case 'retry':
         // Back to PENDING while BullMQ holds the job for its backoff; rethrown so it retries.
         await this.store.markRetrying(task.id, outcome.message);
@@ -131,7 +145,14 @@ export class TaskRunner {
         this.log(task, `will retry: ${outcome.error.message}`);
         throw outcome.error;
       case 'fail':
-        if (await this.store.markFailed(task.id, outcome.message, outcome.partialResult)) {
+        if (
+          await this.store.markFailed(
+            task.id,
+            outcome.message,
+            outcome.partialResult,
+            await this.outputBytes(task),
+          )
+        ) {
           this.publish(task, 'status', 'FAILED', progress);
         }
         if (outcome.expected) this.log(task, `failed: ${outcome.error.message}`);
@@ -142,6 +163,26 @@ export class TaskRunner {
             err: outcome.error,
             msg: 'failed',
           });
+    }
+  }
+
+  /**
+   * What the finished task keeps on disk, counted in QUOTA_STORAGE_BYTES; null when it wrote
+   * nothing (its folders do not exist, as for CSV tasks) or when measuring failed, which must
+   * not fail the task.
+   */
+  private async outputBytes(task: RunningTask): Promise<number | null> {
+    try {
+      const bytes =
+        (await folderBytes(this.storage.outputDir(task.id))) +
+        (await folderBytes(this.storage.outboxDir(task.id)));
+      return bytes > 0 ? bytes : null;
+    } catch (error) {
+      this.logger.warn({
+        task_id: task.id,
+        msg: `output bytes not measured: ${(error as Error).message}`,
+      });
+      return null;
     }
   }
 

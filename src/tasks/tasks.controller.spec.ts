@@ -11,6 +11,7 @@ const task: Task = {
   startedAt: new Date('2026-01-02T03:04:06.000Z'),
   completedAt: null,
   heartbeatAt: new Date('2026-01-02T03:04:07.000Z'),
+  outputBytes: 1234,
   progress: 42.5,
   inputParams: { num_rows: 10 },
   resultData: null,

@@ -28,6 +28,8 @@ import { validateTaskParams } from './validate-task-params';
 
 /** How far back the throughput of GET /api/tasks/stats reaches. */
 const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
+/** Task types whose outputs (images, .eml files) count in QUOTA_STORAGE_BYTES. */
+const WRITES_FILES: readonly TaskType[] = ['image_processing', 'email_sending'];
 
 /**
  * The task lifecycle rules: submit, list, get, cancel, retry. Each takes the caller's project
@@ -128,6 +130,7 @@ export class TasksService {
     retryOf: string | null,
     project: string,
   ): Promise<Task> {
+    if (WRITES_FILES.includes(taskType)) await this.quotas.checkStorageForOutputs(project);
     const emails = await this.quotas.reserveEmails(
       project,
       taskType === 'email_sending' ? emailRecipientCount(params) : 0,

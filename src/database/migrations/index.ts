@@ -6,6 +6,7 @@ import { AddTaskHeartbeat1764300000004 } from './1764300000004-add-task-heartbea
 import { IndexRetryOf1764300000013 } from './1764300000013-index-retry-of';
 import { Identity1764500000000 } from './1764500000000-identity';
 import { CountTasksPerProject1764500000001 } from './1764500000001-count-tasks-per-project';
+import { AddTaskOutputBytes1764500000002 } from './1764500000002-add-task-output-bytes';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   IndexRetryOf1764300000013,
   Identity1764500000000,
   CountTasksPerProject1764500000001,
+  AddTaskOutputBytes1764500000002,
 ];
