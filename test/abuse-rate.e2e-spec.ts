@@ -6,6 +6,7 @@ import { ApiAnswer, ApiClient } from './utils/api-client';
 import { adminApiKey, bearer, createKey, CreatedKey } from './utils/api-keys';
 import { TEST_DATABASE } from './utils/databases';
 import { recordFaultRow } from './utils/fault-report';
+import { expectHealthUnaffected, HealthProbe, startHealthProbe } from './utils/health-probe';
 import { SseReader } from './utils/sse-reader';
 import { freePort } from './utils/start-service';
 import { serviceForSuite } from './utils/suite-service';
@@ -22,37 +23,14 @@ const detailOf = (answer: ApiAnswer): string => (answer.body as { detail: string
  * Asks /api/health over and over while an attack runs; `stop` answers the slowest answer's
  * time and whether every answer was a 200.
  */
-const samplers: { stop(): Promise<unknown> }[] = [];
-// A test that failed half-way leaves its sampler running.
-afterAll(() => Promise.all(samplers.map((sampler) => sampler.stop())));
+const probes: HealthProbe[] = [];
+// A test that failed half-way still stops its probe.
+afterAll(() => Promise.all(probes.map((probe) => probe.stop().catch(() => undefined))));
 
-function sampleHealth(url: string): { stop(): Promise<{ maxMs: number; allOk: boolean }> } {
-  let running = true;
-  let maxMs = 0;
-  let allOk = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      try {
-        const response = await fetch(`${url}/api/health`);
-        await response.arrayBuffer();
-        allOk &&= response.status === 200;
-      } catch {
-        allOk = false;
-      }
-      maxMs = Math.max(maxMs, performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
-  const sampler = {
-    stop: async () => {
-      running = false;
-      await loop;
-      return { maxMs: Math.round(maxMs), allOk };
-    },
-  };
-  samplers.push(sampler);
-  return sampler;
+async function probeHealth(url: string): Promise<HealthProbe> {
+  const probe = await startHealthProbe(url);
+  probes.push(probe);
+  return probe;
 }
 
 /** Files under a folder, at any depth: what a refused upload must not leave behind. */
@@ -102,7 +80,7 @@ describe(`Abuse: rate limit per key, across two API instances, on ${TEST_DATABAS
 
   it('answers 429 with Retry-After and {detail} past the limit, counted once across both instances; health stays exempt and quick', async () => {
     const second = new ApiClient(secondUrl, bearer(flooder.key));
-    const health = sampleHealth(suite.service.url);
+    const health = await probeHealth(suite.service.url);
     const requests = 2 * LIMIT;
     const answers = await Promise.all(
       Array.from({ length: requests }, (_, i) =>
@@ -113,7 +91,7 @@ describe(`Abuse: rate limit per key, across two API instances, on ${TEST_DATABAS
     const healthBurst = await Promise.all(
       Array.from({ length: LIMIT + 5 }, () => fetch(`${suite.service.url}/api/health`)),
     );
-    const { maxMs, allOk } = await health.stop();
+    const probed = await health.stop();
 
     const accepted = answers.filter((answer) => answer.status === 200);
     const refused = answers.filter((answer) => answer.status === 429);
@@ -125,8 +103,7 @@ describe(`Abuse: rate limit per key, across two API instances, on ${TEST_DATABAS
       expect(detailOf(answer)).toContain(`RATE_LIMIT_PER_MINUTE is ${LIMIT}`);
     }
     expect(healthBurst.every((response) => response.status === 200)).toBe(true);
-    expect(allOk).toBe(true);
-    expect(maxMs).toBeLessThan(1000);
+    expectHealthUnaffected(probed);
 
     // Per key: another key of the same project and address is not held back.
     expect((await neighbour.api.request('GET', '/api/tasks/?limit=1')).status).toBe(200);
@@ -140,7 +117,7 @@ describe(`Abuse: rate limit per key, across two API instances, on ${TEST_DATABAS
       duplicated: null,
       reExecutions: null,
       recoveryMs: null,
-      notes: `RATE_LIMIT_PER_MINUTE=${LIMIT}: ${accepted.length} answered, ${refused.length} got 429 + Retry-After; health max ${maxMs} ms`,
+      notes: `RATE_LIMIT_PER_MINUTE=${LIMIT}: ${accepted.length} answered, ${refused.length} got 429 + Retry-After; health max ${probed.healthMs} ms (before: ${probed.baselineMs} ms)`,
     });
   });
 });
@@ -182,7 +159,7 @@ describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
   };
 
   it(`refuses the unfinished task past QUOTA_ACTIVE_TASKS with 429, at submit and at retry`, async () => {
-    const health = sampleHealth(suite.service.url);
+    const health = await probeHealth(suite.service.url);
     const ids: string[] = [];
     for (let i = 0; i < ACTIVE; i++) ids.push((await suite.api.submit('csv_processing')).id);
     const refused = await suite.api.request('POST', '/api/tasks/submit', {
@@ -202,7 +179,8 @@ describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
     expect(refusedRetry.status).toBe(429);
     expect(detailOf(refusedRetry)).toContain(`QUOTA_ACTIVE_TASKS is ${ACTIVE}`);
     expect(await total()).toBe(ACTIVE + 1);
-    const { maxMs } = await health.stop();
+    const probed = await health.stop();
+    expectHealthUnaffected(probed);
     await cancelAll([...ids.slice(1), retried.body.id]);
 
     recordFaultRow({
@@ -214,12 +192,12 @@ describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
       duplicated: null,
       reExecutions: null,
       recoveryMs: null,
-      notes: `QUOTA_ACTIVE_TASKS=${ACTIVE}: 429 at submit and retry, no row added; health max ${maxMs} ms`,
+      notes: `QUOTA_ACTIVE_TASKS=${ACTIVE}: 429 at submit and retry, no row added; health max ${probed.healthMs} ms (before: ${probed.baselineMs} ms)`,
     });
   });
 
   it('refuses e-mail recipients past QUOTA_EMAILS_PER_DAY with 429 and counts nothing for the refusal', async () => {
-    const health = sampleHealth(suite.service.url);
+    const health = await probeHealth(suite.service.url);
     const before = await total();
     const first = await suite.api.submit('email_sending', { num_emails: 20 });
     const refused = await suite.api.request('POST', '/api/tasks/submit', {
@@ -232,7 +210,8 @@ describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
     expect(await total()).toBe(before + 1);
     // The refused 10 were not counted: the last 5 of the day still fit.
     const last = await suite.api.submit('email_sending', { num_emails: 5 });
-    const { maxMs } = await health.stop();
+    const probed = await health.stop();
+    expectHealthUnaffected(probed);
     await cancelAll([first.id, last.id]);
 
     recordFaultRow({
@@ -244,12 +223,12 @@ describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
       duplicated: null,
       reExecutions: null,
       recoveryMs: null,
-      notes: `QUOTA_EMAILS_PER_DAY=${EMAILS}: 429 for 20+10, the refused 10 not counted; health max ${maxMs} ms`,
+      notes: `QUOTA_EMAILS_PER_DAY=${EMAILS}: 429 for 20+10, the refused 10 not counted; health max ${probed.healthMs} ms (before: ${probed.baselineMs} ms)`,
     });
   });
 
   it('refuses an upload past QUOTA_STORAGE_BYTES with 413 and keeps no file or row of it', async () => {
-    const health = sampleHealth(suite.service.url);
+    const health = await probeHealth(suite.service.url);
     const csv = (bytes: number): Buffer =>
       Buffer.from(`a,b\n${'1,2\n'.repeat(Math.floor((bytes - 4) / 4))}`);
     const uploadsDir = join(suite.service.dataDir, 'uploads');
@@ -262,7 +241,8 @@ describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
     expect(filesUnder(uploadsDir)).toEqual(filesBefore);
     // A smaller one still fits, so the refused upload was not counted.
     expect((await upload(suite.service.url, csv(800), 'third.csv')).status).toBe(201);
-    const { maxMs } = await health.stop();
+    const probed = await health.stop();
+    expectHealthUnaffected(probed);
 
     recordFaultRow({
       scenario: 'Abuse: uploads past the storage quota',
@@ -273,7 +253,7 @@ describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
       duplicated: null,
       reExecutions: null,
       recoveryMs: null,
-      notes: `QUOTA_STORAGE_BYTES=${STORAGE}: 413, no file or row kept; health max ${maxMs} ms`,
+      notes: `QUOTA_STORAGE_BYTES=${STORAGE}: 413, no file or row kept; health max ${probed.healthMs} ms (before: ${probed.baselineMs} ms)`,
     });
   });
 });
@@ -284,7 +264,7 @@ describe(`Abuse: task outputs in the storage quota, on ${TEST_DATABASE}`, () => 
   const suite = serviceForSuite({ APP_ROLE: 'all', QUOTA_STORAGE_BYTES: String(STORAGE) });
 
   it("counts an image task's outputs, then refuses the next upload and image task with 413, keeping nothing of them", async () => {
-    const health = sampleHealth(suite.service.url);
+    const health = await probeHealth(suite.service.url);
     const uploadsDir = join(suite.service.dataDir, 'uploads');
     const small = await upload(suite.service.url, Buffer.from('a,b\n1,2\n'), 'small.csv');
     expect(small.status).toBe(201);
@@ -322,7 +302,8 @@ describe(`Abuse: task outputs in the storage quota, on ${TEST_DATABASE}`, () => 
     expect(readdirSync(join(suite.service.dataDir, 'tasks'))).toEqual([task.id]);
     // A task that writes no files is not held back by the storage quota.
     expect((await suite.api.submit('csv_processing')).id).toBeTruthy();
-    const { maxMs } = await health.stop();
+    const probed = await health.stop();
+    expectHealthUnaffected(probed);
 
     recordFaultRow({
       scenario: 'Abuse: task outputs past the storage quota',
@@ -333,7 +314,7 @@ describe(`Abuse: task outputs in the storage quota, on ${TEST_DATABASE}`, () => 
       duplicated: null,
       reExecutions: null,
       recoveryMs: null,
-      notes: `QUOTA_STORAGE_BYTES=${STORAGE}: image outputs of ${outputBytes} bytes counted; 413 at upload and image submit, no file or row kept; health max ${maxMs} ms`,
+      notes: `QUOTA_STORAGE_BYTES=${STORAGE}: image outputs of ${outputBytes} bytes counted; 413 at upload and image submit, no file or row kept; health max ${probed.healthMs} ms (before: ${probed.baselineMs} ms)`,
     });
   });
 });
@@ -395,7 +376,7 @@ describe(`Abuse: event streams, on ${TEST_DATABASE}`, () => {
   });
 
   it('refuses streams past the per-key and total caps with 429, sends heartbeats, and shows each project only its events', async () => {
-    const health = sampleHealth(suite.service.url);
+    const health = await probeHealth(suite.service.url);
     const alphaStreams = [await open(alpha), await open(alpha)];
     const thirdOfAlpha = await tryStream(suite.service.url, alpha.key);
     expect(thirdOfAlpha.status).toBe(429);
@@ -408,7 +389,8 @@ describe(`Abuse: event streams, on ${TEST_DATABASE}`, () => {
     expect(fifth.status).toBe(429);
     expect(fifth.detail).toContain(`SSE_MAX_CLIENTS is ${MAX}`);
     expect(Number(fifth.retryAfter)).toBeGreaterThan(0);
-    const { maxMs } = await health.stop();
+    const probed = await health.stop();
+    expectHealthUnaffected(probed);
 
     await waitFor('two heartbeats', () => alphaStreams[0].comments.length >= 2, {
       timeoutMs: 20 * HEARTBEAT_MS,
@@ -435,7 +417,7 @@ describe(`Abuse: event streams, on ${TEST_DATABASE}`, () => {
       duplicated: null,
       reExecutions: null,
       recoveryMs: null,
-      notes: `SSE_MAX_CLIENTS=${MAX}, SSE_MAX_CLIENTS_PER_KEY=${PER_KEY}: 429 past each; health max ${maxMs} ms`,
+      notes: `SSE_MAX_CLIENTS=${MAX}, SSE_MAX_CLIENTS_PER_KEY=${PER_KEY}: 429 past each; health max ${probed.healthMs} ms (before: ${probed.baselineMs} ms)`,
     });
   });
 
@@ -447,7 +429,7 @@ describe(`Abuse: event streams, on ${TEST_DATABASE}`, () => {
     const drops = (): number =>
       suite.service.process.output().split('Dropped a slow event stream').length - 1;
     const dropped = (): boolean => drops() > 0;
-    const health = sampleHealth(suite.service.url);
+    const health = await probeHealth(suite.service.url);
     let submitted = 0;
     await waitFor(
       'the server to drop the reader that stopped reading',
@@ -460,7 +442,8 @@ describe(`Abuse: event streams, on ${TEST_DATABASE}`, () => {
       },
       { timeoutMs: 240_000, intervalMs: 0 },
     );
-    const { maxMs } = await health.stop();
+    const probed = await health.stop();
+    expectHealthUnaffected(probed);
     stalled.kill();
     // Only the reader that stopped reading: the one that kept up stays.
     expect(drops()).toBe(1);
@@ -481,7 +464,7 @@ describe(`Abuse: event streams, on ${TEST_DATABASE}`, () => {
       duplicated: null,
       reExecutions: null,
       recoveryMs: null,
-      notes: `SSE_BUFFER_BYTES=${BUFFER_BYTES}: dropped after ${submitted} events, the other reader kept receiving; health max ${maxMs} ms`,
+      notes: `SSE_BUFFER_BYTES=${BUFFER_BYTES}: dropped after ${submitted} events, the other reader kept receiving; health max ${probed.healthMs} ms (before: ${probed.baselineMs} ms)`,
     });
   });
 });

@@ -22,15 +22,20 @@ async function timedHealth(url: string): Promise<number> {
   return performance.now() - started;
 }
 
+export interface HealthProbe {
+  /** Stops probing (after at least `minProbes` answers) and reports the slowest answer. */
+  stop(): Promise<Omit<HealthDuring<unknown>, 'result'>>;
+}
+
 /**
- * Runs `attack` while another client asks /api/health over and over (at least `minProbes`
- * times, whatever the attack lasted), after a few answers taken as the baseline.
+ * Takes a few answers as the baseline, then asks /api/health over and over from another
+ * client until stopped. For attacks whose steps are spread over a test; `healthDuring` is the
+ * one-call form.
  */
-export async function healthDuring<T>(
+export async function startHealthProbe(
   url: string,
-  attack: () => Promise<T>,
   { minProbes = 1 }: { minProbes?: number } = {},
-): Promise<HealthDuring<T>> {
+): Promise<HealthProbe> {
   let baselineMs = 0;
   for (let i = 0; i < 5; i++) baselineMs = Math.max(baselineMs, await timedHealth(url));
   let attacking = true;
@@ -43,18 +48,38 @@ export async function healthDuring<T>(
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
+  // A failed probe (non-200) rejects `probing`; it is reported by stop(), not left unhandled.
+  probing.catch(() => undefined);
+  return {
+    async stop() {
+      attacking = false;
+      await probing;
+      return { healthMs: Math.round(slowest), baselineMs: Math.round(baselineMs) };
+    },
+  };
+}
+
+/** Runs `attack` while a health probe runs (see startHealthProbe). */
+export async function healthDuring<T>(
+  url: string,
+  attack: () => Promise<T>,
+  options: { minProbes?: number } = {},
+): Promise<HealthDuring<T>> {
+  const probe = await startHealthProbe(url, options);
+  let result: T;
   try {
-    const result = await attack();
-    attacking = false;
-    await probing;
-    return { result, healthMs: Math.round(slowest), baselineMs: Math.round(baselineMs) };
-  } finally {
-    attacking = false;
-    await probing.catch(() => undefined);
+    result = await attack();
+  } catch (error) {
+    await probe.stop().catch(() => undefined);
+    throw error;
   }
+  return { result, ...(await probe.stop()) };
 }
 
 /** The attack added less than HEALTH_BUDGET_MS to the service's slowest health answer. */
-export function expectHealthUnaffected({ healthMs, baselineMs }: HealthDuring<unknown>): void {
+export function expectHealthUnaffected({
+  healthMs,
+  baselineMs,
+}: Omit<HealthDuring<unknown>, 'result'>): void {
   expect(healthMs).toBeLessThan(baselineMs + HEALTH_BUDGET_MS);
 }
