@@ -16,8 +16,6 @@ describe(`one API process and two worker processes on ${TEST_DATABASE}`, () => {
     service = await startService({
       ...database.env,
       APP_ROLE: 'api',
-      // Many tasks polled from one address: the suite is about roles, not the rate limit.
-      RATE_LIMIT_PER_MINUTE: '100000',
     });
     api = new ApiClient(service.url);
     workers = [1, 2].map(() => service.spawnPeer({ APP_ROLE: 'worker', CSV_CONCURRENCY: '1' }));
