@@ -139,6 +139,76 @@ describe(`Abuse: rate limit per address in open mode, on ${TEST_DATABASE}`, () =
   });
 });
 
+describe(`Abuse: unknown keys per address, on ${TEST_DATABASE}`, () => {
+  const ADMIN_KEY = adminApiKey();
+  const FAILURES = 5;
+  // TRUST_PROXY lets the suite speak from several addresses through X-Forwarded-For.
+  const suite = serviceForSuite({
+    APP_ROLE: 'api',
+    AUTH_MODE: 'keys',
+    ADMIN_API_KEY: ADMIN_KEY,
+    TRUST_PROXY: '1',
+    AUTH_FAILURES_PER_MINUTE: String(FAILURES),
+  });
+  const from = (address: string, headers: Record<string, string> = {}) => ({
+    'x-forwarded-for': address,
+    ...headers,
+  });
+  const guess = (address: string, n: number) =>
+    fetch(`${suite.service.url}/api/tasks/`, {
+      headers: from(address, bearer(`cvk_${'x'.repeat(40)}${n}`)),
+    });
+
+  it('holds back an address after AUTH_FAILURES_PER_MINUTE unknown keys, whatever it sends next; other addresses and key-less requests are not counted', async () => {
+    const guesses: Response[] = [];
+    for (let i = 0; i < FAILURES; i++) guesses.push(await guess('203.0.113.7', i));
+    expect(guesses.map((answer) => answer.status)).toEqual(Array(FAILURES).fill(401));
+
+    const held = await fetch(`${suite.service.url}/api/tasks/`, {
+      headers: from('203.0.113.7', bearer(ADMIN_KEY)),
+    });
+    expect(held.status).toBe(429);
+    expect(Number(held.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await held.json()) as { detail: string }).detail).toContain(
+      `AUTH_FAILURES_PER_MINUTE is ${FAILURES}`,
+    );
+
+    // Signing in with a key is refused from the held address too, before any look-up.
+    const signIn = await fetch(`${suite.service.url}/api/session`, {
+      method: 'POST',
+      headers: from('203.0.113.7', { ...bearer(ADMIN_KEY), 'x-conveyor-client': 'dashboard' }),
+    });
+    expect(signIn.status).toBe(429);
+
+    // Another address with a valid key is not affected; requests with no key are not guesses.
+    const neighbour = await fetch(`${suite.service.url}/api/tasks/`, {
+      headers: from('198.51.100.4', bearer(ADMIN_KEY)),
+    });
+    expect(neighbour.status).toBe(200);
+    for (let i = 0; i < FAILURES + 3; i++) {
+      const keyless = await fetch(`${suite.service.url}/api/tasks/`, {
+        headers: from('198.51.100.5'),
+      });
+      expect(keyless.status).toBe(401);
+    }
+  });
+
+  it('counts unknown keys sent to the sign-in route as guesses', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= FAILURES; i++) {
+      const answer = await fetch(`${suite.service.url}/api/session`, {
+        method: 'POST',
+        headers: from('192.0.2.9', {
+          ...bearer(`cvk_${'y'.repeat(40)}${i}`),
+          'x-conveyor-client': 'dashboard',
+        }),
+      });
+      statuses.push(answer.status);
+    }
+    expect(statuses).toEqual([...Array<number>(FAILURES).fill(401), 429]);
+  });
+});
+
 describe(`Abuse: quotas per project, on ${TEST_DATABASE}`, () => {
   const ACTIVE = 3;
   const EMAILS = 25;

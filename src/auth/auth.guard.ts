@@ -5,10 +5,13 @@ import {
   HttpException,
   HttpStatus,
   Injectable,
+  Optional,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { PUBLIC_KEY, ROLE_KEY } from './auth.decorators';
+import { keyFromHeaders } from './credentials';
+import { FailedAuthLimiter } from './failed-auth-limiter';
 import { AuthenticatedRequest } from './principal';
 import { RequestAuthenticator } from './request-authenticator.service';
 import { Role, roleAllows } from './role';
@@ -25,6 +28,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: RequestAuthenticator,
+    @Optional() private readonly failures?: FailedAuthLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -33,10 +37,14 @@ export class AuthGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const response = http.getResponse<Response>();
+    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    this.failures?.assertAllowed(address);
     try {
       request.principal = await this.authenticator.authenticate(request);
     } catch (error) {
-      markUnauthorized(response, error);
+      // Only a key that was sent and refused counts: a client without one is not guessing.
+      const guessed = keyFromHeaders(request.headers) !== undefined;
+      if (markUnauthorized(response, error) && guessed) await this.failures?.recordFailure(address);
       throw error;
     }
     const needed = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? DEFAULT_ROLE;
@@ -50,9 +58,11 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-/** RFC 6750: a 401 names the scheme the client should use. */
-export function markUnauthorized(response: Response, error: unknown): void {
+/** RFC 6750: a 401 names the scheme the client should use. Answers whether it was a 401. */
+export function markUnauthorized(response: Response, error: unknown): boolean {
   if (error instanceof HttpException && error.getStatus() === Number(HttpStatus.UNAUTHORIZED)) {
     response.setHeader('WWW-Authenticate', 'Bearer realm="conveyor"');
+    return true;
   }
+  return false;
 }

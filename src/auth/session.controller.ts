@@ -4,6 +4,7 @@ import {
   ForbiddenException,
   Get,
   HttpCode,
+  Optional,
   Post,
   Req,
   Res,
@@ -16,6 +17,7 @@ import { AppConfig } from '../config/app-config';
 import { Caller, Public, Roles } from './auth.decorators';
 import { markUnauthorized } from './auth.guard';
 import { CSRF_HEADER, keyFromHeaders, SESSION_COOKIE, sessionFromHeaders } from './credentials';
+import { FailedAuthLimiter } from './failed-auth-limiter';
 import { KeyAuthenticator } from './key-authenticator.service';
 import { hashKey } from './key-secret';
 import { AuthenticatedRequest, OPEN_PRINCIPAL, Principal } from './principal';
@@ -49,6 +51,7 @@ export class SessionController {
     private readonly config: AppConfig,
     private readonly keys: KeyAuthenticator,
     private readonly sessions: SessionStore,
+    @Optional() private readonly failures?: FailedAuthLimiter,
   ) {}
 
   @Post()
@@ -69,6 +72,9 @@ export class SessionController {
         `Signing in needs the header ${CSRF_HEADER}, as the dashboard sends it`,
       );
     }
+    // Public, so the guard does not hold back an address that keeps guessing: done here.
+    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    this.failures?.assertAllowed(address);
     const key = keyFromHeaders(request.headers);
     const keyHash = key === undefined ? undefined : hashKey(key);
     const principal = keyHash ? await this.keys.byHash(keyHash) : null;
@@ -79,6 +85,7 @@ export class SessionController {
           : 'The API key is unknown or revoked',
       );
       markUnauthorized(response, error);
+      if (key !== undefined) await this.failures?.recordFailure(address);
       throw error;
     }
     const token = await this.sessions.open(keyHash);

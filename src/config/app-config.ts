@@ -27,6 +27,7 @@ export interface SmtpSettings {
 
 export interface LimitSettings {
   ratePerMinute: number;
+  authFailuresPerMinute: number;
   quotaActiveTasks: number;
   quotaStorageBytes: number;
   quotaEmailsPerDay: number;
@@ -163,6 +164,7 @@ export class AppConfig {
     };
     this.limits = {
       ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
       quotaActiveTasks: env.QUOTA_ACTIVE_TASKS,
       quotaStorageBytes: env.QUOTA_STORAGE_BYTES,
       quotaEmailsPerDay: env.QUOTA_EMAILS_PER_DAY,

@@ -306,6 +306,10 @@ export class Env {
   @IntEnv(1, 1_000_000)
   RATE_LIMIT_PER_MINUTE = 1200;
 
+  /** Unknown API keys per minute per client address before it is held back for the minute. */
+  @IntEnv(1, 1_000_000)
+  AUTH_FAILURES_PER_MINUTE = 60;
+
   /** Unfinished (PENDING or RUNNING) tasks per project. */
   @IntEnv(1, 100_000_000)
   QUOTA_ACTIVE_TASKS = 10_000;

@@ -2,11 +2,13 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { FailedAuthLimiter } from '../auth/failed-auth-limiter';
 import { AppConfig } from '../config/app-config';
 import { LimitsRedis } from './limits-redis';
 import { LimitsRedisModule } from './limits-redis.module';
 import { QuotaService } from './quota.service';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RedisFailedAuthLimiter } from './redis-failed-auth-limiter';
 
 /**
  * §8 for the API: the rate limit in front of every route (after authentication: this module is
@@ -25,7 +27,11 @@ import { RateLimitGuard } from './rate-limit.guard';
       }),
     }),
   ],
-  providers: [QuotaService, { provide: APP_GUARD, useClass: RateLimitGuard }],
-  exports: [QuotaService],
+  providers: [
+    QuotaService,
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: FailedAuthLimiter, useClass: RedisFailedAuthLimiter },
+  ],
+  exports: [QuotaService, FailedAuthLimiter],
 })
 export class LimitsModule {}
