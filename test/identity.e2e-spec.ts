@@ -25,7 +25,12 @@ const ADMIN_KEY = adminApiKey();
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
 
 describe(`API keys, roles and the audit log on ${TEST_DATABASE}`, () => {
-  const suite = serviceForSuite({ AUTH_MODE: 'keys', ADMIN_API_KEY: ADMIN_KEY });
+  const suite = serviceForSuite({
+    AUTH_MODE: 'keys',
+    ADMIN_API_KEY: ADMIN_KEY,
+    // Every route is tried with an unknown key from one address; the abuse suite tests the limit.
+    AUTH_FAILURES_PER_MINUTE: '100000',
+  });
   const keys = {} as Record<Role, CreatedKey>;
   /** A task of project alpha for the routes that take an id. */
   let task: TaskResponse;
