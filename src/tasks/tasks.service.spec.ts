@@ -157,6 +157,9 @@ describe('TasksService', () => {
           { task_type: 'video_encoding' },
           { task_type: 'csv_processing', input_params: { num_rows: 0 } },
           { task_type: 'csv_processing', input_params: { file_id: randomUUID() } },
+          { input_params: {} },
+          { task_type: 'csv_processing', colour: 'red' },
+          7,
         ],
         'bulk-bad',
       )
@@ -165,6 +168,9 @@ describe('TasksService', () => {
     expect((error as RequestValidationError).problems).toMatchObject([
       { loc: ['body', 'tasks', 1, 'task_type'], type: 'enum' },
       { loc: ['body', 'tasks', 2, 'input_params', 'num_rows'] },
+      { loc: ['body', 'tasks', 4, 'task_type'], type: 'missing' },
+      { loc: ['body', 'tasks', 5, 'colour'], type: 'extra_forbidden' },
+      { loc: ['body', 'tasks', 6], type: 'dict_type' },
     ]);
     // The file problem of item 3 comes once the params of every item are right.
     const files = await service

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { AppConfig } from '../config/app-config';
 import { ProjectScope } from '../core/project';
 import { normaliseId } from '../core/resource-id';
@@ -12,6 +14,7 @@ import { FilesService } from '../files/files.service';
 import { ValidationProblem } from '../core/validation-problem';
 import { RequestValidationError } from '../http/domain-error';
 import { MAX_PROBLEMS } from '../http/request-shape';
+import { toValidationProblems } from '../http/validation-problems';
 import { EmailReservation, QuotaService } from '../limits/quota.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { emailRecipientCount } from '../task-types/email/email.params';
@@ -62,19 +65,26 @@ export class TasksService {
   }
 
   /**
-   * Creates every task of a bulk submit, in order, or none: every item is checked as a single
-   * submit would be, and the problems of all of them are answered at once, each located under
-   * body.tasks.<index>. The quotas count the whole batch; the rows go in one transaction.
+   * Creates every task of a bulk submit, in order, or none: each item is read as a
+   * SubmitTaskDto and checked as a single submit would be, and the problems of all of them are
+   * answered at once, each located under body.tasks.<index>. The quotas count the whole batch;
+   * the rows go in one transaction.
    */
-  async submitMany(requests: SubmitTaskDto[], project: string): Promise<Task[]> {
+  async submitMany(items: unknown[], project: string): Promise<Task[]> {
     const specs: NewTask[] = [];
     const problems: ValidationProblem[] = [];
-    for (const [index, request] of requests.entries()) {
+    for (const [index, item] of items.entries()) {
       if (problems.length >= MAX_PROBLEMS) break;
+      const at = ['body', 'tasks', index];
+      const request = await readSubmitItem(item, at);
+      if (Array.isArray(request)) {
+        problems.push(...request);
+        continue;
+      }
       try {
         specs.push(await this.resolve(request, project));
       } catch (error) {
-        problems.push(...problemsAt(error, ['body', 'tasks', index]));
+        problems.push(...problemsAt(error, at));
       }
     }
     if (problems.length > 0) throw new RequestValidationError(problems);
@@ -219,6 +229,22 @@ export class TasksService {
     );
     return this.quotas.reserveEmails(project, recipients);
   }
+}
+
+/**
+ * One bulk item as the validation pipe reads a submit body (the same class, the same options):
+ * the SubmitTaskDto, or its problems located under `at`.
+ */
+async function readSubmitItem(
+  item: unknown,
+  at: (string | number)[],
+): Promise<SubmitTaskDto | ValidationProblem[]> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return [{ loc: at, msg: 'Each task must be a JSON object', type: 'dict_type' }];
+  }
+  const request = plainToInstance(SubmitTaskDto, item, { exposeDefaultValues: true });
+  const errors = await validate(request, { whitelist: true, forbidNonWhitelisted: true });
+  return errors.length > 0 ? toValidationProblems(errors, at) : request;
 }
 
 /** A failed item's problems, moved from the top of the body to `at` (body.tasks.<index>). */
