@@ -60,7 +60,12 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
   // §6: same origin by default; listed origins (or * in keys mode) get CORS, never with
   // credentials: cross-origin clients send a key, and the dashboard's cookie stays at home.
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.corsOrigins, credentials: false });
+    // Idempotent-Replayed tells a cross-origin client that a submit was answered from before.
+    app.enableCors({
+      origin: config.corsOrigins,
+      credentials: false,
+      exposedHeaders: ['Idempotent-Replayed', 'Retry-After'],
+    });
   }
   // A bulk submit's larger limit first: the body parser that reads a body marks it read, and
   // the general one then passes it by.

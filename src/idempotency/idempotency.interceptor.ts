@@ -27,7 +27,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const response = context.switchToHttp().getResponse<Response>();
     const { key, problem } = idempotencyKeyOf(request.headers['idempotency-key']);
     if (problem) throw new RequestValidationError([problem]);
-    if (key === undefined || !request.principal) return next.handle();
+    if (key === undefined) return next.handle();
+    if (!request.principal) throw new Error('IdempotencyInterceptor on an unauthenticated route');
     const project = writeProject(request.principal);
     // The body as parsed, before validation fills in defaults: what the client sent.
     const hash = requestHash(request.method, request.path, request.body);
