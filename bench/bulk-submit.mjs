@@ -44,7 +44,7 @@ const bulks = async (url, count) => {
 };
 
 export async function bulkSubmit({ quick }) {
-  const count = quick ? 2000 : 20_000;
+  const count = quick ? 2000 : 5000;
   const rows = [];
   for (const kind of ['sqlite', 'postgres']) {
     const cleanup = new Cleanup();
