@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import prettier from 'prettier';
+import { bulkSubmit } from './bulk-submit.mjs';
 import { csv } from './csv.mjs';
 import { email } from './email.mjs';
 import { httpAdapter } from './http-adapter.mjs';
@@ -22,6 +23,7 @@ const BENCHMARKS = {
   'queue-throughput': queueThroughput,
   'submit-latency': submitLatency,
   'submit-auth': submitAuth,
+  'bulk-submit': bulkSubmit,
   'list-at-scale': listAtScale,
   csv,
   images,

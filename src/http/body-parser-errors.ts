@@ -6,7 +6,11 @@ interface BodyParserError {
   status: number;
   type: string;
   message: string;
+  /** The byte limit that a too-large body passed. */
+  limit?: number;
 }
+
+const MIB = 1024 * 1024;
 
 export const isBodyParserError = (error: unknown): error is BodyParserError =>
   error instanceof Error &&
@@ -30,7 +34,9 @@ export function bodyParserDetail(error: BodyParserError): { status: number; deta
       return {
         status: HttpStatus.PAYLOAD_TOO_LARGE,
         detail:
-          'The request body is larger than the 1 MiB limit; upload large data through POST /api/files',
+          error.limit !== undefined && error.limit > MIB
+            ? `The request body is larger than the ${error.limit / MIB} MiB limit of a bulk submit; send the tasks in smaller batches`
+            : 'The request body is larger than the 1 MiB limit; upload large data through POST /api/files',
       };
     case 'charset.unsupported':
     case 'encoding.unsupported':

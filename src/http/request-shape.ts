@@ -1,5 +1,15 @@
 import { ValidationProblem } from '../core/validation-problem';
 
+/** Bytes of JSON a request body may hold: a submit and every other JSON route. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Bytes of JSON a bulk submit may hold: 1,000 tasks of 8 KiB each on average. Its cost stays
+ * bounded as any body's is, by MAX_TOTAL_KEYS and MAX_STRING_BYTES over the whole request.
+ */
+export const MAX_BULK_BODY_BYTES = 8 * 1024 * 1024;
+/** The routes that take MAX_BULK_BODY_BYTES. */
+export const BULK_BODY_PATHS: readonly string[] = ['/api/tasks/bulk'];
+
 /** Keys that could reach an object's prototype once the data is copied or merged. */
 export const FORBIDDEN_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 /** Levels of nesting allowed inside each top-level field (input_params itself is level 1). */

@@ -3,9 +3,11 @@ import { docsAccess } from '../auth/docs-access';
 import { loopbackHostOnly } from '../auth/host-check';
 import { RequestAuthenticator } from '../auth/request-authenticator.service';
 import { AppConfig } from '../config/app-config';
+import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { bodyParserErrorHandler } from './body-parser-errors';
 import { DetailValidationPipe } from './detail-validation.pipe';
+import { BULK_BODY_PATHS, MAX_BODY_BYTES, MAX_BULK_BODY_BYTES } from './request-shape';
 import { bodyDeadlines, limitConnections } from './slow-clients';
 
 /** One year, for browsers that reached the service over HTTPS. */
@@ -58,9 +60,17 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
   // §6: same origin by default; listed origins (or * in keys mode) get CORS, never with
   // credentials: cross-origin clients send a key, and the dashboard's cookie stays at home.
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.corsOrigins, credentials: false });
+    // Idempotent-Replayed tells a cross-origin client that a submit was answered from before.
+    app.enableCors({
+      origin: config.corsOrigins,
+      credentials: false,
+      exposedHeaders: ['Idempotent-Replayed', 'Retry-After'],
+    });
   }
-  app.useBodyParser('json', { limit: '1mb' });
+  // A bulk submit's larger limit first: the body parser that reads a body marks it read, and
+  // the general one then passes it by.
+  for (const path of BULK_BODY_PATHS) app.use(path, json({ limit: MAX_BULK_BODY_BYTES }));
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.use(bodyParserErrorHandler);
   app.useGlobalPipes(new DetailValidationPipe());
   limitConnections(app.getHttpServer(), config.http);

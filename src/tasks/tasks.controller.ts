@@ -9,12 +9,16 @@ import {
   Query,
   Req,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit, noteAuditProject } from '../audit/audit.decorator';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { AuthenticatedRequest, Principal } from '../auth/principal';
 import { scopeOf, writeProject } from '../auth/project-scope';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency/idempotency-request';
+import { BulkSubmitDto, BulkSubmitResponse, MAX_BULK_TASKS } from './dto/bulk-submit.dto';
 import { ListTasksQuery, StatsQuery } from './dto/list-tasks.query';
 import { SubmitTaskDto } from './dto/submit-task.dto';
 import {
@@ -31,6 +35,11 @@ import { TaskNotFoundError } from './task-errors';
 import { TasksService } from './tasks.service';
 
 const TASK_ID = new IdParamPipe(() => new TaskNotFoundError());
+const IDEMPOTENCY_KEY_DOC = {
+  name: IDEMPOTENCY_HEADER,
+  required: false,
+  description: `1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable characters. The same key with the same request within 24 h answers the first answer again, with Idempotent-Replayed: true; with another request, 409.`,
+};
 
 @ApiTags('tasks')
 @Controller('api/tasks')
@@ -45,11 +54,30 @@ export class TasksController {
   @Audit('task.submit')
   @UseGuards(JsonBodyGuard)
   @ApiOperation({ summary: 'Submit a task; it starts PENDING' })
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_KEY_DOC)
   async submit(@Body() body: SubmitTaskDto, @Caller() caller: Principal): Promise<TaskResponse> {
-    // Omitted and null both mean no parameters: every default applies.
-    return toTaskResponse(
-      await this.tasks.submit(body.task_type, body.input_params ?? {}, writeProject(caller)),
-    );
+    return toTaskResponse(await this.tasks.submit(body, writeProject(caller)));
+  }
+
+  @Post('bulk')
+  @HttpCode(200)
+  @Roles('operator')
+  @Audit('task.bulk_submit', (result) => `${(result as BulkSubmitResponse).tasks.length} tasks`)
+  @UseGuards(JsonBodyGuard)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_KEY_DOC)
+  @ApiOperation({
+    summary: `Submit 1 to ${MAX_BULK_TASKS} tasks at once, all or none`,
+    description:
+      'Each item is a submit body. Every problem is answered at once (422), located by the item index; otherwise every task is created in one transaction and answered in order.',
+  })
+  async submitBulk(
+    @Body() body: BulkSubmitDto,
+    @Caller() caller: Principal,
+  ): Promise<BulkSubmitResponse> {
+    const tasks = await this.tasks.submitMany(body.tasks, writeProject(caller));
+    return { tasks: tasks.map(toTaskResponse) };
   }
 
   @Get()

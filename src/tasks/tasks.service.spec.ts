@@ -44,9 +44,13 @@ describe('TasksService', () => {
       new StoragePaths(database.config),
       database.dataSource.getRepository(StoredFile),
     );
-    const queue: Pick<TaskQueueService, 'enqueue' | 'remove'> = {
+    const queue: Pick<TaskQueueService, 'enqueue' | 'enqueueMany' | 'remove'> = {
       enqueue: (task) => {
         enqueued.push(task.id);
+        return Promise.resolve(true);
+      },
+      enqueueMany: (tasks) => {
+        enqueued.push(...tasks.map((task) => task.id));
         return Promise.resolve(true);
       },
       remove: (taskId) => {
@@ -82,7 +86,10 @@ describe('TasksService', () => {
   });
 
   it('stores a submitted task PENDING with its defaults, announces it and enqueues it', async () => {
-    const task = await service.submit('csv_processing', { num_rows: 10 }, DEFAULT_PROJECT);
+    const task = await service.submit(
+      { task_type: 'csv_processing', input_params: { num_rows: 10 } },
+      DEFAULT_PROJECT,
+    );
     expect(await store.findById(task.id, EVERY_PROJECT)).toMatchObject({
       status: 'PENDING',
       taskType: 'csv_processing',
@@ -93,11 +100,14 @@ describe('TasksService', () => {
   });
 
   it('refuses an unknown task type, and params the type does not accept', async () => {
-    await expect(service.submit('video_encoding', {}, DEFAULT_PROJECT)).rejects.toBeInstanceOf(
-      UnknownTaskTypeError,
-    );
     await expect(
-      service.submit('csv_processing', { num_rows: 0 }, DEFAULT_PROJECT),
+      service.submit({ task_type: 'video_encoding', input_params: {} }, DEFAULT_PROJECT),
+    ).rejects.toBeInstanceOf(UnknownTaskTypeError);
+    await expect(
+      service.submit(
+        { task_type: 'csv_processing', input_params: { num_rows: 0 } },
+        DEFAULT_PROJECT,
+      ),
     ).rejects.toBeInstanceOf(RequestValidationError);
     expect(enqueued).toEqual([]);
   });
@@ -105,7 +115,7 @@ describe('TasksService', () => {
   it('locates an upload that does not exist under body.input_params', async () => {
     const missing = randomUUID();
     const error = await service
-      .submit('csv_processing', { file_id: missing }, DEFAULT_PROJECT)
+      .submit({ task_type: 'csv_processing', input_params: { file_id: missing } }, DEFAULT_PROJECT)
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RequestValidationError);
     expect((error as RequestValidationError).problems).toMatchObject([
@@ -113,8 +123,101 @@ describe('TasksService', () => {
     ]);
   });
 
+  it('creates a bulk in order, with defaults, one event and one job per task', async () => {
+    const tasks = await service.submitMany(
+      [
+        { task_type: 'csv_processing', input_params: { num_rows: 3 } },
+        { task_type: 'email_sending' },
+        { task_type: 'image_processing', input_params: null },
+      ],
+      'bulk-order',
+    );
+    expect(tasks.map((task) => task.taskType)).toEqual([
+      'csv_processing',
+      'email_sending',
+      'image_processing',
+    ]);
+    expect(tasks[0].inputParams).toEqual({ num_rows: 3, has_header: true, processing_time: 0 });
+    for (const task of tasks) {
+      expect(await store.findById(task.id, EVERY_PROJECT)).toMatchObject({
+        status: 'PENDING',
+        project: 'bulk-order',
+      });
+    }
+    expect(enqueued).toEqual(tasks.map((task) => task.id));
+    expect(published.map((event) => event.task_id)).toEqual(tasks.map((task) => task.id));
+  });
+
+  it('refuses a whole bulk for its bad items, each problem under its index, creating none', async () => {
+    const before = await store.count({ project: 'bulk-bad' }, {});
+    const error = await service
+      .submitMany(
+        [
+          { task_type: 'csv_processing', input_params: { num_rows: 1 } },
+          { task_type: 'video_encoding' },
+          { task_type: 'csv_processing', input_params: { num_rows: 0 } },
+          { task_type: 'csv_processing', input_params: { file_id: randomUUID() } },
+          { input_params: {} },
+          { task_type: 'csv_processing', colour: 'red' },
+          7,
+        ],
+        'bulk-bad',
+      )
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RequestValidationError);
+    expect((error as RequestValidationError).problems).toMatchObject([
+      { loc: ['body', 'tasks', 1, 'task_type'], type: 'enum' },
+      { loc: ['body', 'tasks', 2, 'input_params', 'num_rows'] },
+      { loc: ['body', 'tasks', 4, 'task_type'], type: 'missing' },
+      { loc: ['body', 'tasks', 5, 'colour'], type: 'extra_forbidden' },
+      { loc: ['body', 'tasks', 6], type: 'dict_type' },
+    ]);
+    // The file problem of item 3 comes once the params of every item are right.
+    const files = await service
+      .submitMany(
+        [
+          { task_type: 'csv_processing', input_params: { num_rows: 1 } },
+          { task_type: 'csv_processing', input_params: { file_id: randomUUID() } },
+        ],
+        'bulk-bad',
+      )
+      .catch((caught: unknown) => caught);
+    expect((files as RequestValidationError).problems).toMatchObject([
+      { loc: ['body', 'tasks', 1, 'input_params', 'file_id'], type: 'file_not_found' },
+    ]);
+    expect(await store.count({ project: 'bulk-bad' }, {})).toBe(before);
+    expect(enqueued).toEqual([]);
+    expect(published).toEqual([]);
+  });
+
+  it('counts the whole bulk against QUOTA_ACTIVE_TASKS', async () => {
+    const quotas = new QuotaService(
+      { ...database.config, limits: { ...database.config.limits, quotaActiveTasks: 3 } } as never,
+      limitsRedis,
+      database.dataSource,
+    );
+    const limited = new TasksService(
+      store,
+      { enqueueMany: () => Promise.resolve(true) } as unknown as TaskQueueService,
+      { publish: () => undefined } as unknown as EventBus,
+      new FilesService(
+        new StoragePaths(database.config),
+        database.dataSource.getRepository(StoredFile),
+      ),
+      database.config,
+      quotas,
+    );
+    const four = Array.from({ length: 4 }, () => ({ task_type: 'csv_processing' }));
+    await expect(limited.submitMany(four, 'bulk-quota')).rejects.toMatchObject({ status: 429 });
+    expect(await store.count({ project: 'bulk-quota' }, {})).toBe(0);
+    await expect(limited.submitMany(four.slice(1), 'bulk-quota')).resolves.toHaveLength(3);
+  });
+
   it('finds a task by its id in any letter case, and nothing for a malformed id', async () => {
-    const task = await service.submit('email_sending', {}, DEFAULT_PROJECT);
+    const task = await service.submit(
+      { task_type: 'email_sending', input_params: {} },
+      DEFAULT_PROJECT,
+    );
     expect((await service.get(task.id.toUpperCase(), EVERY_PROJECT)).id).toBe(task.id);
     await expect(service.get('not-a-uuid', EVERY_PROJECT)).rejects.toBeInstanceOf(
       TaskNotFoundError,
@@ -125,7 +228,10 @@ describe('TasksService', () => {
   });
 
   it('cancels a PENDING task: row, job, workers told, event', async () => {
-    const task = await service.submit('image_processing', {}, DEFAULT_PROJECT);
+    const task = await service.submit(
+      { task_type: 'image_processing', input_params: {} },
+      DEFAULT_PROJECT,
+    );
     published = [];
     await service.cancel(task.id, EVERY_PROJECT);
     expect((await store.findById(task.id, EVERY_PROJECT))?.status).toBe('CANCELLED');
@@ -135,7 +241,10 @@ describe('TasksService', () => {
   });
 
   it('cancels a RUNNING task without touching its job, which its worker stops', async () => {
-    const task = await service.submit('csv_processing', {}, DEFAULT_PROJECT);
+    const task = await service.submit(
+      { task_type: 'csv_processing', input_params: {} },
+      DEFAULT_PROJECT,
+    );
     await store.markRunning(task.id);
     await service.cancel(task.id, EVERY_PROJECT);
     expect((await store.findById(task.id, EVERY_PROJECT))?.status).toBe('CANCELLED');
@@ -144,7 +253,10 @@ describe('TasksService', () => {
   });
 
   it('refuses to cancel a finished task, naming its status', async () => {
-    const task = await service.submit('csv_processing', {}, DEFAULT_PROJECT);
+    const task = await service.submit(
+      { task_type: 'csv_processing', input_params: {} },
+      DEFAULT_PROJECT,
+    );
     await store.markRunning(task.id);
     await store.markSucceeded(task.id, {});
     const error = await service.cancel(task.id, EVERY_PROJECT).catch((caught: unknown) => caught);
@@ -153,7 +265,10 @@ describe('TasksService', () => {
   });
 
   it('retries a FAILED or CANCELLED task as a new one with the same params', async () => {
-    const failed = await service.submit('csv_processing', { num_rows: 7 }, DEFAULT_PROJECT);
+    const failed = await service.submit(
+      { task_type: 'csv_processing', input_params: { num_rows: 7 } },
+      DEFAULT_PROJECT,
+    );
     await store.markRunning(failed.id);
     await store.markFailed(failed.id, 'boom');
     const retry = await service.retry(failed.id, EVERY_PROJECT);
@@ -163,13 +278,19 @@ describe('TasksService', () => {
       retryOf: failed.id,
       inputParams: failed.inputParams,
     });
-    const cancelled = await service.submit('csv_processing', {}, DEFAULT_PROJECT);
+    const cancelled = await service.submit(
+      { task_type: 'csv_processing', input_params: {} },
+      DEFAULT_PROJECT,
+    );
     await service.cancel(cancelled.id, EVERY_PROJECT);
     expect((await service.retry(cancelled.id, EVERY_PROJECT)).retryOf).toBe(cancelled.id);
   });
 
   it('refuses to retry a task that has not finished badly', async () => {
-    const pending = await service.submit('csv_processing', {}, DEFAULT_PROJECT);
+    const pending = await service.submit(
+      { task_type: 'csv_processing', input_params: {} },
+      DEFAULT_PROJECT,
+    );
     await expect(service.retry(pending.id, EVERY_PROJECT)).rejects.toBeInstanceOf(CannotRetryError);
   });
 

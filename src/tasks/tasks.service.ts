@@ -1,22 +1,27 @@
 import { Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { AppConfig } from '../config/app-config';
-import { JsonObject } from '../core/json';
 import { ProjectScope } from '../core/project';
 import { normaliseId } from '../core/resource-id';
 import { RETRYABLE_STATUSES } from '../core/task-status';
 import { isTaskType, TaskType } from '../core/task-type';
-import { TaskStore } from '../database/task-store';
+import { NewTask, TaskStore } from '../database/task-store';
 import { Task } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
 import { taskEvent } from '../events/task-event';
 import { FilesService } from '../files/files.service';
+import { ValidationProblem } from '../core/validation-problem';
 import { RequestValidationError } from '../http/domain-error';
-import { QuotaService } from '../limits/quota.service';
+import { MAX_PROBLEMS } from '../http/request-shape';
+import { toValidationProblems } from '../http/validation-problems';
+import { EmailReservation, QuotaService } from '../limits/quota.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { emailRecipientCount } from '../task-types/email/email.params';
 import { mailPolicyOf } from '../task-types/email/mail-policy';
 import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
+import { SubmitTaskDto } from './dto/submit-task.dto';
 import { TaskStats } from './dto/task.response';
 import {
   CannotCancelError,
@@ -51,22 +56,45 @@ export class TasksService {
   }
 
   /** Creates a task in `project`; the files it names must be uploads of that project. */
-  async submit(
-    taskType: string,
-    rawParams: Record<string, unknown>,
-    project: string,
-  ): Promise<Task> {
-    if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
-    const params = await validateTaskParams(taskType, rawParams, this.policy);
+  async submit(request: SubmitTaskDto, project: string): Promise<Task> {
+    const spec = await this.resolve(request, project);
     await this.quotas.checkActiveTasks(project);
-    const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
-    const problems = await this.files.claim(references, project);
-    if (problems.length > 0) {
-      throw new RequestValidationError(
-        problems.map((problem) => ({ ...problem, loc: ['body', 'input_params', ...problem.loc] })),
-      );
+    const problems = await this.fileProblems(spec);
+    if (problems.length > 0) throw new RequestValidationError(problems);
+    return this.create(spec);
+  }
+
+  /**
+   * Creates every task of a bulk submit, in order, or none: each item is read as a
+   * SubmitTaskDto and checked as a single submit would be, and the problems of all of them are
+   * answered at once, each located under body.tasks.<index>. The quotas count the whole batch;
+   * the rows go in one transaction.
+   */
+  async submitMany(items: unknown[], project: string): Promise<Task[]> {
+    const specs: NewTask[] = [];
+    const problems: ValidationProblem[] = [];
+    for (const [index, item] of items.entries()) {
+      if (problems.length >= MAX_PROBLEMS) break;
+      const at = ['body', 'tasks', index];
+      const request = await readSubmitItem(item, at);
+      if (Array.isArray(request)) {
+        problems.push(...request);
+        continue;
+      }
+      try {
+        specs.push(await this.resolve(request, project));
+      } catch (error) {
+        problems.push(...problemsAt(error, at));
+      }
     }
-    return this.create(taskType, params, null, project);
+    if (problems.length > 0) throw new RequestValidationError(problems);
+    await this.quotas.checkActiveTasks(project, specs.length);
+    for (const [index, spec] of specs.entries()) {
+      if (problems.length >= MAX_PROBLEMS) break;
+      problems.push(...(await this.fileProblems(spec, ['body', 'tasks', index])));
+    }
+    if (problems.length > 0) throw new RequestValidationError(problems);
+    return this.createMany(specs);
   }
 
   async list(
@@ -121,23 +149,47 @@ export class TasksService {
     const original = await this.get(id, scope);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
     await this.quotas.checkActiveTasks(original.project);
-    return this.create(original.taskType, original.inputParams, original.id, original.project);
+    return this.create({
+      taskType: original.taskType,
+      inputParams: original.inputParams,
+      retryOf: original.id,
+      project: original.project,
+    });
   }
 
-  private async create(
-    taskType: TaskType,
-    params: JsonObject,
-    retryOf: string | null,
-    project: string,
-  ): Promise<Task> {
-    if (WRITES_FILES.includes(taskType)) await this.quotas.checkStorageForOutputs(project);
-    const emails = await this.quotas.reserveEmails(
-      project,
-      taskType === 'email_sending' ? emailRecipientCount(params) : 0,
+  /**
+   * A submit's task type and parameters, checked and with their defaults: the row to insert.
+   * The one place a request becomes a NewTask, for a single submit and each item of a bulk.
+   */
+  private async resolve(request: SubmitTaskDto, project: string): Promise<NewTask> {
+    if (!isTaskType(request.task_type)) throw new UnknownTaskTypeError();
+    // Omitted and null both mean no parameters: every default applies.
+    const inputParams = await validateTaskParams(
+      request.task_type,
+      request.input_params ?? {},
+      this.policy,
     );
+    return { taskType: request.task_type, inputParams, retryOf: null, project };
+  }
+
+  /** The files a task names that are not uploads of its project, located under `at`. */
+  private async fileProblems(
+    spec: NewTask,
+    at: (string | number)[] = ['body'],
+  ): Promise<ValidationProblem[]> {
+    const references = PARAMS_BY_TYPE[spec.taskType].files?.(spec.inputParams) ?? [];
+    const problems = await this.files.claim(references, spec.project);
+    return problems.map((problem) => ({
+      ...problem,
+      loc: [...at, 'input_params', ...problem.loc],
+    }));
+  }
+
+  private async create(spec: NewTask): Promise<Task> {
+    const emails = await this.reserveQuotas(spec.project, [spec]);
     let task: Task;
     try {
-      task = await this.store.insert(taskType, params, retryOf, project);
+      task = await this.store.insert(spec.taskType, spec.inputParams, spec.retryOf, spec.project);
     } catch (error) {
       await emails.release();
       throw error;
@@ -148,4 +200,60 @@ export class TasksService {
     await this.queue.enqueue(task);
     return task;
   }
+
+  /** create() for many: one transaction, one addBulk per type; the bus batches the events. */
+  private async createMany(specs: NewTask[]): Promise<Task[]> {
+    const emails = await this.reserveQuotas(specs[0].project, specs);
+    let tasks: Task[];
+    try {
+      tasks = await this.store.insertMany(specs);
+    } catch (error) {
+      await emails.release();
+      throw error;
+    }
+    for (const task of tasks)
+      this.bus.publish(taskEvent('created', task, 'PENDING', 0, task.createdAt));
+    await this.queue.enqueueMany(tasks);
+    return tasks;
+  }
+
+  /** The storage and e-mail quotas of tasks about to be created in `project`, counted together. */
+  private async reserveQuotas(project: string, specs: NewTask[]): Promise<EmailReservation> {
+    if (specs.some((spec) => WRITES_FILES.includes(spec.taskType))) {
+      await this.quotas.checkStorageForOutputs(project);
+    }
+    const recipients = specs.reduce(
+      (sum, spec) =>
+        sum + (spec.taskType === 'email_sending' ? emailRecipientCount(spec.inputParams) : 0),
+      0,
+    );
+    return this.quotas.reserveEmails(project, recipients);
+  }
+}
+
+/**
+ * One bulk item as the validation pipe reads a submit body (the same class, the same options):
+ * the SubmitTaskDto, or its problems located under `at`.
+ */
+async function readSubmitItem(
+  item: unknown,
+  at: (string | number)[],
+): Promise<SubmitTaskDto | ValidationProblem[]> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return [{ loc: at, msg: 'Each task must be a JSON object', type: 'dict_type' }];
+  }
+  const request = plainToInstance(SubmitTaskDto, item, { exposeDefaultValues: true });
+  const errors = await validate(request, { whitelist: true, forbidNonWhitelisted: true });
+  return errors.length > 0 ? toValidationProblems(errors, at) : request;
+}
+
+/** A failed item's problems, moved from the top of the body to `at` (body.tasks.<index>). */
+function problemsAt(error: unknown, at: (string | number)[]): ValidationProblem[] {
+  if (error instanceof RequestValidationError) {
+    return error.problems.map((problem) => ({ ...problem, loc: [...at, ...problem.loc.slice(1)] }));
+  }
+  if (error instanceof UnknownTaskTypeError) {
+    return [{ loc: [...at, 'task_type'], msg: error.message, type: 'enum' }];
+  }
+  throw error;
 }
