@@ -306,7 +306,7 @@ export class Env {
   @IntEnv(1, 1_000_000)
   RATE_LIMIT_PER_MINUTE = 1200;
 
-  /** Unfinished (PENDING or RUNNING) tasks per project. */
+  /** Unfinished (PENDING, SCHEDULED or RUNNING) tasks per project. */
   @IntEnv(1, 100_000_000)
   QUOTA_ACTIVE_TASKS = 10_000;
 

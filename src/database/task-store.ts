@@ -1,10 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { FindOptionsWhere, In, IsNull, LessThan, Or, Repository, UpdateResult } from 'typeorm';
+import {
+  FindOptionsWhere,
+  In,
+  IsNull,
+  LessThan,
+  LessThanOrEqual,
+  Or,
+  Repository,
+  UpdateResult,
+} from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
+import { DEFAULT_PRIORITY } from '../core/priority';
 import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
@@ -21,6 +31,17 @@ export interface TaskFilter {
   retryOf?: string;
   /** Narrows an admin of every project to one; within the scope, never past it. */
   project?: string;
+  /** Only the tasks of this priority (§9). */
+  priority?: number;
+}
+
+/** How a new task is to start (§9): its priority, and when it is SCHEDULED, until when. */
+export interface TaskStart {
+  priority?: number;
+  /** When the task was asked to start; null or left out for now. */
+  runAt?: Date | null;
+  /** SCHEDULED until runAt rather than PENDING. */
+  scheduled?: boolean;
 }
 
 export interface TaskThroughput {
@@ -52,17 +73,18 @@ export class TaskStore {
     return this.tasks.findOneBy({ id, ...(scope.project ? { project: scope.project } : {}) });
   }
 
-  /** A new PENDING task, inserted once even when a retry follows a lost answer. */
+  /** A new PENDING (or SCHEDULED) task, inserted once even when a retry follows a lost answer. */
   async insert(
     taskType: TaskType,
     inputParams: JsonObject,
     retryOf: string | null,
     project: string,
+    start: TaskStart = {},
   ): Promise<Task> {
     const task = this.tasks.create({
       id: randomUUID(),
       taskType,
-      status: 'PENDING',
+      status: start.scheduled ? 'SCHEDULED' : 'PENDING',
       createdAt: new Date(),
       startedAt: null,
       completedAt: null,
@@ -73,6 +95,8 @@ export class TaskStore {
       attempts: 0,
       retryOf,
       project,
+      priority: start.priority ?? DEFAULT_PRIORITY,
+      runAt: start.runAt ?? null,
     });
     await withSqlRetry(
       async (attempt) => {
@@ -115,6 +139,7 @@ export class TaskStore {
     if (filter.status) where.status = filter.status;
     if (filter.taskType) where.taskType = filter.taskType;
     if (filter.retryOf) where.retryOf = filter.retryOf;
+    if (filter.priority !== undefined) where.priority = filter.priority;
     const ids = await this.tasks.find({
       select: { id: true },
       where,
@@ -140,9 +165,11 @@ export class TaskStore {
   async count(scope: ProjectScope, filter: TaskFilter): Promise<number> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return 0;
-    if (filter.retryOf) {
+    // The counters have no priority dimension: counted from the priority index instead.
+    if (filter.retryOf || filter.priority !== undefined) {
       return this.tasks.countBy({
-        retryOf: filter.retryOf,
+        ...(filter.retryOf && { retryOf: filter.retryOf }),
+        ...(filter.priority !== undefined && { priority: filter.priority }),
         ...(project !== undefined && { project }),
         ...(filter.status && { status: filter.status }),
         ...(filter.taskType && { taskType: filter.taskType }),
@@ -244,6 +271,37 @@ export class TaskStore {
     });
   }
 
+  /** SCHEDULED tasks whose run_at has come, the longest due first. */
+  async scheduledDue(now: Date, limit: number): Promise<Task[]> {
+    return this.tasks.find({
+      where: { status: 'SCHEDULED', runAt: LessThanOrEqual(now) },
+      order: { runAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The soonest-due SCHEDULED tasks created before `createdBefore`. */
+  async scheduledSince(createdBefore: Date, limit: number): Promise<Task[]> {
+    return this.tasks.find({
+      where: { status: 'SCHEDULED', createdAt: LessThan(createdBefore) },
+      order: { runAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * SCHEDULED → PENDING once its run_at has come (by `now`); false when it is not SCHEDULED, or
+   * not due yet.
+   */
+  async markDue(taskId: string, now = new Date()): Promise<boolean> {
+    return this.write('mark scheduled task due', taskId, () =>
+      this.tasks.update(
+        { id: taskId, status: 'SCHEDULED', runAt: LessThanOrEqual(now) },
+        { status: 'PENDING' },
+      ),
+    );
+  }
+
   /**
    * The longest-running RUNNING tasks whose worker has not beaten since `lapsedBefore`. A row
    * without a beat was started before heartbeats existed: judged by its start.
@@ -259,7 +317,7 @@ export class TaskStore {
     });
   }
 
-  /** PENDING or RUNNING → CANCELLED within `scope`; false when the task was in neither. */
+  /** PENDING, SCHEDULED or RUNNING → CANCELLED within `scope`; false when in none of them. */
   async markCancelled(taskId: string, scope: ProjectScope): Promise<boolean> {
     return this.write(
       'cancel task',

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { Task } from '../database/task.entity';
+import { DEFAULT_PRIORITY, jobPriorityOf } from '../core/priority';
 import { TaskType } from '../core/task-type';
 import { TASK_QUEUES, TaskJobData } from './task-job';
 
@@ -31,18 +32,30 @@ export class TaskQueueService {
 
   /**
    * Adds the task's job. Never waits long on Redis: when it is away the row stays PENDING and
-   * the dispatcher enqueues it later. Returns whether the job was added now.
+   * the dispatcher enqueues it later. Returns whether the job was added now. The job carries
+   * the task's priority (BullMQ keeps it through retries and hand-backs) and, for a SCHEDULED
+   * task, waits in BullMQ's delayed set until run_at.
    */
   async enqueue(task: Task): Promise<boolean> {
+    const runAt = task.status === 'SCHEDULED' ? task.runAt : null;
+    const delay = runAt ? Math.max(0, runAt.getTime() - Date.now()) : 0;
     try {
       await withTimeout(
         this.queues[task.taskType].add(
           task.taskType,
-          { taskType: task.taskType, params: task.inputParams, project: task.project },
+          {
+            taskType: task.taskType,
+            params: task.inputParams,
+            project: task.project,
+            ...(runAt && { runAt: runAt.toISOString() }),
+          },
           {
             jobId: task.id,
             attempts: this.config.retries.attempts[task.taskType],
             backoff: { type: 'exponential', delay: this.config.retries.backoffMs },
+            // A task built before priorities existed has none: it takes the default.
+            priority: jobPriorityOf(task.priority ?? DEFAULT_PRIORITY),
+            ...(delay > 0 && { delay }),
           },
         ),
         ENQUEUE_TIMEOUT_MS,

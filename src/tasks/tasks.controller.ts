@@ -44,11 +44,17 @@ export class TasksController {
   @Roles('operator')
   @Audit('task.submit')
   @UseGuards(JsonBodyGuard)
-  @ApiOperation({ summary: 'Submit a task; it starts PENDING' })
+  @ApiOperation({
+    summary: 'Submit a task; it starts PENDING, or SCHEDULED until its run_at or delay_seconds',
+  })
   async submit(@Body() body: SubmitTaskDto, @Caller() caller: Principal): Promise<TaskResponse> {
     // Omitted and null both mean no parameters: every default applies.
     return toTaskResponse(
-      await this.tasks.submit(body.task_type, body.input_params ?? {}, writeProject(caller)),
+      await this.tasks.submit(body.task_type, body.input_params ?? {}, writeProject(caller), {
+        priority: body.priority,
+        runAt: body.run_at,
+        delaySeconds: body.delay_seconds,
+      }),
     );
   }
 
@@ -81,7 +87,7 @@ export class TasksController {
   @Delete(':id')
   @Roles('operator')
   @Audit('task.cancel')
-  @ApiOperation({ summary: 'Cancel a PENDING or RUNNING task' })
+  @ApiOperation({ summary: 'Cancel a PENDING, SCHEDULED or RUNNING task' })
   async cancel(
     @Param('id', TASK_ID) id: string,
     @Caller() caller: Principal,

@@ -5,7 +5,7 @@ import { ProjectScope } from '../core/project';
 import { normaliseId } from '../core/resource-id';
 import { RETRYABLE_STATUSES } from '../core/task-status';
 import { isTaskType, TaskType } from '../core/task-type';
-import { TaskStore } from '../database/task-store';
+import { TaskStart, TaskStore } from '../database/task-store';
 import { Task } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
 import { taskEvent } from '../events/task-event';
@@ -17,6 +17,7 @@ import { emailRecipientCount } from '../task-types/email/email.params';
 import { mailPolicyOf } from '../task-types/email/mail-policy';
 import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
+import { resolveStartTime } from './start-time';
 import { TaskStats } from './dto/task.response';
 import {
   CannotCancelError,
@@ -28,6 +29,13 @@ import { validateTaskParams } from './validate-task-params';
 
 /** How far back the throughput of GET /api/tasks/stats reaches. */
 const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
+/** How a submit asks to start its task (§9); each may be left out. */
+export interface StartRequest {
+  priority?: number | null;
+  runAt?: string | null;
+  delaySeconds?: number | null;
+}
+
 /** Task types whose outputs (images, .eml files) count in QUOTA_STORAGE_BYTES. */
 const WRITES_FILES: readonly TaskType[] = ['image_processing', 'email_sending'];
 
@@ -55,8 +63,11 @@ export class TasksService {
     taskType: string,
     rawParams: Record<string, unknown>,
     project: string,
+    request: StartRequest = {},
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
+    const start = resolveStartTime(request.runAt, request.delaySeconds, new Date());
+    if (Array.isArray(start)) throw new RequestValidationError(start);
     const params = await validateTaskParams(taskType, rawParams, this.policy);
     await this.quotas.checkActiveTasks(project);
     const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
@@ -66,7 +77,11 @@ export class TasksService {
         problems.map((problem) => ({ ...problem, loc: ['body', 'input_params', ...problem.loc] })),
       );
     }
-    return this.create(taskType, params, null, project);
+    return this.create(taskType, params, null, project, {
+      priority: request.priority ?? undefined,
+      runAt: start.runAt,
+      scheduled: start.scheduled,
+    });
   }
 
   async list(
@@ -78,6 +93,7 @@ export class TasksService {
       taskType: query.task_type,
       project: query.project,
       retryOf: query.retry_of,
+      priority: query.priority,
     };
     const [tasks, total] = await Promise.all([
       this.store.page(scope, filter, query.limit, query.offset),
@@ -104,24 +120,30 @@ export class TasksService {
     return task;
   }
 
-  /** PENDING: the job is removed. RUNNING: the worker is told to stop. Either way CANCELLED now. */
+  /**
+   * PENDING or SCHEDULED: the job (waiting or delayed) is removed. RUNNING: the worker is told
+   * to stop. Either way CANCELLED now.
+   */
   async cancel(id: string, scope: ProjectScope): Promise<Task> {
     const task = await this.get(id, scope);
     if (!(await this.store.markCancelled(task.id, scope))) {
       throw new CannotCancelError((await this.get(id, scope)).status);
     }
     this.bus.requestCancel(task.id);
-    if (task.status === 'PENDING') await this.queue.remove(task.id, task.taskType);
+    if (task.status === 'PENDING' || task.status === 'SCHEDULED')
+      await this.queue.remove(task.id, task.taskType);
     this.bus.publish(taskEvent('status', task, 'CANCELLED', task.progress));
     return task;
   }
 
-  /** A new task from a FAILED or CANCELLED one, in the original's project. */
+  /** A new task from a FAILED or CANCELLED one, in the original's project and priority; now. */
   async retry(id: string, scope: ProjectScope): Promise<Task> {
     const original = await this.get(id, scope);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
     await this.quotas.checkActiveTasks(original.project);
-    return this.create(original.taskType, original.inputParams, original.id, original.project);
+    return this.create(original.taskType, original.inputParams, original.id, original.project, {
+      priority: original.priority,
+    });
   }
 
   private async create(
@@ -129,6 +151,7 @@ export class TasksService {
     params: JsonObject,
     retryOf: string | null,
     project: string,
+    start: TaskStart = {},
   ): Promise<Task> {
     if (WRITES_FILES.includes(taskType)) await this.quotas.checkStorageForOutputs(project);
     const emails = await this.quotas.reserveEmails(
@@ -137,14 +160,14 @@ export class TasksService {
     );
     let task: Task;
     try {
-      task = await this.store.insert(taskType, params, retryOf, project);
+      task = await this.store.insert(taskType, params, retryOf, project, start);
     } catch (error) {
       await emails.release();
       throw error;
     }
     // The reliability suite kills the API here, between the insert and the enqueue.
     if (this.config.testFault === 'exit-after-insert') process.kill(process.pid, 'SIGKILL');
-    this.bus.publish(taskEvent('created', task, 'PENDING', 0, task.createdAt));
+    this.bus.publish(taskEvent('created', task, task.status, 0, task.createdAt));
     await this.queue.enqueue(task);
     return task;
   }
