@@ -40,7 +40,11 @@ function useUncaughtErrors(report: (context: string, error: unknown) => void): v
 export function App() {
   const route = useHashRoute();
   const { notices, api: noticeApi, dismiss } = useNoticeState();
-  const [filters, setFilters] = useState<Filters>({ status: null, taskType: null });
+  const [filters, setFilters] = useState<Filters>({
+    status: null,
+    taskType: null,
+    priority: null,
+  });
   const [paging, setPaging] = useState({ offset: 0, limit: DEFAULT_PAGE_SIZE });
   const page = useTaskPage({ ...filters, ...paging });
   const { stats, error: statsError } = useStats();

@@ -11,7 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { PUBLIC_KEY, ROLE_KEY } from './auth.decorators';
 import { keyFromHeaders } from './credentials';
-import { FailedAuthLimiter } from './failed-auth-limiter';
+import { clientAddress, FailedAuthLimiter } from './failed-auth-limiter';
 import { AuthenticatedRequest } from './principal';
 import { RequestAuthenticator } from './request-authenticator.service';
 import { Role, roleAllows } from './role';
@@ -37,14 +37,16 @@ export class AuthGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const response = http.getResponse<Response>();
-    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(request);
     this.failures?.assertAllowed(address);
     try {
       request.principal = await this.authenticator.authenticate(request);
     } catch (error) {
       // Only a key that was sent and refused counts: a client without one is not guessing.
-      const guessed = keyFromHeaders(request.headers) !== undefined;
-      if (markUnauthorized(response, error) && guessed) await this.failures?.recordFailure(address);
+      if (markUnauthorized(response, error) && this.failures) {
+        if (keyFromHeaders(request.headers) !== undefined)
+          await this.failures.recordFailure(address);
+      }
       throw error;
     }
     const needed = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? DEFAULT_ROLE;

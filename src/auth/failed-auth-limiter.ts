@@ -1,3 +1,9 @@
+import type { Request } from 'express';
+
+/** The address a failed authentication counts against (TRUST_PROXY decides request.ip). */
+export const clientAddress = (request: Request): string =>
+  request.ip ?? request.socket?.remoteAddress ?? 'unknown';
+
 /**
  * Holds back a client address that keeps sending unknown keys (§8): without it, requests that
  * fail authentication never reach the per-key rate limit, so one address could make any number

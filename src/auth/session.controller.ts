@@ -17,7 +17,7 @@ import { AppConfig } from '../config/app-config';
 import { Caller, Public, Roles } from './auth.decorators';
 import { markUnauthorized } from './auth.guard';
 import { CSRF_HEADER, keyFromHeaders, SESSION_COOKIE, sessionFromHeaders } from './credentials';
-import { FailedAuthLimiter } from './failed-auth-limiter';
+import { clientAddress, FailedAuthLimiter } from './failed-auth-limiter';
 import { KeyAuthenticator } from './key-authenticator.service';
 import { hashKey } from './key-secret';
 import { AuthenticatedRequest, OPEN_PRINCIPAL, Principal } from './principal';
@@ -73,7 +73,7 @@ export class SessionController {
       );
     }
     // Public, so the guard does not hold back an address that keeps guessing: done here.
-    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(request);
     this.failures?.assertAllowed(address);
     const key = keyFromHeaders(request.headers);
     const keyHash = key === undefined ? undefined : hashKey(key);

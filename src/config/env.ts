@@ -310,7 +310,7 @@ export class Env {
   @IntEnv(1, 1_000_000)
   AUTH_FAILURES_PER_MINUTE = 60;
 
-  /** Unfinished (PENDING or RUNNING) tasks per project. */
+  /** Unfinished (PENDING, SCHEDULED or RUNNING) tasks per project. */
   @IntEnv(1, 100_000_000)
   QUOTA_ACTIVE_TASKS = 10_000;
 

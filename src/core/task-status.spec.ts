@@ -13,11 +13,20 @@ const ALLOWED: [TaskStatus, TaskStatus][] = [
   ['RUNNING', 'FAILED'],
   ['RUNNING', 'CANCELLED'],
   ['RUNNING', 'PENDING'],
+  ['SCHEDULED', 'PENDING'],
+  ['SCHEDULED', 'CANCELLED'],
 ];
 
 describe('task status transitions', () => {
-  it('lists the five statuses of the contract', () => {
-    expect([...TASK_STATUSES]).toEqual(['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED']);
+  it('lists the statuses of the contract, SCHEDULED last', () => {
+    expect([...TASK_STATUSES]).toEqual([
+      'PENDING',
+      'RUNNING',
+      'SUCCESS',
+      'FAILED',
+      'CANCELLED',
+      'SCHEDULED',
+    ]);
   });
 
   it.each(ALLOWED)('allows %s → %s', (from, to) => {
@@ -43,12 +52,12 @@ describe('task status transitions', () => {
     expect(sourcesOf('RUNNING')).toEqual(['PENDING']);
     expect(sourcesOf('SUCCESS')).toEqual(['RUNNING']);
     expect(sourcesOf('FAILED')).toEqual(['RUNNING']);
-    expect(sourcesOf('CANCELLED')).toEqual(['PENDING', 'RUNNING']);
-    expect(sourcesOf('PENDING')).toEqual(['RUNNING']);
+    expect(sourcesOf('CANCELLED')).toEqual(['PENDING', 'RUNNING', 'SCHEDULED']);
+    expect(sourcesOf('PENDING')).toEqual(['RUNNING', 'SCHEDULED']);
   });
 
   it('cancels only what can move to CANCELLED and retries only finished failures', () => {
-    expect(sourcesOf('CANCELLED')).toEqual(['PENDING', 'RUNNING']);
+    expect(sourcesOf('CANCELLED')).toEqual(['PENDING', 'RUNNING', 'SCHEDULED']);
     expect([...RETRYABLE_STATUSES]).toEqual(['FAILED', 'CANCELLED']);
   });
 });

@@ -28,7 +28,12 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
 
   /** A task brought to `status` through the store's own transitions. */
   async function taskIn(status: TaskStatus, type: Task['taskType'] = 'csv_processing') {
-    const task = await store.insert(type, { num_rows: 1 }, null, 'default');
+    const task = await store.insert({
+      taskType: type,
+      inputParams: { num_rows: 1 },
+      retryOf: null,
+      project: 'default',
+    });
     if (status === 'PENDING') return task;
     if (status === 'CANCELLED') {
       await store.markCancelled(task.id, EVERY_PROJECT);
@@ -41,7 +46,12 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
   }
 
   it('inserts a PENDING task and reads it back as it was written', async () => {
-    const task = await store.insert('email_sending', { num_emails: 2 }, null, 'default');
+    const task = await store.insert({
+      taskType: 'email_sending',
+      inputParams: { num_emails: 2 },
+      retryOf: null,
+      project: 'default',
+    });
     expect(await store.findById(task.id, EVERY_PROJECT)).toEqual(
       expect.objectContaining({
         id: task.id,
@@ -227,8 +237,18 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
 
   it('follows retry_of to the originals, nearest first', async () => {
     const first = await taskIn('FAILED');
-    const second = await store.insert('csv_processing', {}, first.id, 'default');
-    const third = await store.insert('csv_processing', {}, second.id, 'default');
+    const second = await store.insert({
+      taskType: 'csv_processing',
+      inputParams: {},
+      retryOf: first.id,
+      project: 'default',
+    });
+    const third = await store.insert({
+      taskType: 'csv_processing',
+      inputParams: {},
+      retryOf: second.id,
+      project: 'default',
+    });
     expect(await store.originalsOf(third.id)).toEqual([second.id, first.id]);
     expect(await store.originalsOf(first.id)).toEqual([]);
   });
@@ -246,8 +266,18 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
   });
   it('keeps every client read and write within the caller project', async () => {
     const [a, b] = [`a${Date.now()}`, `b${Date.now()}`];
-    const inA = await store.insert('csv_processing', {}, null, a);
-    const inB = await store.insert('email_sending', {}, null, b);
+    const inA = await store.insert({
+      taskType: 'csv_processing',
+      inputParams: {},
+      retryOf: null,
+      project: a,
+    });
+    const inB = await store.insert({
+      taskType: 'email_sending',
+      inputParams: {},
+      retryOf: null,
+      project: b,
+    });
     await store.markRunning(inB.id);
     await store.markSucceeded(inB.id, {});
 

@@ -1,10 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { FindOptionsWhere, In, IsNull, LessThan, Or, Repository, UpdateResult } from 'typeorm';
+import {
+  FindOptionsWhere,
+  In,
+  IsNull,
+  LessThan,
+  LessThanOrEqual,
+  Or,
+  Repository,
+  UpdateResult,
+} from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
+import { DEFAULT_PRIORITY } from '../core/priority';
 import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
@@ -21,6 +31,17 @@ export interface TaskFilter {
   retryOf?: string;
   /** Narrows an admin of every project to one; within the scope, never past it. */
   project?: string;
+  /** Only the tasks of this priority (§9). */
+  priority?: number;
+}
+
+/** How a new task is to start (§9): its priority, and when it is SCHEDULED, until when. */
+export interface TaskStart {
+  priority?: number;
+  /** When the task was asked to start; null or left out for now. */
+  runAt?: Date | null;
+  /** SCHEDULED until runAt rather than PENDING. */
+  scheduled?: boolean;
 }
 
 export interface TaskThroughput {
@@ -31,25 +52,25 @@ export interface TaskThroughput {
 }
 
 /** What a submit, a retry or a bulk submit asks for: the one input of newTaskRow. */
-export interface NewTask {
+export interface NewTask extends TaskStart {
   taskType: TaskType;
   inputParams: JsonObject;
   retryOf: string | null;
   project: string;
 }
 
-/** Rows per INSERT of insertMany: 14 columns × 200 stays far below either database's limits. */
+/** Rows per INSERT of insertMany: ~20 columns × 200 stays far below either database's limits. */
 const INSERT_CHUNK = 200;
 
 /**
- * The row of a new PENDING task: the one place a task's columns are filled at creation, for a
+ * The row of a new PENDING (or SCHEDULED) task: the one place a task's columns are filled at creation, for a
  * single submit and a bulk one alike, so that a new column is set once for both.
  */
 export function newTaskRow(spec: NewTask, createdAt: Date = new Date()): Partial<Task> {
   return {
     id: randomUUID(),
     taskType: spec.taskType,
-    status: 'PENDING',
+    status: spec.scheduled ? 'SCHEDULED' : 'PENDING',
     createdAt,
     startedAt: null,
     completedAt: null,
@@ -60,6 +81,8 @@ export function newTaskRow(spec: NewTask, createdAt: Date = new Date()): Partial
     attempts: 0,
     retryOf: spec.retryOf,
     project: spec.project,
+    priority: spec.priority ?? DEFAULT_PRIORITY,
+    runAt: spec.runAt ?? null,
   };
 }
 
@@ -85,14 +108,9 @@ export class TaskStore {
     return this.tasks.findOneBy({ id, ...(scope.project ? { project: scope.project } : {}) });
   }
 
-  /** A new PENDING task, inserted once even when a retry follows a lost answer. */
-  async insert(
-    taskType: TaskType,
-    inputParams: JsonObject,
-    retryOf: string | null,
-    project: string,
-  ): Promise<Task> {
-    const task = this.tasks.create(newTaskRow({ taskType, inputParams, retryOf, project }));
+  /** A new PENDING (or SCHEDULED) task, inserted once even when a retry follows a lost answer. */
+  async insert(spec: NewTask): Promise<Task> {
+    const task = this.tasks.create(newTaskRow(spec));
     await withSqlRetry(
       async (attempt) => {
         // A try whose answer was lost with its connection may have committed: never insert twice.
@@ -169,6 +187,7 @@ export class TaskStore {
     if (filter.status) where.status = filter.status;
     if (filter.taskType) where.taskType = filter.taskType;
     if (filter.retryOf) where.retryOf = filter.retryOf;
+    if (filter.priority !== undefined) where.priority = filter.priority;
     const ids = await this.tasks.find({
       select: { id: true },
       where,
@@ -194,9 +213,11 @@ export class TaskStore {
   async count(scope: ProjectScope, filter: TaskFilter): Promise<number> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return 0;
-    if (filter.retryOf) {
+    // The counters have no priority dimension: counted from the priority index instead.
+    if (filter.retryOf || filter.priority !== undefined) {
       return this.tasks.countBy({
-        retryOf: filter.retryOf,
+        ...(filter.retryOf && { retryOf: filter.retryOf }),
+        ...(filter.priority !== undefined && { priority: filter.priority }),
         ...(project !== undefined && { project }),
         ...(filter.status && { status: filter.status }),
         ...(filter.taskType && { taskType: filter.taskType }),
@@ -298,6 +319,37 @@ export class TaskStore {
     });
   }
 
+  /** SCHEDULED tasks whose run_at has come, the longest due first. */
+  async scheduledDue(now: Date, limit: number): Promise<Task[]> {
+    return this.tasks.find({
+      where: { status: 'SCHEDULED', runAt: LessThanOrEqual(now) },
+      order: { runAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The soonest-due SCHEDULED tasks created before `createdBefore`. */
+  async scheduledSince(createdBefore: Date, limit: number): Promise<Task[]> {
+    return this.tasks.find({
+      where: { status: 'SCHEDULED', createdAt: LessThan(createdBefore) },
+      order: { runAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * SCHEDULED → PENDING once its run_at has come (by `now`); false when it is not SCHEDULED, or
+   * not due yet.
+   */
+  async markDue(taskId: string, now = new Date()): Promise<boolean> {
+    return this.write('mark scheduled task due', taskId, () =>
+      this.tasks.update(
+        { id: taskId, status: 'SCHEDULED', runAt: LessThanOrEqual(now) },
+        { status: 'PENDING' },
+      ),
+    );
+  }
+
   /**
    * The longest-running RUNNING tasks whose worker has not beaten since `lapsedBefore`. A row
    * without a beat was started before heartbeats existed: judged by its start.
@@ -313,7 +365,7 @@ export class TaskStore {
     });
   }
 
-  /** PENDING or RUNNING → CANCELLED within `scope`; false when the task was in neither. */
+  /** PENDING, SCHEDULED or RUNNING → CANCELLED within `scope`; false when in none of them. */
   async markCancelled(taskId: string, scope: ProjectScope): Promise<boolean> {
     return this.write(
       'cancel task',

@@ -18,6 +18,8 @@ import { TaskType } from '../core/task-type';
   'id',
 ])
 @Index('idx_tasks_retry_of_created_at', ['retryOf', 'createdAt', 'id'])
+@Index('idx_tasks_project_priority_created_at', ['project', 'priority', 'createdAt', 'id'])
+@Index('idx_tasks_status_run_at', ['status', 'runAt'])
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -74,4 +76,12 @@ export class Task {
   /** The project of the key that made it (§7); `default` in open mode. */
   @Column({ type: 'varchar', length: 64, default: 'default' })
   project!: string;
+
+  /** 0–10 (§9): among a type's waiting tasks a larger one starts sooner. */
+  @Column({ type: 'integer', default: 5 })
+  priority!: number;
+
+  /** When the task was asked to start (§9); null for "now". SCHEDULED until then. */
+  @Column({ name: 'run_at', type: Date, nullable: true })
+  runAt!: Date | null;
 }

@@ -7,7 +7,7 @@ import { LimitExceededError } from './limit-errors';
 import { outputTaskRefusal, StorageUse, uploadRefusal } from './storage-quota';
 
 /** Statuses that count against QUOTA_ACTIVE_TASKS. */
-const UNFINISHED = ['PENDING', 'RUNNING'];
+const UNFINISHED = ['PENDING', 'RUNNING', 'SCHEDULED'];
 const SECONDS_PER_DAY = 86_400;
 
 /** A reservation of e-mail recipients; released when the task it was for was not created. */

@@ -8,6 +8,8 @@ export interface TaskJobData {
   taskType: TaskType;
   params: Record<string, unknown>;
   project?: string;
+  /** A SCHEDULED task's run_at (ISO-8601): the worker moves the row to PENDING when it starts. */
+  runAt?: string;
 }
 
 /** The BullMQ queue of each task type, injected as one record (QueueModule builds it). */

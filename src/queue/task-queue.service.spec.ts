@@ -50,7 +50,9 @@ describe('TaskQueueService', () => {
     const job = await queues.csv_processing.getJob(task.id);
     expect(job?.data).toEqual({ taskType: 'csv_processing', params: { n: 1 } });
     expect(job?.opts.attempts).toBe(4);
-    expect(await queues.csv_processing.getWaitingCount()).toBe(1);
+    // Every task has a priority (5 by default), so its job waits in BullMQ's prioritised set.
+    expect(await queues.csv_processing.getJobState(task.id)).toBe('prioritized');
+    expect(job?.opts.priority).toBe(6);
     expect(await queues.email_sending.getJob(task.id)).toBeUndefined();
   });
 
@@ -62,6 +64,27 @@ describe('TaskQueueService', () => {
     expect(await service.jobState(lost)).toBe('missing');
     expect(await service.withoutJob([queued, lost])).toEqual([lost]);
     expect(await service.withoutJob([])).toEqual([]);
+  });
+
+  it("gives the job the task's priority, and a SCHEDULED task's a delay until run_at", async () => {
+    const urgent = Object.assign(taskOf('csv_processing'), { priority: 10 });
+    const later = Object.assign(taskOf('csv_processing'), {
+      priority: 0,
+      status: 'SCHEDULED',
+      runAt: new Date(Date.now() + 60_000),
+    });
+    await service.enqueue(urgent);
+    await service.enqueue(later);
+    const urgentJob = await queues.csv_processing.getJob(urgent.id);
+    const laterJob = await queues.csv_processing.getJob(later.id);
+    expect(urgentJob?.opts.priority).toBe(1);
+    expect(urgentJob?.opts.delay ?? 0).toBe(0);
+    expect(laterJob?.opts.priority).toBe(11);
+    expect(laterJob?.opts.delay).toBeGreaterThan(50_000);
+    expect(laterJob?.data.runAt).toBe(later.runAt.toISOString());
+    expect(await queues.csv_processing.getJobState(later.id)).toBe('delayed');
+    await service.remove(later.id, 'csv_processing');
+    expect(await service.jobState(later)).toBe('missing');
   });
 
   it('removes a waiting job', async () => {

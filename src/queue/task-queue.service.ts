@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { Task } from '../database/task.entity';
+import { DEFAULT_PRIORITY, jobPriorityOf } from '../core/priority';
 import { TaskType } from '../core/task-type';
 import { TASK_QUEUES, TaskJobData } from './task-job';
 
@@ -78,15 +79,29 @@ export class TaskQueueService {
     return added.every(Boolean);
   }
 
-  /** A task's job: its id is the task's, so that adding it twice adds it once. */
+  /**
+   * A task's job: its id is the task's, so that adding it twice adds it once. The job carries
+   * the task's priority (BullMQ keeps it through retries and hand-backs) and, for a SCHEDULED
+   * task, waits in BullMQ's delayed set until run_at.
+   */
   private jobOf(task: Task) {
+    const runAt = task.status === 'SCHEDULED' ? task.runAt : null;
+    const delay = runAt ? Math.max(0, runAt.getTime() - Date.now()) : 0;
     return {
       name: task.taskType,
-      data: { taskType: task.taskType, params: task.inputParams, project: task.project },
+      data: {
+        taskType: task.taskType,
+        params: task.inputParams,
+        project: task.project,
+        ...(runAt && { runAt: runAt.toISOString() }),
+      },
       opts: {
         jobId: task.id,
         attempts: this.config.retries.attempts[task.taskType],
         backoff: { type: 'exponential', delay: this.config.retries.backoffMs },
+        // A task built before priorities existed has none: it takes the default.
+        priority: jobPriorityOf(task.priority ?? DEFAULT_PRIORITY),
+        ...(delay > 0 && { delay }),
       },
     } satisfies { name: string; data: TaskJobData; opts: JobsOptions };
   }

@@ -118,4 +118,40 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
       ].sort(),
     );
   });
+
+  /** A SCHEDULED task created a minute ago, due `dueInMs` from now (negative: past due). */
+  async function scheduled(dueInMs: number, job: JobState | 'missing'): Promise<string> {
+    const id = randomUUID();
+    await tasks.insert({
+      id,
+      taskType: 'csv_processing',
+      status: 'SCHEDULED',
+      createdAt: ago(60_000),
+      runAt: new Date(Date.now() + dueInMs),
+      inputParams: {},
+    });
+    if (job !== 'missing') jobs.set(id, job);
+    return id;
+  }
+
+  it('moves a due SCHEDULED task to PENDING, and leaves one not yet due', async () => {
+    const due = await scheduled(-1_000, 'present');
+    const later = await scheduled(60_000, 'present');
+    expect(await recovery.promoteDue()).toBe(1);
+    expect(await statusOf(due)).toBe('PENDING');
+    expect(await statusOf(later)).toBe('SCHEDULED');
+    expect(published).toMatchObject([{ type: 'status', task_id: due, status: 'PENDING' }]);
+    expect(enqueued).toEqual([]);
+  });
+
+  it('enqueues a SCHEDULED task whose delayed job is missing, due or not', async () => {
+    const dueLost = await scheduled(-1_000, 'missing');
+    const laterLost = await scheduled(60_000, 'missing');
+    const laterKept = await scheduled(60_000, 'present');
+    expect(await recovery.sweep()).toEqual({ enqueued: 2, failed: 0 });
+    expect(await statusOf(dueLost)).toBe('PENDING');
+    expect(await statusOf(laterLost)).toBe('SCHEDULED');
+    expect(await statusOf(laterKept)).toBe('SCHEDULED');
+    expect(enqueued.sort()).toEqual([dueLost, laterLost].sort());
+  });
 });

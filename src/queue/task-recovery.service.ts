@@ -7,6 +7,12 @@ import { HEARTBEAT_INTERVAL_MS } from './task-runner.service';
 
 /** How often the API role looks for tasks whose job is missing. */
 export const RECOVERY_INTERVAL_MS = 5_000;
+/**
+ * How often due SCHEDULED rows are moved to PENDING: a task reads PENDING within about this
+ * long of its run_at even while no worker picks its job (queue paused or busy). One indexed
+ * read of (status, run_at) that finds nothing most of the time.
+ */
+export const PROMOTE_INTERVAL_MS = 1_000;
 /** A PENDING row younger than this may still be on its way to Redis. */
 const PENDING_GRACE_MS = 5_000;
 /**
@@ -28,12 +34,17 @@ const BATCH = 500;
  * lapsed is re-enqueued a bounded number of times, then FAILED with a message that says why. Enqueueing is idempotent (jobId = id),
  * so several API instances may run this at once. A paused queue's waiting jobs are not lost
  * ones: "missing" means the job's hash is gone, and pausing keeps every job where it is.
+ * SCHEDULED rows (§9) are moved to PENDING once due, by PROMOTE_INTERVAL_MS passes (the worker
+ * also does it when it picks the job); one whose delayed job is missing is enqueued again, to
+ * wait out what is left of its delay.
  */
 @Injectable()
 export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TaskRecovery.name);
   private timer?: NodeJS.Timeout;
+  private promoteTimer?: NodeJS.Timeout;
   private running = false;
+  private promoting = false;
 
   constructor(
     private readonly store: TaskStore,
@@ -44,10 +55,34 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.sweep(), RECOVERY_INTERVAL_MS);
     this.timer.unref();
+    this.promoteTimer = setInterval(() => void this.promoteDue(), PROMOTE_INTERVAL_MS);
+    this.promoteTimer.unref();
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    clearInterval(this.promoteTimer);
+  }
+
+  /** SCHEDULED → PENDING for every task whose run_at has come; answers how many it moved. */
+  async promoteDue(now = new Date()): Promise<number> {
+    if (this.promoting) return 0;
+    this.promoting = true;
+    try {
+      let promoted = 0;
+      for (const task of await this.store.scheduledDue(now, BATCH)) {
+        // Conditional: a cancel or the worker's own pick-up may have been first.
+        if (!(await this.store.markDue(task.id, now))) continue;
+        this.bus.publish(taskEvent('status', task, 'PENDING', 0));
+        promoted++;
+      }
+      return promoted;
+    } catch (error) {
+      this.logger.warn(`Scheduled task pass skipped: ${(error as Error).message}`);
+      return 0;
+    } finally {
+      this.promoting = false;
+    }
   }
 
   /** One pass; answers how many tasks it put back on a queue and how many it failed. */
@@ -55,11 +90,12 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.running) return { enqueued: 0, failed: 0 };
     this.running = true;
     try {
-      const enqueued = await this.dispatchPending();
+      await this.promoteDue();
+      const enqueued = (await this.dispatchPending()) + (await this.dispatchScheduled());
       const { requeued, failed } = await this.recoverRunning();
       if (enqueued + requeued + failed > 0) {
         this.logger.warn(
-          `Recovered tasks: ${enqueued} PENDING enqueued, ${requeued} RUNNING re-enqueued, ${failed} failed`,
+          `Recovered tasks: ${enqueued} PENDING or SCHEDULED enqueued, ${requeued} RUNNING re-enqueued, ${failed} failed`,
         );
       }
       return { enqueued: enqueued + requeued, failed };
@@ -75,6 +111,19 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
     const pending = await this.store.pendingSince(new Date(Date.now() - PENDING_GRACE_MS), BATCH);
     let enqueued = 0;
     for (const task of await this.queue.withoutJob(pending)) {
+      if (await this.queue.enqueue(task)) enqueued++;
+    }
+    return enqueued;
+  }
+
+  /** SCHEDULED rows whose delayed job is gone (Redis lost it, or was away at submit). */
+  private async dispatchScheduled(): Promise<number> {
+    const scheduled = await this.store.scheduledSince(
+      new Date(Date.now() - PENDING_GRACE_MS),
+      BATCH,
+    );
+    let enqueued = 0;
+    for (const task of await this.queue.withoutJob(scheduled)) {
       if (await this.queue.enqueue(task)) enqueued++;
     }
     return enqueued;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Job, WaitingError } from 'bullmq';
+import { DelayedError, Job, WaitingError } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
 import { TaskStatus } from '../core/task-status';
@@ -60,6 +60,16 @@ export class TaskRunner {
       taskType: job.data.taskType,
       project: job.data.project ?? DEFAULT_PROJECT,
     };
+    if (job.data.runAt !== undefined) {
+      const runAt = Date.parse(job.data.runAt);
+      // Never before run_at, whoever moved the job ahead: it goes back to wait out the rest.
+      if (token && runAt > Date.now()) {
+        await job.moveToDelayed(runAt, token);
+        throw new DelayedError();
+      }
+      // SCHEDULED → PENDING on pick-up, unless the recovery pass was there first.
+      if (await this.store.markDue(task.id)) this.publish(task, 'status', 'PENDING', 0);
+    }
     if (!(await this.store.markRunning(task.id))) {
       this.log(task, 'skipped: the task is no longer runnable (cancelled or finished)');
       return;

@@ -19,6 +19,8 @@ const task: Task = {
   attempts: 1,
   retryOf: null,
   project: 'default',
+  priority: 7,
+  runAt: new Date('2026-01-02T03:04:06.000Z'),
 };
 
 /** The answer shapes of the contract: snake_case, ISO-8601 UTC times, internal columns left out. */
@@ -46,6 +48,8 @@ describe('TasksController answers', () => {
     attempts: 1,
     retry_of: null,
     project: 'default',
+    priority: 7,
+    run_at: '2026-01-02T03:04:06.000Z',
   };
 
   it('answers a task in the wire shape, and nothing more', async () => {

@@ -53,7 +53,9 @@ export class TasksController {
   @Roles('operator')
   @Audit('task.submit')
   @UseGuards(JsonBodyGuard)
-  @ApiOperation({ summary: 'Submit a task; it starts PENDING' })
+  @ApiOperation({
+    summary: 'Submit a task; it starts PENDING, or SCHEDULED until its run_at or delay_seconds',
+  })
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader(IDEMPOTENCY_KEY_DOC)
   async submit(@Body() body: SubmitTaskDto, @Caller() caller: Principal): Promise<TaskResponse> {
@@ -109,7 +111,7 @@ export class TasksController {
   @Delete(':id')
   @Roles('operator')
   @Audit('task.cancel')
-  @ApiOperation({ summary: 'Cancel a PENDING or RUNNING task' })
+  @ApiOperation({ summary: 'Cancel a PENDING, SCHEDULED or RUNNING task' })
   async cancel(
     @Param('id', TASK_ID) id: string,
     @Caller() caller: Principal,

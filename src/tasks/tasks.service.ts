@@ -22,6 +22,7 @@ import { mailPolicyOf } from '../task-types/email/mail-policy';
 import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { SubmitTaskDto } from './dto/submit-task.dto';
+import { resolveStartTime } from './start-time';
 import { TaskStats } from './dto/task.response';
 import {
   CannotCancelError,
@@ -106,6 +107,7 @@ export class TasksService {
       taskType: query.task_type,
       project: query.project,
       retryOf: query.retry_of,
+      priority: query.priority,
     };
     const [tasks, total] = await Promise.all([
       this.store.page(scope, filter, query.limit, query.offset),
@@ -132,19 +134,23 @@ export class TasksService {
     return task;
   }
 
-  /** PENDING: the job is removed. RUNNING: the worker is told to stop. Either way CANCELLED now. */
+  /**
+   * PENDING or SCHEDULED: the job (waiting or delayed) is removed. RUNNING: the worker is told
+   * to stop. Either way CANCELLED now.
+   */
   async cancel(id: string, scope: ProjectScope): Promise<Task> {
     const task = await this.get(id, scope);
     if (!(await this.store.markCancelled(task.id, scope))) {
       throw new CannotCancelError((await this.get(id, scope)).status);
     }
     this.bus.requestCancel(task.id);
-    if (task.status === 'PENDING') await this.queue.remove(task.id, task.taskType);
+    if (task.status === 'PENDING' || task.status === 'SCHEDULED')
+      await this.queue.remove(task.id, task.taskType);
     this.bus.publish(taskEvent('status', task, 'CANCELLED', task.progress));
     return task;
   }
 
-  /** A new task from a FAILED or CANCELLED one, in the original's project. */
+  /** A new task from a FAILED or CANCELLED one, in the original's project and priority; now. */
   async retry(id: string, scope: ProjectScope): Promise<Task> {
     const original = await this.get(id, scope);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
@@ -154,6 +160,7 @@ export class TasksService {
       inputParams: original.inputParams,
       retryOf: original.id,
       project: original.project,
+      priority: original.priority,
     });
   }
 
@@ -163,13 +170,23 @@ export class TasksService {
    */
   private async resolve(request: SubmitTaskDto, project: string): Promise<NewTask> {
     if (!isTaskType(request.task_type)) throw new UnknownTaskTypeError();
+    const start = resolveStartTime(request.run_at, request.delay_seconds, new Date());
+    if (Array.isArray(start)) throw new RequestValidationError(start);
     // Omitted and null both mean no parameters: every default applies.
     const inputParams = await validateTaskParams(
       request.task_type,
       request.input_params ?? {},
       this.policy,
     );
-    return { taskType: request.task_type, inputParams, retryOf: null, project };
+    return {
+      taskType: request.task_type,
+      inputParams,
+      retryOf: null,
+      project,
+      priority: request.priority ?? undefined,
+      runAt: start.runAt,
+      scheduled: start.scheduled,
+    };
   }
 
   /** The files a task names that are not uploads of its project, located under `at`. */
@@ -189,14 +206,14 @@ export class TasksService {
     const emails = await this.reserveQuotas(spec.project, [spec]);
     let task: Task;
     try {
-      task = await this.store.insert(spec.taskType, spec.inputParams, spec.retryOf, spec.project);
+      task = await this.store.insert(spec);
     } catch (error) {
       await emails.release();
       throw error;
     }
     // The reliability suite kills the API here, between the insert and the enqueue.
     if (this.config.testFault === 'exit-after-insert') process.kill(process.pid, 'SIGKILL');
-    this.bus.publish(taskEvent('created', task, 'PENDING', 0, task.createdAt));
+    this.bus.publish(taskEvent('created', task, task.status, 0, task.createdAt));
     await this.queue.enqueue(task);
     return task;
   }
@@ -212,7 +229,7 @@ export class TasksService {
       throw error;
     }
     for (const task of tasks)
-      this.bus.publish(taskEvent('created', task, 'PENDING', 0, task.createdAt));
+      this.bus.publish(taskEvent('created', task, task.status, 0, task.createdAt));
     await this.queue.enqueueMany(tasks);
     return tasks;
   }

@@ -6,6 +6,7 @@ import type {
   Session,
   Task,
   TaskPage,
+  StartOptions,
   TaskQuery,
   TaskStats,
   TaskType,
@@ -68,6 +69,9 @@ function listPath(query: TaskQuery): string {
   if (query.status) params.set('status', query.status);
   if (query.taskType) params.set('task_type', query.taskType);
   if (query.retryOf) params.set('retry_of', query.retryOf);
+  if (query.priority !== undefined && query.priority !== null) {
+    params.set('priority', String(query.priority));
+  }
   return `/api/tasks/?${params.toString()}`;
 }
 
@@ -77,8 +81,16 @@ const taskPath = (id: string): string => `/api/tasks/${encodeURIComponent(id)}`;
 export const api = {
   listTasks: (query: TaskQuery): Promise<TaskPage> => request('GET', listPath(query)),
   getTask: (id: string): Promise<Task> => request('GET', taskPath(id)),
-  submitTask: (taskType: TaskType, inputParams: JsonObject): Promise<Task> =>
-    request('POST', '/api/tasks/submit', { task_type: taskType, input_params: inputParams }),
+  submitTask: (
+    taskType: TaskType,
+    inputParams: JsonObject,
+    start: StartOptions = {},
+  ): Promise<Task> =>
+    request('POST', '/api/tasks/submit', {
+      task_type: taskType,
+      input_params: inputParams,
+      ...start,
+    }),
   cancelTask: (id: string): Promise<{ message: string; task_id: string }> =>
     request('DELETE', taskPath(id)),
   retryTask: (id: string): Promise<Task> => request('POST', `${taskPath(id)}/retry`),

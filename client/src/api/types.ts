@@ -3,7 +3,15 @@
 export const TASK_TYPES = ['csv_processing', 'email_sending', 'image_processing'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
-export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
+/** In the order a task moves through them (SCHEDULED only when it was given a later start). */
+export const TASK_STATUSES = [
+  'SCHEDULED',
+  'PENDING',
+  'RUNNING',
+  'SUCCESS',
+  'FAILED',
+  'CANCELLED',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export type JsonObject = Record<string, unknown>;
@@ -32,6 +40,20 @@ export interface Task {
   attempts: number;
   retry_of: string | null;
   project: string;
+  /** 0–10; a larger one starts sooner among its type's waiting tasks. */
+  priority: number;
+  /** When it was asked to start; SCHEDULED until then. */
+  run_at: string | null;
+}
+
+export const MIN_PRIORITY = 0;
+export const MAX_PRIORITY = 10;
+export const DEFAULT_PRIORITY = 5;
+
+/** How a submit asks to start its task; left out, it starts at once with the default priority. */
+export interface StartOptions {
+  priority?: number;
+  delay_seconds?: number;
 }
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -143,6 +165,8 @@ export interface TaskQuery {
   taskType: TaskType | null;
   /** Only the retries of this task. */
   retryOf?: string;
+  /** Only the tasks of this priority. */
+  priority?: number | null;
   limit: number;
   offset: number;
 }
@@ -151,7 +175,7 @@ export const isTerminal = (status: TaskStatus): boolean =>
   status === 'SUCCESS' || status === 'FAILED' || status === 'CANCELLED';
 
 export const canCancel = (status: TaskStatus): boolean =>
-  status === 'PENDING' || status === 'RUNNING';
+  status === 'PENDING' || status === 'RUNNING' || status === 'SCHEDULED';
 
 export const canRetry = (status: TaskStatus): boolean =>
   status === 'FAILED' || status === 'CANCELLED';

@@ -51,6 +51,12 @@ export function QueuesPanel() {
               <th scope="col">Task type</th>
               <th scope="col">State</th>
               <th scope="col">Waiting</th>
+              <th
+                scope="col"
+                title="Delayed jobs: scheduled tasks and retries waiting out a backoff"
+              >
+                Scheduled
+              </th>
               <th scope="col">Running</th>
               <th scope="col">Workers</th>
               <th scope="col">Rate</th>
@@ -70,6 +76,7 @@ export function QueuesPanel() {
                   </span>
                 </td>
                 <td data-count="waiting">{formatNumber(queue.waiting)}</td>
+                <td data-count="scheduled">{formatNumber(queue.scheduled)}</td>
                 <td data-count="running">{formatNumber(queue.running)}</td>
                 <td data-count="workers">{formatNumber(queue.workers)}</td>
                 <td>

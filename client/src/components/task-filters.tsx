@@ -1,10 +1,24 @@
-import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType } from '../api/types';
+import {
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+  TASK_STATUSES,
+  TASK_TYPES,
+  type TaskStatus,
+  type TaskType,
+} from '../api/types';
 import { TASK_TYPE_LABELS } from '../lib/format';
 
 export interface Filters {
   status: TaskStatus | null;
   taskType: TaskType | null;
+  priority: number | null;
 }
+
+/** The priorities, largest first. */
+const PRIORITIES = Array.from(
+  { length: MAX_PRIORITY - MIN_PRIORITY + 1 },
+  (_, index) => MAX_PRIORITY - index,
+);
 
 export function TaskFilters({
   filters,
@@ -13,7 +27,7 @@ export function TaskFilters({
   filters: Filters;
   onChange: (filters: Filters) => void;
 }) {
-  const active = filters.status !== null || filters.taskType !== null;
+  const active = filters.status !== null || filters.taskType !== null || filters.priority !== null;
   return (
     <div class="filters" role="search" aria-label="Filter tasks">
       <div class="field inline">
@@ -56,11 +70,29 @@ export function TaskFilters({
           ))}
         </select>
       </div>
+      <div class="field inline">
+        <label for="filter-priority">Priority</label>
+        <select
+          id="filter-priority"
+          value={filters.priority === null ? '' : String(filters.priority)}
+          onChange={(event) => {
+            const value = event.currentTarget.value;
+            onChange({ ...filters, priority: value === '' ? null : Number(value) });
+          }}
+        >
+          <option value="">All priorities</option>
+          {PRIORITIES.map((priority) => (
+            <option key={priority} value={String(priority)}>
+              {priority}
+            </option>
+          ))}
+        </select>
+      </div>
       {active && (
         <button
           type="button"
           class="link-button"
-          onClick={() => onChange({ status: null, taskType: null })}
+          onClick={() => onChange({ status: null, taskType: null, priority: null })}
         >
           Clear filters
         </button>

@@ -38,6 +38,9 @@ function TaskRow({
           <ProgressBar value={task.progress} label={`Progress of task ${short}`} />
         )}
       </td>
+      <td data-label="Priority" class="cell-priority" data-priority={task.priority}>
+        {task.priority}
+      </td>
       <td data-label="Created">
         <TimeOf iso={task.created_at} />
       </td>
@@ -83,6 +86,9 @@ export function TaskTable({
             <th scope="col">Type</th>
             <th scope="col">ID</th>
             <th scope="col">Status</th>
+            <th scope="col" title="0–10; larger starts sooner">
+              Priority
+            </th>
             <th scope="col">Created</th>
             <th scope="col">Started</th>
             <th scope="col">Completed</th>

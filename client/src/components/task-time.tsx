@@ -15,6 +15,13 @@ export function TimeOf({ iso }: { iso: string | null }) {
 export function TaskDuration({ task }: { task: Task }) {
   const active = task.status === 'RUNNING' || task.status === 'PENDING';
   const now = useNow(active);
+  if (task.status === 'SCHEDULED') {
+    return (
+      <span class="muted">
+        starts <TimeOf iso={task.run_at} />
+      </span>
+    );
+  }
   if (task.status === 'PENDING') {
     return (
       <span class="muted">queued {formatDuration(durationBetween(task.created_at, now))}</span>

@@ -18,7 +18,7 @@ export interface TaskPageState {
 }
 
 const queryKey = (query: TaskQuery): string =>
-  [query.status, query.taskType, query.limit, query.offset].join('|');
+  [query.status, query.taskType, query.priority, query.limit, query.offset].join('|');
 
 /**
  * One page of the task list, kept current: progress events patch rows in place, status and
@@ -51,7 +51,9 @@ export function useTaskPage(query: TaskQuery): TaskPageState & {
         try {
           const page = await api.listTasks(requested);
           if (queryKey(requested) !== queryKey(queryRef.current)) return;
-          const tasks = page.tasks.map((task) => reconcile(task, latestEvents.current.get(task.id)));
+          const tasks = page.tasks.map((task) =>
+            reconcile(task, latestEvents.current.get(task.id)),
+          );
           setState({
             tasks,
             total: page.total,
@@ -79,11 +81,13 @@ export function useTaskPage(query: TaskQuery): TaskPageState & {
       if (remembered.size > 2000) remembered.delete(remembered.keys().next().value as string);
 
       if (event.type === 'created') {
-        const { status, taskType, offset } = queryRef.current;
+        const { status, taskType, offset, priority } = queryRef.current;
         const matches =
           (!status || status === event.status) && (!taskType || taskType === event.task_type);
         if (!matches) return;
         if (offset === 0) refresher.request();
+        // An event does not carry the priority: whether it matches that filter is unknown.
+        else if (priority !== undefined && priority !== null) return;
         else setState((current) => ({ ...current, newSinceFetch: current.newSinceFetch + 1 }));
         return;
       }
@@ -97,25 +101,31 @@ export function useTaskPage(query: TaskQuery): TaskPageState & {
     onResync: () => refresher.request(),
   });
 
-  const upsert = useCallback((task: Task) => {
-    const current = queryRef.current;
-    setState((page) => {
-      if (page.tasks.some((row) => row.id === task.id)) {
-        return { ...page, tasks: page.tasks.map((row) => (row.id === task.id ? task : row)) };
-      }
-      const matches =
-        current.offset === 0 &&
-        (!current.status || current.status === task.status) &&
-        (!current.taskType || current.taskType === task.task_type);
-      if (!matches) return page;
-      return {
-        ...page,
-        tasks: [task, ...page.tasks].slice(0, current.limit),
-        total: page.total + 1,
-      };
-    });
-    refresher.request();
-  }, [refresher]);
+  const upsert = useCallback(
+    (task: Task) => {
+      const current = queryRef.current;
+      setState((page) => {
+        if (page.tasks.some((row) => row.id === task.id)) {
+          return { ...page, tasks: page.tasks.map((row) => (row.id === task.id ? task : row)) };
+        }
+        const matches =
+          current.offset === 0 &&
+          (!current.status || current.status === task.status) &&
+          (!current.taskType || current.taskType === task.task_type) &&
+          (current.priority === undefined ||
+            current.priority === null ||
+            current.priority === task.priority);
+        if (!matches) return page;
+        return {
+          ...page,
+          tasks: [task, ...page.tasks].slice(0, current.limit),
+          total: page.total + 1,
+        };
+      });
+      refresher.request();
+    },
+    [refresher],
+  );
 
   const refresh = useCallback(() => refresher.request(true), [refresher]);
   const current = state.shown !== null && queryKey(state.shown) === queryKey(query);

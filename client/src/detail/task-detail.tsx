@@ -58,6 +58,10 @@ function DetailBody({ task, onChanged }: { task: Task; onChanged: (task: Task) =
           <dt>Attempts</dt>
           <dd>{task.attempts}</dd>
         </div>
+        <div>
+          <dt>Priority</dt>
+          <dd data-task-priority>{task.priority}</dd>
+        </div>
       </dl>
       <section aria-labelledby="timeline-heading">
         <h3 id="timeline-heading">Timeline</h3>

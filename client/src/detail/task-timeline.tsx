@@ -18,6 +18,12 @@ export function TaskTimeline({ task }: { task: Task }) {
       <li>
         <span class="timeline-label">Created</span> <TimeOf iso={task.created_at} />
       </li>
+      {task.run_at && (
+        <li>
+          <span class="timeline-label">Run at</span> <TimeOf iso={task.run_at} />
+          {task.status === 'SCHEDULED' && <span class="muted"> · scheduled</span>}
+        </li>
+      )}
       <li>
         <span class="timeline-label">Started</span> <TimeOf iso={task.started_at} />
         <span class="muted" data-duration="queued">

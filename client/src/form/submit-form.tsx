@@ -1,7 +1,16 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error';
 import { api } from '../api/api-client';
-import { TASK_TYPES, type Task, type TaskType, type TaskTypes } from '../api/types';
+import {
+  DEFAULT_PRIORITY,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+  TASK_TYPES,
+  type StartOptions,
+  type Task,
+  type TaskType,
+  type TaskTypes,
+} from '../api/types';
 import { uploadFile } from '../api/upload-file';
 import { taskHref } from '../lib/hash-route';
 import { shortId, TASK_TYPE_LABELS } from '../lib/format';
@@ -23,6 +32,14 @@ const perType = <T,>(make: (type: TaskType) => T): PerType<T> =>
   Object.fromEntries(TASK_TYPES.map((type) => [type, make(type)])) as PerType<T>;
 
 let nextUploadKey = 1;
+
+/** The priority and delay fields as the API takes them; empty fields are left out. */
+function startOptionsOf(priority: string, delay: string): StartOptions {
+  const start: StartOptions = {};
+  if (priority.trim() !== '') start.priority = Number(priority);
+  if (delay.trim() !== '') start.delay_seconds = Number(delay);
+  return start;
+}
 
 /** The submission form, once the API has said what each task type's defaults are. */
 export function SubmitForm({ onSubmitted }: { onSubmitted: (task: Task) => void }) {
@@ -59,6 +76,8 @@ function TaskForm({
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const [submitting, setSubmitting] = useState(false);
   const [submitted, setSubmitted] = useState<Task | null>(null);
+  const [priority, setPriority] = useState(String(DEFAULT_PRIORITY));
+  const [delay, setDelay] = useState('');
   const form = useRef<HTMLFormElement>(null);
   const focusFirstError = useRef(false);
 
@@ -142,7 +161,7 @@ function TaskForm({
     }
     setSubmitting(true);
     try {
-      const task = await api.submitTask(taskType, built.params);
+      const task = await api.submitTask(taskType, built.params, startOptionsOf(priority, delay));
       setSubmitted(task);
       onSubmitted(task);
     } catch (error) {
@@ -249,6 +268,43 @@ function TaskForm({
             onChange={(value) => setValue(field.name, value)}
           />
         ))}
+      </div>
+
+      <div class="fields start-fields">
+        <div class="field">
+          <label for="field-priority">Priority</label>
+          <input
+            id="field-priority"
+            name="priority"
+            type="number"
+            min={MIN_PRIORITY}
+            max={MAX_PRIORITY}
+            step={1}
+            value={priority}
+            aria-describedby="field-priority-hint"
+            onInput={(event) => setPriority(event.currentTarget.value)}
+          />
+          <p class="hint" id="field-priority-hint">
+            {MIN_PRIORITY}–{MAX_PRIORITY}; a larger one starts sooner among waiting tasks.
+          </p>
+        </div>
+        <div class="field">
+          <label for="field-delay-seconds">Start after (seconds)</label>
+          <input
+            id="field-delay-seconds"
+            name="delay_seconds"
+            type="number"
+            min={0}
+            step={1}
+            value={delay}
+            placeholder="now"
+            aria-describedby="field-delay-seconds-hint"
+            onInput={(event) => setDelay(event.currentTarget.value)}
+          />
+          <p class="hint" id="field-delay-seconds-hint">
+            Empty: at once. Otherwise the task is SCHEDULED until then (at most 365 days).
+          </p>
+        </div>
       </div>
 
       {formErrors.length > 0 && (

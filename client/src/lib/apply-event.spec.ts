@@ -15,6 +15,8 @@ const task = (overrides: Partial<Task> = {}): Task => ({
   attempts: 0,
   retry_of: null,
   project: 'default',
+  priority: 5,
+  run_at: null,
   ...overrides,
 });
 
@@ -44,6 +46,13 @@ describe('applyEvent', () => {
     const done = task({ status: 'SUCCESS', progress: 100 });
     expect(applyEvent(done, event({ progress: 99 }))).toBe(done);
     expect(applyEvent(done, event({ type: 'status', status: 'RUNNING' }))).toBe(done);
+  });
+
+  it('moves a SCHEDULED task to PENDING when it comes due', () => {
+    const scheduled = task({ status: 'SCHEDULED', run_at: '2026-01-01T00:01:00.000Z' });
+    expect(
+      applyEvent(scheduled, event({ type: 'status', status: 'PENDING', progress: 0 })),
+    ).toEqual({ ...scheduled, status: 'PENDING' });
   });
 
   it('ignores events of other tasks', () => {

@@ -2,6 +2,7 @@ import type { Task, TaskEvent, TaskStatus } from '../api/types';
 
 // How far along a task is; events and fetched rows can arrive in either order.
 const STAGE: Record<TaskStatus, number> = {
+  SCHEDULED: 0,
   PENDING: 0,
   RUNNING: 1,
   SUCCESS: 2,

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../../core/priority';
 import { PROJECT_NAME } from '../../core/project';
 import { TASK_STATUSES, TaskStatus } from '../../core/task-status';
 import { TASK_TYPES, TaskType } from '../../core/task-type';
@@ -9,6 +10,7 @@ export const MAX_LIMIT = 1000;
 export const MAX_OFFSET = 10_000_000;
 const LIMIT_RULE = `limit must be an integer from 1 to ${MAX_LIMIT}`;
 const OFFSET_RULE = `offset must be an integer from 0 to ${MAX_OFFSET}`;
+const PRIORITY_RULE = `priority must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}`;
 
 /**
  * Query text to an integer only when it is written as one ("25", "-1"), as FastAPI reads an
@@ -40,6 +42,14 @@ export class ListTasksQuery extends StatsQuery {
   @IsOptional()
   @IsResourceId({ message: 'retry_of must be a task id (a UUID)' })
   retry_of?: string;
+
+  /** Only the tasks of this priority, 0 to 10 (§9). */
+  @IsOptional()
+  @Transform(integerText)
+  @Min(MIN_PRIORITY, { message: PRIORITY_RULE })
+  @Max(MAX_PRIORITY, { message: PRIORITY_RULE })
+  @IsInt({ message: PRIORITY_RULE })
+  priority?: number;
 
   /** Page size, 1 to 1000; 100 by default, as the original. */
   @IsOptional()

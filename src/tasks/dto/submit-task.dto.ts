@@ -1,4 +1,8 @@
-import { IsDefined, IsObject, IsOptional, IsString } from 'class-validator';
+import { IsDefined, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../../core/priority';
+import { DELAY_RULE, MAX_DELAY_SECONDS, RUN_AT_RULE } from '../start-time';
+
+const PRIORITY_RULE = `priority must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}`;
 
 export class SubmitTaskDto {
   /** csv_processing, email_sending or image_processing. */
@@ -10,4 +14,23 @@ export class SubmitTaskDto {
   @IsOptional()
   @IsObject()
   input_params?: Record<string, unknown> | null;
+
+  /** 0–10: among a type's waiting tasks a larger one starts sooner. 5 when left out. */
+  @IsOptional()
+  @IsInt({ message: PRIORITY_RULE })
+  @Min(MIN_PRIORITY, { message: PRIORITY_RULE })
+  @Max(MAX_PRIORITY, { message: PRIORITY_RULE })
+  priority?: number | null;
+
+  /** ISO-8601 with a zone: the task is SCHEDULED until then (past: it runs now). */
+  @IsOptional()
+  @IsString({ message: RUN_AT_RULE })
+  run_at?: string | null;
+
+  /** Seconds from now, at most 365 days; instead of run_at, not with it. */
+  @IsOptional()
+  @IsInt({ message: DELAY_RULE })
+  @Min(0, { message: DELAY_RULE })
+  @Max(MAX_DELAY_SECONDS, { message: DELAY_RULE })
+  delay_seconds?: number | null;
 }

@@ -18,6 +18,10 @@ export class TaskResponse {
   retry_of!: string | null;
   /** The project of the key that submitted it; `default` in open mode. */
   project!: string;
+  /** 0–10: among a type's waiting tasks a larger one starts sooner (§9). */
+  priority!: number;
+  /** When it was asked to start (SCHEDULED until then); null for at once. */
+  run_at!: string | null;
 }
 
 export class TaskListResponse {
@@ -62,6 +66,8 @@ export function toTaskResponse(task: Task): TaskResponse {
     attempts: task.attempts,
     retry_of: task.retryOf,
     project: task.project,
+    priority: task.priority,
+    run_at: iso(task.runAt),
   };
 }
 
