@@ -8,6 +8,8 @@ export interface TaskJobData {
   taskType: TaskType;
   params: Record<string, unknown>;
   project?: string;
+  /** The task's timeout_seconds; jobs queued before timeouts existed take the type's default. */
+  timeoutSeconds?: number;
 }
 
 /** The BullMQ queue of each task type, injected as one record (QueueModule builds it). */

@@ -38,7 +38,12 @@ export class TaskQueueService {
       await withTimeout(
         this.queues[task.taskType].add(
           task.taskType,
-          { taskType: task.taskType, params: task.inputParams, project: task.project },
+          {
+            taskType: task.taskType,
+            params: task.inputParams,
+            project: task.project,
+            ...(task.timeoutSeconds !== null ? { timeoutSeconds: task.timeoutSeconds } : {}),
+          },
           {
             jobId: task.id,
             attempts: this.config.retries.attempts[task.taskType],

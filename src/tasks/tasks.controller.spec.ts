@@ -18,6 +18,7 @@ const task: Task = {
   errorMessage: 'bad data',
   attempts: 1,
   retryOf: null,
+  timeoutSeconds: 3600,
   project: 'default',
 };
 
@@ -45,6 +46,7 @@ describe('TasksController answers', () => {
     error_message: 'bad data',
     attempts: 1,
     retry_of: null,
+    timeout_seconds: 3600,
     project: 'default',
   };
 

@@ -55,6 +55,7 @@ export class TasksService {
     taskType: string,
     rawParams: Record<string, unknown>,
     project: string,
+    options: { timeoutSeconds?: number } = {},
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
     const params = await validateTaskParams(taskType, rawParams, this.policy);
@@ -66,7 +67,8 @@ export class TasksService {
         problems.map((problem) => ({ ...problem, loc: ['body', 'input_params', ...problem.loc] })),
       );
     }
-    return this.create(taskType, params, null, project);
+    const timeoutSeconds = options.timeoutSeconds ?? this.config.timeouts.seconds[taskType];
+    return this.create(taskType, params, null, project, timeoutSeconds);
   }
 
   async list(
@@ -121,7 +123,13 @@ export class TasksService {
     const original = await this.get(id, scope);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
     await this.quotas.checkActiveTasks(original.project);
-    return this.create(original.taskType, original.inputParams, original.id, original.project);
+    return this.create(
+      original.taskType,
+      original.inputParams,
+      original.id,
+      original.project,
+      original.timeoutSeconds ?? this.config.timeouts.seconds[original.taskType],
+    );
   }
 
   private async create(
@@ -129,6 +137,7 @@ export class TasksService {
     params: JsonObject,
     retryOf: string | null,
     project: string,
+    timeoutSeconds: number,
   ): Promise<Task> {
     if (WRITES_FILES.includes(taskType)) await this.quotas.checkStorageForOutputs(project);
     const emails = await this.quotas.reserveEmails(
@@ -137,7 +146,7 @@ export class TasksService {
     );
     let task: Task;
     try {
-      task = await this.store.insert(taskType, params, retryOf, project);
+      task = await this.store.insert(taskType, params, retryOf, project, timeoutSeconds);
     } catch (error) {
       await emails.release();
       throw error;

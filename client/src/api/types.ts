@@ -31,6 +31,8 @@ export interface Task {
   error_message: string | null;
   attempts: number;
   retry_of: string | null;
+  /** Seconds the run may last before it is stopped and FAILED; null for older tasks. */
+  timeout_seconds: number | null;
   project: string;
 }
 

@@ -1,4 +1,4 @@
-import { IsDefined, IsObject, IsOptional, IsString } from 'class-validator';
+import { IsDefined, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
 
 export class SubmitTaskDto {
   /** csv_processing, email_sending or image_processing. */
@@ -10,4 +10,11 @@ export class SubmitTaskDto {
   @IsOptional()
   @IsObject()
   input_params?: Record<string, unknown> | null;
+
+  /** Seconds the run may last before it is stopped and FAILED; the type's default when omitted. */
+  @IsOptional()
+  @Min(1)
+  @Max(86_400)
+  @IsInt()
+  timeout_seconds?: number;
 }
