@@ -10,6 +10,11 @@ export interface TaskContext {
    * for it then, and work it can kill (a worker thread) must be killed.
    */
   halt?: AbortSignal;
+  /**
+   * Epoch ms when the run is abandoned in any case: its timeout plus the grace. Native work no
+   * signal reaches (a libvips encode) bounds itself by it.
+   */
+  stopBy?: number;
   /** Reports progress from 0 to 100; cheap to call often (writes are throttled). */
   onProgress: (percent: number) => void;
 }

@@ -97,6 +97,7 @@ export class TaskRunner {
         project: task.project,
         signal: controller.signal,
         halt: stop.halt,
+        stopBy: Date.now() + timeoutSeconds * 1000 + this.config.timeouts.graceMs,
         onProgress: (percent) => progress.report(percent),
       });
       // An abandoned run may still reject later: that is expected, not unhandled.
