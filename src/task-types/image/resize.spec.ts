@@ -63,6 +63,7 @@ describe('vipsTimeout', () => {
     expect(vipsTimeout(10_500, 1_000)).toEqual({ seconds: 10 });
     expect(vipsTimeout(10_001, 1_000)).toEqual({ seconds: 10 });
     expect(vipsTimeout(500, 1_000)).toEqual({ seconds: 1 });
+    expect(vipsTimeout(86_400_000, 0)).toEqual({ seconds: 3600 });
   });
 });
 

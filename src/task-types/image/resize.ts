@@ -21,13 +21,17 @@ export interface ResizeSpec {
 
 /**
  * sharp's `timeout` for work that must end by `stopBy`: whole seconds, at least 1 (0 would mean
- * none). libvips checks it while it computes pixels and kills the pipeline, which a JavaScript
+ * none), at most MAX_VIPS_TIMEOUT_SECONDS. libvips checks it while it computes pixels and kills the pipeline, which a JavaScript
  * signal cannot do to an encode already running on its threads.
  */
 export function vipsTimeout(stopBy: number | undefined, now = Date.now()): { seconds: number } {
   if (stopBy === undefined) return { seconds: 0 };
-  return { seconds: Math.max(1, Math.ceil((stopBy - now) / 1000)) };
+  const left = Math.ceil((stopBy - now) / 1000);
+  return { seconds: Math.min(MAX_VIPS_TIMEOUT_SECONDS, Math.max(1, left)) };
 }
+
+/** sharp takes at most an hour: no single image's pipeline runs longer, whatever the timeout. */
+export const MAX_VIPS_TIMEOUT_SECONDS = 3600;
 
 export interface ResizedImage {
   original_size: string;
