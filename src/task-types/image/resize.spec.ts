@@ -229,6 +229,7 @@ describe('resizeImage', () => {
         width: 2100,
         height: 2100,
         channels: 3,
+        background: '#808080',
         noise: { type: 'gaussian', mean: 128, sigma: 40 },
       },
     })
