@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT, requireFromProject } from './lib/service.mjs';
 
 const SIZES = { quick: [1_000, 20_000], full: [1_000, 20_000, 200_000] };
-const RUNS = { quick: 20, full: 200 };
+const RUNS = { quick: 10, full: 40 };
 
 requireFromProject('reflect-metadata');
 const dist = (path) => requireFromProject(join(PROJECT_ROOT, 'dist', path));
@@ -45,7 +45,7 @@ export async function killable({ quick }) {
     const runs = quick ? RUNS.quick : RUNS.full;
     for (const size of quick ? SIZES.quick : SIZES.full) {
       const input = inputOf(size);
-      const count = size >= 200_000 ? Math.ceil(runs / 10) : runs;
+      const count = size >= 200_000 ? Math.ceil(runs / 8) : runs;
       // Warm both paths first: the parser's code is compiled in each thread on its own.
       await runCsvAnalysis(input, context());
       await pool.run(thread, input, context());

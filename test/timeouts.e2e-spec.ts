@@ -118,6 +118,8 @@ describe(`timeouts that stop the work on ${TEST_DATABASE}`, () => {
     expect(existsSync(join(service.dataDir, 'tasks', slow.id, 'outputs'))).toBe(false);
   });
 
+  // A thread run too: the pool holds two threads (CSV_CONCURRENCY + IMAGE_CONCURRENCY), so it
+  // would wait behind the two CPU-bound runs above if their threads had not been terminated.
   it('still runs a normal task to SUCCESS within its timeout', async () => {
     const task = await submit('csv_processing', { num_rows: 50_000 }, 300);
     const done = await api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 60_000);
