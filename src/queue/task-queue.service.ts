@@ -42,7 +42,9 @@ export class TaskQueueService {
             taskType: task.taskType,
             params: task.inputParams,
             project: task.project,
-            ...(task.timeoutSeconds !== null ? { timeoutSeconds: task.timeoutSeconds } : {}),
+            ...(typeof task.timeoutSeconds === 'number'
+              ? { timeoutSeconds: task.timeoutSeconds }
+              : {}),
           },
           {
             jobId: task.id,
