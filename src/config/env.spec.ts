@@ -193,6 +193,8 @@ describe('validateEnv', () => {
     ['PORT', 'http', /PORT must be an integer from 0 to 65535/],
     ['PORT', '65536', /PORT must be an integer from 0 to 65535/],
     ['PORT', '-1', /PORT must be an integer from 0 to 65535/],
+    ['TIMEOUT_CSV_SECONDS', '0', /TIMEOUT_CSV_SECONDS must be an integer from 1 to 86400/],
+    ['TIMEOUT_GRACE_MS', '-5', /TIMEOUT_GRACE_MS must be an integer from 0 to 600000/],
     ['PORT', '80.5', /PORT must be an integer from 0 to 65535/],
     ['PORT', '', /PORT must be an integer from 0 to 65535/],
     ['DATABASE_URL', 'mysql://db/app', /DATABASE_URL must be a PostgreSQL URL .*or unset/],
