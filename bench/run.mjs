@@ -11,6 +11,7 @@ import { csv } from './csv.mjs';
 import { email } from './email.mjs';
 import { httpAdapter } from './http-adapter.mjs';
 import { images } from './images.mjs';
+import { killable } from './killable.mjs';
 import { Cleanup, PROJECT_ROOT } from './lib/service.mjs';
 import { startTaskService } from './lib/task-service.mjs';
 import { listAtScale } from './list-at-scale.mjs';
@@ -30,6 +31,7 @@ const BENCHMARKS = {
   email,
   scaling,
   'http-adapter': httpAdapter,
+  killable,
 };
 
 const quick = process.argv.includes('--quick');

@@ -86,7 +86,9 @@ export class AppConfig {
   /** How long a SQLite statement waits for another connection's write lock before SQLITE_BUSY. */
   readonly sqliteBusyTimeoutMs: number;
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
-  readonly testFault?: 'exit-after-insert';
+  readonly testFault?: 'exit-after-insert' | 'deaf-threads';
+  /** The default timeout of each type, and how long a stopped run gets before a forced stop. */
+  readonly timeouts: { seconds: Record<TaskType, number>; graceMs: number };
   /** How long a worker process stays listed after its last heartbeat. */
   readonly workerHeartbeatTtlMs: number;
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
@@ -156,6 +158,14 @@ export class AppConfig {
     this.sqlRetry = { attempts: env.SQL_RETRY_ATTEMPTS, delayMs: env.SQL_RETRY_DELAY_MS };
     this.sqliteBusyTimeoutMs = env.SQLITE_BUSY_TIMEOUT_MS;
     this.testFault = env.CONVEYOR_TEST_FAULT;
+    this.timeouts = {
+      seconds: {
+        csv_processing: env.TIMEOUT_CSV_SECONDS,
+        email_sending: env.TIMEOUT_EMAIL_SECONDS,
+        image_processing: env.TIMEOUT_IMAGE_SECONDS,
+      },
+      graceMs: env.TIMEOUT_GRACE_MS,
+    };
     this.workerHeartbeatTtlMs = env.WORKER_HEARTBEAT_TTL_SECONDS * 1000;
     this.uploads = {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,

@@ -283,6 +283,20 @@ export class Env {
   @IntEnv(1, 20)
   IMAGE_ATTEMPTS = 3;
 
+  /** A task of each type runs at most this long unless its submit says otherwise (§9). */
+  @IntEnv(1, 86_400)
+  TIMEOUT_CSV_SECONDS = 3600;
+
+  @IntEnv(1, 86_400)
+  TIMEOUT_EMAIL_SECONDS = 3600;
+
+  @IntEnv(1, 86_400)
+  TIMEOUT_IMAGE_SECONDS = 3600;
+
+  /** How long a timed-out or cancelled run may take to stop by itself before it is stopped by force. */
+  @IntEnv(0, 600_000)
+  TIMEOUT_GRACE_MS = 5000;
+
   @IntEnv(0, 3_600_000)
   RETRY_BACKOFF_MS = 2000;
 
@@ -368,10 +382,10 @@ export class Env {
   /** Fault injection for the reliability tests; never set it in production. */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsIn(['exit-after-insert'], {
-    message: 'CONVEYOR_TEST_FAULT must be unset or exit-after-insert',
+  @IsIn(['exit-after-insert', 'deaf-threads'], {
+    message: 'CONVEYOR_TEST_FAULT must be unset, exit-after-insert or deaf-threads',
   })
-  CONVEYOR_TEST_FAULT?: 'exit-after-insert';
+  CONVEYOR_TEST_FAULT?: 'exit-after-insert' | 'deaf-threads';
 }
 
 export class EnvValidationError extends Error {}

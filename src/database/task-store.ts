@@ -57,6 +57,8 @@ export interface NewTask extends TaskStart {
   inputParams: JsonObject;
   retryOf: string | null;
   project: string;
+  /** The run's limit; null only for rows from before timeouts (the type's default applies). */
+  timeoutSeconds?: number | null;
 }
 
 /** Rows per INSERT of insertMany: ~20 columns × 200 stays far below either database's limits. */
@@ -83,6 +85,7 @@ export function newTaskRow(spec: NewTask, createdAt: Date = new Date()): Partial
     project: spec.project,
     priority: spec.priority ?? DEFAULT_PRIORITY,
     runAt: spec.runAt ?? null,
+    timeoutSeconds: spec.timeoutSeconds ?? null,
   };
 }
 

@@ -73,6 +73,10 @@ export class Task {
   @Column({ name: 'retry_of', type: 'varchar', length: 36, nullable: true })
   retryOf!: string | null;
 
+  /** Seconds the task may run before it is stopped and FAILED (§9); null for older tasks. */
+  @Column({ name: 'timeout_seconds', type: 'integer', nullable: true })
+  timeoutSeconds!: number | null;
+
   /** The project of the key that made it (§7); `default` in open mode. */
   @Column({ type: 'varchar', length: 64, default: 'default' })
   project!: string;

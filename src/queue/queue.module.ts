@@ -10,6 +10,7 @@ import { queueNameOf, TASK_QUEUES } from './task-job';
 import { TaskQueueService } from './task-queue.service';
 import { TaskRecovery } from './task-recovery.service';
 import { TaskRunner } from './task-runner.service';
+import { ThreadPool } from './thread-pool.service';
 import { WORKER_PROVIDERS } from '../task-types/processors';
 import { WorkerLifecycle } from './worker-lifecycle.service';
 import { WorkerRegistry } from '../workers/worker-registry.service';
@@ -54,6 +55,7 @@ export class QueueModule {
   static forWorker({ recovery }: { recovery: boolean }): DynamicModule {
     const workerProviders: Provider[] = [
       TaskRunner,
+      ThreadPool,
       CancelRegistry,
       WorkerLifecycle,
       WorkerRegistry,

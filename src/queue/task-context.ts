@@ -3,8 +3,18 @@ export interface TaskContext {
   taskId: string;
   /** The project the task belongs to; what it writes (e-mail deliveries) belongs there too. */
   project: string;
-  /** Aborted when the task is cancelled or the worker shuts down. */
+  /** Aborted when the task is cancelled, times out or the worker shuts down. */
   signal: AbortSignal;
+  /**
+   * Aborted TIMEOUT_GRACE_MS after `signal` if the run is still going: the runner stops waiting
+   * for it then, and work it can kill (a worker thread) must be killed.
+   */
+  halt?: AbortSignal;
+  /**
+   * Epoch ms when the run is abandoned in any case: its timeout plus the grace. Native work no
+   * signal reaches (a libvips encode) bounds itself by it.
+   */
+  stopBy?: number;
   /** Reports progress from 0 to 100; cheap to call often (writes are throttled). */
   onProgress: (percent: number) => void;
 }

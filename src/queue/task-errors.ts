@@ -41,3 +41,11 @@ export class TaskCancelledError extends Error {
     this.name = 'TaskCancelledError';
   }
 }
+
+/** The abort reason when a run outlasts its timeout_seconds: the task FAILS with this message. */
+export class TaskTimeoutError extends Error {
+  constructor(readonly seconds: number) {
+    super(`Timed out after ${seconds} s`);
+    this.name = 'TaskTimeoutError';
+  }
+}

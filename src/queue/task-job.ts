@@ -10,6 +10,8 @@ export interface TaskJobData {
   project?: string;
   /** A SCHEDULED task's run_at (ISO-8601): the worker moves the row to PENDING when it starts. */
   runAt?: string;
+  /** The task's timeout_seconds; jobs queued before timeouts existed take the type's default. */
+  timeoutSeconds?: number;
 }
 
 /** The BullMQ queue of each task type, injected as one record (QueueModule builds it). */

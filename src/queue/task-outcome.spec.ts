@@ -1,6 +1,7 @@
 import {
   TaskCancelledError,
   TaskFailure,
+  TaskTimeoutError,
   TransientTaskError,
   WorkerShutdownError,
 } from './task-errors';
@@ -33,6 +34,17 @@ describe('outcomeOf', () => {
   it('stops quietly when the task was cancelled, whatever the work threw', () => {
     const state = { ...running, reason: new TaskCancelledError(), aborted: true };
     expect(outcomeOf(new TransientTaskError('dropped'), state)).toEqual({ kind: 'cancelled' });
+  });
+
+  it('fails a timed-out run for good with the timeout message, even with attempts left', () => {
+    const reason = new TaskTimeoutError(30);
+    const state = { ...running, reason, aborted: true, attemptsLeft: 5 };
+    expect(outcomeOf(new TransientTaskError('dropped'), state)).toEqual({
+      kind: 'fail',
+      error: reason,
+      message: 'Timed out after 30 s',
+      expected: true,
+    });
   });
 
   it.each([

@@ -1,7 +1,12 @@
 import { JsonObject } from '../core/json';
 import { withoutInternals } from '../core/public-text';
 import { isTransientSqlError } from '../database/sql-retry';
-import { TaskFailure, TransientTaskError, WorkerShutdownError } from './task-errors';
+import {
+  TaskFailure,
+  TaskTimeoutError,
+  TransientTaskError,
+  WorkerShutdownError,
+} from './task-errors';
 
 /** What becomes of a task whose work threw. */
 export type TaskOutcome =
@@ -53,6 +58,10 @@ export function publicErrorMessage(error: Error): string {
 export function outcomeOf(thrown: unknown, state: AbortState): TaskOutcome {
   if (state.reason instanceof WorkerShutdownError && state.canHandBack)
     return { kind: 'hand-back' };
+  // Timed out: failed for good whatever the work threw on its way out, and never retried.
+  if (state.reason instanceof TaskTimeoutError) {
+    return { kind: 'fail', error: state.reason, message: state.reason.message, expected: true };
+  }
   if (state.aborted) return { kind: 'cancelled' };
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   if (isTransient(error) && state.attemptsLeft > 0) {

@@ -56,6 +56,12 @@ describe('TaskQueueService', () => {
     expect(await queues.email_sending.getJob(task.id)).toBeUndefined();
   });
 
+  it("carries the task's timeout_seconds to its worker", async () => {
+    const task = Object.assign(taskOf('image_processing'), { timeoutSeconds: 90 });
+    expect(await service.enqueue(task)).toBe(true);
+    expect((await queues.image_processing.getJob(task.id))?.data.timeoutSeconds).toBe(90);
+  });
+
   it('tells a present job from a missing one, and finds the tasks without a job', async () => {
     const queued = taskOf('email_sending');
     const lost = taskOf('image_processing');

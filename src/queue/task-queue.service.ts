@@ -94,6 +94,7 @@ export class TaskQueueService {
         params: task.inputParams,
         project: task.project,
         ...(runAt && { runAt: runAt.toISOString() }),
+        ...(typeof task.timeoutSeconds === 'number' && { timeoutSeconds: task.timeoutSeconds }),
       },
       opts: {
         jobId: task.id,

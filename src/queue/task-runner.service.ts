@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DelayedError, Job, WaitingError } from 'bullmq';
+import { rm } from 'node:fs/promises';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
 import { TaskStatus } from '../core/task-status';
@@ -11,9 +12,11 @@ import { folderBytes } from '../files/folder-bytes';
 import { StoragePaths } from '../files/storage-paths';
 import { taskEvent } from '../events/task-event';
 import { CancelRegistry } from './cancel-registry';
+import { abortAfter, forcedStop } from './forced-stop';
 import { ProgressThrottle } from './progress-throttle';
 import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
+import { TaskTimeoutError } from './task-errors';
 import { outcomeOf, TaskOutcome } from './task-outcome';
 import { WorkerRegistry } from '../workers/worker-registry.service';
 
@@ -79,6 +82,15 @@ export class TaskRunner {
     this.registry.taskStarted({ id: task.id, project: task.project });
 
     const controller = this.cancels.register(task.id);
+    const timeoutSeconds = job.data.timeoutSeconds ?? this.config.timeouts.seconds[task.taskType];
+    const stopTimer = abortAfter(
+      controller,
+      timeoutSeconds,
+      () => new TaskTimeoutError(timeoutSeconds),
+    );
+    // Cancel, timeout and shutdown all abort the signal; a run still going after the grace is
+    // killed (if it runs in a thread) and abandoned, so that its worker slot is free at once.
+    const stop = forcedStop(controller.signal, this.config.timeouts.graceMs);
     const progress = new ProgressThrottle(this.config.progressIntervalMs, (value) =>
       this.saveProgress(task, value, controller),
     );
@@ -90,12 +102,17 @@ export class TaskRunner {
         );
     }, HEARTBEAT_INTERVAL_MS);
     try {
-      const result = await handle(job.data.params as P, {
+      const work = handle(job.data.params as P, {
         taskId: task.id,
         project: task.project,
         signal: controller.signal,
+        halt: stop.halt,
+        stopBy: Date.now() + timeoutSeconds * 1000 + this.config.timeouts.graceMs,
         onProgress: (percent) => progress.report(percent),
       });
+      // An abandoned run may still reject later: that is expected, not unhandled.
+      work.catch(() => undefined);
+      const result = await Promise.race([work, stop.abandoned]);
       // The SUCCESS write sets progress to 100: a held-back progress write would be wasted.
       progress.cancel();
       await progress.settled();
@@ -113,6 +130,8 @@ export class TaskRunner {
       });
       await this.settle(outcome, task, job, token, progress.last);
     } finally {
+      stopTimer();
+      stop.dispose();
       clearInterval(heartbeat);
       this.cancels.unregister(task.id);
       this.registry.taskFinished(task.id);
@@ -155,6 +174,8 @@ export class TaskRunner {
         this.log(task, `will retry: ${outcome.error.message}`);
         throw outcome.error;
       case 'fail':
+        // A timed-out run's outputs are partial: removed, not kept or counted.
+        if (outcome.error instanceof TaskTimeoutError) await this.removeOutputs(task);
         if (
           await this.store.markFailed(
             task.id,
@@ -194,6 +215,14 @@ export class TaskRunner {
       });
       return null;
     }
+  }
+
+  /** Deletes what a run wrote to its output folder; a failure here must not fail the settle. */
+  private async removeOutputs(task: RunningTask): Promise<void> {
+    await rm(this.storage.outputDir(task.id), { recursive: true, force: true }).catch(
+      (error: Error) =>
+        this.logger.warn({ task_id: task.id, msg: `outputs not removed: ${error.message}` }),
+    );
   }
 
   /** One progress write; a row that is no longer RUNNING was cancelled, so the work stops. */

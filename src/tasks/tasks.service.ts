@@ -161,6 +161,7 @@ export class TasksService {
       retryOf: original.id,
       project: original.project,
       priority: original.priority,
+      timeoutSeconds: original.timeoutSeconds ?? this.config.timeouts.seconds[original.taskType],
     });
   }
 
@@ -186,6 +187,8 @@ export class TasksService {
       priority: request.priority ?? undefined,
       runAt: start.runAt,
       scheduled: start.scheduled,
+      // Filled at submit, so that the answer shows the limit in force.
+      timeoutSeconds: request.timeout_seconds ?? this.config.timeouts.seconds[request.task_type],
     };
   }
 

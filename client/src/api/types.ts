@@ -39,6 +39,8 @@ export interface Task {
   error_message: string | null;
   attempts: number;
   retry_of: string | null;
+  /** Seconds the run may last before it is stopped and FAILED; null for older tasks. */
+  timeout_seconds: number | null;
   project: string;
   /** 0–10; a larger one starts sooner among its type's waiting tasks. */
   priority: number;

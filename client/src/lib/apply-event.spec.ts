@@ -14,6 +14,7 @@ const task = (overrides: Partial<Task> = {}): Task => ({
   error_message: null,
   attempts: 0,
   retry_of: null,
+  timeout_seconds: 3600,
   project: 'default',
   priority: 5,
   run_at: null,

@@ -7,6 +7,7 @@ import { IndexRetryOf1764300000013 } from './1764300000013-index-retry-of';
 import { Identity1764500000000 } from './1764500000000-identity';
 import { CountTasksPerProject1764500000001 } from './1764500000001-count-tasks-per-project';
 import { AddTaskOutputBytes1764500000002 } from './1764500000002-add-task-output-bytes';
+import { AddTaskTimeout1764600000000 } from './1764600000000-add-task-timeout';
 import { TaskPriorityAndRunAt1764600000100 } from './1764600000100-task-priority-and-run-at';
 import { IdempotencyKeys1764600000300 } from './1764600000300-idempotency-keys';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   Identity1764500000000,
   CountTasksPerProject1764500000001,
   AddTaskOutputBytes1764500000002,
+  AddTaskTimeout1764600000000,
   TaskPriorityAndRunAt1764600000100,
   IdempotencyKeys1764600000300,
 ];

@@ -82,6 +82,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
       fit: params.fit,
       format,
       quality: params.quality,
+      stopBy: context.stopBy,
     };
     const taken = new Set<string>();
     // Named up front, in input order: the same inputs give the same names whichever image
@@ -100,7 +101,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
         const output = join(outputs, name);
         const resized = await resizeImage(await source.input(), output, spec);
         const thumbnail = thumbnailName(name);
-        await makeThumbnail(output, join(outputs, thumbnail));
+        await makeThumbnail(output, join(outputs, thumbnail), context.stopBy);
         images[index] = {
           original_name: source.originalName,
           processed_name: name,

@@ -13,6 +13,7 @@ import {
   MAX_OUTPUT_PIXELS,
   outputName,
   resizeImage,
+  vipsTimeout,
   ResizeSpec,
 } from './resize';
 import { pngClaiming } from '../../testing/png-bomb';
@@ -53,6 +54,16 @@ describe('expectedSize', () => {
     expect(
       expectedSize({ width: 5000, height: 10 }, { width: 100, height: 100 }, 'inside'),
     ).toEqual({ width: 100, height: 1 });
+  });
+});
+
+describe('vipsTimeout', () => {
+  it('is none without stopBy, else the whole seconds left and at least one', () => {
+    expect(vipsTimeout(undefined)).toEqual({ seconds: 0 });
+    expect(vipsTimeout(10_500, 1_000)).toEqual({ seconds: 10 });
+    expect(vipsTimeout(10_001, 1_000)).toEqual({ seconds: 10 });
+    expect(vipsTimeout(500, 1_000)).toEqual({ seconds: 1 });
+    expect(vipsTimeout(86_400_000, 0)).toEqual({ seconds: 3600 });
   });
 });
 
@@ -210,6 +221,26 @@ describe('resizeImage', () => {
     expect(result.format).toBe(format);
     expect(result.file_size_kb).toBeCloseTo(statSync(output).size / 1024, 2);
   });
+
+  it('gives up an encode that outlasts stopBy, where no signal could reach it', async () => {
+    // 67 megapixels of noise to AVIF: minutes of libvips work without the bound.
+    const noise = await sharp({
+      create: {
+        width: 2100,
+        height: 2100,
+        channels: 3,
+        background: '#808080',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
+    })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const output = join(dir, 'slow.avif');
+    const big = spec({ width: 8192, height: 8192, format: 'avif', quality: 90 });
+    await expect(resizeImage(noise, output, { ...big, stopBy: Date.now() + 1000 })).rejects.toThrow(
+      /timeout/,
+    );
+  }, 30_000);
 
   it('reads its input from a file path too', async () => {
     const input = join(dir, 'input.jpg');

@@ -15,7 +15,23 @@ export interface ResizeSpec {
   fit: ImageFit;
   format: ImageFormat;
   quality: number;
+  /** Epoch ms by which libvips must give up (the task's timeout plus its grace); none if unset. */
+  stopBy?: number;
 }
+
+/**
+ * sharp's `timeout` for work that must end by `stopBy`: whole seconds, at least 1 (0 would mean
+ * none), at most MAX_VIPS_TIMEOUT_SECONDS. libvips checks it while it computes pixels and kills the pipeline, which a JavaScript
+ * signal cannot do to an encode already running on its threads.
+ */
+export function vipsTimeout(stopBy: number | undefined, now = Date.now()): { seconds: number } {
+  if (stopBy === undefined) return { seconds: 0 };
+  const left = Math.ceil((stopBy - now) / 1000);
+  return { seconds: Math.min(MAX_VIPS_TIMEOUT_SECONDS, Math.max(1, left)) };
+}
+
+/** sharp takes at most an hour: no single image's pipeline runs longer, whatever the timeout. */
+export const MAX_VIPS_TIMEOUT_SECONDS = 3600;
 
 export interface ResizedImage {
   original_size: string;
@@ -108,7 +124,9 @@ export async function resizeImage(
   output: string,
   spec: ResizeSpec,
 ): Promise<ResizedImage> {
-  const image = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate();
+  const image = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+    .rotate()
+    .timeout(vipsTimeout(spec.stopBy));
   const metadata = await image.metadata();
   const oriented = (metadata.orientation ?? 1) >= 5;
   const width = oriented ? metadata.height : metadata.width;
@@ -151,8 +169,9 @@ export const THUMBNAIL_EFFORT = 0;
  * effort (4) the thumbnail took half as much CPU again as the resize it follows; effort 0 halves
  * that, and at 256 px the file is about as small (6.7 KiB against 6.6 KiB for a photo-like image).
  */
-export async function makeThumbnail(input: string, output: string): Promise<void> {
+export async function makeThumbnail(input: string, output: string, stopBy?: number): Promise<void> {
   await sharp(input)
+    .timeout(vipsTimeout(stopBy))
     .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 70, effort: THUMBNAIL_EFFORT })
     .toFile(output);

@@ -33,4 +33,10 @@ export class SubmitTaskDto {
   @Min(0, { message: DELAY_RULE })
   @Max(MAX_DELAY_SECONDS, { message: DELAY_RULE })
   delay_seconds?: number | null;
+  /** Seconds the run may last before it is stopped and FAILED; the type's default when omitted. */
+  @IsOptional()
+  @Min(1)
+  @Max(86_400)
+  @IsInt()
+  timeout_seconds?: number;
 }

@@ -16,6 +16,8 @@ export class TaskResponse {
   error_message!: string | null;
   attempts!: number;
   retry_of!: string | null;
+  /** Seconds the run may last before it is stopped and FAILED; null for tasks made before §9. */
+  timeout_seconds!: number | null;
   /** The project of the key that submitted it; `default` in open mode. */
   project!: string;
   /** 0–10: among a type's waiting tasks a larger one starts sooner (§9). */
@@ -65,6 +67,7 @@ export function toTaskResponse(task: Task): TaskResponse {
     error_message: task.errorMessage,
     attempts: task.attempts,
     retry_of: task.retryOf,
+    timeout_seconds: task.timeoutSeconds ?? null,
     project: task.project,
     priority: task.priority,
     run_at: iso(task.runAt),
