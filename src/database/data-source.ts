@@ -4,12 +4,13 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { ApiKey } from '../keys/api-key.entity';
+import { Schedule } from '../schedules/schedule.entity';
 import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
 import { StoredFile } from './stored-file.entity';
 import { Task } from './task.entity';
 
-export const ENTITIES = [Task, EmailDelivery, StoredFile, ApiKey, AuditEntry];
+export const ENTITIES = [Task, EmailDelivery, StoredFile, ApiKey, AuditEntry, Schedule];
 
 /**
  * The DataSource options for both the running service and the TypeORM CLI (ormconfig.ts).

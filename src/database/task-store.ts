@@ -58,6 +58,7 @@ export class TaskStore {
     inputParams: JsonObject,
     retryOf: string | null,
     project: string,
+    scheduleId: string | null = null,
   ): Promise<Task> {
     const task = this.tasks.create({
       id: randomUUID(),
@@ -73,6 +74,7 @@ export class TaskStore {
       attempts: 0,
       retryOf,
       project,
+      scheduleId,
     });
     await withSqlRetry(
       async (attempt) => {

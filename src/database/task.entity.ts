@@ -74,4 +74,8 @@ export class Task {
   /** The project of the key that made it (§7); `default` in open mode. */
   @Column({ type: 'varchar', length: 64, default: 'default' })
   project!: string;
+
+  /** The schedule whose tick made it (§9); null for a submit or a retry. */
+  @Column({ name: 'schedule_id', type: 'varchar', length: 36, nullable: true })
+  scheduleId!: string | null;
 }

@@ -19,6 +19,7 @@ const task: Task = {
   attempts: 1,
   retryOf: null,
   project: 'default',
+  scheduleId: '0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e',
 };
 
 /** The answer shapes of the contract: snake_case, ISO-8601 UTC times, internal columns left out. */
@@ -46,6 +47,7 @@ describe('TasksController answers', () => {
     attempts: 1,
     retry_of: null,
     project: 'default',
+    schedule_id: task.scheduleId,
   };
 
   it('answers a task in the wire shape, and nothing more', async () => {

@@ -6,5 +6,7 @@ import { TasksService } from './tasks.service';
 @Module({
   controllers: [TasksController, TaskTypesController],
   providers: [TasksService],
+  // Schedules submit through the same path as POST /api/tasks/submit.
+  exports: [TasksService],
 })
 export class TasksModule {}

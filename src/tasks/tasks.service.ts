@@ -50,11 +50,15 @@ export class TasksService {
     this.policy = { mail: mailPolicyOf(config.mail) };
   }
 
-  /** Creates a task in `project`; the files it names must be uploads of that project. */
+  /**
+   * Creates a task in `project`; the files it names must be uploads of that project. A
+   * schedule's tick passes its id as `origin.scheduleId`.
+   */
   async submit(
     taskType: string,
     rawParams: Record<string, unknown>,
     project: string,
+    origin: { scheduleId?: string } = {},
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
     const params = await validateTaskParams(taskType, rawParams, this.policy);
@@ -66,7 +70,7 @@ export class TasksService {
         problems.map((problem) => ({ ...problem, loc: ['body', 'input_params', ...problem.loc] })),
       );
     }
-    return this.create(taskType, params, null, project);
+    return this.create(taskType, params, null, project, origin.scheduleId ?? null);
   }
 
   async list(
@@ -129,6 +133,7 @@ export class TasksService {
     params: JsonObject,
     retryOf: string | null,
     project: string,
+    scheduleId: string | null = null,
   ): Promise<Task> {
     if (WRITES_FILES.includes(taskType)) await this.quotas.checkStorageForOutputs(project);
     const emails = await this.quotas.reserveEmails(
@@ -137,7 +142,7 @@ export class TasksService {
     );
     let task: Task;
     try {
-      task = await this.store.insert(taskType, params, retryOf, project);
+      task = await this.store.insert(taskType, params, retryOf, project, scheduleId);
     } catch (error) {
       await emails.release();
       throw error;

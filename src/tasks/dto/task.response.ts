@@ -18,6 +18,8 @@ export class TaskResponse {
   retry_of!: string | null;
   /** The project of the key that submitted it; `default` in open mode. */
   project!: string;
+  /** The schedule whose tick made it (§9); null for a submit or a retry. */
+  schedule_id!: string | null;
 }
 
 export class TaskListResponse {
@@ -62,6 +64,7 @@ export function toTaskResponse(task: Task): TaskResponse {
     attempts: task.attempts,
     retry_of: task.retryOf,
     project: task.project,
+    schedule_id: task.scheduleId ?? null,
   };
 }
 
