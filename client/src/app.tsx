@@ -15,8 +15,9 @@ import { useStats } from './data/use-stats';
 import { useTaskPage } from './data/use-task-page';
 import { TaskDetailDialog } from './detail/task-detail';
 import { SubmitForm } from './form/submit-form';
-import { useHashRoute } from './lib/hash-route';
+import { SCHEDULES_HREF, useHashRoute } from './lib/hash-route';
 import { formatNumber } from './lib/format';
+import { SchedulesPage } from './schedules/schedules-page';
 import { WorkersPanel } from './workers/workers-panel';
 
 const DEFAULT_PAGE_SIZE = 25;
@@ -76,78 +77,92 @@ export function App() {
         <h1>
           Conveyor <span class="subtitle">task console</span>
         </h1>
+        <nav class="top-nav" aria-label="Pages">
+          <a href="#/" aria-current={route.schedules ? undefined : 'page'}>
+            Tasks
+          </a>
+          <a href={SCHEDULES_HREF} aria-current={route.schedules ? 'page' : undefined}>
+            Schedules
+          </a>
+        </nav>
         <ConnectionStatus />
         <SignedInAs />
       </header>
       <NoticeList notices={notices} onDismiss={dismiss} />
-      <main class="layout">
-        <section class="overview" aria-label="Tasks per status">
-          <StatusCounters
-            stats={stats}
-            active={filters.status}
-            onSelect={(status) => changeFilters({ ...filters, status })}
-          />
-          {statsError && (
-            <p class="field-error" role="alert">
-              Could not load the counters: {statsError}
-            </p>
-          )}
-        </section>
-        <section class="chart-panel" aria-label="Throughput">
-          <ThroughputChart points={stats?.throughput ?? []} />
-        </section>
-        <section class="panel submit-panel">
-          {canOperate ? (
-            <SubmitForm onSubmitted={showTask} />
-          ) : (
-            <p class="muted" data-role-note="viewer">
-              This key has the viewer role: it can watch tasks and download their results, but not
-              submit, cancel or retry. Ask an administrator for an operator key to do that.
-            </p>
-          )}
-        </section>
-        <section class="panel tasks-panel" aria-labelledby="tasks-heading">
-          <div class="panel-head">
-            <h2 id="tasks-heading">Tasks</h2>
-            <TaskFilters filters={filters} onChange={changeFilters} />
-          </div>
-          {page.error && (
-            <p class="field-error" role="alert">
-              Could not load the tasks: {page.error}. Trying again…
-            </p>
-          )}
-          {page.newSinceFetch > 0 && (
-            <p class="new-tasks">
-              {formatNumber(page.newSinceFetch)} new task{page.newSinceFetch === 1 ? '' : 's'}{' '}
-              <button
-                type="button"
-                class="link-button"
-                onClick={() => setPaging((current) => ({ ...current, offset: 0 }))}
-              >
-                Go to the newest
-              </button>
-            </p>
-          )}
-          <TaskTable
-            tasks={page.tasks}
-            loaded={page.loaded}
-            busy={!page.current}
-            onChanged={showTask}
-            onRetried={showRetry}
-          />
-          <Pagination
-            total={page.total}
-            shownOffset={page.shown?.offset ?? 0}
-            shownCount={page.tasks.length}
-            offset={paging.offset}
-            limit={paging.limit}
-            onChange={setPaging}
-          />
-        </section>
-        <WorkersPanel />
-        <QueuesPanel />
-        {isAdmin && <AuditPanel />}
-      </main>
+      {route.schedules ? (
+        <main class="schedules-layout">
+          <SchedulesPage />
+        </main>
+      ) : (
+        <main class="layout">
+          <section class="overview" aria-label="Tasks per status">
+            <StatusCounters
+              stats={stats}
+              active={filters.status}
+              onSelect={(status) => changeFilters({ ...filters, status })}
+            />
+            {statsError && (
+              <p class="field-error" role="alert">
+                Could not load the counters: {statsError}
+              </p>
+            )}
+          </section>
+          <section class="chart-panel" aria-label="Throughput">
+            <ThroughputChart points={stats?.throughput ?? []} />
+          </section>
+          <section class="panel submit-panel">
+            {canOperate ? (
+              <SubmitForm onSubmitted={showTask} />
+            ) : (
+              <p class="muted" data-role-note="viewer">
+                This key has the viewer role: it can watch tasks and download their results, but not
+                submit, cancel or retry. Ask an administrator for an operator key to do that.
+              </p>
+            )}
+          </section>
+          <section class="panel tasks-panel" aria-labelledby="tasks-heading">
+            <div class="panel-head">
+              <h2 id="tasks-heading">Tasks</h2>
+              <TaskFilters filters={filters} onChange={changeFilters} />
+            </div>
+            {page.error && (
+              <p class="field-error" role="alert">
+                Could not load the tasks: {page.error}. Trying again…
+              </p>
+            )}
+            {page.newSinceFetch > 0 && (
+              <p class="new-tasks">
+                {formatNumber(page.newSinceFetch)} new task{page.newSinceFetch === 1 ? '' : 's'}{' '}
+                <button
+                  type="button"
+                  class="link-button"
+                  onClick={() => setPaging((current) => ({ ...current, offset: 0 }))}
+                >
+                  Go to the newest
+                </button>
+              </p>
+            )}
+            <TaskTable
+              tasks={page.tasks}
+              loaded={page.loaded}
+              busy={!page.current}
+              onChanged={showTask}
+              onRetried={showRetry}
+            />
+            <Pagination
+              total={page.total}
+              shownOffset={page.shown?.offset ?? 0}
+              shownCount={page.tasks.length}
+              offset={paging.offset}
+              limit={paging.limit}
+              onChange={setPaging}
+            />
+          </section>
+          <WorkersPanel />
+          <QueuesPanel />
+          {isAdmin && <AuditPanel />}
+        </main>
+      )}
       {route.taskId && <TaskDetailDialog id={route.taskId} onChanged={showTask} />}
     </NoticeProvider>
   );
