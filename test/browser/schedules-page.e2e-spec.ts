@@ -76,6 +76,7 @@ describe('Dashboard: the schedules page', () => {
       expect(shown).toEqual(created.next_runs.slice(0, 3));
       expect(shown).toHaveLength(3);
       await expect(row.locator('[data-state]').innerText()).resolves.toBe('enabled');
+      await dashboard.screenshot('schedules');
 
       await page.getByRole('button', { name: 'Disable daily report' }).click();
       await waitFor(
