@@ -89,80 +89,80 @@ export function App() {
         <SignedInAs />
       </header>
       <NoticeList notices={notices} onDismiss={dismiss} />
-      {route.schedules ? (
+      {route.schedules && (
         <main class="schedules-layout">
           <SchedulesPage />
         </main>
-      ) : (
-        <main class="layout">
-          <section class="overview" aria-label="Tasks per status">
-            <StatusCounters
-              stats={stats}
-              active={filters.status}
-              onSelect={(status) => changeFilters({ ...filters, status })}
-            />
-            {statsError && (
-              <p class="field-error" role="alert">
-                Could not load the counters: {statsError}
-              </p>
-            )}
-          </section>
-          <section class="chart-panel" aria-label="Throughput">
-            <ThroughputChart points={stats?.throughput ?? []} />
-          </section>
-          <section class="panel submit-panel">
-            {canOperate ? (
-              <SubmitForm onSubmitted={showTask} />
-            ) : (
-              <p class="muted" data-role-note="viewer">
-                This key has the viewer role: it can watch tasks and download their results, but not
-                submit, cancel or retry. Ask an administrator for an operator key to do that.
-              </p>
-            )}
-          </section>
-          <section class="panel tasks-panel" aria-labelledby="tasks-heading">
-            <div class="panel-head">
-              <h2 id="tasks-heading">Tasks</h2>
-              <TaskFilters filters={filters} onChange={changeFilters} />
-            </div>
-            {page.error && (
-              <p class="field-error" role="alert">
-                Could not load the tasks: {page.error}. Trying again…
-              </p>
-            )}
-            {page.newSinceFetch > 0 && (
-              <p class="new-tasks">
-                {formatNumber(page.newSinceFetch)} new task{page.newSinceFetch === 1 ? '' : 's'}{' '}
-                <button
-                  type="button"
-                  class="link-button"
-                  onClick={() => setPaging((current) => ({ ...current, offset: 0 }))}
-                >
-                  Go to the newest
-                </button>
-              </p>
-            )}
-            <TaskTable
-              tasks={page.tasks}
-              loaded={page.loaded}
-              busy={!page.current}
-              onChanged={showTask}
-              onRetried={showRetry}
-            />
-            <Pagination
-              total={page.total}
-              shownOffset={page.shown?.offset ?? 0}
-              shownCount={page.tasks.length}
-              offset={paging.offset}
-              limit={paging.limit}
-              onChange={setPaging}
-            />
-          </section>
-          <WorkersPanel />
-          <QueuesPanel />
-          {isAdmin && <AuditPanel />}
-        </main>
       )}
+      {/* Kept mounted on the schedules page, so the task list is as it was on the way back. */}
+      <main class="layout" hidden={route.schedules}>
+        <section class="overview" aria-label="Tasks per status">
+          <StatusCounters
+            stats={stats}
+            active={filters.status}
+            onSelect={(status) => changeFilters({ ...filters, status })}
+          />
+          {statsError && (
+            <p class="field-error" role="alert">
+              Could not load the counters: {statsError}
+            </p>
+          )}
+        </section>
+        <section class="chart-panel" aria-label="Throughput">
+          <ThroughputChart points={stats?.throughput ?? []} />
+        </section>
+        <section class="panel submit-panel">
+          {canOperate ? (
+            <SubmitForm onSubmitted={showTask} />
+          ) : (
+            <p class="muted" data-role-note="viewer">
+              This key has the viewer role: it can watch tasks and download their results, but not
+              submit, cancel or retry. Ask an administrator for an operator key to do that.
+            </p>
+          )}
+        </section>
+        <section class="panel tasks-panel" aria-labelledby="tasks-heading">
+          <div class="panel-head">
+            <h2 id="tasks-heading">Tasks</h2>
+            <TaskFilters filters={filters} onChange={changeFilters} />
+          </div>
+          {page.error && (
+            <p class="field-error" role="alert">
+              Could not load the tasks: {page.error}. Trying again…
+            </p>
+          )}
+          {page.newSinceFetch > 0 && (
+            <p class="new-tasks">
+              {formatNumber(page.newSinceFetch)} new task{page.newSinceFetch === 1 ? '' : 's'}{' '}
+              <button
+                type="button"
+                class="link-button"
+                onClick={() => setPaging((current) => ({ ...current, offset: 0 }))}
+              >
+                Go to the newest
+              </button>
+            </p>
+          )}
+          <TaskTable
+            tasks={page.tasks}
+            loaded={page.loaded}
+            busy={!page.current}
+            onChanged={showTask}
+            onRetried={showRetry}
+          />
+          <Pagination
+            total={page.total}
+            shownOffset={page.shown?.offset ?? 0}
+            shownCount={page.tasks.length}
+            offset={paging.offset}
+            limit={paging.limit}
+            onChange={setPaging}
+          />
+        </section>
+        <WorkersPanel />
+        <QueuesPanel />
+        {isAdmin && <AuditPanel />}
+      </main>
       {route.taskId && <TaskDetailDialog id={route.taskId} onChanged={showTask} />}
     </NoticeProvider>
   );

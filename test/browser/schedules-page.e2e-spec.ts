@@ -48,21 +48,22 @@ describe('Dashboard: the schedules page', () => {
     try {
       await page.getByRole('link', { name: 'Schedules' }).click();
       await page.getByRole('button', { name: 'New schedule' }).click();
-      await page.getByLabel('Name').fill('daily report');
-      await page.getByLabel('Cron', { exact: true }).fill('0 6 * * *');
-      await page.getByLabel('Time zone').fill('America/New_York');
+      const form = page.getByRole('form', { name: 'New schedule' });
+      await form.getByLabel('Name').fill('daily report');
+      await form.getByLabel('Cron', { exact: true }).fill('0 6 * * *');
+      await form.getByLabel('Time zone').fill('America/New_York');
       // A cron with seconds is refused with the API's message, and nothing is created.
-      await page.getByLabel('Cron', { exact: true }).fill('0 0 6 * * *');
-      await page.getByRole('button', { name: 'Create schedule' }).click();
+      await form.getByLabel('Cron', { exact: true }).fill('0 0 6 * * *');
+      await form.getByRole('button', { name: 'Create schedule' }).click();
       await waitFor('the refusal', async () =>
-        (await page.getByRole('alert').allInnerTexts()).some((text) =>
+        (await form.getByRole('alert').allInnerTexts()).some((text) =>
           text.includes('seconds (6 fields) is not supported'),
         ),
       );
       expect(await schedules()).toEqual([]);
 
-      await page.getByLabel('Cron', { exact: true }).fill('0 6 * * *');
-      await page.getByRole('button', { name: 'Create schedule' }).click();
+      await form.getByLabel('Cron', { exact: true }).fill('0 6 * * *');
+      await form.getByRole('button', { name: 'Create schedule' }).click();
       const row = page.locator('tr[data-schedule]', { hasText: 'daily report' });
       await row.waitFor();
       const [created] = await schedules();
@@ -97,11 +98,14 @@ describe('Dashboard: the schedules page', () => {
     const page = dashboard.page;
     try {
       await page.getByRole('link', { name: 'Schedules' }).click();
-      await page.locator('tr[data-schedule]', { hasText: 'daily report' }).waitFor();
+      const panel = page.getByRole('region', { name: 'Schedules' });
+      await panel.locator('tr[data-schedule]', { hasText: 'daily report' }).waitFor();
       expect(
-        await page.getByRole('button', { name: /New schedule|Disable|Enable|Delete|Edit/ }).count(),
+        await panel
+          .getByRole('button', { name: /New schedule|Disable|Enable|Delete|Edit/ })
+          .count(),
       ).toBe(0);
-      await expect(page.locator('[data-role-note="viewer"]').isVisible()).resolves.toBe(true);
+      await expect(panel.locator('[data-role-note="viewer"]').isVisible()).resolves.toBe(true);
       expect(dashboard.pageErrors).toEqual([]);
     } finally {
       await dashboard.close();
