@@ -17,6 +17,7 @@ import { LimitsModule } from './limits/limits.module';
 import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
 import { QueuesModule } from './queues/queues.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { requestIdFor } from './http/request-id';
 import { TasksModule } from './tasks/tasks.module';
@@ -80,6 +81,7 @@ export class AppModule {
               TasksModule,
               WorkersModule,
               QueuesModule,
+              SchedulesModule,
               HealthModule,
               ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),
             ]

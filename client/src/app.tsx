@@ -15,8 +15,9 @@ import { useStats } from './data/use-stats';
 import { useTaskPage } from './data/use-task-page';
 import { TaskDetailDialog } from './detail/task-detail';
 import { SubmitForm } from './form/submit-form';
-import { useHashRoute } from './lib/hash-route';
+import { SCHEDULES_HREF, useHashRoute } from './lib/hash-route';
 import { formatNumber } from './lib/format';
+import { SchedulesPage } from './schedules/schedules-page';
 import { WorkersPanel } from './workers/workers-panel';
 
 const DEFAULT_PAGE_SIZE = 25;
@@ -80,11 +81,25 @@ export function App() {
         <h1>
           Conveyor <span class="subtitle">task console</span>
         </h1>
+        <nav class="top-nav" aria-label="Pages">
+          <a href="#/" aria-current={route.schedules ? undefined : 'page'}>
+            Tasks
+          </a>
+          <a href={SCHEDULES_HREF} aria-current={route.schedules ? 'page' : undefined}>
+            Schedules
+          </a>
+        </nav>
         <ConnectionStatus />
         <SignedInAs />
       </header>
       <NoticeList notices={notices} onDismiss={dismiss} />
-      <main class="layout">
+      {route.schedules && (
+        <main class="schedules-layout">
+          <SchedulesPage />
+        </main>
+      )}
+      {/* Kept mounted on the schedules page, so the task list is as it was on the way back. */}
+      <main class="layout" hidden={route.schedules}>
         <section class="overview" aria-label="Tasks per status">
           <StatusCounters
             stats={stats}

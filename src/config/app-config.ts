@@ -91,6 +91,8 @@ export class AppConfig {
   readonly timeouts: { seconds: Record<TaskType, number>; graceMs: number };
   /** How long a worker process stays listed after its last heartbeat. */
   readonly workerHeartbeatTtlMs: number;
+  /** How often an API instance looks for due schedules. */
+  readonly schedulePollMs: number;
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
   /** What one client may use (§8): requests, per-project quotas, event streams. */
   readonly limits: LimitSettings;
@@ -167,6 +169,7 @@ export class AppConfig {
       graceMs: env.TIMEOUT_GRACE_MS,
     };
     this.workerHeartbeatTtlMs = env.WORKER_HEARTBEAT_TTL_SECONDS * 1000;
+    this.schedulePollMs = env.SCHEDULE_POLL_MS;
     this.uploads = {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,
       maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,

@@ -310,6 +310,10 @@ export class Env {
   // A worker process whose heartbeat is older than this drops out of GET /api/workers.
   WORKER_HEARTBEAT_TTL_SECONDS = 30;
 
+  /** How often each API instance looks for schedules whose tick has come (§9). */
+  @IntEnv(100, 60_000)
+  SCHEDULE_POLL_MS = 1000;
+
   @IntEnv(0, 600_000)
   // Short: better-sqlite3 waits for a lock synchronously, holding up the whole process, while
   // sql-retry.ts waits between tries asynchronously. With 10 s, a write lock held 2 s by another

@@ -5,12 +5,21 @@ import { AppConfig } from '../config/app-config';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { ApiKey } from '../keys/api-key.entity';
+import { Schedule } from '../schedules/schedule.entity';
 import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
 import { StoredFile } from './stored-file.entity';
 import { Task } from './task.entity';
 
-export const ENTITIES = [Task, EmailDelivery, StoredFile, ApiKey, AuditEntry, IdempotencyKey];
+export const ENTITIES = [
+  Task,
+  EmailDelivery,
+  StoredFile,
+  ApiKey,
+  AuditEntry,
+  IdempotencyKey,
+  Schedule,
+];
 
 /**
  * The DataSource options for both the running service and the TypeORM CLI (ormconfig.ts).

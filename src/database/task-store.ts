@@ -59,6 +59,8 @@ export interface NewTask extends TaskStart {
   project: string;
   /** The run's limit; null only for rows from before timeouts (the type's default applies). */
   timeoutSeconds?: number | null;
+  /** The schedule whose tick made it (§9). */
+  scheduleId?: string | null;
 }
 
 /** Rows per INSERT of insertMany: ~20 columns × 200 stays far below either database's limits. */
@@ -86,6 +88,7 @@ export function newTaskRow(spec: NewTask, createdAt: Date = new Date()): Partial
     priority: spec.priority ?? DEFAULT_PRIORITY,
     runAt: spec.runAt ?? null,
     timeoutSeconds: spec.timeoutSeconds ?? null,
+    scheduleId: spec.scheduleId ?? null,
   };
 }
 

@@ -88,4 +88,7 @@ export class Task {
   /** When the task was asked to start (§9); null for "now". SCHEDULED until then. */
   @Column({ name: 'run_at', type: Date, nullable: true })
   runAt!: Date | null;
+  /** The schedule whose tick made it (§9); null for a submit or a retry. */
+  @Column({ name: 'schedule_id', type: 'varchar', length: 36, nullable: true })
+  scheduleId!: string | null;
 }

@@ -22,6 +22,7 @@ const task: Task = {
   project: 'default',
   priority: 7,
   runAt: new Date('2026-01-02T03:04:06.000Z'),
+  scheduleId: '0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e',
 };
 
 /** The answer shapes of the contract: snake_case, ISO-8601 UTC times, internal columns left out. */
@@ -52,6 +53,7 @@ describe('TasksController answers', () => {
     project: 'default',
     priority: 7,
     run_at: '2026-01-02T03:04:06.000Z',
+    schedule_id: task.scheduleId,
   };
 
   it('answers a task in the wire shape, and nothing more', async () => {

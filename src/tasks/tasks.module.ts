@@ -8,5 +8,7 @@ import { TasksService } from './tasks.service';
   imports: [IdempotencyModule],
   controllers: [TasksController, TaskTypesController],
   providers: [TasksService],
+  // Schedules submit through the same path as POST /api/tasks/submit.
+  exports: [TasksService],
 })
 export class TasksModule {}

@@ -56,9 +56,16 @@ export class TasksService {
     this.policy = { mail: mailPolicyOf(config.mail) };
   }
 
-  /** Creates a task in `project`; the files it names must be uploads of that project. */
-  async submit(request: SubmitTaskDto, project: string): Promise<Task> {
-    const spec = await this.resolve(request, project);
+  /**
+   * Creates a task in `project`; the files it names must be uploads of that project. A
+   * schedule's tick passes its id as `origin.scheduleId`.
+   */
+  async submit(
+    request: SubmitTaskDto,
+    project: string,
+    origin: { scheduleId?: string } = {},
+  ): Promise<Task> {
+    const spec = { ...(await this.resolve(request, project)), scheduleId: origin.scheduleId };
     await this.quotas.checkActiveTasks(project);
     const problems = await this.fileProblems(spec);
     if (problems.length > 0) throw new RequestValidationError(problems);

@@ -3,6 +3,8 @@ import type {
   AuditEntry,
   JsonObject,
   QueueState,
+  Schedule,
+  ScheduleInput,
   Session,
   Task,
   TaskPage,
@@ -109,4 +111,12 @@ export const api = {
     request('POST', `/api/queues/${encodeURIComponent(type)}/pause`),
   resumeQueue: (type: TaskType): Promise<QueueState> =>
     request('POST', `/api/queues/${encodeURIComponent(type)}/resume`),
+  schedules: (): Promise<{ schedules: Schedule[]; total: number }> =>
+    request('GET', '/api/schedules'),
+  createSchedule: (input: ScheduleInput): Promise<Schedule> =>
+    request('POST', '/api/schedules', input),
+  updateSchedule: (id: string, change: Partial<ScheduleInput>): Promise<Schedule> =>
+    request('PATCH', `/api/schedules/${encodeURIComponent(id)}`, change),
+  deleteSchedule: (id: string): Promise<Schedule> =>
+    request('DELETE', `/api/schedules/${encodeURIComponent(id)}`),
 };

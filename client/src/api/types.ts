@@ -56,6 +56,8 @@ export const DEFAULT_PRIORITY = 5;
 export interface StartOptions {
   priority?: number;
   delay_seconds?: number;
+  /** The schedule whose tick made it; null for a submit or a retry. */
+  schedule_id?: string | null;
 }
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -181,3 +183,37 @@ export const canCancel = (status: TaskStatus): boolean =>
 
 export const canRetry = (status: TaskStatus): boolean =>
   status === 'FAILED' || status === 'CANCELLED';
+
+/** A cron schedule (§9): each tick submits one task. */
+export interface Schedule {
+  id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  task_type: TaskType;
+  input_params: JsonObject;
+  priority: number | null;
+  timeout_seconds: number | null;
+  enabled: boolean;
+  project: string;
+  next_run_at: string | null;
+  /** The next few fire times, ISO-8601 UTC; empty while disabled. */
+  next_runs: string[];
+  last_run_at: string | null;
+  last_task_id: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What POST /api/schedules takes, and PATCH any part of. */
+export interface ScheduleInput {
+  name: string;
+  cron: string;
+  timezone: string;
+  task_type: TaskType;
+  input_params: JsonObject;
+  priority?: number | null;
+  timeout_seconds?: number | null;
+  enabled: boolean;
+}

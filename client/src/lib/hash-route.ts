@@ -1,13 +1,19 @@
 import { useEffect, useState } from 'preact/hooks';
 
-/** `#/tasks/<id>` opens a task's detail view; anything else is the console itself. */
+export const SCHEDULES_HREF = '#/schedules';
+
+/**
+ * `#/tasks/<id>` opens a task's detail view; `#/schedules` shows the schedules page; anything
+ * else is the console itself.
+ */
 export interface Route {
   taskId: string | null;
+  schedules: boolean;
 }
 
 function parse(hash: string): Route {
   const match = /^#\/tasks\/([0-9a-fA-F-]{1,36})$/.exec(hash);
-  return { taskId: match ? match[1] : null };
+  return { taskId: match ? match[1] : null, schedules: hash === SCHEDULES_HREF };
 }
 
 export const taskHref = (id: string): string => `#/tasks/${id}`;

@@ -10,6 +10,7 @@ import { AddTaskOutputBytes1764500000002 } from './1764500000002-add-task-output
 import { AddTaskTimeout1764600000000 } from './1764600000000-add-task-timeout';
 import { TaskPriorityAndRunAt1764600000100 } from './1764600000100-task-priority-and-run-at';
 import { IdempotencyKeys1764600000300 } from './1764600000300-idempotency-keys';
+import { Schedules1764600000200 } from './1764600000200-schedules';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AddTaskTimeout1764600000000,
   TaskPriorityAndRunAt1764600000100,
   IdempotencyKeys1764600000300,
+  Schedules1764600000200,
 ];

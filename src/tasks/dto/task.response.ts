@@ -24,6 +24,8 @@ export class TaskResponse {
   priority!: number;
   /** When it was asked to start (SCHEDULED until then); null for at once. */
   run_at!: string | null;
+  /** The schedule whose tick made it (§9); null for a submit or a retry. */
+  schedule_id!: string | null;
 }
 
 export class TaskListResponse {
@@ -71,6 +73,7 @@ export function toTaskResponse(task: Task): TaskResponse {
     project: task.project,
     priority: task.priority,
     run_at: iso(task.runAt),
+    schedule_id: task.scheduleId ?? null,
   };
 }
 
