@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { FindOptionsWhere, In, IsNull, LessThan, Or, Repository, UpdateResult } from 'typeorm';
+import { In, IsNull, LessThan, Or, Repository, UpdateResult } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
@@ -9,6 +9,7 @@ import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { withSqlRetry } from './sql-retry';
+import { applyTaskFilter, needsRowCount, SqlDialect, TaskCursor } from './task-search';
 import { Task } from './task.entity';
 
 /** A heartbeat older than `lapsedBefore`, or none at all (a row from before heartbeats). */
@@ -21,6 +22,12 @@ export interface TaskFilter {
   retryOf?: string;
   /** Narrows an admin of every project to one; within the scope, never past it. */
   project?: string;
+  /** An id or id prefix, or text found in error_message or input_params (any letter case). */
+  q?: string;
+  /** created_at >= createdAfter */
+  createdAfter?: Date;
+  /** created_at < createdBefore */
+  createdBefore?: Date;
 }
 
 export interface TaskThroughput {
@@ -100,28 +107,36 @@ export class TaskStore {
   /**
    * A page, newest first. The page's ids come from the index alone (every filter has an index
    * beginning with the project and ending in created_at, id), then their rows: an OFFSET then
-   * skips index entries instead of reading whole rows.
+   * skips index entries instead of reading whole rows. With `after` (a keyset cursor) the page
+   * starts just past that row, a seek in the same index: the same cost at any depth.
    */
   async page(
     scope: ProjectScope,
     filter: TaskFilter,
     limit: number,
     offset: number,
+    after?: TaskCursor,
   ): Promise<Task[]> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return [];
-    const where: FindOptionsWhere<Task> = {};
-    if (project !== undefined) where.project = project;
-    if (filter.status) where.status = filter.status;
-    if (filter.taskType) where.taskType = filter.taskType;
-    if (filter.retryOf) where.retryOf = filter.retryOf;
-    const ids = await this.tasks.find({
-      select: { id: true },
-      where,
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: limit,
-      skip: offset,
-    });
+    const query = applyTaskFilter(
+      this.tasks.createQueryBuilder('task').select('task.id', 'id'),
+      project,
+      filter,
+      this.dialect,
+    );
+    if (after) {
+      query.andWhere('(task.created_at, task.id) < (:afterAt, :afterId)', {
+        afterAt: after.createdAt,
+        afterId: after.id,
+      });
+    }
+    const ids: { id: string }[] = await query
+      .orderBy('task.created_at', 'DESC')
+      .addOrderBy('task.id', 'DESC')
+      .limit(limit)
+      .offset(offset)
+      .getRawMany();
     if (ids.length === 0) return [];
     const rows = new Map(
       (await this.tasks.findBy({ id: In(ids.map((task) => task.id)) })).map((task) => [
@@ -134,19 +149,53 @@ export class TaskStore {
   }
 
   /**
-   * Exact, from the counters the database keeps per project, status and type; a task's retries
-   * are few, and counted from their index.
+   * The ids of up to `limit` tasks matching the filter within `scope`, newest first, from the
+   * index: what a bulk action works through.
+   */
+  async matchingIds(scope: ProjectScope, filter: TaskFilter, limit: number): Promise<string[]> {
+    const project = projectToMatch(scope, filter.project);
+    if (project === null) return [];
+    const rows: { id: string }[] = await applyTaskFilter(
+      this.tasks.createQueryBuilder('task').select('task.id', 'id'),
+      project,
+      filter,
+      this.dialect,
+    )
+      .orderBy('task.created_at', 'DESC')
+      .addOrderBy('task.id', 'DESC')
+      .limit(limit)
+      .getRawMany();
+    return rows.map((row) => row.id);
+  }
+
+  /** Of `ids`, those that exist within `scope`, as they are now; any order. */
+  async findMany(ids: readonly string[], scope: ProjectScope): Promise<Task[]> {
+    if (ids.length === 0) return [];
+    return this.tasks.findBy({
+      id: In([...ids]),
+      ...(scope.project ? { project: scope.project } : {}),
+    });
+  }
+
+  private get dialect(): SqlDialect {
+    return this.tasks.manager.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
+  /**
+   * Exact, from the counters the database keeps per project, status and type; with a search
+   * filter (retry_of, q, a date range), counted from the rows, through the filters' indexes.
    */
   async count(scope: ProjectScope, filter: TaskFilter): Promise<number> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return 0;
-    if (filter.retryOf) {
-      return this.tasks.countBy({
-        retryOf: filter.retryOf,
-        ...(project !== undefined && { project }),
-        ...(filter.status && { status: filter.status }),
-        ...(filter.taskType && { taskType: filter.taskType }),
-      });
+    if (needsRowCount(filter)) {
+      const row = await applyTaskFilter(
+        this.tasks.createQueryBuilder('task').select('COUNT(*)', 'total'),
+        project,
+        filter,
+        this.dialect,
+      ).getRawOne<{ total: string | number }>();
+      return Number(row?.total ?? 0);
     }
     const counts = this.tasks.manager
       .createQueryBuilder()

@@ -15,6 +15,8 @@ import { Audit, noteAuditProject } from '../audit/audit.decorator';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { AuthenticatedRequest, Principal } from '../auth/principal';
 import { scopeOf, writeProject } from '../auth/project-scope';
+import type { Request } from 'express';
+import { BulkActionDto, BulkActionResponse } from './dto/bulk-action.dto';
 import { ListTasksQuery, StatsQuery } from './dto/list-tasks.query';
 import { SubmitTaskDto } from './dto/submit-task.dto';
 import {
@@ -31,6 +33,13 @@ import { TaskNotFoundError } from './task-errors';
 import { TasksService } from './tasks.service';
 
 const TASK_ID = new IdParamPipe(() => new TaskNotFoundError());
+
+/** The one audit entry of a bulk action says what it matched and changed. */
+const bulkAuditResource = (result: unknown, request: Request): string => {
+  const { matched, affected } = result as BulkActionResponse;
+  const dryRun = (request.body as BulkActionDto | undefined)?.dry_run ? 'dry_run ' : '';
+  return `${dryRun}matched=${matched} affected=${affected}`;
+};
 
 @ApiTags('tasks')
 @Controller('api/tasks')
@@ -62,8 +71,37 @@ export class TasksController {
     @Query() query: ListTasksQuery,
     @Caller() caller: Principal,
   ): Promise<TaskListResponse> {
-    const { tasks, total } = await this.tasks.list(query, scopeOf(caller));
-    return { tasks: tasks.map(toTaskListItem), total };
+    const { tasks, total, nextCursor } = await this.tasks.list(query, scopeOf(caller));
+    return { tasks: tasks.map(toTaskListItem), total, next_cursor: nextCursor };
+  }
+
+  @Post('cancel')
+  @HttpCode(200)
+  @Roles('operator')
+  @Audit('task.bulk_cancel', bulkAuditResource)
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({
+    summary: 'Cancel every PENDING or RUNNING task a filter or a list of ids matches',
+    description: `At most BULK_MAX_TASKS (10,000) matched, else 422. dry_run: true counts only.`,
+  })
+  bulkCancel(
+    @Body() body: BulkActionDto,
+    @Caller() caller: Principal,
+  ): Promise<BulkActionResponse> {
+    return this.tasks.bulk('cancel', body, scopeOf(caller));
+  }
+
+  @Post('retry')
+  @HttpCode(200)
+  @Roles('operator')
+  @Audit('task.bulk_retry', bulkAuditResource)
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({
+    summary: 'Retry every FAILED or CANCELLED task a filter or a list of ids matches',
+    description: `Each retry is a new task with retry_of. At most BULK_MAX_TASKS (10,000) matched, else 422. dry_run: true counts only.`,
+  })
+  bulkRetry(@Body() body: BulkActionDto, @Caller() caller: Principal): Promise<BulkActionResponse> {
+    return this.tasks.bulk('retry', body, scopeOf(caller));
   }
 
   @Get('stats')
