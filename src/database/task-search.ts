@@ -39,7 +39,7 @@ export function applyTaskFilter<T extends object>(
   dialect: SqlDialect,
 ): SelectQueryBuilder<T> {
   if (project !== undefined) query.andWhere('task.project = :project', { project });
-  for (const clause of FILTER_CLAUSES) clause(query as SelectQueryBuilder<object>, filter, dialect);
+  for (const clause of FILTER_CLAUSES) clause(query, filter, dialect);
   return query;
 }
 

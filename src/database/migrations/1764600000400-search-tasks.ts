@@ -46,9 +46,9 @@ async function trigramSchema(queryRunner: QueryRunner): Promise<string | null> {
     EXCEPTION WHEN OTHERS THEN
       RAISE NOTICE 'pg_trgm not available, text search will scan: %', SQLERRM;
     END $$`);
-  const rows: { schema: string }[] = await queryRunner.query(
+  const rows = (await queryRunner.query(
     `SELECT n.nspname AS schema FROM pg_extension e
        JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`,
-  );
+  )) as { schema: string }[];
   return rows[0]?.schema ?? null;
 }
