@@ -43,6 +43,14 @@ await ensureSchema(config);
 const source = new DataSource(buildDataSourceOptions(config));
 await source.initialize();
 const store = new TaskStore(source.getRepository(Task), config);
+const trigramSchema =
+  kind === 'postgres'
+    ? (
+        await source.query(
+          `SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`,
+        )
+      )[0]?.schema
+    : undefined;
 const scope = { project: PROJECT };
 const START = Date.UTC(2026, 0, 1);
 /** One row every 7 ms: distinct, millisecond-precise times, as the service writes them. */
@@ -55,6 +63,9 @@ const STEP_MS = 7;
 async function load() {
   const started = Date.now();
   if (kind === 'postgres') {
+    // GIN indexes are far cheaper built once over the rows than kept up row by row while loading.
+    await source.query('DROP INDEX idx_tasks_error_message_trgm');
+    await source.query('DROP INDEX idx_tasks_input_params_trgm');
     await source.query(`INSERT INTO tasks (id, task_type, status, created_at, input_params, error_message, project, progress, attempts)
       SELECT md5(g::text)::uuid::text,
         (ARRAY['csv_processing','email_sending','image_processing'])[1 + g % 3],
@@ -66,6 +77,17 @@ async function load() {
         END,
         '${PROJECT}', 0, 1
       FROM generate_series(0, ${ROWS - 1}) AS g`);
+    const indexed = Date.now();
+    const ops = `"${trigramSchema}".gin_trgm_ops`;
+    await source.query(
+      `CREATE INDEX idx_tasks_error_message_trgm ON tasks USING gin (error_message ${ops})`,
+    );
+    await source.query(
+      `CREATE INDEX idx_tasks_input_params_trgm ON tasks USING gin (input_params ${ops})`,
+    );
+    console.log(
+      `postgres trigram indexes built in ${((Date.now() - indexed) / 1000).toFixed(1)} s`,
+    );
     await source.query('ANALYZE tasks');
   } else {
     const db = source.driver.databaseConnection;
