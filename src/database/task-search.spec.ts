@@ -7,7 +7,9 @@ import {
   escapeLike,
   idPrefixRange,
   needsRowCount,
+  SqlDialect,
 } from './task-search';
+import { SearchTasks1764600000400 } from './migrations/1764600000400-search-tasks';
 
 describe('task cursors', () => {
   const cursor = {
@@ -70,12 +72,16 @@ describe('task search filters', () => {
     });
     afterAll(() => source.destroy());
 
-    const build = (filter: Parameters<typeof applyTaskFilter>[2], project?: string) =>
+    const build = (
+      filter: Parameters<typeof applyTaskFilter>[2],
+      project?: string,
+      dialect: SqlDialect = 'sqlite',
+    ) =>
       applyTaskFilter(
         source.getRepository(Task).createQueryBuilder('task'),
         project,
         filter,
-        'sqlite',
+        dialect,
       );
 
     it('apply one clause per field set, and the project', () => {
@@ -157,6 +163,28 @@ describe('task search filters', () => {
       expect(await found('a_b')).toStrictEqual(['5']);
       expect(await found('nothing')).toStrictEqual([]);
       expect(await build({ q: 'abcd' }, 'beta').getCount()).toBe(0);
+    });
+
+    it('find the same through the FTS5 index, kept current by its triggers', async () => {
+      const runner = source.createQueryRunner();
+      await new SearchTasks1764600000400().up(runner);
+      await runner.release();
+      const found = async (q: string) =>
+        (await build({ q }, 'alpha', 'sqlite-fts5').orderBy('task.id').getMany()).map((task) =>
+          task.id.slice(-1),
+        );
+      const [sql] = build({ q: 'abcd' }, 'alpha', 'sqlite-fts5').getQueryAndParameters();
+      expect(sql).toContain('tasks_fts MATCH');
+      expect(await found('ABCD')).toStrictEqual(['2', '3', '1']);
+      expect(await found('a_b')).toStrictEqual(['5']);
+      expect(await found('%')).toStrictEqual(['5']);
+      expect(await found('"x"')).toStrictEqual(['4']);
+      await source
+        .getRepository(Task)
+        .update({ id: '00000000-0000-4000-8000-000000000004' }, { errorMessage: 'now abcd' });
+      await source.getRepository(Task).delete({ id: '00000000-0000-4000-8000-000000000003' });
+      expect(await found('abcd')).toStrictEqual(['2', '4', '1']);
+      expect(await found('other')).toStrictEqual([]);
     });
   });
 });

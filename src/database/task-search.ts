@@ -7,7 +7,8 @@ export interface TaskCursor {
   id: string;
 }
 
-export type SqlDialect = 'postgres' | 'sqlite';
+/** The database, and on SQLite whether the FTS5 text index (tasks_fts) is there. */
+export type SqlDialect = 'postgres' | 'sqlite' | 'sqlite-fts5';
 
 /** Each filter field, one line each: a new filter is one more entry here. */
 type FilterClause = (
@@ -49,23 +50,34 @@ export const needsRowCount = (filter: TaskFilter): boolean =>
 
 /**
  * `q`: ids starting with it (when it can begin an id), or text found in error_message or
- * input_params. On PostgreSQL ILIKE, which the trigram indexes serve; on SQLite LIKE, which is
- * case-insensitive for ASCII already.
+ * input_params, in any letter case. On PostgreSQL ILIKE, which the trigram indexes serve; on
+ * SQLite the FTS5 trigram index for 3 characters or more (a phrase there matches any substring,
+ * as LIKE '%text%' does), else LIKE, which is case-insensitive for ASCII already.
  */
 function applyText(query: SelectQueryBuilder<object>, q: string, dialect: SqlDialect): void {
-  const like = dialect === 'postgres' ? 'ILIKE' : 'LIKE';
-  const text = `%${escapeLike(q)}%`;
-  const parts = [
-    `task.error_message ${like} :qText ESCAPE '\\'`,
-    `task.input_params ${like} :qText ESCAPE '\\'`,
-  ];
+  const parts: string[] = [];
+  const params: Record<string, string> = {};
   const range = idPrefixRange(q);
-  if (range) parts.unshift('(task.id >= :qFrom AND task.id < :qTo)');
-  query.andWhere(`(${parts.join(' OR ')})`, {
-    qText: text,
-    ...(range && { qFrom: range[0], qTo: range[1] }),
-  });
+  if (range) {
+    parts.push('(task.id >= :qFrom AND task.id < :qTo)');
+    [params.qFrom, params.qTo] = range;
+  }
+  if (dialect === 'sqlite-fts5' && [...q].length >= 3) {
+    parts.push('task.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH :qMatch)');
+    params.qMatch = ftsPhrase(q);
+  } else {
+    const like = dialect === 'postgres' ? 'ILIKE' : 'LIKE';
+    parts.push(
+      `task.error_message ${like} :qText ESCAPE '\\'`,
+      `task.input_params ${like} :qText ESCAPE '\\'`,
+    );
+    params.qText = `%${escapeLike(q)}%`;
+  }
+  query.andWhere(`(${parts.join(' OR ')})`, params);
 }
+
+/** `text` as one FTS5 phrase: every character literal. */
+export const ftsPhrase = (text: string): string => `"${text.replace(/"/g, '""')}"`;
 
 /** LIKE's wildcards and its escape character, taken literally. */
 export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);

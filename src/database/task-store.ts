@@ -123,7 +123,7 @@ export class TaskStore {
       this.tasks.createQueryBuilder('task').select('task.id', 'id'),
       project,
       filter,
-      this.dialect,
+      await this.dialect(),
     );
     if (after) {
       query.andWhere('(task.created_at, task.id) < (:afterAt, :afterId)', {
@@ -159,7 +159,7 @@ export class TaskStore {
       this.tasks.createQueryBuilder('task').select('task.id', 'id'),
       project,
       filter,
-      this.dialect,
+      await this.dialect(),
     )
       .orderBy('task.created_at', 'DESC')
       .addOrderBy('task.id', 'DESC')
@@ -177,8 +177,18 @@ export class TaskStore {
     });
   }
 
-  private get dialect(): SqlDialect {
-    return this.tasks.manager.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  private dialectFound?: Promise<SqlDialect>;
+
+  /** Found once: the database, and on SQLite whether the migration made the FTS5 index. */
+  private dialect(): Promise<SqlDialect> {
+    this.dialectFound ??= (async (): Promise<SqlDialect> => {
+      if (this.tasks.manager.connection.options.type === 'postgres') return 'postgres';
+      const rows = await this.tasks.query<unknown[]>(
+        `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tasks_fts'`,
+      );
+      return rows.length > 0 ? 'sqlite-fts5' : 'sqlite';
+    })();
+    return this.dialectFound;
   }
 
   /**
@@ -193,7 +203,7 @@ export class TaskStore {
         this.tasks.createQueryBuilder('task').select('COUNT(*)', 'total'),
         project,
         filter,
-        this.dialect,
+        await this.dialect(),
       ).getRawOne<{ total: string | number }>();
       return Number(row?.total ?? 0);
     }
