@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/api-client';
-import type { BulkResult, BulkTarget, TaskStatus } from '../api/types';
+import type { BulkResult, BulkTarget } from '../api/types';
 import { formatNumber } from '../lib/format';
 import { useNotices } from './notices';
-import type { Filters } from './task-filters';
+import { filterTarget, type Filters } from '../lib/search-filters';
 
 type Action = 'cancel' | 'retry';
 
@@ -16,19 +16,6 @@ interface Pending {
 
 const PAST: Record<Action, string> = { cancel: 'cancelled', retry: 'retried' };
 const plural = (n: number): string => `${formatNumber(n)} task${n === 1 ? '' : 's'}`;
-
-/** The search of the list as a bulk filter, with the status the action is for. */
-export function filterTarget(filters: Filters, status: TaskStatus): BulkTarget {
-  return {
-    filter: {
-      status,
-      ...(filters.taskType && { task_type: filters.taskType }),
-      ...(filters.q && { q: filters.q }),
-      ...(filters.createdAfter && { created_after: filters.createdAfter }),
-      ...(filters.createdBefore && { created_before: filters.createdBefore }),
-    },
-  };
-}
 
 /**
  * Retry or cancel the selected rows, or every task the search matches. Each first asks the API

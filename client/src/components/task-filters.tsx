@@ -1,33 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType } from '../api/types';
 import { TASK_TYPE_LABELS } from '../lib/format';
+import { isoToLocal, localToIso, NO_FILTERS, type Filters } from '../lib/search-filters';
 
-export interface Filters {
-  status: TaskStatus | null;
-  taskType: TaskType | null;
-  /** An id prefix, or text in the error or the input; applied on Enter. */
-  q?: string;
-  /** ISO-8601 times, from the date pickers (the browser's time zone). */
-  createdAfter?: string;
-  createdBefore?: string;
-}
-
-export const NO_FILTERS: Filters = { status: null, taskType: null };
-
-/** A datetime-local value (local time, no zone) as ISO-8601 UTC; undefined when empty or bad. */
-export function localToIso(value: string): string | undefined {
-  if (!value) return undefined;
-  const time = new Date(value);
-  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
-}
-
-/** The reverse, for showing an ISO time in a datetime-local input. */
-export function isoToLocal(iso: string | undefined): string {
-  if (!iso) return '';
-  const time = new Date(iso);
-  const local = new Date(time.getTime() - time.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
-}
+export { NO_FILTERS, type Filters } from '../lib/search-filters';
 
 function SearchBox({ value, onSearch }: { value: string; onSearch: (q: string) => void }) {
   const [text, setText] = useState(value);

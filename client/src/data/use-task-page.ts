@@ -63,7 +63,9 @@ export function useTaskPage(query: TaskQuery): TaskPageState & {
         try {
           const page = await api.listTasks(requested);
           if (queryKey(requested) !== queryKey(queryRef.current)) return;
-          const tasks = page.tasks.map((task) => reconcile(task, latestEvents.current.get(task.id)));
+          const tasks = page.tasks.map((task) =>
+            reconcile(task, latestEvents.current.get(task.id)),
+          );
           setState({
             tasks,
             total: page.total,
@@ -109,26 +111,29 @@ export function useTaskPage(query: TaskQuery): TaskPageState & {
     onResync: () => refresher.request(),
   });
 
-  const upsert = useCallback((task: Task) => {
-    const current = queryRef.current;
-    setState((page) => {
-      if (page.tasks.some((row) => row.id === task.id)) {
-        return { ...page, tasks: page.tasks.map((row) => (row.id === task.id ? task : row)) };
-      }
-      const matches =
-        current.offset === 0 &&
-        !searching(current) &&
-        (!current.status || current.status === task.status) &&
-        (!current.taskType || current.taskType === task.task_type);
-      if (!matches) return page;
-      return {
-        ...page,
-        tasks: [task, ...page.tasks].slice(0, current.limit),
-        total: page.total + 1,
-      };
-    });
-    refresher.request();
-  }, [refresher]);
+  const upsert = useCallback(
+    (task: Task) => {
+      const current = queryRef.current;
+      setState((page) => {
+        if (page.tasks.some((row) => row.id === task.id)) {
+          return { ...page, tasks: page.tasks.map((row) => (row.id === task.id ? task : row)) };
+        }
+        const matches =
+          current.offset === 0 &&
+          !searching(current) &&
+          (!current.status || current.status === task.status) &&
+          (!current.taskType || current.taskType === task.task_type);
+        if (!matches) return page;
+        return {
+          ...page,
+          tasks: [task, ...page.tasks].slice(0, current.limit),
+          total: page.total + 1,
+        };
+      });
+      refresher.request();
+    },
+    [refresher],
+  );
 
   const refresh = useCallback(() => refresher.request(true), [refresher]);
   const current = state.shown !== null && queryKey(state.shown) === queryKey(query);

@@ -52,10 +52,7 @@ export function useTask(id: string): TaskState & { replace(task: Task): void; re
     onResync: () => refresher.request(),
   });
 
-  const replace = useCallback(
-    (task: Task) => setState({ task, error: null, notFound: false }),
-    [],
-  );
+  const replace = useCallback((task: Task) => setState({ task, error: null, notFound: false }), []);
   const refresh = useCallback(() => refresher.request(true), [refresher]);
   return { ...state, replace, refresh };
 }

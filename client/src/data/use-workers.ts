@@ -18,13 +18,16 @@ export function useWorkers(pollMs = WORKERS_POLL_MS): WorkersState {
     let timer: number | undefined;
     let active = true;
     const poll = (): void => {
-      api.workers().then(
-        (answer) => active && setState({ workers: answer.workers, error: null }),
-        (failure: unknown) =>
-          active && setState((current) => ({ ...current, error: describeError(failure) })),
-      ).finally(() => {
-        if (active) timer = window.setTimeout(poll, pollMs);
-      });
+      api
+        .workers()
+        .then(
+          (answer) => active && setState({ workers: answer.workers, error: null }),
+          (failure: unknown) =>
+            active && setState((current) => ({ ...current, error: describeError(failure) })),
+        )
+        .finally(() => {
+          if (active) timer = window.setTimeout(poll, pollMs);
+        });
     };
     poll();
     return () => {
