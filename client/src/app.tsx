@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Task } from './api/types';
 import { AuditPanel } from './auth/audit-panel';
 import { useCan } from './auth/session-context';
@@ -8,8 +8,9 @@ import { NoticeList, NoticeProvider, useNoticeState } from './components/notices
 import { Pagination } from './components/pagination';
 import { QueuesPanel } from './components/queues-panel';
 import { StatusCounters } from './components/status-counters';
-import { TaskFilters, type Filters } from './components/task-filters';
-import { TaskTable } from './components/task-table';
+import { BulkActions } from './components/bulk-actions';
+import { NO_FILTERS, TaskFilters, type Filters } from './components/task-filters';
+import { TaskTable, type Selection } from './components/task-table';
 import { ThroughputChart } from './components/throughput-chart';
 import { useStats } from './data/use-stats';
 import { useTaskPage } from './data/use-task-page';
@@ -41,11 +42,8 @@ function useUncaughtErrors(report: (context: string, error: unknown) => void): v
 export function App() {
   const route = useHashRoute();
   const { notices, api: noticeApi, dismiss } = useNoticeState();
-  const [filters, setFilters] = useState<Filters>({
-    status: null,
-    taskType: null,
-    priority: null,
-  });
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [paging, setPaging] = useState({ offset: 0, limit: DEFAULT_PAGE_SIZE });
   const page = useTaskPage({ ...filters, ...paging });
   const { stats, error: statsError } = useStats();
@@ -55,8 +53,25 @@ export function App() {
 
   const changeFilters = useCallback((next: Filters) => {
     setFilters(next);
+    setSelected(new Set());
     setPaging((current) => ({ ...current, offset: 0 }));
   }, []);
+  const selection: Selection = useMemo(
+    () => ({
+      ids: selected,
+      toggle: (id) =>
+        setSelected((current) => {
+          const next = new Set(current);
+          if (!next.delete(id)) next.add(id);
+          return next;
+        }),
+      toggleAll: (ids) =>
+        setSelected((current) =>
+          ids.every((id) => current.has(id)) ? new Set() : new Set([...current, ...ids]),
+        ),
+    }),
+    [selected],
+  );
 
   // A status filter's page can empty as its tasks move on: step back to the last page there is.
   useEffect(() => {
@@ -130,6 +145,16 @@ export function App() {
             <h2 id="tasks-heading">Tasks</h2>
             <TaskFilters filters={filters} onChange={changeFilters} />
           </div>
+          {canOperate && (
+            <BulkActions
+              filters={filters}
+              selected={[...selected]}
+              onDone={() => {
+                setSelected(new Set());
+                page.refresh();
+              }}
+            />
+          )}
           {page.error && (
             <p class="field-error" role="alert">
               Could not load the tasks: {page.error}. Trying again…
@@ -153,6 +178,7 @@ export function App() {
             busy={!page.current}
             onChanged={showTask}
             onRetried={showRetry}
+            selection={canOperate ? selection : undefined}
           />
           <Pagination
             total={page.total}

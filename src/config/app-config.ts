@@ -31,6 +31,8 @@ export interface LimitSettings {
   quotaActiveTasks: number;
   quotaStorageBytes: number;
   quotaEmailsPerDay: number;
+  /** Most tasks one bulk cancel or retry may match. */
+  bulkMaxTasks: number;
   sse: { maxClients: number; maxClientsPerKey: number; heartbeatMs: number; bufferBytes: number };
 }
 
@@ -181,6 +183,7 @@ export class AppConfig {
       quotaActiveTasks: env.QUOTA_ACTIVE_TASKS,
       quotaStorageBytes: env.QUOTA_STORAGE_BYTES,
       quotaEmailsPerDay: env.QUOTA_EMAILS_PER_DAY,
+      bulkMaxTasks: env.BULK_MAX_TASKS,
       sse: {
         maxClients: env.SSE_MAX_CLIENTS,
         maxClientsPerKey: env.SSE_MAX_CLIENTS_PER_KEY,

@@ -69,6 +69,7 @@ describe('validateEnv', () => {
       QUOTA_ACTIVE_TASKS: 10_000,
       QUOTA_STORAGE_BYTES: 10 * 1024 ** 3,
       QUOTA_EMAILS_PER_DAY: 10_000,
+      BULK_MAX_TASKS: 10_000,
       SSE_MAX_CLIENTS: 1000,
       SSE_MAX_CLIENTS_PER_KEY: 20,
       SSE_HEARTBEAT_MS: 15_000,

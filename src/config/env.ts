@@ -340,6 +340,10 @@ export class Env {
   @IntEnv(1, 100_000_000)
   QUOTA_EMAILS_PER_DAY = 10_000;
 
+  /** Most tasks one POST /api/tasks/cancel or /retry may match; more answers 422. */
+  @IntEnv(1, 10_000)
+  BULK_MAX_TASKS = 10_000;
+
   /** Open event streams in all, per API process. */
   @IntEnv(1, 1_000_000)
   SSE_MAX_CLIENTS = 1000;

@@ -1,16 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import {
-  FindOptionsWhere,
-  In,
-  IsNull,
-  LessThan,
-  LessThanOrEqual,
-  Or,
-  Repository,
-  UpdateResult,
-} from 'typeorm';
+import { In, IsNull, LessThan, LessThanOrEqual, Or, Repository, UpdateResult } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
@@ -19,6 +10,7 @@ import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { withSqlRetry } from './sql-retry';
+import { applyTaskFilter, needsRowCount, SqlDialect, TaskCursor } from './task-search';
 import { Task } from './task.entity';
 
 /** A heartbeat older than `lapsedBefore`, or none at all (a row from before heartbeats). */
@@ -33,6 +25,14 @@ export interface TaskFilter {
   project?: string;
   /** Only the tasks of this priority (§9). */
   priority?: number;
+  /** Only the tasks one schedule made (§9). */
+  scheduleId?: string;
+  /** An id or id prefix, or text found in error_message or input_params (any letter case). */
+  q?: string;
+  /** created_at >= createdAfter */
+  createdAfter?: Date;
+  /** created_at < createdBefore */
+  createdBefore?: Date;
 }
 
 /** How a new task is to start (§9): its priority, and when it is SCHEDULED, until when. */
@@ -178,29 +178,36 @@ export class TaskStore {
   /**
    * A page, newest first. The page's ids come from the index alone (every filter has an index
    * beginning with the project and ending in created_at, id), then their rows: an OFFSET then
-   * skips index entries instead of reading whole rows.
+   * skips index entries instead of reading whole rows. With `after` (a keyset cursor) the page
+   * starts just past that row, a seek in the same index: the same cost at any depth.
    */
   async page(
     scope: ProjectScope,
     filter: TaskFilter,
     limit: number,
     offset: number,
+    after?: TaskCursor,
   ): Promise<Task[]> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return [];
-    const where: FindOptionsWhere<Task> = {};
-    if (project !== undefined) where.project = project;
-    if (filter.status) where.status = filter.status;
-    if (filter.taskType) where.taskType = filter.taskType;
-    if (filter.retryOf) where.retryOf = filter.retryOf;
-    if (filter.priority !== undefined) where.priority = filter.priority;
-    const ids = await this.tasks.find({
-      select: { id: true },
-      where,
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: limit,
-      skip: offset,
-    });
+    const query = applyTaskFilter(
+      this.tasks.createQueryBuilder('task').select('task.id', 'id'),
+      project,
+      filter,
+      await this.dialect(),
+    );
+    if (after) {
+      query.andWhere('(task.created_at, task.id) < (:afterAt, :afterId)', {
+        afterAt: after.createdAt,
+        afterId: after.id,
+      });
+    }
+    const ids: { id: string }[] = await query
+      .orderBy('task.created_at', 'DESC')
+      .addOrderBy('task.id', 'DESC')
+      .limit(limit)
+      .offset(offset)
+      .getRawMany();
     if (ids.length === 0) return [];
     const rows = new Map(
       (await this.tasks.findBy({ id: In(ids.map((task) => task.id)) })).map((task) => [
@@ -213,21 +220,63 @@ export class TaskStore {
   }
 
   /**
-   * Exact, from the counters the database keeps per project, status and type; a task's retries
-   * are few, and counted from their index.
+   * The ids of up to `limit` tasks matching the filter within `scope`, newest first, from the
+   * index: what a bulk action works through.
+   */
+  async matchingIds(scope: ProjectScope, filter: TaskFilter, limit: number): Promise<string[]> {
+    const project = projectToMatch(scope, filter.project);
+    if (project === null) return [];
+    const rows: { id: string }[] = await applyTaskFilter(
+      this.tasks.createQueryBuilder('task').select('task.id', 'id'),
+      project,
+      filter,
+      await this.dialect(),
+    )
+      .orderBy('task.created_at', 'DESC')
+      .addOrderBy('task.id', 'DESC')
+      .limit(limit)
+      .getRawMany();
+    return rows.map((row) => row.id);
+  }
+
+  /** Of `ids`, those that exist within `scope`, as they are now; any order. */
+  async findMany(ids: readonly string[], scope: ProjectScope): Promise<Task[]> {
+    if (ids.length === 0) return [];
+    return this.tasks.findBy({
+      id: In([...ids]),
+      ...(scope.project ? { project: scope.project } : {}),
+    });
+  }
+
+  private dialectFound?: Promise<SqlDialect>;
+
+  /** Found once: the database, and on SQLite whether the migration made the FTS5 index. */
+  private dialect(): Promise<SqlDialect> {
+    this.dialectFound ??= (async (): Promise<SqlDialect> => {
+      if (this.tasks.manager.connection.options.type === 'postgres') return 'postgres';
+      const rows = await this.tasks.query<unknown[]>(
+        `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tasks_fts'`,
+      );
+      return rows.length > 0 ? 'sqlite-fts5' : 'sqlite';
+    })();
+    return this.dialectFound;
+  }
+
+  /**
+   * Exact, from the counters the database keeps per project, status and type; with a search
+   * filter (retry_of, q, a date range), counted from the rows, through the filters' indexes.
    */
   async count(scope: ProjectScope, filter: TaskFilter): Promise<number> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return 0;
-    // The counters have no priority dimension: counted from the priority index instead.
-    if (filter.retryOf || filter.priority !== undefined) {
-      return this.tasks.countBy({
-        ...(filter.retryOf && { retryOf: filter.retryOf }),
-        ...(filter.priority !== undefined && { priority: filter.priority }),
-        ...(project !== undefined && { project }),
-        ...(filter.status && { status: filter.status }),
-        ...(filter.taskType && { taskType: filter.taskType }),
-      });
+    if (needsRowCount(filter)) {
+      const row = await applyTaskFilter(
+        this.tasks.createQueryBuilder('task').select('COUNT(*)', 'total'),
+        project,
+        filter,
+        await this.dialect(),
+      ).getRawOne<{ total: string | number }>();
+      return Number(row?.total ?? 0);
     }
     const counts = this.tasks.manager
       .createQueryBuilder()

@@ -53,7 +53,10 @@ describe('DetailValidationPipe', () => {
   });
 
   it('pages 100 tasks by default, up to 1000, from offset 0 to 10,000,000', async () => {
-    await expect(pipe.transform({}, query)).resolves.toMatchObject({ limit: 100, offset: 0 });
+    await expect(pipe.transform({}, query)).resolves.toMatchObject({
+      limit: 100,
+      offset: undefined,
+    }); // left out: 0, unless a cursor is given
     await expect(
       pipe.transform({ limit: '1000', offset: '10000000' }, query),
     ).resolves.toMatchObject({ limit: 1000, offset: 10_000_000 });

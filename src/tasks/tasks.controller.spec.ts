@@ -31,7 +31,7 @@ describe('TasksController answers', () => {
     submit: () => Promise.resolve(task),
     get: () => Promise.resolve(task),
     retry: () => Promise.resolve({ ...task, id: 'retry-id', retryOf: task.id }),
-    list: () => Promise.resolve({ tasks: [task], total: 31 }),
+    list: () => Promise.resolve({ tasks: [task], total: 31, nextCursor: null }),
     cancel: () => Promise.resolve(task),
   };
   const controller = new TasksController(service as TasksService);
@@ -67,6 +67,7 @@ describe('TasksController answers', () => {
     expect(await controller.list({ limit: 50, offset: 0 }, OPEN_PRINCIPAL)).toStrictEqual({
       tasks: [wire],
       total: 31,
+      next_cursor: null,
     });
   });
 

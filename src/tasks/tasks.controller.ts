@@ -19,6 +19,8 @@ import { scopeOf, writeProject } from '../auth/project-scope';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency/idempotency-request';
 import { BulkSubmitDto, BulkSubmitResponse, MAX_BULK_TASKS } from './dto/bulk-submit.dto';
+import type { Request } from 'express';
+import { BulkActionDto, BulkActionResponse } from './dto/bulk-action.dto';
 import { ListTasksQuery, StatsQuery } from './dto/list-tasks.query';
 import { SubmitTaskDto } from './dto/submit-task.dto';
 import {
@@ -39,6 +41,13 @@ const IDEMPOTENCY_KEY_DOC = {
   name: IDEMPOTENCY_HEADER,
   required: false,
   description: `1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable characters. The same key with the same request within 24 h answers the first answer again, with Idempotent-Replayed: true; with another request, 409.`,
+};
+
+/** The one audit entry of a bulk action says what it matched and changed. */
+const bulkAuditResource = (result: unknown, request: Request): string => {
+  const { matched, affected } = result as BulkActionResponse;
+  const dryRun = (request.body as BulkActionDto | undefined)?.dry_run ? 'dry_run ' : '';
+  return `${dryRun}matched=${matched} affected=${affected}`;
 };
 
 @ApiTags('tasks')
@@ -92,8 +101,37 @@ export class TasksController {
     @Query() query: ListTasksQuery,
     @Caller() caller: Principal,
   ): Promise<TaskListResponse> {
-    const { tasks, total } = await this.tasks.list(query, scopeOf(caller));
-    return { tasks: tasks.map(toTaskListItem), total };
+    const { tasks, total, nextCursor } = await this.tasks.list(query, scopeOf(caller));
+    return { tasks: tasks.map(toTaskListItem), total, next_cursor: nextCursor };
+  }
+
+  @Post('cancel')
+  @HttpCode(200)
+  @Roles('operator')
+  @Audit('task.bulk_cancel', bulkAuditResource)
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({
+    summary: 'Cancel every PENDING or RUNNING task a filter or a list of ids matches',
+    description: `At most BULK_MAX_TASKS (10,000) matched, else 422. dry_run: true counts only.`,
+  })
+  bulkCancel(
+    @Body() body: BulkActionDto,
+    @Caller() caller: Principal,
+  ): Promise<BulkActionResponse> {
+    return this.tasks.bulk('cancel', body, scopeOf(caller));
+  }
+
+  @Post('retry')
+  @HttpCode(200)
+  @Roles('operator')
+  @Audit('task.bulk_retry', bulkAuditResource)
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({
+    summary: 'Retry every FAILED or CANCELLED task a filter or a list of ids matches',
+    description: `Each retry is a new task with retry_of. At most BULK_MAX_TASKS (10,000) matched, else 422. dry_run: true counts only.`,
+  })
+  bulkRetry(@Body() body: BulkActionDto, @Caller() caller: Principal): Promise<BulkActionResponse> {
+    return this.tasks.bulk('retry', body, scopeOf(caller));
   }
 
   @Get('stats')

@@ -4,9 +4,10 @@ import { validate } from 'class-validator';
 import { AppConfig } from '../config/app-config';
 import { ProjectScope } from '../core/project';
 import { normaliseId } from '../core/resource-id';
-import { RETRYABLE_STATUSES } from '../core/task-status';
+import { RETRYABLE_STATUSES, sourcesOf } from '../core/task-status';
 import { isTaskType, TaskType } from '../core/task-type';
-import { NewTask, TaskStore } from '../database/task-store';
+import { decodeCursor, encodeCursor } from '../database/task-search';
+import { NewTask, TaskFilter, TaskStore } from '../database/task-store';
 import { Task } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
 import { taskEvent } from '../events/task-event';
@@ -15,11 +16,13 @@ import { ValidationProblem } from '../core/validation-problem';
 import { RequestValidationError } from '../http/domain-error';
 import { MAX_PROBLEMS } from '../http/request-shape';
 import { toValidationProblems } from '../http/validation-problems';
+import { LimitExceededError } from '../limits/limit-errors';
 import { EmailReservation, QuotaService } from '../limits/quota.service';
 import { TaskQueueService } from '../queue/task-queue.service';
 import { emailRecipientCount } from '../task-types/email/email.params';
 import { mailPolicyOf } from '../task-types/email/mail-policy';
 import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
+import { BulkActionDto, BulkActionResponse, BulkFilter } from './dto/bulk-action.dto';
 import { ListTasksQuery } from './dto/list-tasks.query';
 import { SubmitTaskDto } from './dto/submit-task.dto';
 import { resolveStartTime } from './start-time';
@@ -34,6 +37,22 @@ import { validateTaskParams } from './validate-task-params';
 
 /** How far back the throughput of GET /api/tasks/stats reaches. */
 const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
+/** Rows read at once by a bulk action. */
+const BULK_BATCH = 500;
+
+const queryProblem = (field: string, msg: string): RequestValidationError =>
+  new RequestValidationError([{ loc: ['query', field], msg, type: 'value_error' }]);
+
+/** The search fields a listing and a bulk action share, as the store's filter. */
+const searchFilter = (fields: BulkFilter): TaskFilter => ({
+  status: fields.status,
+  taskType: fields.task_type,
+  q: fields.q,
+  createdAfter: fields.created_after === undefined ? undefined : new Date(fields.created_after),
+  createdBefore: fields.created_before === undefined ? undefined : new Date(fields.created_before),
+  priority: fields.priority,
+});
+
 /** Task types whose outputs (images, .eml files) count in QUOTA_STORAGE_BYTES. */
 const WRITES_FILES: readonly TaskType[] = ['image_processing', 'email_sending'];
 
@@ -105,22 +124,98 @@ export class TasksService {
     return this.createMany(specs);
   }
 
+  /**
+   * A page and the count of all matches. One row past the page is read to know whether another
+   * page follows: `nextCursor` is null on the last one.
+   */
   async list(
     query: ListTasksQuery,
     scope: ProjectScope,
-  ): Promise<{ tasks: Task[]; total: number }> {
-    const filter = {
-      status: query.status,
-      taskType: query.task_type,
+  ): Promise<{ tasks: Task[]; total: number; nextCursor: string | null }> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (after === null)
+      throw queryProblem('cursor', 'cursor must be the next_cursor of a previous page');
+    if (after && query.offset !== undefined) {
+      throw queryProblem('offset', 'offset cannot be used with cursor: page with one or the other');
+    }
+    const filter: TaskFilter = {
+      ...searchFilter(query),
       project: query.project,
       retryOf: query.retry_of,
-      priority: query.priority,
+      scheduleId: query.schedule_id,
     };
-    const [tasks, total] = await Promise.all([
-      this.store.page(scope, filter, query.limit, query.offset),
+    const [rows, total] = await Promise.all([
+      this.store.page(scope, filter, query.limit + 1, query.offset ?? 0, after),
       this.store.count(scope, filter),
     ]);
-    return { tasks, total };
+    const tasks = rows.slice(0, query.limit);
+    const last = tasks.at(-1);
+    const nextCursor =
+      rows.length > query.limit && last
+        ? encodeCursor({ createdAt: last.createdAt, id: last.id })
+        : null;
+    return { tasks, total, nextCursor };
+  }
+
+  /**
+   * POST /api/tasks/cancel and /retry: the tasks a filter or a list of ids matches within the
+   * scope, at most BULK_MAX_TASKS, each cancelled or retried by the same steps as one alone, in
+   * batches of BULK_BATCH rows, each step its own short statement (no lock held across them).
+   * A retry that would pass QUOTA_ACTIVE_TASKS stops the action: `detail` says so.
+   */
+  async bulk(
+    action: 'cancel' | 'retry',
+    body: BulkActionDto,
+    scope: ProjectScope,
+  ): Promise<BulkActionResponse> {
+    if ((body.filter === undefined) === (body.ids === undefined)) {
+      throw new RequestValidationError([
+        { loc: ['body'], msg: 'Give exactly one of filter and ids', type: 'value_error' },
+      ]);
+    }
+    const cap = this.config.limits.bulkMaxTasks;
+    const ids = body.filter
+      ? await this.store.matchingIds(scope, searchFilter(body.filter), cap + 1)
+      : [...new Set(body.ids)];
+    if (ids.length > cap) {
+      const how = body.filter
+        ? 'narrow the filter with status, task_type, q, created_after or created_before'
+        : 'send fewer ids';
+      throw new RequestValidationError([
+        {
+          loc: ['body', body.filter ? 'filter' : 'ids'],
+          msg: `More than ${cap} tasks match; a bulk ${action} acts on at most ${cap}: ${how}`,
+          type: 'too_many_matches',
+        },
+      ]);
+    }
+    const applies = action === 'cancel' ? sourcesOf('CANCELLED') : RETRYABLE_STATUSES;
+    const result: BulkActionResponse = { matched: 0, affected: 0 };
+    let eligible = 0;
+    for (let start = 0; start < ids.length; start += BULK_BATCH) {
+      const rows = await this.store.findMany(ids.slice(start, start + BULK_BATCH), scope);
+      result.matched += rows.length;
+      for (const task of rows.filter((row) => applies.includes(row.status))) {
+        eligible += 1;
+        if (body.dry_run) continue;
+        try {
+          if (
+            action === 'cancel'
+              ? await this.cancelLoaded(task, scope)
+              : await this.retryLoaded(task)
+          ) {
+            result.affected += 1;
+          }
+        } catch (error) {
+          if (!(error instanceof LimitExceededError)) throw error;
+          // The ones already retried stand; the rest would pass the quota as well.
+          if (result.affected === 0) throw error;
+          result.detail = `Stopped after ${result.affected}: ${error.message}`;
+          return result;
+        }
+      }
+    }
+    return body.dry_run ? { ...result, eligible } : result;
   }
 
   /** Counts per status, and completed/failed per minute over the last hour. */
@@ -147,20 +242,30 @@ export class TasksService {
    */
   async cancel(id: string, scope: ProjectScope): Promise<Task> {
     const task = await this.get(id, scope);
-    if (!(await this.store.markCancelled(task.id, scope))) {
+    if (!(await this.cancelLoaded(task, scope))) {
       throw new CannotCancelError((await this.get(id, scope)).status);
     }
+    return task;
+  }
+
+  /** Cancels a task read a moment ago; false when it was no longer PENDING or RUNNING. */
+  private async cancelLoaded(task: Task, scope: ProjectScope): Promise<boolean> {
+    if (!(await this.store.markCancelled(task.id, scope))) return false;
     this.bus.requestCancel(task.id);
     if (task.status === 'PENDING' || task.status === 'SCHEDULED')
       await this.queue.remove(task.id, task.taskType);
     this.bus.publish(taskEvent('status', task, 'CANCELLED', task.progress));
-    return task;
+    return true;
   }
 
   /** A new task from a FAILED or CANCELLED one, in the original's project and priority; now. */
   async retry(id: string, scope: ProjectScope): Promise<Task> {
     const original = await this.get(id, scope);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
+    return this.retryLoaded(original);
+  }
+
+  private async retryLoaded(original: Task): Promise<Task> {
     await this.quotas.checkActiveTasks(original.project);
     return this.create({
       taskType: original.taskType,

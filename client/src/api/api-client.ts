@@ -1,6 +1,8 @@
 import { ApiError } from './api-error';
 import type {
   AuditEntry,
+  BulkResult,
+  BulkTarget,
   JsonObject,
   QueueState,
   Schedule,
@@ -74,6 +76,9 @@ function listPath(query: TaskQuery): string {
   if (query.priority !== undefined && query.priority !== null) {
     params.set('priority', String(query.priority));
   }
+  if (query.q) params.set('q', query.q);
+  if (query.createdAfter) params.set('created_after', query.createdAfter);
+  if (query.createdBefore) params.set('created_before', query.createdBefore);
   return `/api/tasks/?${params.toString()}`;
 }
 
@@ -96,6 +101,9 @@ export const api = {
   cancelTask: (id: string): Promise<{ message: string; task_id: string }> =>
     request('DELETE', taskPath(id)),
   retryTask: (id: string): Promise<Task> => request('POST', `${taskPath(id)}/retry`),
+  /** Cancels or retries every task the target matches; `dryRun` only counts them. */
+  bulk: (action: 'cancel' | 'retry', target: BulkTarget, dryRun = false): Promise<BulkResult> =>
+    request('POST', `/api/tasks/${action}`, { ...target, ...(dryRun && { dry_run: true }) }),
   stats: (): Promise<TaskStats> => request('GET', '/api/tasks/stats'),
   session: (): Promise<Session> => request('GET', '/api/session'),
   /** The key goes once, in a header, and comes back as an HttpOnly cookie the page cannot read. */

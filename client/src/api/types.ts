@@ -125,6 +125,29 @@ export interface TaskPage {
   tasks: Task[];
   /** Every task matching the filters, not only this page. */
   total: number;
+  /** The next page's cursor; null on the last page. */
+  next_cursor?: string | null;
+}
+
+/** What a bulk cancel or retry acts on: a search, or chosen ids (exactly one). */
+export type BulkTarget =
+  | {
+      filter: {
+        status?: TaskStatus;
+        task_type?: TaskType;
+        q?: string;
+        created_after?: string;
+        created_before?: string;
+      };
+    }
+  | { ids: string[] };
+
+export interface BulkResult {
+  matched: number;
+  affected: number;
+  /** With dry_run: of the matched, how many the action applies to. */
+  eligible?: number;
+  detail?: string;
 }
 
 export interface ThroughputPoint {
@@ -171,6 +194,11 @@ export interface TaskQuery {
   retryOf?: string;
   /** Only the tasks of this priority. */
   priority?: number | null;
+  /** An id prefix, or text in the error or the input. */
+  q?: string;
+  /** ISO-8601 times: created at or after, and before. */
+  createdAfter?: string;
+  createdBefore?: string;
   limit: number;
   offset: number;
 }

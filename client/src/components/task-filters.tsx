@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import {
   MAX_PRIORITY,
   MIN_PRIORITY,
@@ -7,11 +8,32 @@ import {
   type TaskType,
 } from '../api/types';
 import { TASK_TYPE_LABELS } from '../lib/format';
+import { isoToLocal, localToIso, NO_FILTERS, type Filters } from '../lib/search-filters';
 
-export interface Filters {
-  status: TaskStatus | null;
-  taskType: TaskType | null;
-  priority: number | null;
+export { NO_FILTERS, type Filters } from '../lib/search-filters';
+
+function SearchBox({ value, onSearch }: { value: string; onSearch: (q: string) => void }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  return (
+    <form
+      class="field inline"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSearch(text.trim());
+      }}
+    >
+      <label for="filter-q">Search</label>
+      <input
+        id="filter-q"
+        type="search"
+        placeholder="id, error or input text"
+        maxLength={200}
+        value={text}
+        onInput={(event) => setText(event.currentTarget.value)}
+      />
+    </form>
+  );
 }
 
 /** The priorities, largest first. */
@@ -27,9 +49,39 @@ export function TaskFilters({
   filters: Filters;
   onChange: (filters: Filters) => void;
 }) {
-  const active = filters.status !== null || filters.taskType !== null || filters.priority !== null;
+  const active =
+    filters.status !== null ||
+    filters.taskType !== null ||
+    filters.priority !== null ||
+    Boolean(filters.q || filters.createdAfter || filters.createdBefore);
   return (
     <div class="filters" role="search" aria-label="Filter tasks">
+      <SearchBox
+        value={filters.q ?? ''}
+        onSearch={(q) => onChange({ ...filters, q: q || undefined })}
+      />
+      <div class="field inline">
+        <label for="filter-after">From</label>
+        <input
+          id="filter-after"
+          type="datetime-local"
+          value={isoToLocal(filters.createdAfter)}
+          onChange={(event) =>
+            onChange({ ...filters, createdAfter: localToIso(event.currentTarget.value) })
+          }
+        />
+      </div>
+      <div class="field inline">
+        <label for="filter-before">Before</label>
+        <input
+          id="filter-before"
+          type="datetime-local"
+          value={isoToLocal(filters.createdBefore)}
+          onChange={(event) =>
+            onChange({ ...filters, createdBefore: localToIso(event.currentTarget.value) })
+          }
+        />
+      </div>
       <div class="field inline">
         <label for="filter-status">Status</label>
         <select
@@ -89,11 +141,7 @@ export function TaskFilters({
         </select>
       </div>
       {active && (
-        <button
-          type="button"
-          class="link-button"
-          onClick={() => onChange({ status: null, taskType: null, priority: null })}
-        >
+        <button type="button" class="link-button" onClick={() => onChange(NO_FILTERS)}>
           Clear filters
         </button>
       )}

@@ -6,18 +6,38 @@ import { StatusBadge } from './status-badge';
 import { TaskActions } from './task-actions';
 import { TaskDuration, TimeOf } from './task-time';
 
+/** Row checkboxes, for the bulk actions; left out for a key that cannot act. */
+export interface Selection {
+  ids: ReadonlySet<string>;
+  toggle(id: string): void;
+  /** Selects every row shown, or none when all are selected already. */
+  toggleAll(ids: string[]): void;
+}
+
 function TaskRow({
   task,
   onChanged,
   onRetried,
+  selection,
 }: {
   task: Task;
   onChanged: (task: Task) => void;
   onRetried: (task: Task) => void;
+  selection?: Selection;
 }) {
   const short = shortId(task.id);
   return (
     <tr data-task-id={task.id} data-status={task.status} data-task-type={task.task_type}>
+      {selection && (
+        <td data-label="Select" class="cell-select">
+          <input
+            type="checkbox"
+            aria-label={`Select task ${short}`}
+            checked={selection.ids.has(task.id)}
+            onChange={() => selection.toggle(task.id)}
+          />
+        </td>
+      )}
       <td data-label="Type" class="cell-type">
         {TASK_TYPE_LABELS[task.task_type]}
       </td>
@@ -66,6 +86,7 @@ export function TaskTable({
   busy,
   onChanged,
   onRetried,
+  selection,
 }: {
   tasks: Task[];
   loaded: boolean;
@@ -73,6 +94,7 @@ export function TaskTable({
   busy: boolean;
   onChanged: (task: Task) => void;
   onRetried: (task: Task) => void;
+  selection?: Selection;
 }) {
   if (loaded && !busy && tasks.length === 0) {
     return <p class="empty">No tasks match. Submit one, or clear the filters.</p>;
@@ -83,6 +105,16 @@ export function TaskTable({
         <caption class="visually-hidden">Tasks, newest first</caption>
         <thead>
           <tr>
+            {selection && (
+              <th scope="col" class="cell-select">
+                <input
+                  type="checkbox"
+                  aria-label="Select all tasks shown"
+                  checked={tasks.length > 0 && tasks.every((task) => selection.ids.has(task.id))}
+                  onChange={() => selection.toggleAll(tasks.map((task) => task.id))}
+                />
+              </th>
+            )}
             <th scope="col">Type</th>
             <th scope="col">ID</th>
             <th scope="col">Status</th>
@@ -100,7 +132,13 @@ export function TaskTable({
         </thead>
         <tbody>
           {tasks.map((task) => (
-            <TaskRow key={task.id} task={task} onChanged={onChanged} onRetried={onRetried} />
+            <TaskRow
+              key={task.id}
+              task={task}
+              onChanged={onChanged}
+              onRetried={onRetried}
+              selection={selection}
+            />
           ))}
         </tbody>
       </table>

@@ -18,7 +18,20 @@ export interface TaskPageState {
 }
 
 const queryKey = (query: TaskQuery): string =>
-  [query.status, query.taskType, query.priority, query.limit, query.offset].join('|');
+  [
+    query.status,
+    query.taskType,
+    query.priority,
+    query.q,
+    query.createdAfter,
+    query.createdBefore,
+    query.limit,
+    query.offset,
+  ].join('|');
+
+/** A search narrows by more than status and type: a new task may or may not match it. */
+const searching = (query: TaskQuery): boolean =>
+  Boolean(query.q || query.createdAfter || query.createdBefore);
 
 /**
  * One page of the task list, kept current: progress events patch rows in place, status and
@@ -110,6 +123,7 @@ export function useTaskPage(query: TaskQuery): TaskPageState & {
         }
         const matches =
           current.offset === 0 &&
+          !searching(current) &&
           (!current.status || current.status === task.status) &&
           (!current.taskType || current.taskType === task.task_type) &&
           (current.priority === undefined ||

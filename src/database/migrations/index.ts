@@ -11,6 +11,7 @@ import { AddTaskTimeout1764600000000 } from './1764600000000-add-task-timeout';
 import { TaskPriorityAndRunAt1764600000100 } from './1764600000100-task-priority-and-run-at';
 import { IdempotencyKeys1764600000300 } from './1764600000300-idempotency-keys';
 import { Schedules1764600000200 } from './1764600000200-schedules';
+import { SearchTasks1764600000400 } from './1764600000400-search-tasks';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   TaskPriorityAndRunAt1764600000100,
   IdempotencyKeys1764600000300,
   Schedules1764600000200,
+  SearchTasks1764600000400,
 ];

@@ -33,6 +33,8 @@ export class TaskListResponse {
   tasks!: TaskResponse[];
   /** All tasks matching the filters, not only this page. */
   total!: number;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor!: string | null;
 }
 
 export class ThroughputPoint {
