@@ -19,6 +19,7 @@ import { QueueModule } from './queue/queue.module';
 import { QueuesModule } from './queues/queues.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { requestIdFor } from './http/request-id';
+import { RetentionModule } from './retention/retention.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkersModule } from './workers/workers.module';
 
@@ -81,6 +82,7 @@ export class AppModule {
               WorkersModule,
               QueuesModule,
               HealthModule,
+              RetentionModule,
               ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),
             ]
           : []),

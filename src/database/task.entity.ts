@@ -18,6 +18,7 @@ import { TaskType } from '../core/task-type';
   'id',
 ])
 @Index('idx_tasks_retry_of_created_at', ['retryOf', 'createdAt', 'id'])
+@Index('idx_tasks_status_completed_at', ['status', 'completedAt'])
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -124,6 +124,15 @@ export class TasksService {
     return this.create(original.taskType, original.inputParams, original.id, original.project);
   }
 
+  /**
+   * A new task in the original's project, `retry_of` the original, with other `params` (the
+   * failed items of the original, say); the quotas apply as to any retry.
+   */
+  async retryWith(original: Task, params: JsonObject): Promise<Task> {
+    await this.quotas.checkActiveTasks(original.project);
+    return this.create(original.taskType, params, original.id, original.project);
+  }
+
   private async create(
     taskType: TaskType,
     params: JsonObject,
