@@ -82,6 +82,8 @@ export const api = {
   cancelTask: (id: string): Promise<{ message: string; task_id: string }> =>
     request('DELETE', taskPath(id)),
   retryTask: (id: string): Promise<Task> => request('POST', `${taskPath(id)}/retry`),
+  retryFailedItems: (id: string): Promise<Task> =>
+    request('POST', `${taskPath(id)}/retry?only=failed_items`),
   stats: (): Promise<TaskStats> => request('GET', '/api/tasks/stats'),
   session: (): Promise<Session> => request('GET', '/api/session'),
   /** The key goes once, in a header, and comes back as an HttpOnly cookie the page cannot read. */
