@@ -104,10 +104,17 @@ describe(`retention of finished tasks (${TEST_DATABASE})`, () => {
       processing_time: 600,
     });
     await api.waitForStatus(running.id, ['RUNNING']);
+    // A cancelled task is finished, but it stays while its retry (running) exists.
+    const original = await api.submit('csv_processing', { num_rows: 5, processing_time: 600 });
+    await api.waitForStatus(original.id, ['RUNNING']);
+    expect((await api.request('DELETE', `/api/tasks/${original.id}`)).status).toBe(200);
+    const retried = await api.request<TaskResponse>('POST', `/api/tasks/${original.id}/retry`);
+    expect(retried.status).toBe(200);
+    await api.waitForStatus(retried.body.id, ['RUNNING']);
 
     // The big upload and the outputs fill the quota; another big upload is refused.
     expect((await upload(service.url, csvOfSize(600_000), 'again.csv')).status).toBe(413);
-    expect(await countsOf()).toMatchObject({ SUCCESS: 4, PENDING: 1, RUNNING: 1 });
+    expect(await countsOf()).toMatchObject({ SUCCESS: 4, PENDING: 1, RUNNING: 2, CANCELLED: 1 });
 
     await waitFor(
       'the finished tasks to be removed',
@@ -122,6 +129,7 @@ describe(`retention of finished tasks (${TEST_DATABASE})`, () => {
 
     expect((await api.get(pending.id)).status).toBe('PENDING');
     expect((await api.get(running.id)).status).toBe('RUNNING');
+    expect((await api.get(original.id)).status).toBe('CANCELLED');
     expect(existsSync(join(service.dataDir, 'tasks', imageTask.id))).toBe(false);
     expect(existsSync(join(service.dataDir, 'outbox', emailTask.id))).toBe(false);
     expect(await deliveryCount(emailTask.id)).toBe(0);
@@ -135,12 +143,13 @@ describe(`retention of finished tasks (${TEST_DATABASE})`, () => {
     expect(existsSync(join(service.dataDir, 'uploads', bigId))).toBe(false);
 
     const counts = await countsOf();
-    expect(counts).toMatchObject({ SUCCESS: 0, PENDING: 1, RUNNING: 1 });
+    expect(counts).toMatchObject({ SUCCESS: 0, PENDING: 1, RUNNING: 2, CANCELLED: 1 });
     // The room is free again.
     expect((await upload(service.url, csvOfSize(600_000), 'again.csv')).status).toBe(201);
     expect(service.process.output()).toMatch(/Retention removed \d+ finished task\(s\)/);
 
     expect((await api.request('DELETE', `/api/tasks/${running.id}`)).status).toBe(200);
+    expect((await api.request('DELETE', `/api/tasks/${retried.body.id}`)).status).toBe(200);
     expect((await api.request('POST', '/api/queues/image_processing/resume')).status).toBe(200);
   });
 });
