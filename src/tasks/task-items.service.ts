@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository } from 'typeorm';
+import { In, MoreThan, Repository } from 'typeorm';
 import { FINISHED_STATUSES } from '../core/finished-statuses';
 import { ProjectScope } from '../core/project';
 import { EmailDelivery } from '../database/email-delivery.entity';
@@ -21,6 +21,15 @@ import { TasksService } from './tasks.service';
 
 /** Delivery rows read per query while streaming an e-mail task's items. */
 const DELIVERY_PAGE = 1000;
+/** Ids per IN list: well within SQLite's and PostgreSQL's bound on parameters. */
+const IN_CHUNK = 500;
+/** The most retries (and retries of retries) of one task looked through for deliveries. */
+const MAX_DESCENDANTS = 1000;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
 
 /** A task's per-item outcomes: the failed-items retry and the items CSV. */
 @Injectable()
@@ -29,6 +38,7 @@ export class TaskItemsService {
     private readonly tasks: TasksService,
     private readonly files: FilesService,
     @InjectRepository(EmailDelivery) private readonly deliveries: Repository<EmailDelivery>,
+    @InjectRepository(Task) private readonly taskRows: Repository<Task>,
   ) {}
 
   /**
@@ -69,9 +79,11 @@ export class TaskItemsService {
           where: { taskId: task.id, status: 'failed' },
           take: MAX_RECIPIENTS,
         });
+        const recipients = failed.map((row) => row.recipient);
+        const since = await this.deliveredByRetriesOf(task.id, recipients);
         return emailFailedItemsRetry(
           task.inputParams,
-          failed.map((row) => row.recipient),
+          recipients.filter((recipient) => !since.has(recipient)),
         );
       }
       case 'image_processing':
@@ -82,6 +94,40 @@ export class TaskItemsService {
             'A CSV task has no items to retry one by one (its malformed rows are in the file itself); retry the whole task instead',
         };
     }
+  }
+
+  /**
+   * Which of `recipients` a retry of the task (or a retry of one, and so on) has delivered to
+   * since: a failed-items retry made twice from the same task must not mail them again, and
+   * the new task's ledger only inherits from the tasks it was retried from.
+   */
+  private async deliveredByRetriesOf(taskId: string, recipients: string[]): Promise<Set<string>> {
+    const descendants: string[] = [];
+    let frontier = [taskId];
+    while (frontier.length > 0 && descendants.length < MAX_DESCENDANTS) {
+      const next: string[] = [];
+      for (const ids of chunks(frontier, IN_CHUNK)) {
+        const rows = await this.taskRows.find({
+          select: { id: true },
+          where: { retryOf: In(ids) },
+        });
+        next.push(...rows.map((row) => row.id).filter((id) => !descendants.includes(id)));
+      }
+      descendants.push(...next);
+      frontier = next;
+    }
+    const delivered = new Set<string>();
+    if (descendants.length === 0 || recipients.length === 0) return delivered;
+    for (const tasks of chunks(descendants, IN_CHUNK)) {
+      for (const batch of chunks(recipients, IN_CHUNK)) {
+        const rows = await this.deliveries.find({
+          select: { recipient: true },
+          where: { taskId: In(tasks), status: 'delivered', recipient: In(batch) },
+        });
+        for (const row of rows) delivered.add(row.recipient);
+      }
+    }
+    return delivered;
   }
 
   /** The task, within `scope`, whose items are to be listed: a 404 before the stream starts. */
