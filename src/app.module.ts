@@ -20,6 +20,7 @@ import { QueuesModule } from './queues/queues.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { requestIdFor } from './http/request-id';
+import { RetentionModule } from './retention/retention.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkersModule } from './workers/workers.module';
 
@@ -83,6 +84,7 @@ export class AppModule {
               QueuesModule,
               SchedulesModule,
               HealthModule,
+              RetentionModule,
               ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),
             ]
           : []),

@@ -92,6 +92,7 @@ describe(`API keys, roles and the audit log on ${TEST_DATABASE}`, () => {
     { method: 'GET', path: () => '/api/task-types', needs: 'viewer' },
     { method: 'GET', path: () => `/api/tasks/${task.id}`, needs: 'viewer' },
     { method: 'GET', path: () => `/api/tasks/${task.id}/files/output.jpg`, needs: 'viewer' },
+    { method: 'GET', path: () => `/api/tasks/${task.id}/items.csv`, needs: 'viewer' },
     { method: 'GET', path: () => '/api/events', needs: 'viewer', stream: true },
     { method: 'GET', path: () => `/api/files/${fileId}`, needs: 'viewer' },
     { method: 'GET', path: () => '/api/session', needs: 'viewer' },
@@ -104,6 +105,11 @@ describe(`API keys, roles and the audit log on ${TEST_DATABASE}`, () => {
     },
     { method: 'POST', path: () => '/api/files', needs: 'operator', upload: true },
     { method: 'POST', path: () => `/api/tasks/${task.id}/retry`, needs: 'operator' },
+    {
+      method: 'POST',
+      path: () => `/api/tasks/${task.id}/retry?only=failed_items`,
+      needs: 'operator',
+    },
     { method: 'DELETE', path: () => `/api/tasks/${UNKNOWN_UUID}`, needs: 'operator' },
     { method: 'GET', path: () => '/api/keys', needs: 'admin' },
     {

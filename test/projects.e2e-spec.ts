@@ -88,6 +88,8 @@ describe(`projects keep apart on ${TEST_DATABASE}`, () => {
       ['GET', `/api/tasks/${alphaTask.id}`],
       ['DELETE', `/api/tasks/${slow.id}`],
       ['POST', `/api/tasks/${alphaTask.id}/retry`],
+      ['POST', `/api/tasks/${alphaTask.id}/retry?only=failed_items`],
+      ['GET', `/api/tasks/${alphaTask.id}/items.csv`],
     ]) {
       const answer = await beta.api.request<{ detail: string }>(method, path);
       expect([method, path, answer.status, answer.body.detail]).toEqual([

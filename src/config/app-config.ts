@@ -96,6 +96,8 @@ export class AppConfig {
   /** How often an API instance looks for due schedules. */
   readonly schedulePollMs: number;
   readonly uploads: { maxCsvBytes: number; maxImageBytes: number; retentionMs: number };
+  /** Finished tasks older than `maxAgeMs` are deleted every `sweepMs`; maxAgeMs 0 keeps them. */
+  readonly taskRetention: { maxAgeMs: number; sweepMs: number };
   /** What one client may use (§8): requests, per-project quotas, event streams. */
   readonly limits: LimitSettings;
   /** A CSV with more columns fails its task. */
@@ -176,6 +178,10 @@ export class AppConfig {
       maxCsvBytes: env.UPLOAD_MAX_CSV_BYTES,
       maxImageBytes: env.UPLOAD_MAX_IMAGE_BYTES,
       retentionMs: env.FILE_RETENTION_SECONDS * 1000,
+    };
+    this.taskRetention = {
+      maxAgeMs: Math.round(env.RETENTION_DAYS * 86_400_000),
+      sweepMs: env.RETENTION_SWEEP_SECONDS * 1000,
     };
     this.limits = {
       ratePerMinute: env.RATE_LIMIT_PER_MINUTE,

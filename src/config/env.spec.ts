@@ -66,6 +66,8 @@ describe('validateEnv', () => {
       SQLITE_BUSY_TIMEOUT_MS: 50,
       RATE_LIMIT_PER_MINUTE: 1200,
       AUTH_FAILURES_PER_MINUTE: 60,
+      RETENTION_DAYS: 30,
+      RETENTION_SWEEP_SECONDS: 300,
       QUOTA_ACTIVE_TASKS: 10_000,
       QUOTA_STORAGE_BYTES: 10 * 1024 ** 3,
       QUOTA_EMAILS_PER_DAY: 10_000,
@@ -91,6 +93,24 @@ describe('validateEnv', () => {
     expect(env.RATE_CSV_PER_SECOND).toBe(2);
     expect(env.RATE_EMAIL_PER_SECOND).toBe(0.5);
     expect(env.RATE_IMAGE_PER_SECOND).toBeUndefined();
+  });
+
+  it('reads RETENTION_DAYS as days, a decimal allowed, 0 keeping tasks forever', () => {
+    expect(validateEnv({ RETENTION_DAYS: '0.0001' }).RETENTION_DAYS).toBe(0.0001);
+    expect(validateEnv({ RETENTION_DAYS: '0' }).RETENTION_DAYS).toBe(0);
+    expect(validateEnv({ RETENTION_SWEEP_SECONDS: '1' }).RETENTION_SWEEP_SECONDS).toBe(1);
+  });
+
+  it.each(['-1', 'month', '40000'])('refuses RETENTION_DAYS=%s with the range', (value) => {
+    expect(messageFor({ RETENTION_DAYS: value })).toContain(
+      'RETENTION_DAYS must be a number of days from 0 to 36500',
+    );
+  });
+
+  it.each(['0', '1.5', '100000'])('refuses RETENTION_SWEEP_SECONDS=%s', (value) => {
+    expect(messageFor({ RETENTION_SWEEP_SECONDS: value })).toContain(
+      'RETENTION_SWEEP_SECONDS must be an integer from 1 to 86400',
+    );
   });
 
   it.each(['0', '-1', 'fast', '20000'])(

@@ -274,6 +274,28 @@ export class Env {
   @IntEnv(1, 315_360_000)
   FILE_RETENTION_SECONDS = 86_400;
 
+  /** Finished tasks older than this many days are deleted with their files; 0 keeps them. */
+  @Transform(toNumber)
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false },
+    {
+      message:
+        'RETENTION_DAYS must be a number of days from 0 to 36500 (0 keeps finished tasks forever)',
+    },
+  )
+  @Min(0, {
+    message:
+      'RETENTION_DAYS must be a number of days from 0 to 36500 (0 keeps finished tasks forever)',
+  })
+  @Max(36_500, {
+    message:
+      'RETENTION_DAYS must be a number of days from 0 to 36500 (0 keeps finished tasks forever)',
+  })
+  RETENTION_DAYS = 30;
+
+  @IntEnv(1, 86_400)
+  RETENTION_SWEEP_SECONDS = 300;
+
   @IntEnv(1, 20)
   CSV_ATTEMPTS = 3;
 

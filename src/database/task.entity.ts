@@ -20,6 +20,7 @@ import { TaskType } from '../core/task-type';
 @Index('idx_tasks_retry_of_created_at', ['retryOf', 'createdAt', 'id'])
 @Index('idx_tasks_project_priority_created_at', ['project', 'priority', 'createdAt', 'id'])
 @Index('idx_tasks_status_run_at', ['status', 'runAt'])
+@Index('idx_tasks_status_completed_at', ['status', 'completedAt'])
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

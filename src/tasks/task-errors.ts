@@ -31,3 +31,8 @@ export class CannotRetryError extends DomainError {
     );
   }
 }
+
+/** POST /api/tasks/{id}/retry?only=failed_items on a task with nothing to retry. */
+export class NoFailedItemsError extends DomainError {
+  readonly status = 400;
+}

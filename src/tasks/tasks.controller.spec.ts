@@ -1,6 +1,7 @@
 import { AuthenticatedRequest, OPEN_PRINCIPAL } from '../auth/principal';
 import { Task } from '../database/task.entity';
 import { TasksController } from './tasks.controller';
+import { TaskItemsService } from './task-items.service';
 import { TasksService } from './tasks.service';
 
 const task: Task = {
@@ -34,7 +35,7 @@ describe('TasksController answers', () => {
     list: () => Promise.resolve({ tasks: [task], total: 31, nextCursor: null }),
     cancel: () => Promise.resolve(task),
   };
-  const controller = new TasksController(service as TasksService);
+  const controller = new TasksController(service as TasksService, {} as TaskItemsService);
 
   const wire = {
     id: task.id,

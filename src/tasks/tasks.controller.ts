@@ -33,7 +33,9 @@ import {
 } from './dto/task.response';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { JsonBodyGuard } from '../http/json-body.guard';
+import { RequestValidationError } from '../http/domain-error';
 import { TaskNotFoundError } from './task-errors';
+import { TaskItemsService } from './task-items.service';
 import { TasksService } from './tasks.service';
 
 const TASK_ID = new IdParamPipe(() => new TaskNotFoundError());
@@ -54,7 +56,10 @@ const bulkAuditResource = (result: unknown, request: Request): string => {
 @Controller('api/tasks')
 @Roles('viewer')
 export class TasksController {
-  constructor(private readonly tasks: TasksService) {}
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly items: TaskItemsService,
+  ) {}
 
   // 200 rather than Nest's 201 for a POST: the original answered 200 and its clients check it.
   @Post('submit')
@@ -164,11 +169,26 @@ export class TasksController {
   @Roles('operator')
   @Audit('task.retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task as a new task' })
+  @ApiOperation({
+    summary: 'Retry a FAILED or CANCELLED task as a new task',
+    description:
+      'With ?only=failed_items: a new task with only the recipients or images that failed, from a finished task of any outcome; 400 when none failed.',
+  })
   async retry(
     @Param('id', TASK_ID) id: string,
     @Caller() caller: Principal,
+    @Query('only') only?: unknown,
   ): Promise<TaskResponse> {
-    return toTaskResponse(await this.tasks.retry(id, scopeOf(caller)));
+    if (only === undefined) return toTaskResponse(await this.tasks.retry(id, scopeOf(caller)));
+    if (only !== 'failed_items') {
+      throw new RequestValidationError([
+        {
+          loc: ['query', 'only'],
+          msg: 'only must be failed_items, or left out to retry the whole task',
+          type: 'enum',
+        },
+      ]);
+    }
+    return toTaskResponse(await this.items.retryFailedItems(id, scopeOf(caller)));
   }
 }

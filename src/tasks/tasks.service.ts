@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { AppConfig } from '../config/app-config';
+import { JsonObject } from '../core/json';
 import { ProjectScope } from '../core/project';
 import { normaliseId } from '../core/resource-id';
 import { RETRYABLE_STATUSES, sourcesOf } from '../core/task-status';
@@ -266,10 +267,19 @@ export class TasksService {
   }
 
   private async retryLoaded(original: Task): Promise<Task> {
+    return this.retryWith(original, original.inputParams);
+  }
+
+  /**
+   * A new task in the original's project, `retry_of` the original, with other `params` (the
+   * failed items of the original, say), its priority and timeout; the quotas apply as to any
+   * retry. It starts now.
+   */
+  async retryWith(original: Task, params: JsonObject): Promise<Task> {
     await this.quotas.checkActiveTasks(original.project);
     return this.create({
       taskType: original.taskType,
-      inputParams: original.inputParams,
+      inputParams: params,
       retryOf: original.id,
       project: original.project,
       priority: original.priority,

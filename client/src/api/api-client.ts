@@ -104,6 +104,8 @@ export const api = {
   /** Cancels or retries every task the target matches; `dryRun` only counts them. */
   bulk: (action: 'cancel' | 'retry', target: BulkTarget, dryRun = false): Promise<BulkResult> =>
     request('POST', `/api/tasks/${action}`, { ...target, ...(dryRun && { dry_run: true }) }),
+  retryFailedItems: (id: string): Promise<Task> =>
+    request('POST', `${taskPath(id)}/retry?only=failed_items`),
   stats: (): Promise<TaskStats> => request('GET', '/api/tasks/stats'),
   session: (): Promise<Session> => request('GET', '/api/session'),
   /** The key goes once, in a header, and comes back as an HttpOnly cookie the page cannot read. */

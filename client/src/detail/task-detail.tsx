@@ -7,6 +7,7 @@ import { useTask } from '../data/use-task';
 import { formatValue, shortId, TASK_TYPE_LABELS } from '../lib/format';
 import { navigateToTask } from '../lib/hash-route';
 import { TaskResult } from '../results/task-result';
+import { ItemActions } from './item-actions';
 import { RetryLinks } from './retry-links';
 import { TaskTimeline } from './task-timeline';
 
@@ -41,6 +42,7 @@ function DetailBody({ task, onChanged }: { task: Task; onChanged: (task: Task) =
           onChanged={onChanged}
           onRetried={(retry) => navigateToTask(retry.id)}
         />
+        <ItemActions task={task} onRetried={(retry) => navigateToTask(retry.id)} />
       </div>
       <RetryLinks task={task} />
       <dl class="summary">

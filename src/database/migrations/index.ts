@@ -9,9 +9,10 @@ import { CountTasksPerProject1764500000001 } from './1764500000001-count-tasks-p
 import { AddTaskOutputBytes1764500000002 } from './1764500000002-add-task-output-bytes';
 import { AddTaskTimeout1764600000000 } from './1764600000000-add-task-timeout';
 import { TaskPriorityAndRunAt1764600000100 } from './1764600000100-task-priority-and-run-at';
-import { IdempotencyKeys1764600000300 } from './1764600000300-idempotency-keys';
 import { Schedules1764600000200 } from './1764600000200-schedules';
+import { IdempotencyKeys1764600000300 } from './1764600000300-idempotency-keys';
 import { SearchTasks1764600000400 } from './1764600000400-search-tasks';
+import { IndexFinishedTasks1764600000500 } from './1764600000500-index-finished-tasks';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -26,7 +27,8 @@ export const MIGRATIONS = [
   AddTaskOutputBytes1764500000002,
   AddTaskTimeout1764600000000,
   TaskPriorityAndRunAt1764600000100,
-  IdempotencyKeys1764600000300,
   Schedules1764600000200,
+  IdempotencyKeys1764600000300,
   SearchTasks1764600000400,
+  IndexFinishedTasks1764600000500,
 ];

@@ -29,12 +29,15 @@ export const IMAGES_AT_ONCE = 2;
 
 interface ImageSource {
   originalName: string;
+  /** The upload it came from; none for a generated test image. */
+  fileId?: string;
   input: () => Promise<string | Buffer>;
 }
 
 interface ImageOutcome {
   [key: string]: unknown;
   original_name: string;
+  file_id?: string;
   processed_name?: string;
   url?: string;
   thumbnail_url?: string;
@@ -57,7 +60,11 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
       return Promise.all(
         [...new Set(params.file_ids)].map(async (id) => {
           const file = await this.files.get(id);
-          return { originalName: file.filename, input: async () => this.files.pathOf(id) };
+          return {
+            originalName: file.filename,
+            fileId: file.id,
+            input: async () => this.files.pathOf(id),
+          };
         }),
       );
     }
@@ -104,6 +111,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
         await makeThumbnail(output, join(outputs, thumbnail), context.stopBy);
         images[index] = {
           original_name: source.originalName,
+          ...(source.fileId ? { file_id: source.fileId } : {}),
           processed_name: name,
           ...resized,
           url: urlOf(name),
@@ -111,7 +119,11 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
           processed_at: new Date().toISOString(),
         };
       } catch (error) {
-        images[index] = { original_name: source.originalName, error: describeImageError(error) };
+        images[index] = {
+          original_name: source.originalName,
+          ...(source.fileId ? { file_id: source.fileId } : {}),
+          error: describeImageError(error),
+        };
       }
       context.onProgress((++finished / sources.length) * 100);
     });

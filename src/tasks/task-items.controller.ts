@@ -1,0 +1,38 @@
+import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Readable } from 'node:stream';
+import { Caller, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { scopeOf } from '../auth/project-scope';
+import { IdParamPipe } from '../http/id-param.pipe';
+import { TaskNotFoundError } from './task-errors';
+import { TaskItemsService } from './task-items.service';
+
+const TASK_ID = new IdParamPipe(() => new TaskNotFoundError());
+
+@ApiTags('tasks')
+@Controller('api/tasks')
+@Roles('viewer')
+export class TaskItemsController {
+  constructor(private readonly items: TaskItemsService) {}
+
+  @Get(':id/items.csv')
+  @ApiProduces('text/csv')
+  @ApiOperation({
+    summary: "A task's per-item outcomes as CSV",
+    description:
+      'recipient,status,response for e-mail; image,status,error for images; line,status,error for the malformed rows a CSV task lists. Cells a spreadsheet would run as formulas start with a quote.',
+  })
+  async download(
+    @Param('id', TASK_ID) id: string,
+    @Caller() caller: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    const task = await this.items.get(id, scopeOf(caller));
+    response.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    response.setHeader('Content-Disposition', `attachment; filename="task-${task.id}-items.csv"`);
+    response.setHeader('Cache-Control', 'no-store');
+    return new StreamableFile(Readable.from(this.items.itemsCsv(task)));
+  }
+}
