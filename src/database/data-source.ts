@@ -8,8 +8,9 @@ import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
 import { StoredFile } from './stored-file.entity';
 import { Task } from './task.entity';
+import { TaskLogLine } from '../task-logs/task-log.entity';
 
-export const ENTITIES = [Task, EmailDelivery, StoredFile, ApiKey, AuditEntry];
+export const ENTITIES = [Task, EmailDelivery, StoredFile, ApiKey, AuditEntry, TaskLogLine];
 
 /**
  * The DataSource options for both the running service and the TypeORM CLI (ormconfig.ts).

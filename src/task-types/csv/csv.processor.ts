@@ -51,6 +51,7 @@ export class CsvProcessor extends TaskProcessor<CsvParams> {
         signal: context.signal,
         minDurationMs: params.processing_time * 1000,
         onProgress: context.onProgress,
+        onLog: context.log,
         maxColumns: this.config.csvMaxColumns,
       });
       return { ...analysis };
