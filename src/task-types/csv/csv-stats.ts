@@ -318,7 +318,11 @@ export async function analyzeCsv(
   parser.on('data', (record: string[]) => {
     try {
       collected.add(record);
-      if (milestones && collected.processed % MILESTONE_CHECK_ROWS === 0) {
+      if (
+        milestones &&
+        collected.processed > 0 &&
+        collected.processed % MILESTONE_CHECK_ROWS === 0
+      ) {
         milestones.check(counting.fractionRead(), collected.processed);
       }
     } catch (error) {
