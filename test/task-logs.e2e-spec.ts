@@ -166,19 +166,9 @@ describe(`GET /api/tasks/{id}/logs on ${TEST_DATABASE}`, () => {
     }
     const task = await run('image_processing', { file_ids: ids });
     expect(task.status).toBe('SUCCESS');
-    const lines = await logsOf(task.id);
-    expect(lines).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          level: 'info',
-          message: expect.stringMatching(/^good\.jpg: done as /),
-        }),
-        expect.objectContaining({
-          level: 'warn',
-          message: expect.stringMatching(/^truncated\.jpg: failed: \S/),
-        }),
-      ]),
-    );
+    const said = (await logsOf(task.id)).map((line) => `${line.level} ${line.message}`);
+    expect(said.filter((line) => /^info good\.jpg: done as /.test(line))).toHaveLength(1);
+    expect(said.filter((line) => /^warn truncated\.jpg: failed: \S/.test(line))).toHaveLength(1);
   });
 
   it('keeps the newest 1,000 lines of a task, and reads on after a seq', async () => {
