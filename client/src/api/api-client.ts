@@ -5,6 +5,7 @@ import type {
   QueueState,
   Session,
   Task,
+  TaskLogLine,
   TaskPage,
   TaskQuery,
   TaskStats,
@@ -82,6 +83,8 @@ export const api = {
   cancelTask: (id: string): Promise<{ message: string; task_id: string }> =>
     request('DELETE', taskPath(id)),
   retryTask: (id: string): Promise<Task> => request('POST', `${taskPath(id)}/retry`),
+  taskLogs: (id: string, after: number): Promise<{ task_id: string; lines: TaskLogLine[] }> =>
+    request('GET', `${taskPath(id)}/logs?after=${after}`),
   stats: (): Promise<TaskStats> => request('GET', '/api/tasks/stats'),
   session: (): Promise<Session> => request('GET', '/api/session'),
   /** The key goes once, in a header, and comes back as an HttpOnly cookie the page cannot read. */

@@ -123,6 +123,22 @@ export interface TaskEvent {
   at: string;
 }
 
+/** One line of a task's own log (GET /api/tasks/{id}/logs). */
+export interface TaskLogLine {
+  seq: number;
+  at: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+/** New lines of one task's log, batched per task, on GET /api/events as `event: logs`. */
+export interface TaskLogsEvent {
+  type: 'logs';
+  task_id: string;
+  task_type: TaskType;
+  lines: TaskLogLine[];
+}
+
 export interface ValidationProblem {
   loc: (string | number)[];
   msg: string;
