@@ -97,11 +97,15 @@ export class TaskRunner {
       // The SUCCESS write sets progress to 100: a held-back progress write would be wasted.
       progress.cancel();
       await progress.settled();
+      // The log is complete before the row says SUCCESS: whoever sees the status reads it all.
+      taskLog.line('info', 'Succeeded');
+      await taskLog.close();
       if (await this.store.markSucceeded(task.id, result, await this.outputBytes(task))) {
         this.publish(task, 'status', 'SUCCESS', 100);
         this.log(task, 'succeeded');
         this.metrics.taskRan(task.taskType, (performance.now() - started) / 1000);
-        taskLog.line('info', 'Succeeded');
+      } else {
+        taskLog.line('warn', 'Not marked SUCCESS: the task was cancelled as it ended');
       }
     } catch (error) {
       await progress.flush();
@@ -112,6 +116,7 @@ export class TaskRunner {
         attemptsLeft: (job.opts.attempts ?? 1) - job.attemptsMade - 1,
       });
       this.logOutcome(taskLog, outcome);
+      await taskLog.close();
       if (outcome.kind === 'fail') {
         this.metrics.taskRan(task.taskType, (performance.now() - started) / 1000);
       }
