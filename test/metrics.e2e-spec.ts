@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApiClient } from './utils/api-client';
 import { adminApiKey, bearer, createKey, CreatedKey } from './utils/api-keys';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
@@ -97,6 +99,17 @@ describe(`GET /api/metrics with one API and two worker processes on ${TEST_DATAB
     expect(lagOf('api')).toBe(1);
     expect(lagOf('worker')).toBe(2);
     expect(sumOf(text, 'conveyor_workers', { task_type: 'image_processing' })).toBe(2);
+  });
+
+  it('has every series the shipped Grafana dashboard queries', async () => {
+    const dashboard = readFileSync(join(__dirname, '..', 'docs', 'grafana-dashboard.json'), 'utf8');
+    const queried = new Set(dashboard.match(/\b(?:conveyor|process|nodejs)_[a-z0-9_]+/g) ?? []);
+    expect(queried.size).toBeGreaterThan(8);
+    const text = await scrape();
+    const known = (name: string): boolean =>
+      text.types.has(name.replace(/_(bucket|count|sum)$/, '')) ||
+      text.samples.some((sample) => sample.name === name);
+    expect([...queried].filter((name) => !known(name))).toEqual([]);
   });
 
   it('moves with the work done on both workers', async () => {
