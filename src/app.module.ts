@@ -14,6 +14,7 @@ import { FilesModule } from './files/files.module';
 import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
 import { LimitsModule } from './limits/limits.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { KeysModule } from './keys/keys.module';
 import { QueueModule } from './queue/queue.module';
 import { QueuesModule } from './queues/queues.module';
@@ -21,6 +22,7 @@ import { SchedulesModule } from './schedules/schedules.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { requestIdFor } from './http/request-id';
 import { RetentionModule } from './retention/retention.module';
+import { TaskLogsModule } from './task-logs/task-logs.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkersModule } from './workers/workers.module';
 
@@ -70,6 +72,8 @@ export class AppModule {
         }),
         DatabaseModule.forRoot(),
         EventsModule.forRoot({ http }),
+        MetricsModule.forRoot({ http }),
+        TaskLogsModule.forRoot({ http, workers }),
         FilesModule.forRoot({ http }),
         workers ? QueueModule.forWorker({ recovery: http }) : QueueModule.forProducer(),
         ...(http

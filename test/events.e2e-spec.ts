@@ -14,8 +14,10 @@ interface ReceivedEvent {
   data: TaskEvent;
 }
 
+/** The task's events, without its `logs` batches (the task-logs suite covers those). */
 const eventsOf = (reader: SseReader, taskId: string): ReceivedEvent[] =>
   reader.messages
+    .filter((message) => message.event !== 'logs')
     .map((message) => ({ name: message.event, data: JSON.parse(message.data) as TaskEvent }))
     .filter((event) => event.data.task_id === taskId);
 

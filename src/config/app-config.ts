@@ -78,6 +78,8 @@ export class AppConfig {
   readonly corsOrigins: string[] | '*';
   /** Who may call the API (§7); the admin key, when set, is only ever compared by hash. */
   readonly auth: { mode: AuthMode; adminApiKey?: string; sessionTtlMs: number };
+  /** A bearer token for GET /api/metrics alone (a scraper's), compared in constant time. */
+  readonly metricsToken?: string;
   readonly auditRetentionMs: number;
   readonly progressIntervalMs: number;
   readonly shutdownGraceMs: number;
@@ -150,6 +152,7 @@ export class AppConfig {
       adminApiKey: env.ADMIN_API_KEY,
       sessionTtlMs: env.SESSION_TTL_HOURS * 3_600_000,
     };
+    this.metricsToken = env.METRICS_TOKEN;
     this.auditRetentionMs = env.AUDIT_RETENTION_DAYS * 86_400_000;
     this.progressIntervalMs = env.PROGRESS_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;

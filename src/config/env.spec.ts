@@ -44,6 +44,7 @@ describe('validateEnv', () => {
       CORS_ORIGINS: '',
       AUTH_MODE: undefined,
       ADMIN_API_KEY: undefined,
+      METRICS_TOKEN: undefined,
       AUDIT_RETENTION_DAYS: 90,
       SESSION_TTL_HOURS: 12,
       PROGRESS_INTERVAL_MS: 300,
@@ -204,6 +205,14 @@ describe('validateEnv', () => {
     expect(message).toContain('16 characters');
     expect(message).not.toContain(short);
     expect(validateEnv({ ADMIN_API_KEY: 'k'.repeat(32) }).ADMIN_API_KEY).toBe('k'.repeat(32));
+  });
+
+  it('checks METRICS_TOKEN without ever printing it', () => {
+    const short = 'scraper-secret';
+    const message = messageFor({ METRICS_TOKEN: short });
+    expect(message).toMatch(/METRICS_TOKEN must be 32 to 256 printable characters/);
+    expect(message).not.toContain(short);
+    expect(validateEnv({ METRICS_TOKEN: 't'.repeat(32) }).METRICS_TOKEN).toBe('t'.repeat(32));
   });
 
   it('ignores variables it does not know', () => {

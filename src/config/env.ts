@@ -247,6 +247,15 @@ export class Env {
   })
   ADMIN_API_KEY?: string;
 
+  /** A bearer token that may read GET /api/metrics alone, for a Prometheus scraper; never stored. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,256}$/, {
+    message:
+      'METRICS_TOKEN must be 32 to 256 printable characters without spaces; generate one with: openssl rand -base64 32',
+  })
+  METRICS_TOKEN?: string;
+
   @Transform(toInt)
   @IsInt({ message: 'AUDIT_RETENTION_DAYS must be an integer from 1 to 36500' })
   @Min(1, { message: 'AUDIT_RETENTION_DAYS must be an integer from 1 to 36500' })
@@ -424,7 +433,7 @@ export class EnvValidationError extends Error {}
 const redact = (value: unknown): unknown => (typeof value === 'string' ? redactUrl(value) : value);
 
 /** Settings whose value is a secret: a rejected one is described, never shown. */
-const SECRETS = new Set(['ADMIN_API_KEY']);
+const SECRETS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN']);
 
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
   return errors
@@ -466,6 +475,7 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
         'CONVEYOR_TEST_FAULT',
         'AUTH_MODE',
         'ADMIN_API_KEY',
+        'METRICS_TOKEN',
         'RATE_CSV_PER_SECOND',
         'RATE_EMAIL_PER_SECOND',
         'RATE_IMAGE_PER_SECOND',

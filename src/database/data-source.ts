@@ -10,6 +10,7 @@ import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
 import { StoredFile } from './stored-file.entity';
 import { Task } from './task.entity';
+import { TaskLogLine } from '../task-logs/task-log.entity';
 
 export const ENTITIES = [
   Task,
@@ -19,6 +20,7 @@ export const ENTITIES = [
   AuditEntry,
   IdempotencyKey,
   Schedule,
+  TaskLogLine,
 ];
 
 /**

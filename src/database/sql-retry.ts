@@ -73,6 +73,14 @@ export interface SqlRetryOptions {
 
 const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Told of every retry in this process (conveyor_sql_retries_total); one observer at most. */
+let retryObserver: (() => void) | undefined;
+
+/** Sets (or, with undefined, clears) the one function told of each SQL retry. */
+export function observeSqlRetries(observer: (() => void) | undefined): void {
+  retryObserver = observer;
+}
+
 /**
  * Runs `operation` and, while it fails with a transient SQL error and tries are left, waits and
  * runs it again, logging each retry. The operation receives the try number, so that a write
@@ -89,6 +97,7 @@ export async function withSqlRetry<T>(
     } catch (error) {
       if (attempt >= policy.attempts || !isTransientSqlError(error)) throw error;
       const delayMs = sqlRetryDelay(policy, attempt);
+      retryObserver?.();
       const { message, code } = error as ErrorLike;
       logger.warn({
         ...context,

@@ -312,6 +312,27 @@ export class TaskStore {
     return counts;
   }
 
+  /** Tasks of every project per type and status, from the counters (GET /api/metrics). */
+  async countsByTypeAndStatus(): Promise<
+    { taskType: TaskType; status: TaskStatus; count: number }[]
+  > {
+    const rows: { task_type: TaskType; status: TaskStatus; count: string | number }[] =
+      await this.tasks.manager
+        .createQueryBuilder()
+        .select('counts.task_type', 'task_type')
+        .addSelect('counts.status', 'status')
+        .addSelect('COALESCE(SUM(counts.count), 0)', 'count')
+        .from('task_counts', 'counts')
+        .groupBy('counts.task_type')
+        .addGroupBy('counts.status')
+        .getRawMany();
+    return rows.map((row) => ({
+      taskType: row.task_type,
+      status: row.status,
+      count: Number(row.count),
+    }));
+  }
+
   /** Completed and failed tasks per minute since `since`, aggregated in SQL; empty minutes left out. */
   async throughputSince(
     since: Date,

@@ -3,7 +3,7 @@ import Redis, { RedisOptions } from 'ioredis';
 import { Observable, Subject } from 'rxjs';
 import { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../config/redis-options';
-import { TaskEvent } from './task-event';
+import { BusEvent, TaskEvent, TaskLogsEvent } from './task-event';
 
 /**
  * Events go out in batches, one PUBLISH per this many ms at most: for a small task, a socket
@@ -25,9 +25,10 @@ export class EventBus implements OnApplicationShutdown {
   private readonly publisher: Redis;
   private readonly subscriberOptions: RedisOptions;
   private subscriber?: Redis;
-  private readonly events$ = new Subject<TaskEvent>();
+  private readonly events$ = new Subject<BusEvent>();
+  private readonly publishedHere$ = new Subject<BusEvent>();
   private readonly cancels$ = new Subject<string>();
-  private batch: TaskEvent[] = [];
+  private batch: BusEvent[] = [];
   private flushTimer?: NodeJS.Timeout;
 
   constructor(config: AppConfig) {
@@ -41,7 +42,8 @@ export class EventBus implements OnApplicationShutdown {
     this.subscriberOptions = options;
   }
 
-  get events(): Observable<TaskEvent> {
+  /** The events of every process, as they arrive over Redis. */
+  get events(): Observable<BusEvent> {
     this.ensureSubscribed();
     return this.events$.asObservable();
   }
@@ -51,19 +53,35 @@ export class EventBus implements OnApplicationShutdown {
     return this.cancels$.asObservable();
   }
 
+  /** The events this very process publishes, as it publishes them (metrics count these). */
+  get publishedHere(): Observable<BusEvent> {
+    return this.publishedHere$.asObservable();
+  }
+
   publish(event: TaskEvent): void {
+    this.send(event);
+  }
+
+  /** A batch of a task's new log lines, on the same channel as its other events. */
+  publishLogs(event: TaskLogsEvent): void {
+    this.send(event);
+  }
+
+  private send(event: BusEvent): void {
+    this.publishedHere$.next(event);
     this.batch.push(event);
     if (this.batch.length >= MAX_EVENT_BATCH) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), EVENT_BATCH_MS);
   }
 
   requestCancel(taskId: string): void {
-    this.send(this.cancelChannel, taskId);
+    this.sendTo(this.cancelChannel, taskId);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.flush();
     this.events$.complete();
+    this.publishedHere$.complete();
     this.cancels$.complete();
     if (this.publisher.status === 'ready') await this.publisher.quit().catch(() => undefined);
     else this.publisher.disconnect();
@@ -76,10 +94,10 @@ export class EventBus implements OnApplicationShutdown {
     if (this.batch.length === 0) return;
     const events = this.batch;
     this.batch = [];
-    this.send(this.eventsChannel, JSON.stringify(events));
+    this.sendTo(this.eventsChannel, JSON.stringify(events));
   }
 
-  private send(channel: string, message: string): void {
+  private sendTo(channel: string, message: string): void {
     if (this.publisher.status !== 'ready') return;
     this.publisher.publish(channel, message).catch((error: Error) => {
       this.logger.debug(`publish on ${channel} failed: ${error.message}`);
@@ -96,7 +114,7 @@ export class EventBus implements OnApplicationShutdown {
         this.cancels$.next(message);
       } else {
         try {
-          const parsed = JSON.parse(message) as TaskEvent | TaskEvent[];
+          const parsed = JSON.parse(message) as BusEvent | BusEvent[];
           for (const event of Array.isArray(parsed) ? parsed : [parsed]) this.events$.next(event);
         } catch {
           this.logger.warn('Ignored a malformed task event');

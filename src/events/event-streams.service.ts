@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { clientKey } from '../limits/client-key';
 import { LimitExceededError } from '../limits/limit-errors';
 import { EventBus } from './event-bus.service';
-import { TaskEvent } from './task-event';
+import { BusEvent } from './task-event';
 
 /** What a refused stream is told to wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;
@@ -108,6 +108,6 @@ export class EventStreams implements OnApplicationShutdown {
 }
 
 /** The event as the wire carries it: without the project, which only routes it. */
-function wire(event: TaskEvent): string {
+function wire(event: BusEvent): string {
   return JSON.stringify({ ...event, project: undefined });
 }

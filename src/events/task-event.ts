@@ -32,3 +32,32 @@ export function taskEvent(
     project: task.project,
   };
 }
+
+/** How much a task log line matters to its reader. */
+export const TASK_LOG_LEVELS = ['info', 'warn', 'error'] as const;
+export type TaskLogLevel = (typeof TASK_LOG_LEVELS)[number];
+
+/** One line of a task's own log, as GET /api/tasks/{id}/logs and the `logs` event carry it. */
+export interface TaskLogLineWire {
+  seq: number;
+  at: string;
+  level: TaskLogLevel;
+  message: string;
+}
+
+/**
+ * New lines of one task's log, sent at most every TASK_LOG_FLUSH_MS per task: the reader
+ * fetches GET /api/tasks/{id}/logs?after=<last seq it holds> when the first seq is not the next
+ * one it expects (a batch cut short, or one missed while it was away).
+ */
+export interface TaskLogsEvent {
+  type: 'logs';
+  task_id: string;
+  task_type: TaskType;
+  lines: TaskLogLineWire[];
+  /** For routing only, as in TaskEvent. */
+  project: string;
+}
+
+/** What travels on the event bus: task events and task log batches. */
+export type BusEvent = TaskEvent | TaskLogsEvent;

@@ -17,7 +17,16 @@ export interface TaskContext {
   stopBy?: number;
   /** Reports progress from 0 to 100; cheap to call often (writes are throttled). */
   onProgress: (percent: number) => void;
+  /**
+   * Adds a line to the task's own log, which its user reads (GET /api/tasks/{id}/logs, the
+   * detail view): what the work did worth telling, in plain words. Cheap to call; lines are
+   * written in batches.
+   */
+  log: TaskLogFn;
 }
+
+/** How a task's logic reports a line of its log; pure functions take it as a callback. */
+export type TaskLogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 /** Resolves after `ms`, or rejects as soon as the signal aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

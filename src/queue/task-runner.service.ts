@@ -19,6 +19,8 @@ import { TaskJobData } from './task-job';
 import { TaskTimeoutError } from './task-errors';
 import { outcomeOf, TaskOutcome } from './task-outcome';
 import { WorkerRegistry } from '../workers/worker-registry.service';
+import { ConveyorMetrics } from '../metrics/conveyor-metrics.service';
+import { TaskLog, TaskLogWriter } from '../task-logs/task-log-writer.service';
 
 /**
  * How often a worker refreshes the heartbeat_at of each task it runs. The beat is a column of
@@ -51,6 +53,8 @@ export class TaskRunner {
     private readonly cancels: CancelRegistry,
     private readonly registry: WorkerRegistry,
     private readonly storage: StoragePaths,
+    private readonly logs: TaskLogWriter,
+    private readonly metrics: ConveyorMetrics,
   ) {}
 
   async run<P>(
@@ -80,6 +84,9 @@ export class TaskRunner {
     this.publish(task, 'status', 'RUNNING', 0);
     this.log(task, 'started');
     this.registry.taskStarted({ id: task.id, project: task.project });
+    const started = performance.now();
+    const taskLog = await this.logs.open(task);
+    taskLog.line('info', `Started (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1})`);
 
     const controller = this.cancels.register(task.id);
     const timeoutSeconds = job.data.timeoutSeconds ?? this.config.timeouts.seconds[task.taskType];
@@ -109,6 +116,7 @@ export class TaskRunner {
         halt: stop.halt,
         stopBy: Date.now() + timeoutSeconds * 1000 + this.config.timeouts.graceMs,
         onProgress: (percent) => progress.report(percent),
+        log: (level, message) => taskLog.line(level, message),
       });
       // An abandoned run may still reject later: that is expected, not unhandled.
       work.catch(() => undefined);
@@ -116,9 +124,15 @@ export class TaskRunner {
       // The SUCCESS write sets progress to 100: a held-back progress write would be wasted.
       progress.cancel();
       await progress.settled();
+      // The log is complete before the row says SUCCESS: whoever sees the status reads it all.
+      taskLog.line('info', 'Succeeded');
+      await taskLog.close();
       if (await this.store.markSucceeded(task.id, result, await this.outputBytes(task))) {
         this.publish(task, 'status', 'SUCCESS', 100);
         this.log(task, 'succeeded');
+        this.metrics.taskRan(task.taskType, (performance.now() - started) / 1000);
+      } else {
+        taskLog.line('warn', 'Not marked SUCCESS: the task was cancelled as it ended');
       }
     } catch (error) {
       await progress.flush();
@@ -128,13 +142,36 @@ export class TaskRunner {
         canHandBack: Boolean(token),
         attemptsLeft: (job.opts.attempts ?? 1) - job.attemptsMade - 1,
       });
+      this.logOutcome(taskLog, outcome);
+      await taskLog.close();
+      if (outcome.kind === 'fail') {
+        this.metrics.taskRan(task.taskType, (performance.now() - started) / 1000);
+      }
       await this.settle(outcome, task, job, token, progress.last);
     } finally {
       stopTimer();
       stop.dispose();
+      await taskLog.close();
       clearInterval(heartbeat);
       this.cancels.unregister(task.id);
       this.registry.taskFinished(task.id);
+    }
+  }
+
+  /** The outcome in the task's own log, in the words its user is shown. */
+  private logOutcome(taskLog: TaskLog, outcome: TaskOutcome): void {
+    switch (outcome.kind) {
+      case 'hand-back':
+        taskLog.line('warn', 'The worker is shutting down: the task goes back to the queue');
+        return;
+      case 'cancelled':
+        taskLog.line('warn', 'Stopped: the task was cancelled');
+        return;
+      case 'retry':
+        taskLog.line('warn', outcome.message);
+        return;
+      case 'fail':
+        taskLog.line('error', `Failed: ${outcome.message}`);
     }
   }
 

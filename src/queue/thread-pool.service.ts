@@ -25,12 +25,13 @@ export class ThreadPool implements OnApplicationShutdown {
   async run<I>(
     filename: string,
     input: I,
-    context: Pick<TaskContext, 'signal' | 'halt' | 'onProgress'>,
+    context: Pick<TaskContext, 'signal' | 'halt' | 'onProgress' | 'log'>,
   ): Promise<JsonObject> {
     context.signal.throwIfAborted();
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (message: ThreadMessage) => {
       if ('progress' in message) context.onProgress(message.progress);
+      else if ('log' in message) context.log(message.log.level, message.log.message);
     });
     // The test fault leaves the thread deaf to the cooperative abort: only the kill can stop it.
     const deaf = this.config.testFault === 'deaf-threads';

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { JsonObject } from '../core/json';
+import type { TaskLogFn } from './task-context';
 import { TaskFailure } from './task-errors';
 
 /** What the runner hands a thread: the run's input and the port its progress and abort use. */
@@ -12,12 +13,15 @@ export interface ThreadTaskInput<I> {
 export type ThreadTaskResult =
   { ok: true; value: JsonObject } | { ok: false; message: string; partialResult?: JsonObject };
 
-/** Messages on the port: progress from the thread, the cooperative abort to it. */
-export type ThreadMessage = { progress: number } | { abort: true };
+/** Messages on the port: progress and log lines from the thread, the cooperative abort to it. */
+export type ThreadMessage =
+  | { progress: number }
+  | { log: { level: Parameters<TaskLogFn>[0]; message: string } }
+  | { abort: true };
 
 export type ThreadWork<I> = (
   input: I,
-  context: { signal: AbortSignal; onProgress: (percent: number) => void },
+  context: { signal: AbortSignal; onProgress: (percent: number) => void; log: TaskLogFn },
 ) => Promise<JsonObject>;
 
 /**
@@ -42,6 +46,8 @@ export function threadTask<I>(
           posted = whole;
           port.postMessage({ progress: percent } satisfies ThreadMessage);
         },
+        log: (level, message) =>
+          port.postMessage({ log: { level, message } } satisfies ThreadMessage),
       });
       return { ok: true, value };
     } catch (error) {

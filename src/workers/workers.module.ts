@@ -6,5 +6,6 @@ import { WorkersController } from './workers.controller';
 @Module({
   controllers: [WorkersController],
   providers: [WorkerDirectory],
+  exports: [WorkerDirectory],
 })
 export class WorkersModule {}

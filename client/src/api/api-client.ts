@@ -9,6 +9,7 @@ import type {
   ScheduleInput,
   Session,
   Task,
+  TaskLogLine,
   TaskPage,
   StartOptions,
   TaskQuery,
@@ -106,6 +107,8 @@ export const api = {
     request('POST', `/api/tasks/${action}`, { ...target, ...(dryRun && { dry_run: true }) }),
   retryFailedItems: (id: string): Promise<Task> =>
     request('POST', `${taskPath(id)}/retry?only=failed_items`),
+  taskLogs: (id: string, after: number): Promise<{ task_id: string; lines: TaskLogLine[] }> =>
+    request('GET', `${taskPath(id)}/logs?after=${after}`),
   stats: (): Promise<TaskStats> => request('GET', '/api/tasks/stats'),
   session: (): Promise<Session> => request('GET', '/api/session'),
   /** The key goes once, in a header, and comes back as an HttpOnly cookie the page cannot read. */

@@ -46,6 +46,8 @@ export interface Task {
   priority: number;
   /** When it was asked to start; SCHEDULED until then. */
   run_at: string | null;
+  /** The schedule whose tick made it; null for a submit or a retry. */
+  schedule_id?: string | null;
 }
 
 export const MIN_PRIORITY = 0;
@@ -56,8 +58,6 @@ export const DEFAULT_PRIORITY = 5;
 export interface StartOptions {
   priority?: number;
   delay_seconds?: number;
-  /** The schedule whose tick made it; null for a submit or a retry. */
-  schedule_id?: string | null;
 }
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -170,6 +170,22 @@ export interface TaskEvent {
   status: TaskStatus;
   progress: number;
   at: string;
+}
+
+/** One line of a task's own log (GET /api/tasks/{id}/logs). */
+export interface TaskLogLine {
+  seq: number;
+  at: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+/** New lines of one task's log, batched per task, on GET /api/events as `event: logs`. */
+export interface TaskLogsEvent {
+  type: 'logs';
+  task_id: string;
+  task_type: TaskType;
+  lines: TaskLogLine[];
 }
 
 export interface ValidationProblem {

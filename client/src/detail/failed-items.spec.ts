@@ -15,6 +15,9 @@ const task = (overrides: Partial<Task>): Task => ({
   attempts: 1,
   retry_of: null,
   project: 'default',
+  timeout_seconds: 3600,
+  priority: 5,
+  run_at: null,
   ...overrides,
 });
 

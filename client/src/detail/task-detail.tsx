@@ -9,6 +9,7 @@ import { navigateToTask } from '../lib/hash-route';
 import { TaskResult } from '../results/task-result';
 import { ItemActions } from './item-actions';
 import { RetryLinks } from './retry-links';
+import { TaskLog } from './task-log';
 import { TaskTimeline } from './task-timeline';
 
 function Parameters({ params }: { params: Record<string, unknown> }) {
@@ -82,6 +83,10 @@ function DetailBody({ task, onChanged }: { task: Task; onChanged: (task: Task) =
         </section>
       )}
       <TaskResult task={task} />
+      <section aria-labelledby="log-heading">
+        <h3 id="log-heading">Log</h3>
+        <TaskLog id={task.id} />
+      </section>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { TaskEvent } from '../api/types';
+import type { TaskEvent, TaskLogsEvent } from '../api/types';
 
 /** `live`: the event stream is open. `polling`: it is down, and the page refreshes on a timer. */
 export type FeedState = 'connecting' | 'live' | 'polling';
@@ -6,6 +6,8 @@ export type FeedState = 'connecting' | 'live' | 'polling';
 export interface FeedListener {
   /** One task event from GET /api/events. */
   onEvent?(event: TaskEvent): void;
+  /** New lines of one task's log. */
+  onLogs?(event: TaskLogsEvent): void;
   /** Events may have been missed: fetch what is shown again. */
   onResync?(): void;
 }
@@ -94,6 +96,15 @@ export class LiveFeed {
     for (const name of EVENT_NAMES) {
       source.addEventListener(name, (message: MessageEvent<string>) => this.dispatch(message));
     }
+    source.addEventListener('logs', (message: MessageEvent<string>) => {
+      let event: TaskLogsEvent;
+      try {
+        event = JSON.parse(message.data) as TaskLogsEvent;
+      } catch {
+        return;
+      }
+      for (const listener of this.listeners) listener.onLogs?.(event);
+    });
   }
 
   private dispatch(message: MessageEvent<string>): void {

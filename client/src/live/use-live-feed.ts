@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { TaskEvent } from '../api/types';
+import type { TaskEvent, TaskLogsEvent } from '../api/types';
 import { LiveFeed, type FeedState } from './live-feed';
 
 export const LiveFeedContext = createContext<LiveFeed | null>(null);
@@ -14,6 +14,7 @@ function useFeed(): LiveFeed {
 /** Calls the latest handlers on every task event and on every resync request. */
 export function useTaskEvents(handlers: {
   onEvent?: (event: TaskEvent) => void;
+  onLogs?: (event: TaskLogsEvent) => void;
   onResync?: () => void;
 }): void {
   const feed = useFeed();
@@ -23,6 +24,7 @@ export function useTaskEvents(handlers: {
     () =>
       feed.subscribe({
         onEvent: (event) => latest.current.onEvent?.(event),
+        onLogs: (event) => latest.current.onLogs?.(event),
         onResync: () => latest.current.onResync?.(),
       }),
     [feed],

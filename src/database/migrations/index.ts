@@ -13,6 +13,7 @@ import { Schedules1764600000200 } from './1764600000200-schedules';
 import { IdempotencyKeys1764600000300 } from './1764600000300-idempotency-keys';
 import { SearchTasks1764600000400 } from './1764600000400-search-tasks';
 import { IndexFinishedTasks1764600000500 } from './1764600000500-index-finished-tasks';
+import { CreateTaskLogs1764600000600 } from './1764600000600-create-task-logs';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   IdempotencyKeys1764600000300,
   SearchTasks1764600000400,
   IndexFinishedTasks1764600000500,
+  CreateTaskLogs1764600000600,
 ];

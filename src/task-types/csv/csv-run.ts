@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { JsonObject } from '../../core/json';
+import type { TaskLogFn } from '../../queue/task-context';
 import { TaskFailure } from '../../queue/task-errors';
 import { CsvParams } from './csv.params';
 import { generateCsv } from './csv-generate';
@@ -31,7 +32,7 @@ export async function csvRunIsLarge(input: CsvRunInput): Promise<boolean> {
  */
 export async function runCsvAnalysis(
   input: CsvRunInput,
-  context: { signal: AbortSignal; onProgress: (percent: number) => void },
+  context: { signal: AbortSignal; onProgress: (percent: number) => void; log: TaskLogFn },
 ): Promise<JsonObject> {
   const { params, path } = input;
   let source: Readable;
@@ -54,6 +55,7 @@ export async function runCsvAnalysis(
       signal: context.signal,
       minDurationMs: params.processing_time * 1000,
       onProgress: context.onProgress,
+      onLog: context.log,
       maxColumns: input.maxColumns,
     });
     return { ...analysis };

@@ -7,6 +7,7 @@ import {
   CsvInputError,
   DEFAULT_MAX_COLUMNS,
   MAX_MALFORMED_EXAMPLES,
+  RowMilestones,
 } from './csv-stats';
 import { MAX_KEPT_VALUE_CHARS } from './long-values';
 
@@ -520,5 +521,37 @@ describe('analyzeCsv', () => {
       // The generator makes one chunk per 1,000 rows; the loop ran between each two.
       expect(turns).toBeGreaterThanOrEqual(rows / 1000 - 1);
     });
+  });
+});
+
+describe('analyzeCsv task log', () => {
+  it('reports the delimiter, each malformed row, milestones and the outcome', async () => {
+    const lines: [string, string][] = [];
+    const rows = ['id,value', ...Array.from({ length: 5000 }, (_, i) => `${i},${i * 2}`)];
+    rows.splice(10, 0, '1,2,3,4');
+    rows.splice(20, 0, 'a,b,c');
+    const text = `${rows.join('\n')}\n`;
+    await analyzeCsv(source(text), {
+      hasHeader: true,
+      totalBytes: Buffer.byteLength(text),
+      onLog: (level, message) => lines.push([level, message]),
+    });
+    expect(lines[0]).toEqual(['info', 'Reading CSV with delimiter "," (detected)']);
+    expect(lines.filter(([level]) => level === 'warn').length).toBeGreaterThanOrEqual(2);
+    expect(lines.some(([, message]) => /^Line \d+ skipped: /.test(message))).toBe(true);
+    expect(lines.at(-1)?.[1]).toMatch(/^Parsed 5,000 rows in 2 columns; 2 malformed rows skipped$/);
+  });
+});
+
+describe('RowMilestones', () => {
+  it('logs each tenth once, never the end', () => {
+    const said: string[] = [];
+    const milestones = new RowMilestones((_level, message) => said.push(message));
+    milestones.check(0.05, 10);
+    milestones.check(0.12, 20);
+    milestones.check(0.15, 30);
+    milestones.check(0.45, 40);
+    milestones.check(1, 50);
+    expect(said).toEqual(['Parsed 20 rows (10% read)', 'Parsed 40 rows (40% read)']);
   });
 });

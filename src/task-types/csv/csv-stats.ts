@@ -35,6 +35,27 @@ export interface CsvAnalysisOptions {
   maxColumns?: number;
   /** Let the event loop run once the analysis held it this long; MAX_LOOP_HOLD_MS when omitted. */
   maxLoopHoldMs?: number;
+  /** Told what a reader of the task's log wants: malformed rows, milestones, the outcome. */
+  onLog?: CsvLogFn;
+}
+
+export type CsvLogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/** Rows parsed between two looks at how far the file has been read. */
+const MILESTONE_CHECK_ROWS = 1_000;
+
+/** Logs "Parsed N rows" at each tenth of the file read, once each. */
+export class RowMilestones {
+  private reported = 0;
+
+  constructor(private readonly onLog: CsvLogFn) {}
+
+  check(fractionRead: number, rows: number): void {
+    const tenth = Math.floor(fractionRead * 10);
+    if (tenth <= this.reported || tenth >= 10) return;
+    this.reported = tenth;
+    this.onLog('info', `Parsed ${rows.toLocaleString('en-US')} rows (${tenth * 10}% read)`);
+  }
 }
 
 export interface MalformedRow {
@@ -91,8 +112,11 @@ class MalformedRows {
   /** A record outgrew MAX_RECORD_BYTES: the parser cannot resynchronise after it. */
   oversized = false;
 
+  constructor(private readonly onLog?: CsvLogFn) {}
+
   record(error: CsvError): void {
     this.count++;
+    this.onLog?.('warn', `Line ${Number(error.lines)} skipped: ${error.message}`);
     if (this.examples.length < MAX_MALFORMED_EXAMPLES) {
       this.examples.push({ line: Number(error.lines), error: error.message });
     }
@@ -277,7 +301,12 @@ export async function analyzeCsv(
   const delimiter = options.delimiter ?? detectDelimiter(sample.toString('utf8'));
   // A paced run knows its progress by the clock even when the source's size is unknown.
   const pace = createPacer(options.minDurationMs ?? 0, options.signal, options.onProgress);
-  const malformed = new MalformedRows();
+  const malformed = new MalformedRows(options.onLog);
+  const milestones = options.onLog && new RowMilestones(options.onLog);
+  options.onLog?.(
+    'info',
+    `Reading CSV with delimiter ${JSON.stringify(delimiter)}${options.delimiter ? '' : ' (detected)'}`,
+  );
   const counting = new CountingSource(head, chunks, options, malformed, pace);
   const collected = new ColumnsCollector(
     options.hasHeader,
@@ -289,6 +318,13 @@ export async function analyzeCsv(
   parser.on('data', (record: string[]) => {
     try {
       collected.add(record);
+      if (
+        milestones &&
+        collected.processed > 0 &&
+        collected.processed % MILESTONE_CHECK_ROWS === 0
+      ) {
+        milestones.check(counting.fractionRead(), collected.processed);
+      }
     } catch (error) {
       parser.destroy(error instanceof Error ? error : new Error(String(error)));
     }
@@ -307,5 +343,11 @@ export async function analyzeCsv(
   }
   await pace(1);
   options.onProgress?.(100);
-  return summarize(collected, malformed, delimiter, counting.bytes);
+  const analysis = summarize(collected, malformed, delimiter, counting.bytes);
+  options.onLog?.(
+    analysis.malformed_rows > 0 ? 'warn' : 'info',
+    `Parsed ${analysis.processed_rows.toLocaleString('en-US')} rows in ${analysis.columns.length} columns; ` +
+      `${analysis.malformed_rows.toLocaleString('en-US')} malformed rows skipped`,
+  );
+  return analysis;
 }

@@ -58,10 +58,15 @@ export class EmailProcessor extends TaskProcessor<EmailParams> {
           ),
           signal: context.signal,
           onProgress: context.onProgress,
+          onLog: context.log,
           delayMs: params.delay_per_email * 1000,
           limiter: this.transport.limiter,
           ...this.transport.retryPolicy,
         },
+      );
+      context.log(
+        result.failed > 0 ? 'warn' : 'info',
+        `Sent ${result.sent_successfully} of ${result.total_emails} e-mail(s); ${result.failed} failed`,
       );
       return { ...result, duplicates_removed: duplicatesRemoved };
     } catch (error) {

@@ -17,6 +17,8 @@ export interface SendOptions {
   ledger: DeliveryLedger;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
+  /** Told each recipient's outcome, and recipients already settled by an earlier attempt. */
+  onLog?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** The least time between two sends of this task (the seed's delay_per_email). */
   delayMs?: number;
   /**
@@ -64,6 +66,7 @@ export async function sendAll(
     ledger,
     signal,
     onProgress,
+    onLog,
     delayMs = 0,
     limiter = new SendLimiter({ concurrency: 1 }),
     maxAttempts = 4,
@@ -83,6 +86,13 @@ export async function sendAll(
     if (listed === 0 && !outcomes.has(key)) todo.push(recipient);
   }
   let done = recipients.filter((recipient) => outcomes.has(keyOf(recipient))).length;
+  if (outcomes.size > 0) {
+    onLog?.(
+      'info',
+      `${outcomes.size} recipient(s) settled by an earlier attempt are not sent again`,
+    );
+  }
+  if (todo.length > 0) onLog?.('info', `Sending to ${todo.length} recipient(s)`);
   const reportProgress = (): void =>
     onProgress?.(recipients.length === 0 ? 100 : (done / recipients.length) * 100);
   reportProgress();
@@ -101,6 +111,8 @@ export async function sendAll(
       // this write is the one way a recipient can still get the message twice.
       await ledger.record(record);
       outcomes.set(keyOf(recipient), record);
+      if (record.status === 'delivered') onLog?.('info', `Sent to ${record.to}`);
+      else onLog?.('warn', `Not sent to ${record.to}: ${record.error ?? 'refused'}`);
       done += listings.get(keyOf(recipient)) ?? 1;
       reportProgress();
     }

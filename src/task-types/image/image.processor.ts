@@ -100,6 +100,10 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
     const urlOf = (name: string): string => this.storage.outputUrl(context.taskId, name);
     const images: ImageOutcome[] = new Array<ImageOutcome>(sources.length);
     let finished = 0;
+    context.log(
+      'info',
+      `Resizing ${sources.length} image(s) to ${spec.width}×${spec.height} ${format}`,
+    );
     await inLanes(sources.length, IMAGES_AT_ONCE, async (index) => {
       context.signal.throwIfAborted();
       const source = sources[index];
@@ -118,12 +122,14 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
           thumbnail_url: urlOf(thumbnail),
           processed_at: new Date().toISOString(),
         };
+        context.log('info', `${source.originalName}: done as ${name}`);
       } catch (error) {
         images[index] = {
           original_name: source.originalName,
           ...(source.fileId ? { file_id: source.fileId } : {}),
           error: describeImageError(error),
         };
+        context.log('warn', `${source.originalName}: failed: ${images[index].error}`);
       }
       context.onProgress((++finished / sources.length) * 100);
     });

@@ -1,0 +1,42 @@
+import { routeLabel } from './http-metrics.middleware';
+import { isMetricsToken, mayReadMetrics } from './metrics-access';
+
+describe('isMetricsToken', () => {
+  const token = 's'.repeat(40);
+  it('accepts the token alone', () => {
+    expect(isMetricsToken(token, token)).toBe(true);
+    expect(isMetricsToken(`${token}x`, token)).toBe(false);
+    expect(isMetricsToken('s', token)).toBe(false);
+    expect(isMetricsToken(undefined, token)).toBe(false);
+  });
+
+  it('accepts nothing when METRICS_TOKEN is unset', () => {
+    expect(isMetricsToken(token, undefined)).toBe(false);
+  });
+});
+
+describe('mayReadMetrics', () => {
+  it('lets keys of every project and open mode read, not a key bound to one project', () => {
+    expect(mayReadMetrics({ project: '*', via: 'key' })).toBe(true);
+    expect(mayReadMetrics({ project: 'default', via: 'open' })).toBe(true);
+    expect(mayReadMetrics({ project: 'alpha', via: 'key' })).toBe(false);
+    expect(mayReadMetrics({ project: 'alpha', via: 'session' })).toBe(false);
+  });
+});
+
+describe('routeLabel', () => {
+  it('names the route template, never the path with its ids', () => {
+    expect(
+      routeLabel({
+        baseUrl: '',
+        originalUrl: '/api/tasks/0b0e',
+        route: { path: '/api/tasks/:id' },
+      }),
+    ).toBe('/api/tasks/:id');
+  });
+
+  it('groups what no route took', () => {
+    expect(routeLabel({ baseUrl: '', originalUrl: '/api/nothing/123' })).toBe('unmatched');
+    expect(routeLabel({ baseUrl: '', originalUrl: '/assets/app-1234.js' })).toBe('static');
+  });
+});

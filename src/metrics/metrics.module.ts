@@ -1,0 +1,26 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { WorkersModule } from '../workers/workers.module';
+import { ConveyorMetrics } from './conveyor-metrics.service';
+import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { MetricsController } from './metrics.controller';
+import { MetricsPublisher } from './metrics-publisher.service';
+import { MetricsService } from './metrics.service';
+
+/** Every role measures itself and publishes; API instances also serve GET /api/metrics. */
+@Module({})
+export class MetricsModule implements NestModule {
+  static forRoot({ http }: { http: boolean }): DynamicModule {
+    return {
+      module: MetricsModule,
+      global: true,
+      imports: http ? [WorkersModule] : [],
+      controllers: http ? [MetricsController] : [],
+      providers: [ConveyorMetrics, MetricsPublisher, ...(http ? [MetricsService] : [])],
+      exports: [ConveyorMetrics],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
+  }
+}
