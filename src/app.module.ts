@@ -21,6 +21,7 @@ import { DetailExceptionFilter } from './http/detail-exception.filter';
 import { requestIdFor } from './http/request-id';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkersModule } from './workers/workers.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');
 
@@ -70,6 +71,7 @@ export class AppModule {
         EventsModule.forRoot({ http }),
         FilesModule.forRoot({ http }),
         workers ? QueueModule.forWorker({ recovery: http }) : QueueModule.forProducer(),
+        WebhooksModule.forRole({ http, workers }),
         ...(http
           ? [
               AuthModule,

@@ -8,8 +8,18 @@ import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
 import { StoredFile } from './stored-file.entity';
 import { Task } from './task.entity';
+import { Webhook } from '../webhooks/webhook.entity';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
 
-export const ENTITIES = [Task, EmailDelivery, StoredFile, ApiKey, AuditEntry];
+export const ENTITIES = [
+  Task,
+  EmailDelivery,
+  StoredFile,
+  ApiKey,
+  AuditEntry,
+  Webhook,
+  WebhookDelivery,
+];
 
 /**
  * The DataSource options for both the running service and the TypeORM CLI (ormconfig.ts).

@@ -23,6 +23,11 @@ export interface TaskFilter {
   project?: string;
 }
 
+/** Told of every task that reached SUCCESS, FAILED or CANCELLED, once, by the process that wrote it. */
+export type TaskFinishedListener = (taskId: string, status: FinalStatus) => void;
+type FinalStatus = 'SUCCESS' | 'FAILED' | 'CANCELLED';
+const FINAL: readonly TaskStatus[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
+
 export interface TaskThroughput {
   /** The minute's start, ISO-8601 UTC. */
   minute: string;
@@ -41,11 +46,17 @@ export interface TaskThroughput {
 @Injectable()
 export class TaskStore {
   private readonly logger = new Logger(TaskStore.name);
+  private readonly finishedListeners: TaskFinishedListener[] = [];
 
   constructor(
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     private readonly config: AppConfig,
   ) {}
+
+  /** Registers a listener of final transitions (webhooks); every one written here reaches it. */
+  onFinished(listener: TaskFinishedListener): void {
+    this.finishedListeners.push(listener);
+  }
 
   /** The task, if it exists within `scope`. */
   async findById(id: string, scope: ProjectScope): Promise<Task | null> {
@@ -58,6 +69,7 @@ export class TaskStore {
     inputParams: JsonObject,
     retryOf: string | null,
     project: string,
+    callbackUrl: string | null = null,
   ): Promise<Task> {
     const task = this.tasks.create({
       id: randomUUID(),
@@ -73,6 +85,7 @@ export class TaskStore {
       attempts: 0,
       retryOf,
       project,
+      callbackUrl,
     });
     await withSqlRetry(
       async (attempt) => {
@@ -425,7 +438,7 @@ export class TaskStore {
     update: () => Promise<UpdateResult>,
     landed?: TaskStatus,
   ): Promise<boolean> {
-    return withSqlRetry(
+    const changed = await withSqlRetry(
       async (attempt) => {
         if ((await update()).affected) return true;
         if (attempt === 1 || !landed) return false;
@@ -434,5 +447,9 @@ export class TaskStore {
       },
       { what, policy: this.config.sqlRetry, logger: this.logger, context: { task_id: taskId } },
     );
+    if (changed && landed && FINAL.includes(landed)) {
+      for (const listener of this.finishedListeners) listener(taskId, landed as FinalStatus);
+    }
+    return changed;
   }
 }

@@ -74,4 +74,8 @@ export class Task {
   /** The project of the key that made it (§7); `default` in open mode. */
   @Column({ type: 'varchar', length: 64, default: 'default' })
   project!: string;
+
+  /** Where the task's outcome is also POSTed (§11); null for none. */
+  @Column({ name: 'callback_url', type: 'varchar', length: 2048, nullable: true })
+  callbackUrl!: string | null;
 }

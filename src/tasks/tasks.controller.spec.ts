@@ -19,6 +19,7 @@ const task: Task = {
   attempts: 1,
   retryOf: null,
   project: 'default',
+  callbackUrl: null,
 };
 
 /** The answer shapes of the contract: snake_case, ISO-8601 UTC times, internal columns left out. */

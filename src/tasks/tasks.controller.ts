@@ -48,7 +48,9 @@ export class TasksController {
   async submit(@Body() body: SubmitTaskDto, @Caller() caller: Principal): Promise<TaskResponse> {
     // Omitted and null both mean no parameters: every default applies.
     return toTaskResponse(
-      await this.tasks.submit(body.task_type, body.input_params ?? {}, writeProject(caller)),
+      await this.tasks.submit(body.task_type, body.input_params ?? {}, writeProject(caller), {
+        callbackUrl: body.callback_url,
+      }),
     );
   }
 

@@ -25,6 +25,7 @@ import {
   UnknownTaskTypeError,
 } from './task-errors';
 import { validateTaskParams } from './validate-task-params';
+import { RefusedTargetError, resolveTarget } from '../webhooks/webhook-target';
 
 /** How far back the throughput of GET /api/tasks/stats reaches. */
 const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
@@ -55,9 +56,11 @@ export class TasksService {
     taskType: string,
     rawParams: Record<string, unknown>,
     project: string,
+    options: { callbackUrl?: string } = {},
   ): Promise<Task> {
     if (!isTaskType(taskType)) throw new UnknownTaskTypeError();
     const params = await validateTaskParams(taskType, rawParams, this.policy);
+    if (options.callbackUrl !== undefined) await this.checkCallbackUrl(options.callbackUrl);
     await this.quotas.checkActiveTasks(project);
     const references = PARAMS_BY_TYPE[taskType].files?.(params) ?? [];
     const problems = await this.files.claim(references, project);
@@ -66,7 +69,23 @@ export class TasksService {
         problems.map((problem) => ({ ...problem, loc: ['body', 'input_params', ...problem.loc] })),
       );
     }
-    return this.create(taskType, params, null, project);
+    return this.create(taskType, params, null, project, options.callbackUrl ?? null);
+  }
+
+  /** The same rule as a webhook's URL: http(s), and a public address unless allowed (§11). */
+  private async checkCallbackUrl(url: string): Promise<void> {
+    try {
+      await resolveTarget(url, this.config.webhooks.allowPrivate);
+    } catch (error) {
+      if (!(error instanceof RefusedTargetError)) throw error;
+      throw new RequestValidationError([
+        {
+          loc: ['body', 'callback_url'],
+          msg: `callback_url ${error.message}`,
+          type: 'value_error',
+        },
+      ]);
+    }
   }
 
   async list(
@@ -121,7 +140,13 @@ export class TasksService {
     const original = await this.get(id, scope);
     if (!RETRYABLE_STATUSES.includes(original.status)) throw new CannotRetryError(original.status);
     await this.quotas.checkActiveTasks(original.project);
-    return this.create(original.taskType, original.inputParams, original.id, original.project);
+    return this.create(
+      original.taskType,
+      original.inputParams,
+      original.id,
+      original.project,
+      original.callbackUrl,
+    );
   }
 
   private async create(
@@ -129,6 +154,7 @@ export class TasksService {
     params: JsonObject,
     retryOf: string | null,
     project: string,
+    callbackUrl: string | null = null,
   ): Promise<Task> {
     if (WRITES_FILES.includes(taskType)) await this.quotas.checkStorageForOutputs(project);
     const emails = await this.quotas.reserveEmails(
@@ -137,7 +163,7 @@ export class TasksService {
     );
     let task: Task;
     try {
-      task = await this.store.insert(taskType, params, retryOf, project);
+      task = await this.store.insert(taskType, params, retryOf, project, callbackUrl);
     } catch (error) {
       await emails.release();
       throw error;

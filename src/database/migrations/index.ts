@@ -7,6 +7,7 @@ import { IndexRetryOf1764300000013 } from './1764300000013-index-retry-of';
 import { Identity1764500000000 } from './1764500000000-identity';
 import { CountTasksPerProject1764500000001 } from './1764500000001-count-tasks-per-project';
 import { AddTaskOutputBytes1764500000002 } from './1764500000002-add-task-output-bytes';
+import { Webhooks1764600000700 } from './1764600000700-webhooks';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Identity1764500000000,
   CountTasksPerProject1764500000001,
   AddTaskOutputBytes1764500000002,
+  Webhooks1764600000700,
 ];
