@@ -18,24 +18,23 @@ export class WebhookReceiver {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const path = request.url ?? '/';
-        receiver?.calls.push({
+        receiver.calls.push({
           path,
           headers: request.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         });
-        const left = receiver?.failures.get(path) ?? 0;
-        if (left > 0) receiver?.failures.set(path, left - 1);
+        const left = receiver.failures.get(path) ?? 0;
+        if (left > 0) receiver.failures.set(path, left - 1);
         response.writeHead(left > 0 ? 500 : 200, { 'content-type': 'text/plain' });
         response.end(left > 0 ? 'not now' : 'ok');
       });
     });
-    receiver = new WebhookReceiver(server);
+    const receiver = new WebhookReceiver(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
