@@ -9,6 +9,7 @@ import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { withSqlRetry } from './sql-retry';
+import { inSpan } from '../telemetry/spans';
 import { Task } from './task.entity';
 
 /** A heartbeat older than `lapsedBefore`, or none at all (a row from before heartbeats). */
@@ -87,25 +88,27 @@ export class TaskStore {
       project,
       callbackUrl,
     });
-    await withSqlRetry(
-      async (attempt) => {
-        // A try whose answer was lost with its connection may have committed: never insert twice.
-        if (attempt > 1 && (await this.tasks.existsBy({ id: task.id }))) return;
-        // Every column is set here: no need for TypeORM to read the row back after the insert.
-        await this.tasks
-          .createQueryBuilder()
-          .insert()
-          // TypeORM's deep-partial type cannot express free-form JSON columns.
-          .values(task as QueryDeepPartialEntity<Task>)
-          .updateEntity(false)
-          .execute();
-      },
-      {
-        what: 'insert submitted task',
-        policy: this.config.sqlRetry,
-        logger: this.logger,
-        context: { task_id: task.id },
-      },
+    await inSpan('sql: insert submitted task', this.spanAttributes(task.id), () =>
+      withSqlRetry(
+        async (attempt) => {
+          // A try whose answer was lost with its connection may have committed: never insert twice.
+          if (attempt > 1 && (await this.tasks.existsBy({ id: task.id }))) return;
+          // Every column is set here: no need for TypeORM to read the row back after the insert.
+          await this.tasks
+            .createQueryBuilder()
+            .insert()
+            // TypeORM's deep-partial type cannot express free-form JSON columns.
+            .values(task as QueryDeepPartialEntity<Task>)
+            .updateEntity(false)
+            .execute();
+        },
+        {
+          what: 'insert submitted task',
+          policy: this.config.sqlRetry,
+          logger: this.logger,
+          context: { task_id: task.id },
+        },
+      ),
     );
     return task;
   }
@@ -427,6 +430,13 @@ export class TaskStore {
     );
   }
 
+  private spanAttributes(taskId: string): Record<string, string> {
+    return {
+      'db.system': this.config.database.kind === 'postgres' ? 'postgresql' : 'sqlite',
+      'conveyor.task_id': taskId,
+    };
+  }
+
   /**
    * Runs one conditional UPDATE with retries; true when it changed the row. A connection can
    * drop after the server committed but before the answer arrived: when a retry then matches
@@ -438,14 +448,19 @@ export class TaskStore {
     update: () => Promise<UpdateResult>,
     landed?: TaskStatus,
   ): Promise<boolean> {
-    const changed = await withSqlRetry(
-      async (attempt) => {
-        if ((await update()).affected) return true;
-        if (attempt === 1 || !landed) return false;
-        const row = await this.tasks.findOne({ select: { status: true }, where: { id: taskId } });
-        return row?.status === landed;
-      },
-      { what, policy: this.config.sqlRetry, logger: this.logger, context: { task_id: taskId } },
+    const changed = await inSpan(`sql: ${what}`, this.spanAttributes(taskId), () =>
+      withSqlRetry(
+        async (attempt) => {
+          if ((await update()).affected) return true;
+          if (attempt === 1 || !landed) return false;
+          const row = await this.tasks.findOne({
+            select: { status: true },
+            where: { id: taskId },
+          });
+          return row?.status === landed;
+        },
+        { what, policy: this.config.sqlRetry, logger: this.logger, context: { task_id: taskId } },
+      ),
     );
     if (changed && landed && FINAL.includes(landed)) {
       for (const listener of this.finishedListeners) listener(taskId, landed as FinalStatus);

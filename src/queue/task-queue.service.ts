@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { Task } from '../database/task.entity';
 import { TaskType } from '../core/task-type';
 import { TASK_QUEUES, TaskJobData } from './task-job';
+import { inSpan, traceCarrier } from '../telemetry/spans';
 
 // A submit answers within a second even while Redis is away; the dispatcher enqueues later.
 const ENQUEUE_TIMEOUT_MS = 500;
@@ -35,17 +36,27 @@ export class TaskQueueService {
    */
   async enqueue(task: Task): Promise<boolean> {
     try {
-      await withTimeout(
-        this.queues[task.taskType].add(
-          task.taskType,
-          { taskType: task.taskType, params: task.inputParams, project: task.project },
-          {
-            jobId: task.id,
-            attempts: this.config.retries.attempts[task.taskType],
-            backoff: { type: 'exponential', delay: this.config.retries.backoffMs },
-          },
-        ),
-        ENQUEUE_TIMEOUT_MS,
+      await inSpan(
+        `enqueue ${task.taskType}`,
+        { 'conveyor.task_id': task.id, 'messaging.destination.name': task.taskType },
+        () =>
+          withTimeout(
+            this.queues[task.taskType].add(
+              task.taskType,
+              {
+                taskType: task.taskType,
+                params: task.inputParams,
+                project: task.project,
+                trace: traceCarrier(),
+              },
+              {
+                jobId: task.id,
+                attempts: this.config.retries.attempts[task.taskType],
+                backoff: { type: 'exponential', delay: this.config.retries.backoffMs },
+              },
+            ),
+            ENQUEUE_TIMEOUT_MS,
+          ),
       );
       return true;
     } catch (error) {

@@ -16,6 +16,7 @@ import { TaskContext } from './task-context';
 import { TaskJobData } from './task-job';
 import { outcomeOf, TaskOutcome } from './task-outcome';
 import { WorkerRegistry } from '../workers/worker-registry.service';
+import { inJobSpan } from '../telemetry/spans';
 
 /**
  * How often a worker refreshes the heartbeat_at of each task it runs. The beat is a column of
@@ -50,7 +51,17 @@ export class TaskRunner {
     private readonly storage: StoragePaths,
   ) {}
 
-  async run<P>(
+  /** One run, traced as the child of the submit that queued it when tracing is on. */
+  run<P>(job: Job<TaskJobData>, token: string | undefined, handle: TaskHandler<P>): Promise<void> {
+    return inJobSpan(
+      `task.run ${job.data.taskType}`,
+      job.data.trace,
+      { 'conveyor.task_id': job.id ?? '', 'conveyor.task_type': job.data.taskType },
+      () => this.runJob(job, token, handle),
+    );
+  }
+
+  private async runJob<P>(
     job: Job<TaskJobData>,
     token: string | undefined,
     handle: TaskHandler<P>,
