@@ -18,6 +18,7 @@ import { SubmitForm } from './form/submit-form';
 import { useHashRoute } from './lib/hash-route';
 import { formatNumber } from './lib/format';
 import { WorkersPanel } from './workers/workers-panel';
+import { WebhooksPanel } from './webhooks/webhooks-panel';
 
 const DEFAULT_PAGE_SIZE = 25;
 
@@ -146,6 +147,7 @@ export function App() {
         </section>
         <WorkersPanel />
         <QueuesPanel />
+        <WebhooksPanel />
         {isAdmin && <AuditPanel />}
       </main>
       {route.taskId && <TaskDetailDialog id={route.taskId} onChanged={showTask} />}

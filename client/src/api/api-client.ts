@@ -10,6 +10,9 @@ import type {
   TaskStats,
   TaskType,
   TaskTypes,
+  Webhook,
+  WebhookDelivery,
+  WebhookEvent,
   WorkerProcess,
 } from './types';
 
@@ -97,4 +100,12 @@ export const api = {
     request('POST', `/api/queues/${encodeURIComponent(type)}/pause`),
   resumeQueue: (type: TaskType): Promise<QueueState> =>
     request('POST', `/api/queues/${encodeURIComponent(type)}/resume`),
+  webhooks: (): Promise<Webhook[]> => request('GET', '/api/webhooks'),
+  /** The answer holds the signing secret, this once. */
+  createWebhook: (url: string, events: WebhookEvent[]): Promise<Webhook & { secret: string }> =>
+    request('POST', '/api/webhooks', { url, events }),
+  deleteWebhook: (id: string): Promise<Webhook> =>
+    request('DELETE', `/api/webhooks/${encodeURIComponent(id)}`),
+  webhookDeliveries: (id: string): Promise<{ deliveries: WebhookDelivery[] }> =>
+    request('GET', `/api/webhooks/${encodeURIComponent(id)}/deliveries?limit=50`),
 };
