@@ -134,6 +134,8 @@ export function WebhooksPanel() {
   const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // Deleting asks once more, in the row itself.
+  const [confirming, setConfirming] = useState<string | null>(null);
 
   // The secret is shown for the webhook just created, and forgotten once it is gone.
   useEffect(() => {
@@ -146,7 +148,7 @@ export function WebhooksPanel() {
     setValue((current) => [rest, ...(current ?? []).filter((row) => row.id !== hook.id)]);
   };
   const remove = async (hook: Webhook): Promise<void> => {
-    if (!window.confirm(`Delete the webhook to ${hook.url}? Nothing more is sent to it.`)) return;
+    setConfirming(null);
     setBusy(hook.id);
     try {
       await api.deleteWebhook(hook.id);
@@ -202,16 +204,27 @@ export function WebhooksPanel() {
               >
                 {open === hook.id ? 'Hide deliveries' : 'Deliveries'}
               </button>
-              {canOperate && (
+              {canOperate && confirming !== hook.id && (
                 <button
                   type="button"
                   class="button danger"
                   disabled={busy === hook.id}
                   aria-label={`Delete the webhook to ${hook.url}`}
-                  onClick={() => void remove(hook)}
+                  onClick={() => setConfirming(hook.id)}
                 >
                   Delete
                 </button>
+              )}
+              {canOperate && confirming === hook.id && (
+                <span class="confirm-delete">
+                  Nothing more will be sent to it.{' '}
+                  <button type="button" class="button danger" onClick={() => void remove(hook)}>
+                    Yes, delete
+                  </button>{' '}
+                  <button type="button" class="link-button" onClick={() => setConfirming(null)}>
+                    Keep it
+                  </button>
+                </span>
               )}
               {open === hook.id && <Deliveries webhook={hook} />}
             </li>
