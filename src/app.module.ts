@@ -25,6 +25,7 @@ import { RetentionModule } from './retention/retention.module';
 import { TaskLogsModule } from './task-logs/task-logs.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkersModule } from './workers/workers.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');
 
@@ -76,6 +77,7 @@ export class AppModule {
         TaskLogsModule.forRoot({ http, workers }),
         FilesModule.forRoot({ http }),
         workers ? QueueModule.forWorker({ recovery: http }) : QueueModule.forProducer(),
+        WebhooksModule.forRole({ http, workers }),
         ...(http
           ? [
               AuthModule,

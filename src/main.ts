@@ -1,3 +1,5 @@
+// First: with tracing on, the SDK must hook http and Express before anything loads them.
+import './telemetry/preload';
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -11,6 +13,7 @@ import { ensureRedis, RedisUnavailableError } from './config/local-redis';
 import { setupHttp } from './http/setup-http';
 import { redactUrlsIn } from './config/redact-url';
 import { inspect } from 'node:util';
+import { tracingState } from './telemetry/tracing-state';
 
 async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(config), {
@@ -54,13 +57,17 @@ function closeOnSignals(app: INestApplicationContext, config: AppConfig): void {
       logger.log(`${signal} received: shutting down`);
       // A last resort should a connection refuse to close.
       setTimeout(() => process.exit(1), config.shutdownGraceMs + 15_000).unref();
-      app.close().then(
-        () => process.exit(0),
-        (error: Error) => {
-          logger.error(error);
-          process.exit(1);
-        },
-      );
+      app
+        .close()
+        // The last spans are still in the batch: send them before exiting.
+        .then(() => tracingState.shutdown())
+        .then(
+          () => process.exit(0),
+          (error: Error) => {
+            logger.error(error);
+            process.exit(1);
+          },
+        );
     });
   }
 }

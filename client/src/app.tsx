@@ -20,6 +20,7 @@ import { SCHEDULES_HREF, useHashRoute } from './lib/hash-route';
 import { formatNumber } from './lib/format';
 import { SchedulesPage } from './schedules/schedules-page';
 import { WorkersPanel } from './workers/workers-panel';
+import { WebhooksPanel } from './webhooks/webhooks-panel';
 
 const DEFAULT_PAGE_SIZE = 25;
 
@@ -191,6 +192,7 @@ export function App() {
         </section>
         <WorkersPanel />
         <QueuesPanel />
+        <WebhooksPanel />
         {isAdmin && <AuditPanel />}
       </main>
       {route.taskId && <TaskDetailDialog id={route.taskId} onChanged={showTask} />}

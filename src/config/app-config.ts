@@ -54,6 +54,17 @@ export interface HttpLimits {
   trustProxy: boolean | number;
 }
 
+export interface WebhookSettings {
+  /** Deliver to private, loopback and other non-public addresses too. */
+  allowPrivate: boolean;
+  /** Encrypts stored secrets when set. */
+  secretKey?: string;
+  attempts: number;
+  /** From the first try to the last. */
+  retryWindowMs: number;
+  timeoutMs: number;
+}
+
 /** Typed settings, built once from the validated environment and injected everywhere. */
 export class AppConfig {
   readonly role: AppRole;
@@ -105,6 +116,8 @@ export class AppConfig {
   /** A CSV with more columns fails its task. */
   readonly csvMaxColumns: number;
   readonly http: HttpLimits;
+  /** Webhook deliveries (§11). */
+  readonly webhooks: WebhookSettings;
 
   constructor(env: Env) {
     this.role = env.APP_ROLE;
@@ -207,6 +220,13 @@ export class AppConfig {
       uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
       maxConnections: env.HTTP_MAX_CONNECTIONS,
       trustProxy: env.TRUST_PROXY,
+    };
+    this.webhooks = {
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      secretKey: env.WEBHOOK_SECRET_KEY,
+      attempts: env.WEBHOOK_ATTEMPTS,
+      retryWindowMs: env.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     };
   }
 

@@ -418,6 +418,30 @@ export class Env {
   })
   TRUST_PROXY: boolean | number = false;
 
+  /** Webhooks (§11): deliver to private and loopback addresses too (for a trusted network). */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE = false;
+
+  /** Encrypts webhook secrets at rest (AES-256-GCM); unset stores them as given. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,256}$/, {
+    message:
+      'WEBHOOK_SECRET_KEY must be 32 to 256 printable characters without spaces; generate one with: openssl rand -base64 32',
+  })
+  WEBHOOK_SECRET_KEY?: string;
+
+  /** Tries per webhook delivery; the last comes WEBHOOK_RETRY_WINDOW_SECONDS after the first. */
+  @IntEnv(1, 30)
+  WEBHOOK_ATTEMPTS = 15;
+
+  @IntEnv(1, 7 * 86400)
+  WEBHOOK_RETRY_WINDOW_SECONDS = 86400;
+
+  @IntEnv(100, 60000)
+  WEBHOOK_TIMEOUT_MS = 10000;
+
   /** Fault injection for the reliability tests; never set it in production. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -433,7 +457,7 @@ export class EnvValidationError extends Error {}
 const redact = (value: unknown): unknown => (typeof value === 'string' ? redactUrl(value) : value);
 
 /** Settings whose value is a secret: a rejected one is described, never shown. */
-const SECRETS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN']);
+const SECRETS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN', 'WEBHOOK_SECRET_KEY']);
 
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
   return errors
@@ -476,6 +500,7 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
         'AUTH_MODE',
         'ADMIN_API_KEY',
         'METRICS_TOKEN',
+        'WEBHOOK_SECRET_KEY',
         'RATE_CSV_PER_SECOND',
         'RATE_EMAIL_PER_SECOND',
         'RATE_IMAGE_PER_SECOND',

@@ -11,6 +11,8 @@ import { EmailDelivery } from './email-delivery.entity';
 import { StoredFile } from './stored-file.entity';
 import { Task } from './task.entity';
 import { TaskLogLine } from '../task-logs/task-log.entity';
+import { Webhook } from '../webhooks/webhook.entity';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
 
 export const ENTITIES = [
   Task,
@@ -21,6 +23,8 @@ export const ENTITIES = [
   IdempotencyKey,
   Schedule,
   TaskLogLine,
+  Webhook,
+  WebhookDelivery,
 ];
 
 /**

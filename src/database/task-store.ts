@@ -11,6 +11,7 @@ import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { withSqlRetry } from './sql-retry';
 import { applyTaskFilter, needsRowCount, SqlDialect, TaskCursor } from './task-search';
+import { inSpan } from '../telemetry/spans';
 import { Task } from './task.entity';
 
 /** A heartbeat older than `lapsedBefore`, or none at all (a row from before heartbeats). */
@@ -44,6 +45,11 @@ export interface TaskStart {
   scheduled?: boolean;
 }
 
+/** Told of every task that reached SUCCESS, FAILED or CANCELLED, once, by the process that wrote it. */
+export type TaskFinishedListener = (taskId: string, status: FinalStatus) => void;
+type FinalStatus = 'SUCCESS' | 'FAILED' | 'CANCELLED';
+const FINAL: readonly TaskStatus[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
+
 export interface TaskThroughput {
   /** The minute's start, ISO-8601 UTC. */
   minute: string;
@@ -61,6 +67,8 @@ export interface NewTask extends TaskStart {
   timeoutSeconds?: number | null;
   /** The schedule whose tick made it (§9). */
   scheduleId?: string | null;
+  /** Where the task's final status is POSTed (§11). */
+  callbackUrl?: string | null;
 }
 
 /** Rows per INSERT of insertMany: ~20 columns × 200 stays far below either database's limits. */
@@ -89,6 +97,7 @@ export function newTaskRow(spec: NewTask, createdAt: Date = new Date()): Partial
     runAt: spec.runAt ?? null,
     timeoutSeconds: spec.timeoutSeconds ?? null,
     scheduleId: spec.scheduleId ?? null,
+    callbackUrl: spec.callbackUrl ?? null,
   };
 }
 
@@ -103,11 +112,17 @@ export function newTaskRow(spec: NewTask, createdAt: Date = new Date()): Partial
 @Injectable()
 export class TaskStore {
   private readonly logger = new Logger(TaskStore.name);
+  private readonly finishedListeners: TaskFinishedListener[] = [];
 
   constructor(
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     private readonly config: AppConfig,
   ) {}
+
+  /** Registers a listener of final transitions (webhooks); every one written here reaches it. */
+  onFinished(listener: TaskFinishedListener): void {
+    this.finishedListeners.push(listener);
+  }
 
   /** The task, if it exists within `scope`. */
   async findById(id: string, scope: ProjectScope): Promise<Task | null> {
@@ -117,25 +132,27 @@ export class TaskStore {
   /** A new PENDING (or SCHEDULED) task, inserted once even when a retry follows a lost answer. */
   async insert(spec: NewTask): Promise<Task> {
     const task = this.tasks.create(newTaskRow(spec));
-    await withSqlRetry(
-      async (attempt) => {
-        // A try whose answer was lost with its connection may have committed: never insert twice.
-        if (attempt > 1 && (await this.tasks.existsBy({ id: task.id }))) return;
-        // Every column is set here: no need for TypeORM to read the row back after the insert.
-        await this.tasks
-          .createQueryBuilder()
-          .insert()
-          // TypeORM's deep-partial type cannot express free-form JSON columns.
-          .values(task as QueryDeepPartialEntity<Task>)
-          .updateEntity(false)
-          .execute();
-      },
-      {
-        what: 'insert submitted task',
-        policy: this.config.sqlRetry,
-        logger: this.logger,
-        context: { task_id: task.id },
-      },
+    await inSpan('sql: insert submitted task', this.spanAttributes(task.id), () =>
+      withSqlRetry(
+        async (attempt) => {
+          // A try whose answer was lost with its connection may have committed: never insert twice.
+          if (attempt > 1 && (await this.tasks.existsBy({ id: task.id }))) return;
+          // Every column is set here: no need for TypeORM to read the row back after the insert.
+          await this.tasks
+            .createQueryBuilder()
+            .insert()
+            // TypeORM's deep-partial type cannot express free-form JSON columns.
+            .values(task as QueryDeepPartialEntity<Task>)
+            .updateEntity(false)
+            .execute();
+        },
+        {
+          what: 'insert submitted task',
+          policy: this.config.sqlRetry,
+          logger: this.logger,
+          context: { task_id: task.id },
+        },
+      ),
     );
     return task;
   }
@@ -596,6 +613,13 @@ export class TaskStore {
     );
   }
 
+  private spanAttributes(taskId: string): Record<string, string> {
+    return {
+      'db.system': this.config.database.kind === 'postgres' ? 'postgresql' : 'sqlite',
+      'conveyor.task_id': taskId,
+    };
+  }
+
   /**
    * Runs one conditional UPDATE with retries; true when it changed the row. A connection can
    * drop after the server committed but before the answer arrived: when a retry then matches
@@ -607,14 +631,23 @@ export class TaskStore {
     update: () => Promise<UpdateResult>,
     landed?: TaskStatus,
   ): Promise<boolean> {
-    return withSqlRetry(
-      async (attempt) => {
-        if ((await update()).affected) return true;
-        if (attempt === 1 || !landed) return false;
-        const row = await this.tasks.findOne({ select: { status: true }, where: { id: taskId } });
-        return row?.status === landed;
-      },
-      { what, policy: this.config.sqlRetry, logger: this.logger, context: { task_id: taskId } },
+    const changed = await inSpan(`sql: ${what}`, this.spanAttributes(taskId), () =>
+      withSqlRetry(
+        async (attempt) => {
+          if ((await update()).affected) return true;
+          if (attempt === 1 || !landed) return false;
+          const row = await this.tasks.findOne({
+            select: { status: true },
+            where: { id: taskId },
+          });
+          return row?.status === landed;
+        },
+        { what, policy: this.config.sqlRetry, logger: this.logger, context: { task_id: taskId } },
+      ),
     );
+    if (changed && landed && FINAL.includes(landed)) {
+      for (const listener of this.finishedListeners) listener(taskId, landed as FinalStatus);
+    }
+    return changed;
   }
 }

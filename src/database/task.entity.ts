@@ -89,7 +89,12 @@ export class Task {
   /** When the task was asked to start (§9); null for "now". SCHEDULED until then. */
   @Column({ name: 'run_at', type: Date, nullable: true })
   runAt!: Date | null;
+
   /** The schedule whose tick made it (§9); null for a submit or a retry. */
   @Column({ name: 'schedule_id', type: 'varchar', length: 36, nullable: true })
   scheduleId!: string | null;
+
+  /** Where the task's outcome is also POSTed (§11); null for none. */
+  @Column({ name: 'callback_url', type: 'varchar', length: 2048, nullable: true })
+  callbackUrl!: string | null;
 }

@@ -1,4 +1,5 @@
 import { TaskType } from '../core/task-type';
+import type { TraceCarrier } from '../telemetry/spans';
 
 /**
  * A job carries the task id (as jobId), its immutable params and its project, so a worker
@@ -12,6 +13,8 @@ export interface TaskJobData {
   runAt?: string;
   /** The task's timeout_seconds; jobs queued before timeouts existed take the type's default. */
   timeoutSeconds?: number;
+  /** The submit's trace context (W3C traceparent), when tracing is on: the run is its child. */
+  trace?: TraceCarrier;
 }
 
 /** The BullMQ queue of each task type, injected as one record (QueueModule builds it). */

@@ -5,6 +5,7 @@ import { Task } from '../database/task.entity';
 import { DEFAULT_PRIORITY, jobPriorityOf } from '../core/priority';
 import { TaskType } from '../core/task-type';
 import { TASK_QUEUES, TaskJobData } from './task-job';
+import { inSpan, traceCarrier } from '../telemetry/spans';
 
 // A submit answers within a second even while Redis is away; the dispatcher enqueues later.
 const ENQUEUE_TIMEOUT_MS = 500;
@@ -38,10 +39,17 @@ export class TaskQueueService {
    */
   async enqueue(task: Task): Promise<boolean> {
     try {
-      const job = this.jobOf(task);
-      await withTimeout(
-        this.queues[task.taskType].add(job.name, job.data, job.opts),
-        ENQUEUE_TIMEOUT_MS,
+      await inSpan(
+        `enqueue ${task.taskType}`,
+        { 'conveyor.task_id': task.id, 'messaging.destination.name': task.taskType },
+        () => {
+          // Built inside the span, so that the job carries it as the run's parent.
+          const job = this.jobOf(task);
+          return withTimeout(
+            this.queues[task.taskType].add(job.name, job.data, job.opts),
+            ENQUEUE_TIMEOUT_MS,
+          );
+        },
       );
       return true;
     } catch (error) {
@@ -95,6 +103,8 @@ export class TaskQueueService {
         project: task.project,
         ...(runAt && { runAt: runAt.toISOString() }),
         ...(typeof task.timeoutSeconds === 'number' && { timeoutSeconds: task.timeoutSeconds }),
+        // The submit's trace context (when tracing is on): the worker's run is its child.
+        trace: traceCarrier(),
       },
       opts: {
         jobId: task.id,

@@ -21,6 +21,7 @@ import { outcomeOf, TaskOutcome } from './task-outcome';
 import { WorkerRegistry } from '../workers/worker-registry.service';
 import { ConveyorMetrics } from '../metrics/conveyor-metrics.service';
 import { TaskLog, TaskLogWriter } from '../task-logs/task-log-writer.service';
+import { inJobSpan } from '../telemetry/spans';
 
 /**
  * How often a worker refreshes the heartbeat_at of each task it runs. The beat is a column of
@@ -57,7 +58,17 @@ export class TaskRunner {
     private readonly metrics: ConveyorMetrics,
   ) {}
 
-  async run<P>(
+  /** One run, traced as the child of the submit that queued it when tracing is on. */
+  run<P>(job: Job<TaskJobData>, token: string | undefined, handle: TaskHandler<P>): Promise<void> {
+    return inJobSpan(
+      `task.run ${job.data.taskType}`,
+      job.data.trace,
+      { 'conveyor.task_id': job.id ?? '', 'conveyor.task_type': job.data.taskType },
+      () => this.runJob(job, token, handle),
+    );
+  }
+
+  private async runJob<P>(
     job: Job<TaskJobData>,
     token: string | undefined,
     handle: TaskHandler<P>,

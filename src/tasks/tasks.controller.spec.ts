@@ -24,6 +24,7 @@ const task: Task = {
   priority: 7,
   runAt: new Date('2026-01-02T03:04:06.000Z'),
   scheduleId: '0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e',
+  callbackUrl: null,
 };
 
 /** The answer shapes of the contract: snake_case, ISO-8601 UTC times, internal columns left out. */

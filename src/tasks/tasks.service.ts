@@ -35,6 +35,7 @@ import {
   UnknownTaskTypeError,
 } from './task-errors';
 import { validateTaskParams } from './validate-task-params';
+import { RefusedTargetError, resolveTarget } from '../webhooks/webhook-target';
 
 /** How far back the throughput of GET /api/tasks/stats reaches. */
 const THROUGHPUT_WINDOW_MS = 60 * 60 * 1000;
@@ -284,6 +285,7 @@ export class TasksService {
       project: original.project,
       priority: original.priority,
       timeoutSeconds: original.timeoutSeconds ?? this.config.timeouts.seconds[original.taskType],
+      callbackUrl: original.callbackUrl,
     });
   }
 
@@ -295,6 +297,7 @@ export class TasksService {
     if (!isTaskType(request.task_type)) throw new UnknownTaskTypeError();
     const start = resolveStartTime(request.run_at, request.delay_seconds, new Date());
     if (Array.isArray(start)) throw new RequestValidationError(start);
+    if (request.callback_url != null) await this.checkCallbackUrl(request.callback_url);
     // Omitted and null both mean no parameters: every default applies.
     const inputParams = await validateTaskParams(
       request.task_type,
@@ -311,7 +314,24 @@ export class TasksService {
       scheduled: start.scheduled,
       // Filled at submit, so that the answer shows the limit in force.
       timeoutSeconds: request.timeout_seconds ?? this.config.timeouts.seconds[request.task_type],
+      callbackUrl: request.callback_url ?? null,
     };
+  }
+
+  /** The same rule as a webhook's URL: http(s), and a public address unless allowed (§11). */
+  private async checkCallbackUrl(url: string): Promise<void> {
+    try {
+      await resolveTarget(url, this.config.webhooks.allowPrivate);
+    } catch (error) {
+      if (!(error instanceof RefusedTargetError)) throw error;
+      throw new RequestValidationError([
+        {
+          loc: ['body', 'callback_url'],
+          msg: `callback_url ${error.message}`,
+          type: 'value_error',
+        },
+      ]);
+    }
   }
 
   /** The files a task names that are not uploads of its project, located under `at`. */

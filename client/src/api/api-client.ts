@@ -16,6 +16,9 @@ import type {
   TaskStats,
   TaskType,
   TaskTypes,
+  Webhook,
+  WebhookDelivery,
+  WebhookEvent,
   WorkerProcess,
 } from './types';
 
@@ -132,4 +135,12 @@ export const api = {
     request('PATCH', `/api/schedules/${encodeURIComponent(id)}`, change),
   deleteSchedule: (id: string): Promise<Schedule> =>
     request('DELETE', `/api/schedules/${encodeURIComponent(id)}`),
+  webhooks: (): Promise<Webhook[]> => request('GET', '/api/webhooks'),
+  /** The answer holds the signing secret, this once. */
+  createWebhook: (url: string, events: WebhookEvent[]): Promise<Webhook & { secret: string }> =>
+    request('POST', '/api/webhooks', { url, events }),
+  deleteWebhook: (id: string): Promise<Webhook> =>
+    request('DELETE', `/api/webhooks/${encodeURIComponent(id)}`),
+  webhookDeliveries: (id: string): Promise<{ deliveries: WebhookDelivery[] }> =>
+    request('GET', `/api/webhooks/${encodeURIComponent(id)}/deliveries?limit=50`),
 };

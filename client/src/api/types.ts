@@ -261,3 +261,28 @@ export interface ScheduleInput {
   timeout_seconds?: number | null;
   enabled: boolean;
 }
+
+export const WEBHOOK_EVENTS = ['task.succeeded', 'task.failed', 'task.cancelled'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** A webhook as GET /api/webhooks answers it (never its secret). */
+export interface Webhook {
+  id: string;
+  url: string;
+  events: WebhookEvent[];
+  project: string;
+  created_at: string;
+}
+
+/** One try to deliver an event, as GET /api/webhooks/{id}/deliveries answers it. */
+export interface WebhookDelivery {
+  id: string;
+  task_id: string;
+  event: WebhookEvent;
+  attempt: number;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  delivered: boolean;
+  created_at: string;
+}

@@ -14,6 +14,7 @@ import { IdempotencyKeys1764600000300 } from './1764600000300-idempotency-keys';
 import { SearchTasks1764600000400 } from './1764600000400-search-tasks';
 import { IndexFinishedTasks1764600000500 } from './1764600000500-index-finished-tasks';
 import { CreateTaskLogs1764600000600 } from './1764600000600-create-task-logs';
+import { Webhooks1764600000700 } from './1764600000700-webhooks';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   SearchTasks1764600000400,
   IndexFinishedTasks1764600000500,
   CreateTaskLogs1764600000600,
+  Webhooks1764600000700,
 ];

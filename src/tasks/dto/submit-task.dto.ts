@@ -1,4 +1,14 @@
-import { IsDefined, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import {
+  IsDefined,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { MAX_PRIORITY, MIN_PRIORITY } from '../../core/priority';
 import { DELAY_RULE, MAX_DELAY_SECONDS, RUN_AT_RULE } from '../start-time';
 
@@ -33,10 +43,21 @@ export class SubmitTaskDto {
   @Min(0, { message: DELAY_RULE })
   @Max(MAX_DELAY_SECONDS, { message: DELAY_RULE })
   delay_seconds?: number | null;
+
   /** Seconds the run may last before it is stopped and FAILED; the type's default when omitted. */
   @IsOptional()
   @Min(1)
   @Max(86_400)
   @IsInt()
   timeout_seconds?: number;
+
+  /** Also POST the task's outcome here (§11): an http or https URL on a public address. */
+  @IsOptional()
+  @IsString({ message: 'callback_url must be a string' })
+  @MaxLength(2048, { message: 'callback_url must be at most 2048 characters' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'callback_url must be an http or https URL' },
+  )
+  callback_url?: string;
 }
