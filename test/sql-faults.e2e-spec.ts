@@ -18,7 +18,7 @@ const INITIAL_TASKS = 40;
 const SUBMITS_PER_ROUND = 5;
 
 const retriesLogged = (process: ServiceProcess): number =>
-  process.logs().filter((line) => String(line.msg).startsWith('SQL write retried')).length;
+  process.logs().filter((line) => String(line.msg).startsWith('SQL retried')).length;
 
 /**
  * An API process and a worker process on the suite's own database, with tasks running, for

@@ -148,7 +148,7 @@ describe('withSqlRetry', () => {
     expect(warnings).toEqual([
       {
         task_id: 't1',
-        msg: 'SQL write retried: mark task SUCCESS',
+        msg: 'SQL retried: mark task SUCCESS',
         attempt: 1,
         attempts: 4,
         delay_ms: waits[0],

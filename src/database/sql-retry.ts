@@ -101,7 +101,7 @@ export async function withSqlRetry<T>(
       const { message, code } = error as ErrorLike;
       logger.warn({
         ...context,
-        msg: `SQL write retried: ${what}`,
+        msg: `SQL retried: ${what}`,
         attempt,
         attempts: policy.attempts,
         delay_ms: delayMs,

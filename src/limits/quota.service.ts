@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { withSqlRetry } from '../database/sql-retry';
 import { LimitsRedis } from './limits-redis';
 import { LimitExceededError } from './limit-errors';
 import { outputTaskRefusal, StorageUse, uploadRefusal } from './storage-quota';
@@ -35,13 +36,15 @@ export class QuotaService {
   /** 429 when the project already has QUOTA_ACTIVE_TASKS unfinished tasks. */
   async checkActiveTasks(project: string, adding = 1): Promise<void> {
     const limit = this.config.limits.quotaActiveTasks;
-    const row = await this.dataSource
-      .createQueryBuilder()
-      .select('COALESCE(SUM(counts.count), 0)', 'total')
-      .from('task_counts', 'counts')
-      .where('counts.project = :project', { project })
-      .andWhere('counts.status IN (:...statuses)', { statuses: UNFINISHED })
-      .getRawOne<{ total: string | number }>();
+    const row = await this.read('count unfinished tasks', () =>
+      this.dataSource
+        .createQueryBuilder()
+        .select('COALESCE(SUM(counts.count), 0)', 'total')
+        .from('task_counts', 'counts')
+        .where('counts.project = :project', { project })
+        .andWhere('counts.status IN (:...statuses)', { statuses: UNFINISHED })
+        .getRawOne<{ total: string | number }>(),
+    );
     if (Number(row?.total ?? 0) + adding > limit) {
       throw new LimitExceededError(
         429,
@@ -70,21 +73,31 @@ export class QuotaService {
     if (detail) throw new LimitExceededError(413, detail);
   }
 
+  /**
+   * A quota read, retried through a dropped connection as the writes are: the submit it guards
+   * would otherwise fail with 503 for a read that is safe to repeat.
+   */
+  private read<T>(what: string, query: () => Promise<T>): Promise<T> {
+    return withSqlRetry(query, { what, policy: this.config.sqlRetry, logger: this.logger });
+  }
+
   private async storageUse(project: string): Promise<StorageUse> {
-    const [uploads, outputs] = await Promise.all([
-      this.dataSource
-        .createQueryBuilder()
-        .select('COALESCE(SUM(files.size), 0)', 'total')
-        .from('files', 'files')
-        .where('files.project = :project', { project })
-        .getRawOne<{ total: string | number }>(),
-      this.dataSource
-        .createQueryBuilder()
-        .select('COALESCE(SUM(tasks.output_bytes), 0)', 'total')
-        .from('tasks', 'tasks')
-        .where('tasks.project = :project', { project })
-        .getRawOne<{ total: string | number }>(),
-    ]);
+    const [uploads, outputs] = await this.read('sum stored bytes', () =>
+      Promise.all([
+        this.dataSource
+          .createQueryBuilder()
+          .select('COALESCE(SUM(files.size), 0)', 'total')
+          .from('files', 'files')
+          .where('files.project = :project', { project })
+          .getRawOne<{ total: string | number }>(),
+        this.dataSource
+          .createQueryBuilder()
+          .select('COALESCE(SUM(tasks.output_bytes), 0)', 'total')
+          .from('tasks', 'tasks')
+          .where('tasks.project = :project', { project })
+          .getRawOne<{ total: string | number }>(),
+      ]),
+    );
     return { uploads: Number(uploads?.total ?? 0), outputs: Number(outputs?.total ?? 0) };
   }
 
