@@ -32,6 +32,7 @@ export async function killable({ quick }) {
   const context = () => ({
     signal: new globalThis.AbortController().signal,
     onProgress: () => undefined,
+    log: () => undefined,
   });
   const inputOf = (rows) => ({
     params: { num_rows: rows, has_header: true, processing_time: 0 },
