@@ -1,3 +1,4 @@
+import { PartialType } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsDefined,
@@ -13,6 +14,8 @@ import {
 } from 'class-validator';
 
 const NAME_MESSAGE = 'name must be 1 to 100 characters';
+const PRIORITY_RULE = 'priority must be an integer from 0 to 10';
+const TIMEOUT_RULE = 'timeout_seconds must be an integer from 1 to 86400';
 
 /** POST /api/schedules: what to submit, and when (§9). */
 export class CreateScheduleDto {
@@ -44,16 +47,16 @@ export class CreateScheduleDto {
 
   /** 0-10, passed on to each task the schedule submits. */
   @IsOptional()
-  @IsInt({ message: 'priority must be an integer from 0 to 10' })
-  @Min(0, { message: 'priority must be an integer from 0 to 10' })
-  @Max(10, { message: 'priority must be an integer from 0 to 10' })
+  @IsInt({ message: PRIORITY_RULE })
+  @Min(0, { message: PRIORITY_RULE })
+  @Max(10, { message: PRIORITY_RULE })
   priority?: number | null;
 
   /** 1-86,400 seconds, passed on to each task the schedule submits. */
   @IsOptional()
-  @IsInt({ message: 'timeout_seconds must be an integer from 1 to 86400' })
-  @Min(1, { message: 'timeout_seconds must be an integer from 1 to 86400' })
-  @Max(86_400, { message: 'timeout_seconds must be an integer from 1 to 86400' })
+  @IsInt({ message: TIMEOUT_RULE })
+  @Min(1, { message: TIMEOUT_RULE })
+  @Max(86_400, { message: TIMEOUT_RULE })
   timeout_seconds?: number | null;
 
   /** Default true. */
@@ -62,45 +65,5 @@ export class CreateScheduleDto {
   enabled?: boolean;
 }
 
-/** PATCH /api/schedules/{id}: any of the fields; input_params, when given, replaces the old. */
-export class UpdateScheduleDto {
-  @IsOptional()
-  @IsString({ message: 'name must be a string' })
-  @MinLength(1, { message: NAME_MESSAGE })
-  @MaxLength(100, { message: NAME_MESSAGE })
-  // eslint-disable-next-line no-control-regex -- control characters are what is refused
-  @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'name must not hold control characters' })
-  name?: string;
-
-  @IsOptional()
-  @IsString({ message: 'cron must be a string' })
-  cron?: string;
-
-  @IsOptional()
-  @IsString({ message: 'timezone must be a string' })
-  timezone?: string;
-
-  @IsOptional()
-  @IsString()
-  task_type?: string;
-
-  @IsOptional()
-  @IsObject()
-  input_params?: Record<string, unknown> | null;
-
-  @IsOptional()
-  @IsInt({ message: 'priority must be an integer from 0 to 10' })
-  @Min(0, { message: 'priority must be an integer from 0 to 10' })
-  @Max(10, { message: 'priority must be an integer from 0 to 10' })
-  priority?: number | null;
-
-  @IsOptional()
-  @IsInt({ message: 'timeout_seconds must be an integer from 1 to 86400' })
-  @Min(1, { message: 'timeout_seconds must be an integer from 1 to 86400' })
-  @Max(86_400, { message: 'timeout_seconds must be an integer from 1 to 86400' })
-  timeout_seconds?: number | null;
-
-  @IsOptional()
-  @IsBoolean({ message: 'enabled must be true or false' })
-  enabled?: boolean;
-}
+/** PATCH /api/schedules/{id}: any of the fields, each checked as at create; input_params, when given, replaces the old. */
+export class UpdateScheduleDto extends PartialType(CreateScheduleDto) {}
