@@ -6,6 +6,7 @@ import type { ScheduleResponse } from '../src/schedules/schedule.response';
 import { ApiClient } from './utils/api-client';
 import { adminApiKey, bearer, createKey, CreatedKey } from './utils/api-keys';
 import { DatabaseEnv, isolatedDatabase, TEST_DATABASE, TEST_POSTGRES_URL } from './utils/databases';
+import { sqlRows } from './utils/sql-rows';
 import { ServiceProcess, startService, TestService } from './utils/start-service';
 import { waitFor } from './utils/wait-for';
 
@@ -384,4 +385,130 @@ describe(`schedules: CRUD, roles, projects and one task per tick with two API in
     );
     expect(firings).toHaveLength(1);
   }, 120_000);
+});
+
+/** Moves a claimed tick's last_run_at back, as if the claim had waited that long unconfirmed. */
+async function ageClaim(database: DatabaseEnv, dataDir: string, id: string, ms: number) {
+  const text = (at: Date) => at.toISOString().replace('T', ' ').replace('Z', '');
+  if (database.kind === 'sqlite') {
+    const db = new Database(join(dataDir, 'conveyor.sqlite'));
+    try {
+      const row = db.prepare(`SELECT last_run_at FROM schedules WHERE id = ?`).get(id) as {
+        last_run_at: string;
+      };
+      const aged = new Date(Date.parse(`${row.last_run_at.replace(' ', 'T')}Z`) - ms);
+      db.prepare(`UPDATE schedules SET last_run_at = ? WHERE id = ?`).run(text(aged), id);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(
+      `UPDATE "${database.schema}".schedules
+         SET last_run_at = last_run_at - make_interval(secs => $1) WHERE id = $2`,
+      [ms / 1000, id],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+describe(`schedules: a tick whose API instance dies mid-firing makes its task once (${TEST_DATABASE})`, () => {
+  const adminKey = adminApiKey();
+  const database = isolatedDatabase();
+  let service: TestService;
+  let operator: CreatedKey;
+  let scheduleId: string;
+
+  /** Starts an API instance with a fault point, waits until it has killed itself. */
+  async function dieAt(fault: string): Promise<void> {
+    const doomed = service.spawnPeer({ APP_ROLE: 'api', CONVEYOR_TEST_FAULT: fault });
+    const exit = await doomed.exited;
+    expect(exit).toBeNull();
+  }
+
+  /** Starts a healthy API instance and answers the schedule once its tick is confirmed. */
+  async function recoverWithHealthyInstance(): Promise<ScheduleResponse> {
+    const healthy = service.spawnPeer({ APP_ROLE: 'api', CONVEYOR_TEST_FAULT: '' });
+    const client = new ApiClient(await urlOf(healthy), operator.api.headers);
+    const fired = await waitFor(
+      'the lost tick to be confirmed',
+      async () => {
+        const answer = await client.request<ScheduleResponse>(
+          'GET',
+          `/api/schedules/${scheduleId}`,
+        );
+        return answer.status === 200 && answer.body.last_task_id ? answer.body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    await healthy.stop();
+    return fired;
+  }
+
+  /** The ids of the schedule's tasks, read in SQL: no API instance runs between the steps. */
+  const tasksOfSchedule = async (): Promise<string[]> =>
+    (
+      await sqlRows<{ id: string }>(
+        database,
+        service.dataDir,
+        'SELECT id FROM tasks WHERE schedule_id = ? ORDER BY created_at',
+        [scheduleId],
+      )
+    ).map((row) => row.id);
+
+  beforeAll(async () => {
+    service = await startService({
+      APP_ROLE: 'api',
+      AUTH_MODE: 'keys',
+      ADMIN_API_KEY: adminKey,
+      SCHEDULE_POLL_MS: '200',
+      ...database.env,
+    });
+    operator = await createKey(service.url, adminKey, {
+      name: 'ops',
+      role: 'operator',
+      project: 'alpha',
+    });
+    const created = await operator.api.request<ScheduleResponse>('POST', '/api/schedules', {
+      name: 'new year',
+      cron: '0 0 1 1 *',
+      task_type: 'csv_processing',
+    });
+    expect(created.status).toBe(201);
+    scheduleId = created.body.id;
+    // From here on, only the instances each test starts poll the schedule.
+    await service.process.stop();
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await database.drop();
+  });
+
+  it('submits the tick again when the instance died after the claim, before the task', async () => {
+    await setNextRunAt(database, service.dataDir, scheduleId, '2020-01-01 00:00:00.000');
+    await dieAt('exit-after-schedule-claim');
+    expect(await tasksOfSchedule()).toEqual([]);
+    await ageClaim(database, service.dataDir, scheduleId, 3 * 60_000);
+
+    const fired = await recoverWithHealthyInstance();
+    expect(await tasksOfSchedule()).toEqual([fired.last_task_id]);
+  }, 180_000);
+
+  it('links the task made when the instance died after the task, without a second', async () => {
+    const before = await tasksOfSchedule();
+    await setNextRunAt(database, service.dataDir, scheduleId, '2021-01-01 00:00:00.000');
+    await dieAt('exit-after-schedule-submit');
+    const made = (await tasksOfSchedule()).filter((id) => !before.includes(id));
+    expect(made).toHaveLength(1);
+    await ageClaim(database, service.dataDir, scheduleId, 3 * 60_000);
+
+    const fired = await recoverWithHealthyInstance();
+    expect(fired.last_task_id).toBe(made[0]);
+    expect(await tasksOfSchedule()).toEqual([...before, made[0]]);
+  }, 180_000);
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { AppRole } from './app-role';
-import { AuthMode, Env } from './env';
+import { AuthMode, Env, TestFault } from './env';
 import { isLoopbackHost } from './loopback-host';
 import { TaskType } from '../core/task-type';
 import { SqlRetryPolicy } from './sql-retry-policy';
@@ -101,7 +101,7 @@ export class AppConfig {
   /** How long a SQLite statement waits for another connection's write lock before SQLITE_BUSY. */
   readonly sqliteBusyTimeoutMs: number;
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
-  readonly testFault?: 'exit-after-insert' | 'deaf-threads';
+  readonly testFault?: TestFault;
   /** The default timeout of each type, and how long a stopped run gets before a forced stop. */
   readonly timeouts: { seconds: Record<TaskType, number>; graceMs: number };
   /** How long a worker process stays listed after its last heartbeat. */

@@ -99,6 +99,15 @@ const RateEnv = (name: string): PropertyDecorator => {
   );
 };
 
+/** Where the reliability tests may make a process kill itself (CONVEYOR_TEST_FAULT). */
+const TEST_FAULTS = [
+  'exit-after-insert',
+  'deaf-threads',
+  'exit-after-schedule-claim',
+  'exit-after-schedule-submit',
+] as const;
+export type TestFault = (typeof TEST_FAULTS)[number];
+
 /**
  * Every environment variable Conveyor reads, with its default and what it accepts.
  * The messages are what an operator sees when a value is wrong, so each names what is allowed.
@@ -445,10 +454,10 @@ export class Env {
   /** Fault injection for the reliability tests; never set it in production. */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsIn(['exit-after-insert', 'deaf-threads'], {
-    message: 'CONVEYOR_TEST_FAULT must be unset, exit-after-insert or deaf-threads',
+  @IsIn(TEST_FAULTS, {
+    message: `CONVEYOR_TEST_FAULT must be unset or one of: ${TEST_FAULTS.join(', ')}`,
   })
-  CONVEYOR_TEST_FAULT?: 'exit-after-insert' | 'deaf-threads';
+  CONVEYOR_TEST_FAULT?: TestFault;
 }
 
 export class EnvValidationError extends Error {}

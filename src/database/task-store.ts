@@ -1,7 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, LessThan, LessThanOrEqual, Or, Repository, UpdateResult } from 'typeorm';
+import {
+  In,
+  IsNull,
+  LessThan,
+  LessThanOrEqual,
+  MoreThanOrEqual,
+  Or,
+  Repository,
+  UpdateResult,
+} from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
@@ -401,6 +410,16 @@ export class TaskStore {
       });
     }
     return originals;
+  }
+
+  /** The newest task a schedule made at or after `since`, if any (a claimed tick's task). */
+  async madeBySchedule(scheduleId: string, since: Date): Promise<string | undefined> {
+    const task = await this.tasks.findOne({
+      select: { id: true },
+      where: { scheduleId, createdAt: MoreThanOrEqual(since) },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+    return task?.id;
   }
 
   /** The oldest PENDING tasks created before `createdBefore`. */

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../database/data-source';
+import { TaskStore } from '../database/task-store';
 import { Task } from '../database/task.entity';
 import { SubmitTaskDto } from '../tasks/dto/submit-task.dto';
 import { TasksService } from '../tasks/tasks.service';
@@ -45,6 +46,7 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('ScheduleTicker on %s', 
     new ScheduleTicker(
       dataSource.getRepository(Schedule),
       tasks as unknown as TasksService,
+      new TaskStore(dataSource.getRepository(Task), database.config),
       database.config,
     );
 
@@ -120,5 +122,56 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('ScheduleTicker on %s', 
     const row = await stored(failing);
     expect(row.lastError).toBe('The project has 10000 unfinished tasks');
     expect(row.nextRunAt).toEqual(new Date('2026-02-01T00:01:00Z'));
+  });
+  /** A schedule whose tick `claimedAt` was claimed and never confirmed (its instance died). */
+  async function claimedAndLost(claimedAt: Date): Promise<string> {
+    const id = await scheduleDue(new Date(claimedAt.getTime() + 3_600_000), '0 * * * *');
+    await database.dataSource.getRepository(Schedule).update({ id }, { lastRunAt: claimedAt });
+    return id;
+  }
+
+  it('submits a tick whose claimer died before making its task, once across instances', async () => {
+    const now = new Date();
+    const id = await claimedAndLost(new Date(now.getTime() - 3 * 60_000));
+    const first = new RecordingTasks();
+    const second = new RecordingTasks();
+    await Promise.all([
+      tickerOn(database.dataSource, first).poll(now),
+      tickerOn(other, second).poll(now),
+    ]);
+    const made = [...first.submitted, ...second.submitted].filter((t) => t.scheduleId === id);
+    expect(made).toHaveLength(1);
+    const row = await stored(id);
+    expect(row.lastTaskId).not.toBeNull();
+    expect(row.lastRunAt).toEqual(now);
+  });
+
+  it('links the task a dead claimer made instead of making a second one', async () => {
+    const now = new Date();
+    const claimedAt = new Date(now.getTime() - 3 * 60_000);
+    const id = await claimedAndLost(claimedAt);
+    const store = new TaskStore(database.dataSource.getRepository(Task), database.config);
+    const task = await store.insert({
+      taskType: 'csv_processing',
+      inputParams: { num_rows: 1 },
+      retryOf: null,
+      project: 'alpha',
+      scheduleId: id,
+    });
+    const tasks = new RecordingTasks();
+    await tickerOn(database.dataSource, tasks).poll(now);
+    expect(tasks.submitted.filter((t) => t.scheduleId === id)).toEqual([]);
+    const row = await stored(id);
+    expect(row.lastTaskId).toBe(task.id);
+    expect(row.lastRunAt).toEqual(claimedAt);
+  });
+
+  it('leaves a claim younger than a submit could take alone', async () => {
+    const now = new Date();
+    const id = await claimedAndLost(new Date(now.getTime() - 10_000));
+    const tasks = new RecordingTasks();
+    await tickerOn(database.dataSource, tasks).poll(now);
+    expect(tasks.submitted.filter((t) => t.scheduleId === id)).toEqual([]);
+    expect((await stored(id)).lastTaskId).toBeNull();
   });
 });
