@@ -128,6 +128,17 @@ describe(`Redis Cluster (REDIS_CLUSTER_NODES) on ${TEST_DATABASE}`, () => {
     const failoverMs = Date.now() - killedAt;
     // Submits keep working on the promoted replica.
     for (let i = 0; i < 4; i++) ids.push((await api.submit('csv_processing', { num_rows: 50 })).id);
+    // The event stream opened before the failover still carries events: the bus resubscribed.
+    const afterFailover = ids[ids.length - 1];
+    await readers[0].waitForMessage(
+      `the SUCCESS event of ${afterFailover}, submitted after the failover`,
+      (message) => {
+        if (message.event !== 'status') return false;
+        const data = JSON.parse(message.data) as TaskEvent;
+        return data.task_id === afterFailover && data.status === 'SUCCESS';
+      },
+      120_000,
+    );
 
     const settled = await settleTasks(
       () => readTaskRows(database, service.dataDir),

@@ -1,4 +1,4 @@
-import Redis, { Cluster, RedisOptions } from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { RedisSettings } from './app-config';
 import { clusterOptionsOf, redisOptionsOf } from './redis-options';
 
@@ -33,7 +33,7 @@ export function createRedisClient(
   const { keyPrefix, enableOfflineQueue, lazyConnect, ...perNode } = tuning;
   if (topology.kind === 'cluster') {
     return new Cluster(topology.nodes, {
-      ...clusterOptionsOf(topology, defined(perNode) as RedisOptions),
+      ...clusterOptionsOf(topology, defined(perNode)),
       ...defined({ keyPrefix, enableOfflineQueue, lazyConnect }),
     });
   }
