@@ -29,6 +29,8 @@ const SUITES = [
   { path: 'test/abuse-requests', databases: DATABASES },
   { path: 'test/abuse-work', databases: DATABASES },
   { path: 'test/abuse-rate', databases: DATABASES },
+  { path: 'test/redis-cluster', databases: DATABASES },
+  { path: 'test/redis-sentinel', databases: DATABASES },
 ];
 /** The table's row order: each scenario is found by how its name starts. */
 const ORDER = [
@@ -36,6 +38,8 @@ const ORDER = [
   'Redis stopped',
   'Redis FLUSHALL mid-run',
   'Redis FLUSHALL during',
+  'Redis Cluster master',
+  'Redis Sentinel master',
   'API SIGKILLed',
   'E-mail batch',
   'SIGTERM during a long',
