@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { FailedAuthLimiter } from '../auth/failed-auth-limiter';
 import { AppConfig } from '../config/app-config';
 import { LimitsRedis } from './limits-redis';
 import { LimitsRedisModule } from './limits-redis.module';
 import { QuotaService } from './quota.service';
+import { RateLimitStorage } from './rate-limit-storage';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisFailedAuthLimiter } from './redis-failed-auth-limiter';
 
@@ -23,7 +23,7 @@ import { RedisFailedAuthLimiter } from './redis-failed-auth-limiter';
       inject: [AppConfig, LimitsRedis],
       useFactory: (config: AppConfig, redis: LimitsRedis) => ({
         throttlers: [{ ttl: 60_000, limit: config.limits.ratePerMinute }],
-        storage: new ThrottlerStorageRedisService(redis),
+        storage: new RateLimitStorage(redis),
       }),
     }),
   ],
