@@ -1,11 +1,19 @@
 // HTTP load through autocannon, reduced to the numbers the results table shows.
 import autocannon from 'autocannon';
 
-export async function load(url, { connections, seconds, method = 'GET', body, headers = {} }) {
+/**
+ * `overallRate` (requests/s over all connections) makes the load open-loop: requests are
+ * offered at that pace, not as fast as the server answers.
+ */
+export async function load(
+  url,
+  { connections, seconds, method = 'GET', body, headers = {}, overallRate },
+) {
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
+    ...(overallRate ? { overallRate } : {}),
     method,
     headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
@@ -14,6 +22,7 @@ export async function load(url, { connections, seconds, method = 'GET', body, he
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    requests: result.requests.total,
     // Transport errors and timeouts, plus any answer outside 2xx.
     errors: result.errors + result.timeouts + result.non2xx,
   };

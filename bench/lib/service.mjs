@@ -172,10 +172,12 @@ export async function makeStore(kind, label, cleanup) {
  * (200, or 503 when only the workers are missing, which an API-only process reports).
  */
 export async function startService(store, role, extraEnv, cleanup) {
-  if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run "npm run build" first');
+  // BENCH_MAIN: another build of the service (an earlier commit's dist/), for before/after rows.
+  const main = extraEnv?.BENCH_MAIN ?? MAIN;
+  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
   const port = role === 'worker' ? 0 : await freePort();
   const proc = spawnNode(
-    MAIN,
+    main,
     {
       env: { LOG_LEVEL: 'warn', ...store.env, APP_ROLE: role, PORT: String(port), ...extraEnv },
       nodeArgs: extraEnv?.NODE_ARGS ? extraEnv.NODE_ARGS.split(' ') : [],

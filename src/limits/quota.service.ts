@@ -10,6 +10,17 @@ import { outputTaskRefusal, StorageUse, uploadRefusal } from './storage-quota';
 /** Statuses that count against QUOTA_ACTIVE_TASKS. */
 const UNFINISHED = ['PENDING', 'RUNNING', 'SCHEDULED'];
 const SECONDS_PER_DAY = 86_400;
+/** How long a count of unfinished tasks read at submit may stand in for a new read. */
+const ACTIVE_COUNT_FRESH_MS = 1000;
+/** Projects whose count is remembered at most; past it the memory starts again. */
+const MAX_REMEMBERED_PROJECTS = 10_000;
+
+/** The unfinished tasks of a project as last read, and those this process added since. */
+interface ActiveCount {
+  total: number;
+  readAt: number;
+  addedSince: number;
+}
 
 /** A reservation of e-mail recipients; released when the task it was for was not created. */
 export interface EmailReservation {
@@ -26,6 +37,7 @@ const NOTHING_RESERVED: EmailReservation = { release: () => Promise.resolve() };
 @Injectable()
 export class QuotaService {
   private readonly logger = new Logger(QuotaService.name);
+  private readonly activeCounts = new Map<string, ActiveCount>();
 
   constructor(
     private readonly config: AppConfig,
@@ -33,9 +45,37 @@ export class QuotaService {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** 429 when the project already has QUOTA_ACTIVE_TASKS unfinished tasks. */
+  /**
+   * 429 when the project already has QUOTA_ACTIVE_TASKS unfinished tasks. A count read less
+   * than ACTIVE_COUNT_FRESH_MS ago, plus what this process added since, answers without a new
+   * read while it stays at most half the quota: far from the limit a second's drift cannot
+   * reach it, and near it every check reads the count afresh, as before.
+   */
   async checkActiveTasks(project: string, adding = 1): Promise<void> {
     const limit = this.config.limits.quotaActiveTasks;
+    const now = Date.now();
+    const known = this.activeCounts.get(project);
+    if (
+      known &&
+      now - known.readAt < ACTIVE_COUNT_FRESH_MS &&
+      known.total + known.addedSince + adding <= limit / 2
+    ) {
+      known.addedSince += adding;
+      return;
+    }
+    const total = await this.countActiveTasks(project);
+    if (total + adding > limit) {
+      throw new LimitExceededError(
+        429,
+        `Quota reached: QUOTA_ACTIVE_TASKS is ${limit} unfinished tasks per project; wait for some to finish or cancel some`,
+        60,
+      );
+    }
+    if (this.activeCounts.size >= MAX_REMEMBERED_PROJECTS) this.activeCounts.clear();
+    this.activeCounts.set(project, { total, readAt: now, addedSince: adding });
+  }
+
+  private async countActiveTasks(project: string): Promise<number> {
     const row = await this.read('count unfinished tasks', () =>
       this.dataSource
         .createQueryBuilder()
@@ -45,13 +85,7 @@ export class QuotaService {
         .andWhere('counts.status IN (:...statuses)', { statuses: UNFINISHED })
         .getRawOne<{ total: string | number }>(),
     );
-    if (Number(row?.total ?? 0) + adding > limit) {
-      throw new LimitExceededError(
-        429,
-        `Quota reached: QUOTA_ACTIVE_TASKS is ${limit} unfinished tasks per project; wait for some to finish or cancel some`,
-        60,
-      );
-    }
+    return Number(row?.total ?? 0);
   }
 
   /** 413 when `adding` bytes would take the project's uploads and outputs past the quota. */

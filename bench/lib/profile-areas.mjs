@@ -1,0 +1,112 @@
+// Sums a V8 .cpuprofile's self time by area of the code: which library or which part of the
+// service a sample's own function belongs to. The first matching rule names the area.
+const AREAS = [
+  ['idle', (url, name) => name === '(idle)'],
+  ['GC', (url, name) => name === '(garbage collector)'],
+  ['program (native, V8)', (url, name) => name === '(program)'],
+  [
+    'logging (pino, pino-http)',
+    (url) =>
+      /node_modules\/(pino|pino-http|nestjs-pino|fast-redact|sonic-boom|pino-std-serializers|thread-stream)\//.test(
+        url,
+      ),
+  ],
+  [
+    'validation (class-validator/-transformer, pipes)',
+    (url) =>
+      /node_modules\/(class-validator|class-transformer|validator|libphonenumber-js)\/|dist\/src\/http\/(detail-validation|validation-problems|request-shape)|dist\/src\/tasks\/validate-task-params|dist\/src\/task-types\/.*params/.test(
+        url,
+      ),
+  ],
+  ['TypeORM', (url) => /node_modules\/typeorm\//.test(url)],
+  ['SQLite driver', (url) => /node_modules\/better-sqlite3\//.test(url)],
+  [
+    'PostgreSQL driver',
+    (url) => /node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-.*)\//.test(url),
+  ],
+  ['BullMQ', (url) => /node_modules\/bullmq\//.test(url)],
+  [
+    'ioredis',
+    (url) =>
+      /node_modules\/(ioredis|redis-parser|redis-errors|cluster-key-slot|denque|standard-as-callback)\//.test(
+        url,
+      ),
+  ],
+  [
+    'rate limit (throttler)',
+    (url) =>
+      /node_modules\/(@nestjs\/throttler|@nest-lab)\/|dist\/src\/limits\/(rate-limit|client-key)/.test(
+        url,
+      ),
+  ],
+  ['quotas', (url) => /dist\/src\/limits\/quota/.test(url)],
+  ['auth', (url) => /dist\/src\/auth\//.test(url)],
+  ['idempotency', (url) => /dist\/src\/idempotency\//.test(url)],
+  ['audit', (url) => /dist\/src\/audit\//.test(url)],
+  ['metrics (prom-client)', (url) => /node_modules\/prom-client\/|dist\/src\/metrics\//.test(url)],
+  ['events', (url) => /dist\/src\/events\//.test(url)],
+  ['OpenTelemetry', (url) => /node_modules\/@opentelemetry\/|dist\/src\/telemetry\//.test(url)],
+  [
+    'Nest pipeline (core, rxjs)',
+    (url) =>
+      /node_modules\/(@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|rxjs|reflect-metadata|tslib)\//.test(
+        url,
+      ),
+  ],
+  [
+    'Express + body parsing + helmet',
+    (url) =>
+      /node_modules\/(express|router|body-parser|raw-body|iconv-lite|content-type|type-is|on-finished|finalhandler|send|serve-static|helmet|qs|cookie|accepts|negotiator|mime-types|mime-db|depd|debug|http-errors|statuses|parseurl|path-to-regexp|proxy-addr|forwarded|ipaddr.js|etag|fresh|vary|media-typer|content-disposition|encodeurl|escape-html|merge-descriptors|utils-merge|range-parser|ee-first|unpipe|bytes|setprototypeof|inherits|toidentifier|cors|object-assign)\//.test(
+        url,
+      ),
+  ],
+  [
+    'tasks + task store (service code)',
+    (url) => /dist\/src\/(tasks|database|queue|core)\//.test(url),
+  ],
+  ['other service code', (url) => /dist\/src\//.test(url)],
+  ['other node_modules', (url) => /node_modules\//.test(url)],
+  ['Node core (http, net, streams, crypto)', (url) => url.startsWith('node:') || url === ''],
+  ['other', () => true],
+];
+
+const NODE_CORE = 'Node core (http, net, streams, crypto)';
+const areaOf = ({ url, functionName }) => AREAS.find(([, test]) => test(url, functionName))[0];
+
+/**
+ * Self time per area. Time in Node's own code (http, streams, crypto) goes to the nearest caller
+ * outside it, so that a socket write lands with the library that asked for it.
+ */
+export function summariseProfile(profile, { fromUs = -Infinity, toUs = Infinity, top = 0 } = {}) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node);
+  const selfMs = new Map();
+  const byFunction = new Map();
+  const deltas = profile.timeDeltas;
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += deltas[i] ?? 0;
+    if (at < fromUs || at > toUs) continue;
+    let node = byId.get(profile.samples[i]);
+    const ms = (deltas[i] ?? 0) / 1000;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = `${functionName || '(anonymous)'} ${url.replace(/.*node_modules\//, '').replace(/.*dist\//, '')}:${lineNumber + 1}`;
+    byFunction.set(where, (byFunction.get(where) ?? 0) + ms);
+    let area = areaOf(node.callFrame);
+    while (area === NODE_CORE && parentOf.get(node.id)) {
+      node = parentOf.get(node.id);
+      const above = areaOf(node.callFrame);
+      if (above === 'other' || above === 'program (native, V8)') break;
+      area = above;
+    }
+    selfMs.set(area, (selfMs.get(area) ?? 0) + ms);
+  }
+  const busy = [...selfMs].filter(([area]) => area !== 'idle');
+  const total = busy.reduce((sum, [, ms]) => sum + ms, 0);
+  const line = ([name, ms]) =>
+    `${name.slice(0, 90).padEnd(90)} ${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %`;
+  const functions = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top);
+  return [...busy.sort((a, b) => b[1] - a[1]).map(line), '', ...functions.map(line)].join('\n');
+}
