@@ -15,6 +15,7 @@ import { killable } from './killable.mjs';
 import { Cleanup, PROJECT_ROOT } from './lib/service.mjs';
 import { startTaskService } from './lib/task-service.mjs';
 import { listAtScale } from './list-at-scale.mjs';
+import { memory } from './memory.mjs';
 import { queueThroughput } from './queue-throughput.mjs';
 import { scaling } from './scaling.mjs';
 import { submitAuth } from './submit-auth.mjs';
@@ -32,6 +33,7 @@ const BENCHMARKS = {
   scaling,
   'http-adapter': httpAdapter,
   killable,
+  memory,
 };
 
 const quick = process.argv.includes('--quick');

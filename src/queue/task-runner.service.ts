@@ -37,6 +37,12 @@ interface RunningTask {
   id: string;
   taskType: TaskType;
   project: string;
+  /** False for a type that never writes output files: there is nothing to measure or remove. */
+  writesFiles: boolean;
+}
+
+export interface RunOptions {
+  writesFiles: boolean;
 }
 
 /**
@@ -59,12 +65,17 @@ export class TaskRunner {
   ) {}
 
   /** One run, traced as the child of the submit that queued it when tracing is on. */
-  run<P>(job: Job<TaskJobData>, token: string | undefined, handle: TaskHandler<P>): Promise<void> {
+  run<P>(
+    job: Job<TaskJobData>,
+    token: string | undefined,
+    handle: TaskHandler<P>,
+    options: RunOptions = { writesFiles: true },
+  ): Promise<void> {
     return inJobSpan(
       `task.run ${job.data.taskType}`,
       job.data.trace,
       { 'conveyor.task_id': job.id ?? '', 'conveyor.task_type': job.data.taskType },
-      () => this.runJob(job, token, handle),
+      () => this.runJob(job, token, handle, options),
     );
   }
 
@@ -72,11 +83,13 @@ export class TaskRunner {
     job: Job<TaskJobData>,
     token: string | undefined,
     handle: TaskHandler<P>,
+    options: RunOptions,
   ): Promise<void> {
     const task: RunningTask = {
       id: job.id as string,
       taskType: job.data.taskType,
       project: job.data.project ?? DEFAULT_PROJECT,
+      writesFiles: options.writesFiles,
     };
     if (job.data.runAt !== undefined) {
       const runAt = Date.parse(job.data.runAt);
@@ -96,7 +109,7 @@ export class TaskRunner {
     this.log(task, 'started');
     this.registry.taskStarted({ id: task.id, project: task.project });
     const started = performance.now();
-    const taskLog = await this.logs.open(task);
+    const taskLog = this.logs.open(task);
     taskLog.line('info', `Started (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1})`);
 
     const controller = this.cancels.register(task.id);
@@ -251,6 +264,7 @@ export class TaskRunner {
    * not fail the task.
    */
   private async outputBytes(task: RunningTask): Promise<number | null> {
+    if (!task.writesFiles) return null;
     try {
       const bytes =
         (await folderBytes(this.storage.outputDir(task.id))) +

@@ -15,9 +15,16 @@ import { TaskRunner } from './task-runner.service';
 export abstract class TaskProcessor<P> extends WorkerHost {
   // Injected by property so that each processor's constructor lists only its own needs.
   @Inject(TaskRunner) private readonly runner!: TaskRunner;
+  /**
+   * Whether a run may leave files in its output or outbox folder, counted in its storage
+   * quota; a type that never does spares each run measuring two folders that do not exist.
+   */
+  protected readonly writesFiles: boolean = true;
 
   async process(job: Job<TaskJobData>, token?: string): Promise<void> {
-    await this.runner.run<P>(job, token, (params, context) => this.handle(params, context));
+    await this.runner.run<P>(job, token, (params, context) => this.handle(params, context), {
+      writesFiles: this.writesFiles,
+    });
   }
 
   protected abstract handle(params: P, context: TaskContext): Promise<JsonObject>;

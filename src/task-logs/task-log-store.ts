@@ -20,33 +20,49 @@ export class TaskLogStore {
     private readonly config: AppConfig,
   ) {}
 
-  /** The task's last seq, 0 when it has no line yet (a re-run numbers on from there). */
-  async lastSeq(taskId: string): Promise<number> {
-    const row = await this.lines.findOne({
-      select: { seq: true },
-      where: { taskId },
-      order: { seq: 'DESC' },
-    });
-    return row?.seq ?? 0;
+  /**
+   * Each task's last seq, 0 for one with no line yet (a re-run numbers on from there): one query
+   * for the tasks of a whole batch.
+   */
+  async lastSeqs(taskIds: string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>(taskIds.map((id) => [id, 0]));
+    if (taskIds.length === 0) return found;
+    const rows = await this.lines
+      .createQueryBuilder('line')
+      .select('line.taskId', 'taskId')
+      .addSelect('MAX(line.seq)', 'seq')
+      .where('line.taskId IN (:...taskIds)', { taskIds })
+      .groupBy('line.taskId')
+      .getRawMany<{ taskId: string; seq: number | string }>();
+    for (const row of rows) found.set(row.taskId, Number(row.seq));
+    return found;
   }
 
   /**
-   * Writes the lines (in seq order), then deletes what is older than the newest TASK_LOG_KEEP:
-   * one DELETE by key range, and only once a task has more than that.
+   * Writes the lines of several tasks (each in seq order) in one transaction, then deletes what
+   * is older than each task's newest TASK_LOG_KEEP: one DELETE by key range per task, and only
+   * once a task has more than that.
    */
-  async append(taskId: string, lines: TaskLogLineWire[]): Promise<void> {
-    if (lines.length === 0) return;
-    const rows = lines.map((line) => ({
-      taskId,
-      seq: line.seq,
-      at: new Date(line.at),
-      level: line.level,
-      message: line.message,
-    }));
+  async append(batches: { taskId: string; lines: TaskLogLineWire[] }[]): Promise<void> {
+    const written = batches.filter((batch) => batch.lines.length > 0);
+    if (written.length === 0) return;
+    const rows = written.flatMap(({ taskId, lines }) =>
+      lines.map((line) => ({
+        taskId,
+        seq: line.seq,
+        at: new Date(line.at),
+        level: line.level,
+        message: line.message,
+      })),
+    );
     await withSqlRetry(
       async (attempt) => {
         // A try whose answer was lost may have committed: never insert a seq twice.
-        if (attempt > 1 && (await this.lines.existsBy({ taskId, seq: rows[0].seq }))) return;
+        if (
+          attempt > 1 &&
+          (await this.lines.existsBy({ taskId: rows[0].taskId, seq: rows[0].seq }))
+        )
+          return;
         await this.lines.manager.transaction(async (manager) => {
           for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
             await manager
@@ -57,9 +73,11 @@ export class TaskLogStore {
               .updateEntity(false)
               .execute();
           }
-          const cutoff = trimCutoff(rows[rows.length - 1].seq);
-          if (cutoff > 0) {
-            await manager.delete(TaskLogLine, { taskId, seq: LessThanOrEqual(cutoff) });
+          for (const { taskId, lines } of written) {
+            const cutoff = trimCutoff(lines[lines.length - 1].seq);
+            if (cutoff > 0) {
+              await manager.delete(TaskLogLine, { taskId, seq: LessThanOrEqual(cutoff) });
+            }
           }
         });
       },
@@ -67,7 +85,7 @@ export class TaskLogStore {
         what: 'write task log lines',
         policy: this.config.sqlRetry,
         logger: this.logger,
-        context: { task_id: taskId },
+        context: { tasks: written.length, first_task_id: written[0].taskId },
       },
     );
   }

@@ -1,19 +1,21 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { TaskType } from '../core/task-type';
 import { EventBus } from '../events/event-bus.service';
-import { TaskLogLevel } from '../events/task-event';
+import { TaskLogLevel, TaskLogLineWire } from '../events/task-event';
 import { TaskLogBuffer } from './task-log-buffer';
 import { TaskLogStore } from './task-log-store';
 
-/** A running task's lines are written and sent at most this often, together. */
+/** Lines held by the process are written at most this long after they were logged. */
 export const TASK_LOG_FLUSH_MS = 250;
+/** …or as soon as this many are held, whichever comes first. */
+export const TASK_LOG_FLUSH_LINES = 1_000;
 /** A `logs` event carries at most this many (the newest) lines; a reader fetches the rest. */
 export const TASK_LOG_EVENT_LINES = 100;
 
 /** A running task's log: cheap to call; lines reach SQL and the event stream in batches. */
 export interface TaskLog {
   line(level: TaskLogLevel, message: string): void;
-  /** Writes what is held; call once the run has ended. */
+  /** Writes what is held (with what other tasks hold); call once the run has ended. */
   close(): Promise<void>;
 }
 
@@ -23,65 +25,111 @@ interface LoggedTask {
   project: string;
 }
 
+/** One open log: its lines are numbered from 0 until the task's last seq in SQL is known. */
+interface OpenLog {
+  task: LoggedTask;
+  buffer: TaskLogBuffer;
+  /** The task's last seq before this run, read with its first write. */
+  base?: number;
+  /** The write that takes (or took) its latest lines. */
+  written: Promise<void>;
+}
+
 /**
- * Opens a log per running task (worker side). Each batch is one INSERT (and a trim once past
- * the cap) and one `logs` event, at most every TASK_LOG_FLUSH_MS per task, so a task that logs
- * a line per row never floods SQL or the event streams. A lost batch is a warning, never the
- * task's failure.
+ * The task logs of every run in this worker process (worker side), written together: each
+ * write is one transaction with the lines of all the tasks that logged since the last one, and
+ * one `logs` event per task. Writes never overlap (SQLite's one connection cannot nest two
+ * transactions), and a write asked for while one runs takes everything held when it starts, so
+ * tiny tasks that end at once share a write instead of each paying their own. A lost write is a
+ * warning, never the task's failure.
  */
 @Injectable()
-export class TaskLogWriter {
+export class TaskLogWriter implements OnApplicationShutdown {
   private readonly logger = new Logger(TaskLogWriter.name);
+  /** Logs holding lines not yet written. */
+  private readonly held = new Set<OpenLog>();
+  private heldLines = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** The last write started or queued; the next one waits for it. */
+  private writing: Promise<void> = Promise.resolve();
+  /** The queued write that has not taken its lines yet: later flushes join it. */
+  private queued: Promise<void> | undefined;
 
   constructor(
     private readonly store: TaskLogStore,
     private readonly bus: EventBus,
   ) {}
 
-  async open(task: LoggedTask): Promise<TaskLog> {
-    let lastSeq = 0;
-    try {
-      lastSeq = await this.store.lastSeq(task.id);
-    } catch (error) {
-      this.logger.warn({
-        task_id: task.id,
-        msg: `task log not read: ${(error as Error).message}; its lines may not be kept`,
-      });
-    }
-    const buffer = new TaskLogBuffer(lastSeq);
-    let timer: NodeJS.Timeout | undefined;
-    let writing: Promise<void> = Promise.resolve();
-    const flush = (): Promise<void> => {
-      clearTimeout(timer);
-      timer = undefined;
-      const lines = buffer.take();
-      if (lines.length > 0) {
-        writing = writing.then(async () => {
-          try {
-            await this.store.append(task.id, lines);
-            this.bus.publishLogs({
-              type: 'logs',
-              task_id: task.id,
-              task_type: task.taskType,
-              project: task.project,
-              lines: lines.slice(-TASK_LOG_EVENT_LINES),
-            });
-          } catch (error) {
-            this.logger.warn({
-              task_id: task.id,
-              msg: `${lines.length} task log lines not saved: ${(error as Error).message}`,
-            });
-          }
-        });
-      }
-      return writing;
-    };
+  open(task: LoggedTask): TaskLog {
+    const log: OpenLog = { task, buffer: new TaskLogBuffer(0), written: Promise.resolve() };
     return {
       line: (level, message) => {
-        buffer.push(level, message, new Date());
-        timer ??= setTimeout(() => void flush(), TASK_LOG_FLUSH_MS);
+        log.buffer.push(level, message, new Date());
+        this.held.add(log);
+        if (++this.heldLines >= TASK_LOG_FLUSH_LINES) void this.flush();
+        else this.timer ??= setTimeout(() => void this.flush(), TASK_LOG_FLUSH_MS);
       },
-      close: flush,
+      // A log with nothing held only waits for the write that has its last lines, if any.
+      close: () => (this.held.has(log) ? this.flush() : log.written),
     };
+  }
+
+  /** Every held line is written before the process ends. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  /** Resolves once every line held now is written (or its loss logged). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.held.size === 0) return this.writing;
+    if (this.queued === undefined) {
+      const queued = this.writing.then(() => {
+        this.queued = undefined;
+        return this.write();
+      });
+      this.queued = queued;
+      this.writing = queued;
+    }
+    for (const log of this.held) log.written = this.queued;
+    return this.queued;
+  }
+
+  private async write(): Promise<void> {
+    const logs = [...this.held];
+    this.held.clear();
+    this.heldLines = 0;
+    const batches = logs.map((log) => ({ log, lines: log.buffer.take() }));
+    try {
+      const unknown = logs.filter((log) => log.base === undefined).map((log) => log.task.id);
+      if (unknown.length > 0) {
+        const lastSeqs = await this.store.lastSeqs(unknown);
+        for (const log of logs) log.base ??= lastSeqs.get(log.task.id) ?? 0;
+      }
+      const numbered = batches.map(({ log, lines }) => ({
+        log,
+        lines: lines.map((line): TaskLogLineWire => ({
+          ...line,
+          seq: (log.base as number) + line.seq,
+        })),
+      }));
+      await this.store.append(numbered.map(({ log, lines }) => ({ taskId: log.task.id, lines })));
+      for (const { log, lines } of numbered) {
+        this.bus.publishLogs({
+          type: 'logs',
+          task_id: log.task.id,
+          task_type: log.task.taskType,
+          project: log.task.project,
+          lines: lines.slice(-TASK_LOG_EVENT_LINES),
+        });
+      }
+    } catch (error) {
+      const lines = batches.reduce((sum, batch) => sum + batch.lines.length, 0);
+      this.logger.warn({
+        task_ids: logs.map((log) => log.task.id),
+        msg: `${lines} task log lines not saved: ${(error as Error).message}`,
+      });
+    }
   }
 }

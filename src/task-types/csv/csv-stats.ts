@@ -1,4 +1,4 @@
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, parse, Parser } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createPacer } from '../../queue/task-context';
@@ -90,19 +90,32 @@ function assertText(sample: Buffer, offset = 0): void {
 /** The first SAMPLE_BYTES of the source (or all of it, if shorter), checked to be text. */
 async function readSample(
   chunks: AsyncIterator<Buffer>,
-): Promise<{ head: Buffer[]; sample: Buffer }> {
+): Promise<{ head: Buffer[]; sample: Buffer; ended: boolean }> {
   const head: Buffer[] = [];
   let headBytes = 0;
+  let ended = false;
   while (headBytes < SAMPLE_BYTES) {
     const next = await chunks.next();
-    if (next.done) break;
+    if (next.done) {
+      ended = true;
+      break;
+    }
     const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     head.push(chunk);
     headBytes += chunk.length;
   }
   const sample = Buffer.concat(head);
   assertText(sample);
-  return { head, sample };
+  return { head, sample, ended };
+}
+
+/** Parses a whole input already in memory in one call; resolves when the parser has ended. */
+function parseWhole(parser: Parser, input: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    parser.once('error', reject);
+    parser.once('end', resolve);
+    parser.end(input);
+  });
 }
 
 /** Malformed rows: all counted, the first MAX_MALFORMED_EXAMPLES kept with their line. */
@@ -297,7 +310,7 @@ export async function analyzeCsv(
   options: CsvAnalysisOptions,
 ): Promise<CsvAnalysis> {
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const { head, sample } = await readSample(chunks);
+  const { head, sample, ended } = await readSample(chunks);
   const delimiter = options.delimiter ?? detectDelimiter(sample.toString('utf8'));
   // A paced run knows its progress by the clock even when the source's size is unknown.
   const pace = createPacer(options.minDurationMs ?? 0, options.signal, options.onProgress);
@@ -331,10 +344,18 @@ export async function analyzeCsv(
   });
 
   try {
-    // One chunk ahead is enough; Readable.from's default would buffer 16 of them.
-    await pipeline(Readable.from(counting.chunks(), { highWaterMark: 1 }), parser, {
-      signal: options.signal,
-    });
+    if (ended) {
+      // The whole input is the sample (a small file): parsed in one call. A stream pipeline
+      // costs more than such a parse (its AbortController alone makes an error with a stack).
+      options.signal?.throwIfAborted();
+      counting.bytes = sample.length;
+      await parseWhole(parser, sample);
+    } else {
+      // One chunk ahead is enough; Readable.from's default would buffer 16 of them.
+      await pipeline(Readable.from(counting.chunks(), { highWaterMark: 1 }), parser, {
+        signal: options.signal,
+      });
+    }
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     // A fatal parse error (an unclosed quote at the end, say) ends the file; keep what parsed.

@@ -15,6 +15,9 @@ const CSV_THREAD = join(__dirname, 'csv.thread.js');
 
 @Processor(queueNameOf('csv_processing'), WORKER_OPTIONS)
 export class CsvProcessor extends TaskProcessor<CsvParams> {
+  /** CSV runs read their input and return statistics: they write no file. */
+  protected override readonly writesFiles = false;
+
   constructor(
     private readonly files: FilesService,
     private readonly config: AppConfig,

@@ -25,8 +25,12 @@ export class TopValues {
   /** Value → its slot in `values` and `counts`: one hash lookup per repeated value, not two. */
   private readonly slots = new Map<string, number>();
   private readonly values: string[] = [];
-  /** Allocated on the first value: a column that stays empty costs nothing. */
-  private counts: Float64Array | null = null;
+  /**
+   * Grown by doubling up to `capacity` as distinct values come: a one-row run allocates a few
+   * bytes per column, not `capacity` zeroed counters (8 KB a column, per task, was a measurable
+   * part of a tiny task's CPU).
+   */
+  private counts = new Float64Array(0);
   private size = 0;
   private exact = true;
   private seenOnce: Uint32Array | null = null;
@@ -36,23 +40,30 @@ export class TopValues {
 
   /** Counts `value`; true when it was already held (so it was seen before). */
   add(value: string): boolean {
-    const counts = (this.counts ??= new Float64Array(this.capacity));
     const slot = this.slots.get(value);
     if (slot !== undefined) {
-      counts[slot]++;
+      this.counts[slot]++;
       return true;
     }
     if (!this.exact && this.firstSighting(value)) return false;
     if (this.size < this.capacity) {
+      if (this.size === this.counts.length) this.grow();
+      const counts = this.counts;
       this.slots.set(value, this.size);
       this.values[this.size] = value;
       counts[this.size] = 1;
       this.size++;
     } else {
       this.exact = false;
-      this.decrementAll(counts);
+      this.decrementAll(this.counts);
     }
     return false;
+  }
+
+  private grow(): void {
+    const counts = new Float64Array(Math.min(this.capacity, Math.max(8, this.counts.length * 2)));
+    counts.set(this.counts);
+    this.counts = counts;
   }
 
   get isExact(): boolean {
@@ -62,7 +73,7 @@ export class TopValues {
   top(n: number): { value: string; count: number }[] {
     const entries: { value: string; count: number }[] = [];
     for (let i = 0; i < this.size; i++)
-      entries.push({ value: this.values[i], count: this.counts?.[i] ?? 0 });
+      entries.push({ value: this.values[i], count: this.counts[i] });
     return entries.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)).slice(0, n);
   }
 

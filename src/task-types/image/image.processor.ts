@@ -12,14 +12,7 @@ import { TaskProcessor } from '../../queue/task.processor';
 import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { generateTestImage } from './image-generate';
 import { inLanes } from './in-lanes';
-import {
-  describeImageError,
-  makeThumbnail,
-  outputName,
-  resizeImage,
-  thumbnailName,
-  uniqueName,
-} from './resize';
+import { describeImageError, outputName, resizeImage, thumbnailName, uniqueName } from './resize';
 
 /**
  * Images of one task resized at once. sharp runs each pipeline on one libvips thread here (its
@@ -110,9 +103,13 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
       const name = names[index];
       try {
         const output = join(outputs, name);
-        const resized = await resizeImage(await source.input(), output, spec);
         const thumbnail = thumbnailName(name);
-        await makeThumbnail(output, join(outputs, thumbnail), context.stopBy);
+        const resized = await resizeImage(
+          await source.input(),
+          output,
+          spec,
+          join(outputs, thumbnail),
+        );
         images[index] = {
           original_name: source.originalName,
           ...(source.fileId ? { file_id: source.fileId } : {}),

@@ -222,6 +222,48 @@ describe('resizeImage', () => {
     expect(result.file_size_kb).toBeCloseTo(statSync(output).size / 1024, 2);
   });
 
+  it.each([
+    ['jpeg', 'jpeg'],
+    ['png', 'png'],
+    ['webp', 'webp'],
+    ['avif', 'heif'],
+  ] as const)(
+    'writes %s and its thumbnail from one decode, as the two steps did',
+    async (format, container) => {
+      const output = join(dir, outputName('picture', format));
+      const thumbnail = join(dir, 'picture.thumb.webp');
+      const result = await resizeImage(
+        picture,
+        output,
+        spec({ width: 400, height: 200, format }),
+        thumbnail,
+      );
+      const metadata = await sharp(output).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual([container, 400, 200]);
+      expect(result.file_size_kb).toBeCloseTo(statSync(output).size / 1024, 2);
+      const small = await sharp(thumbnail).metadata();
+      expect([small.format, small.width, small.height]).toEqual(['webp', 256, 128]);
+      // The pixels are those of the resized output: its colours, not another crop's.
+      const [fromOutput, fromThumbnail] = await Promise.all(
+        [output, thumbnail].map((path) => sharp(path).resize(8, 4).raw().toBuffer()),
+      );
+      const difference = fromOutput.reduce(
+        (sum, byte, i) => sum + Math.abs(byte - fromThumbnail[i]),
+        0,
+      );
+      expect(difference / fromOutput.length).toBeLessThan(12);
+    },
+  );
+
+  it('writes the thumbnail of an output too large to hold in memory from the output file', async () => {
+    const output = join(dir, 'large.jpg');
+    const thumbnail = join(dir, 'large.thumb.webp');
+    // 1600 x 2560 = 4.1 megapixels, over IN_MEMORY_MAX_PIXELS: within 4x the 400 x 300 source.
+    await resizeImage(picture, output, spec({ width: 1600, height: 2560, fit: 'fill' }), thumbnail);
+    const small = await sharp(thumbnail).metadata();
+    expect([small.format, small.width, small.height]).toEqual(['webp', 160, 256]);
+  });
+
   it('gives up an encode that outlasts stopBy, where no signal could reach it', async () => {
     // 67 megapixels of noise to AVIF: minutes of libvips work without the bound.
     const noise = await sharp({

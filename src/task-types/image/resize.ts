@@ -1,4 +1,5 @@
 import { withoutInternals } from '../../core/public-text';
+import type { Sharp } from 'sharp';
 import { sharp } from './lazy-sharp';
 import { ImageFit, ImageFormat } from './image.params';
 
@@ -116,13 +117,23 @@ export function boundedTarget(
 }
 
 /**
- * Resizes one image file: EXIF orientation applied, metadata stripped, input pixel limit
- * enforced, and the output kept within the enlargement and output pixel limits.
+ * Outputs up to this many pixels are resized once into memory (3-4 bytes a pixel, 12-16 MB at
+ * most) and both the output and its thumbnail encoded from those pixels; larger ones are
+ * streamed to their file and the thumbnail read back from it, so memory stays bounded.
+ */
+export const IN_MEMORY_MAX_PIXELS = 4_000_000;
+
+/**
+ * Resizes one image file, and makes its thumbnail when `thumbnailOutput` is given: EXIF
+ * orientation applied, metadata stripped, input pixel limit enforced, and the output kept
+ * within the enlargement and output pixel limits. The input is decoded once: the thumbnail is
+ * made from the resized pixels, not from the encoded output read back.
  */
 export async function resizeImage(
   input: string | Buffer,
   output: string,
   spec: ResizeSpec,
+  thumbnailOutput?: string,
 ): Promise<ResizedImage> {
   const image = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
     .rotate()
@@ -136,10 +147,28 @@ export async function resizeImage(
     { width: spec.width, height: spec.height },
     spec.fit,
   );
-  const info = await image
-    .resize(target.width, target.height, { fit: spec.fit })
-    .toFormat(spec.format, { quality: spec.quality })
-    .toFile(output);
+  const resized = image.resize(target.width, target.height, { fit: spec.fit });
+  const outputSize = expectedSize({ width, height }, target, spec.fit);
+  let info: { width: number; height: number; size: number };
+  if (
+    thumbnailOutput !== undefined &&
+    outputSize.width * outputSize.height <= IN_MEMORY_MAX_PIXELS
+  ) {
+    const pixels = await resized.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const raw = {
+      raw: { width: pixels.info.width, height: pixels.info.height, channels: pixels.info.channels },
+    };
+    [info] = await Promise.all([
+      sharp(pixels.data, raw)
+        .timeout(vipsTimeout(spec.stopBy))
+        .toFormat(spec.format, { quality: spec.quality })
+        .toFile(output),
+      thumbnail(sharp(pixels.data, raw), thumbnailOutput, spec.stopBy),
+    ]);
+  } else {
+    info = await resized.toFormat(spec.format, { quality: spec.quality }).toFile(output);
+    if (thumbnailOutput !== undefined) await makeThumbnail(output, thumbnailOutput, spec.stopBy);
+  }
   return {
     original_size: `${width}x${height}`,
     new_size: `${info.width}x${info.height}`,
@@ -170,7 +199,11 @@ export const THUMBNAIL_EFFORT = 0;
  * that, and at 256 px the file is about as small (6.7 KiB against 6.6 KiB for a photo-like image).
  */
 export async function makeThumbnail(input: string, output: string, stopBy?: number): Promise<void> {
-  await sharp(input)
+  await thumbnail(sharp(input), output, stopBy);
+}
+
+async function thumbnail(source: Sharp, output: string, stopBy?: number): Promise<void> {
+  await source
     .timeout(vipsTimeout(stopBy))
     .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 70, effort: THUMBNAIL_EFFORT })
