@@ -1,11 +1,21 @@
 // HTTP load through autocannon, reduced to the numbers the results table shows.
 import autocannon from 'autocannon';
 
-export async function load(url, { connections, seconds, method = 'GET', body, headers = {} }) {
+/**
+ * `overallRate` (requests/s over all connections) makes the load open-loop: requests are sent
+ * on schedule whatever the answers' latency, and autocannon corrects the latencies of requests
+ * it could not send on time (coordinated omission). Without it, each connection sends its next
+ * request when the last is answered (closed loop, saturating).
+ */
+export async function load(
+  url,
+  { connections, seconds, method = 'GET', body, headers = {}, overallRate },
+) {
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
+    ...(overallRate ? { overallRate } : {}),
     method,
     headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
