@@ -11,13 +11,13 @@ export interface TaskCursor {
 export type SqlDialect = 'postgres' | 'sqlite' | 'sqlite-fts5';
 
 /**
- * How `q`'s text is looked for on SQLite with FTS5: through the FTS5 index ('index': every
- * match is collected, then sorted, cheap for a rare text), or by LIKE on the rows as the
- * newest-first index walks them ('scan': stops after a page of matches, cheap for a common
- * one). PostgreSQL's planner makes that choice itself between the trigram and the created_at
- * indexes; without FTS5 it is always 'scan'.
+ * How `q`'s text is looked for on SQLite with FTS5: through the FTS5 index ('index'), among the
+ * rows FTS5 has already been asked for (`rowids`: a rare text, every match known, looked up by
+ * rowid and sorted), or by LIKE on the rows as the newest-first index walks them ('scan': stops
+ * after a page of matches, cheap for a common text). PostgreSQL's planner makes that choice
+ * itself between the trigram and the created_at indexes; without FTS5 it is always a scan.
  */
-export type TextSearch = 'index' | 'scan';
+export type TextSearch = 'index' | 'scan' | { rowids: readonly number[] };
 
 /** Each filter field, one line each: a new filter is one more entry here. */
 type FilterClause = (
@@ -95,8 +95,8 @@ export const ftsCanSearch = (q: string, dialect: SqlDialect): boolean =>
 /**
  * `q`: ids starting with it (when it can begin an id), or text found in error_message or
  * input_params, in any letter case. On PostgreSQL ILIKE, which the trigram indexes serve; on
- * SQLite the FTS5 trigram index when `text` is 'index' and q has 3 characters or more (a phrase
- * there matches any substring, as LIKE '%text%' does), else LIKE, which is case-insensitive for
+ * SQLite the FTS5 trigram index (a phrase there matches any substring, as LIKE '%text%' does) or
+ * the rowids it gave, when q has 3 characters or more, else LIKE, which is case-insensitive for
  * ASCII already.
  */
 function applyText(
@@ -112,7 +112,10 @@ function applyText(
     parts.push('(task.id >= :qFrom AND task.id < :qTo)');
     [params.qFrom, params.qTo] = range;
   }
-  if (text === 'index' && ftsCanSearch(q, dialect)) {
+  if (typeof text === 'object') {
+    parts.push('task.rowid IN (SELECT value FROM json_each(:qRowids))');
+    params.qRowids = JSON.stringify(text.rowids);
+  } else if (text === 'index' && ftsCanSearch(q, dialect)) {
     parts.push('task.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH :qMatch)');
     params.qMatch = ftsPhrase(q);
   } else {

@@ -263,18 +263,19 @@ export class TaskStore {
   }
 
   /**
-   * How to look for `q`'s text on SQLite with FTS5: counts its FTS5 matches in the whole table,
-   * stopping past FTS_COMMON_MATCHES; a rare text goes through the index, a common one is
-   * scanned for newest first (see TextSearch).
+   * How to look for `q`'s text on SQLite with FTS5: asks FTS5 for its matches in the whole
+   * table, stopping past FTS_COMMON_MATCHES; a rare text's matches are then looked up by rowid,
+   * a common one is scanned for newest first (see TextSearch).
    */
   private async textSearchFor(q: string | undefined, dialect: SqlDialect): Promise<TextSearch> {
     if (q === undefined || !ftsCanSearch(q, dialect)) return 'index';
-    const [row] = await this.tasks.query<{ matches: number }[]>(
-      `SELECT COUNT(*) AS matches FROM
-         (SELECT 1 FROM tasks_fts WHERE tasks_fts MATCH ? LIMIT ${FTS_COMMON_MATCHES + 1})`,
+    const matches = await this.tasks.query<{ rowid: number }[]>(
+      `SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ? LIMIT ${FTS_COMMON_MATCHES + 1}`,
       [ftsPhrase(q)],
     );
-    return Number(row?.matches ?? 0) > FTS_COMMON_MATCHES ? 'scan' : 'index';
+    return matches.length > FTS_COMMON_MATCHES
+      ? 'scan'
+      : { rowids: matches.map((match) => match.rowid) };
   }
 
   /**
