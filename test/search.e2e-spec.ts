@@ -25,8 +25,16 @@ interface Row {
 interface Page {
   tasks: TaskResponse[];
   total: number;
+  total_is_lower_bound?: true;
   next_cursor: string | null;
 }
+
+/** Rows in project gamma: more than the 10,000 a count reads, and than FTS5's 2,000 for a text. */
+const MANY = 10_050;
+/** The id of gamma's row n (a UUID made of n); its created_at is 2026-02-01 plus n seconds. */
+const gammaId = (n: number): string =>
+  `${n.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const gammaTime = (n: number): string => new Date(Date.UTC(2026, 1, 1) + n * 1000).toISOString();
 
 interface Bulk {
   matched: number;
@@ -50,6 +58,7 @@ describe(`task search and bulk actions on ${TEST_DATABASE}`, () => {
   let alpha: CreatedKey;
   let alphaViewer: CreatedKey;
   let beta: CreatedKey;
+  let gamma: CreatedKey;
   let root: ApiClient;
   const rows: Row[] = [];
 
@@ -91,12 +100,45 @@ describe(`task search and bulk actions on ${TEST_DATABASE}`, () => {
     }
   }
 
+  /** MANY FAILED rows in gamma in one statement (through the counters' and FTS5 triggers). */
+  async function insertMany(): Promise<void> {
+    const columns = `INSERT INTO tasks (id, task_type, status, created_at, input_params, error_message, project, progress, attempts)`;
+    const text = `'Gamma overflow on disk', 'gamma', 0, 1`;
+    if (suite.database.kind === 'sqlite') {
+      const db = new Database(join(suite.service.dataDir, 'conveyor.sqlite'));
+      try {
+        db.exec(`${columns}
+          WITH RECURSIVE g(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n < ${MANY - 1})
+          SELECT printf('%08x-0000-4000-8000-%012x', n, n), 'csv_processing', 'FAILED',
+            strftime('%Y-%m-%d %H:%M:%f', '2026-02-01', '+' || n || ' seconds'),
+            '{"note":"gamma-' || n || '"}', ${text} FROM g`);
+      } finally {
+        db.close();
+      }
+      return;
+    }
+    const client = new Client({
+      connectionString: TEST_POSTGRES_URL,
+      options: `-c search_path=${suite.database.schema}`,
+    });
+    await client.connect();
+    try {
+      await client.query(`${columns}
+        SELECT lpad(to_hex(n), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(n), 12, '0'),
+          'csv_processing', 'FAILED', timestamp '2026-02-01' + n * interval '1 second',
+          '{"note":"gamma-' || n || '"}', ${text} FROM generate_series(0, ${MANY - 1}) AS n`);
+    } finally {
+      await client.end();
+    }
+  }
+
   beforeAll(async () => {
     const key = (name: string, role: 'viewer' | 'operator', project: string) =>
       createKey(suite.service.url, ADMIN_KEY, { name, role, project });
     alpha = await key('alpha-op', 'operator', 'alpha');
     alphaViewer = await key('alpha-view', 'viewer', 'alpha');
     beta = await key('beta-op', 'operator', 'beta');
+    gamma = await key('gamma-view', 'viewer', 'gamma');
     root = new ApiClient(suite.service.url, bearer(ADMIN_KEY));
     // 40 in alpha, every fourth FAILED with a quota error; pairs share a creation time, so that
     // paging must order by id as well. 6 FAILED in beta with the same error.
@@ -122,6 +164,7 @@ describe(`task search and bulk actions on ${TEST_DATABASE}`, () => {
       });
     }
     await insert(rows);
+    await insertMany();
   });
 
   const alphaRows = (): Row[] => rows.filter((row) => row.project === 'alpha').sort(newestFirst);
@@ -338,5 +381,39 @@ describe(`task search and bulk actions on ${TEST_DATABASE}`, () => {
       const answer = await alpha.api.request<{ detail: unknown }>('POST', '/api/tasks/retry', body);
       expect([answer.status, body]).toStrictEqual([422, body]);
     }
+  });
+  it('counts from the counters exactly, and stops a row count past 10,000 with a lower bound', async () => {
+    const failed = await list(gamma.api, 'status=FAILED&limit=5');
+    expect(failed.total).toBe(MANY);
+    expect(failed.total_is_lower_bound).toBeUndefined();
+    const since = await list(gamma.api, `created_after=${gammaTime(0)}&limit=5`);
+    expect(since.total).toBe(10_000);
+    expect(since.total_is_lower_bound).toBe(true);
+    expect(ids(since)).toStrictEqual([1, 2, 3, 4, 5].map((back) => gammaId(MANY - back)));
+    const lastTen = await list(gamma.api, `created_after=${gammaTime(MANY - 10)}&limit=5`);
+    expect(lastTen.total).toBe(10);
+    expect(lastTen.total_is_lower_bound).toBeUndefined();
+  });
+
+  it('finds a text thousands of tasks hold newest first, its total a lower bound from the page', async () => {
+    const first = await list(gamma.api, 'q=OVERFLOW&limit=50');
+    const newest = (from: number, count: number): string[] =>
+      Array.from({ length: count }, (_, i) => gammaId(MANY - 1 - from - i));
+    expect(ids(first)).toStrictEqual(newest(0, 50));
+    expect(first.total).toBe(51);
+    expect(first.total_is_lower_bound).toBe(true);
+    const byCursor = await list(gamma.api, `q=OVERFLOW&limit=50&cursor=${first.next_cursor}`);
+    const byOffset = await list(gamma.api, 'q=OVERFLOW&limit=50&offset=50');
+    expect(ids(byCursor)).toStrictEqual(newest(50, 50));
+    expect(ids(byOffset)).toStrictEqual(ids(byCursor));
+    expect(byOffset.total).toBe(101);
+    const last = await list(gamma.api, `q=OVERFLOW&limit=50&offset=${MANY - 20}`);
+    expect(ids(last)).toStrictEqual(newest(MANY - 20, 20));
+    expect(last.total).toBe(MANY);
+    expect(last.total_is_lower_bound).toBeUndefined();
+    const rare = await list(gamma.api, `q=${encodeURIComponent('gamma-1234"')}`);
+    expect(ids(rare)).toStrictEqual([gammaId(1234)]);
+    expect(rare.total).toBe(1);
+    expect(rare.total_is_lower_bound).toBeUndefined();
   });
 });

@@ -7,7 +7,8 @@ import { openSql, sqlTimestamp } from '../lib/sql.mjs';
 
 const store = JSON.parse(process.env.BENCH_STORE);
 const sql = await openSql(store);
-await sql.createTasksTable();
+// A database the service has migrated (schemaReady) already has the table and its indexes.
+if (!store.schemaReady) await sql.createTasksTable();
 const redisUrl = new URL(store.env.REDIS_URL);
 const queues = new Map();
 const queueFor = (type) => {

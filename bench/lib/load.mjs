@@ -2,8 +2,10 @@
 import autocannon from 'autocannon';
 
 /**
- * `overallRate` (requests/s over all connections) makes the load open-loop: requests are
- * offered at that pace, not as fast as the server answers.
+ * `overallRate` (requests/s over all connections) makes the load open-loop: requests are sent
+ * on schedule whatever the answers' latency, and autocannon corrects the latencies of requests
+ * it could not send on time (coordinated omission). Without it, each connection sends its next
+ * request when the last is answered (closed loop, saturating).
  */
 export async function load(
   url,

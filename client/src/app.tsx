@@ -183,6 +183,7 @@ export function App() {
           />
           <Pagination
             total={page.total}
+            totalIsLowerBound={page.totalIsLowerBound}
             shownOffset={page.shown?.offset ?? 0}
             shownCount={page.tasks.length}
             offset={paging.offset}

@@ -8,6 +8,7 @@ import {
   idPrefixRange,
   needsRowCount,
   SqlDialect,
+  TextSearch,
 } from './task-search';
 import { SearchTasks1764600000400 } from './migrations/1764600000400-search-tasks';
 
@@ -76,12 +77,14 @@ describe('task search filters', () => {
       filter: Parameters<typeof applyTaskFilter>[2],
       project?: string,
       dialect: SqlDialect = 'sqlite',
+      text?: TextSearch,
     ) =>
       applyTaskFilter(
         source.getRepository(Task).createQueryBuilder('task'),
         project,
         filter,
         dialect,
+        text,
       );
 
     it('apply one clause per field set, and the project', () => {
@@ -185,6 +188,28 @@ describe('task search filters', () => {
       await source.getRepository(Task).delete({ id: '00000000-0000-4000-8000-000000000003' });
       expect(await found('abcd')).toStrictEqual(['2', '4', '1']);
       expect(await found('other')).toStrictEqual([]);
+    });
+
+    it('find the same by a scan, and among the rowids FTS5 gave', async () => {
+      const found = async (q: string, text: TextSearch) =>
+        (await build({ q }, 'alpha', 'sqlite-fts5', text).orderBy('task.id').getMany()).map(
+          (task) => task.id.slice(-1),
+        );
+      const [scanSql] = build(
+        { q: 'abcd' },
+        'alpha',
+        'sqlite-fts5',
+        'scan',
+      ).getQueryAndParameters();
+      expect(scanSql).not.toContain('tasks_fts');
+      expect(await found('abcd', 'scan')).toStrictEqual(['2', '4', '1']);
+      const matches: { rowid: number }[] = await source.query(
+        `SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH '"abcd"'`,
+      );
+      const rowids = { rowids: matches.map((match) => match.rowid) };
+      expect(await found('abcd', rowids)).toStrictEqual(['2', '4', '1']);
+      // An id prefix is found by its range, whatever the text search found.
+      expect(await found('abcd', { rowids: [] })).toStrictEqual(['1']);
     });
   });
 });

@@ -10,11 +10,21 @@ export interface TaskCursor {
 /** The database, and on SQLite whether the FTS5 text index (tasks_fts) is there. */
 export type SqlDialect = 'postgres' | 'sqlite' | 'sqlite-fts5';
 
+/**
+ * How `q`'s text is looked for on SQLite with FTS5: through the FTS5 index ('index'), among the
+ * rows FTS5 has already been asked for (`rowids`: a rare text, every match known, looked up by
+ * rowid and sorted), or by LIKE on the rows as the newest-first index walks them ('scan': stops
+ * after a page of matches, cheap for a common text). PostgreSQL's planner makes that choice
+ * itself between the trigram and the created_at indexes; without FTS5 it is always a scan.
+ */
+export type TextSearch = 'index' | 'scan' | { rowids: readonly number[] };
+
 /** Each filter field, one line each: a new filter is one more entry here. */
 type FilterClause = (
   query: SelectQueryBuilder<object>,
   filter: TaskFilter,
   dialect: SqlDialect,
+  text: TextSearch,
 ) => void;
 
 const FILTER_CLAUSES: readonly FilterClause[] = [
@@ -31,8 +41,24 @@ const FILTER_CLAUSES: readonly FilterClause[] = [
     f.createdAfter && query.andWhere('task.created_at >= :after', { after: f.createdAfter }),
   (query, f) =>
     f.createdBefore && query.andWhere('task.created_at < :before', { before: f.createdBefore }),
-  (query, f, dialect) => f.q && applyText(query, f.q, dialect),
+  (query, f, dialect, text) => f.q && applyText(query, f.q, dialect, text),
 ];
+
+/**
+ * A count that the counters cannot answer (a date range, priority, retry_of, schedule_id) stops
+ * after this many matching rows: past it, `total` is this figure and a lower bound. Reading
+ * 10,000 index entries costs about a millisecond; counting every match of a wide date range at
+ * 1,000,000 rows costs 100–700 ms.
+ */
+export const COUNT_CAP = 10_000;
+
+/**
+ * On SQLite with FTS5, a text found in more rows than this (in the whole table) is looked for
+ * by scanning newest first rather than through FTS5. Collecting and sorting M matches costs about
+ * 7 µs each; scanning costs about 1 µs per row read, 51 × N / M rows for a page of 50 out of N:
+ * the two meet near M = 2,700 at N = 1,000,000 (bench/list-at-scale.mjs).
+ */
+export const FTS_COMMON_MATCHES = 2_000;
 
 /**
  * Narrows `query` (aliased `task`) to `project` (undefined: every project) and the filter.
@@ -43,9 +69,10 @@ export function applyTaskFilter<T extends object>(
   project: string | undefined,
   filter: TaskFilter,
   dialect: SqlDialect,
+  text: TextSearch = 'index',
 ): SelectQueryBuilder<T> {
   if (project !== undefined) query.andWhere('task.project = :project', { project });
-  for (const clause of FILTER_CLAUSES) clause(query, filter, dialect);
+  for (const clause of FILTER_CLAUSES) clause(query, filter, dialect, text);
   return query;
 }
 
@@ -61,13 +88,23 @@ export const needsRowCount = (filter: TaskFilter): boolean =>
     filter.scheduleId,
   );
 
+/** True when FTS5 can look for `q` (its trigram tokenizer needs 3 characters or more). */
+export const ftsCanSearch = (q: string, dialect: SqlDialect): boolean =>
+  dialect === 'sqlite-fts5' && [...q].length >= 3;
+
 /**
  * `q`: ids starting with it (when it can begin an id), or text found in error_message or
  * input_params, in any letter case. On PostgreSQL ILIKE, which the trigram indexes serve; on
- * SQLite the FTS5 trigram index for 3 characters or more (a phrase there matches any substring,
- * as LIKE '%text%' does), else LIKE, which is case-insensitive for ASCII already.
+ * SQLite the FTS5 trigram index (a phrase there matches any substring, as LIKE '%text%' does) or
+ * the rowids it gave, when q has 3 characters or more, else LIKE, which is case-insensitive for
+ * ASCII already.
  */
-function applyText(query: SelectQueryBuilder<object>, q: string, dialect: SqlDialect): void {
+function applyText(
+  query: SelectQueryBuilder<object>,
+  q: string,
+  dialect: SqlDialect,
+  text: TextSearch,
+): void {
   const parts: string[] = [];
   const params: Record<string, string> = {};
   const range = idPrefixRange(q);
@@ -75,7 +112,10 @@ function applyText(query: SelectQueryBuilder<object>, q: string, dialect: SqlDia
     parts.push('(task.id >= :qFrom AND task.id < :qTo)');
     [params.qFrom, params.qTo] = range;
   }
-  if (dialect === 'sqlite-fts5' && [...q].length >= 3) {
+  if (typeof text === 'object') {
+    parts.push('task.rowid IN (SELECT value FROM json_each(:qRowids))');
+    params.qRowids = JSON.stringify(text.rowids);
+  } else if (text === 'index' && ftsCanSearch(q, dialect)) {
     parts.push('task.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH :qMatch)');
     params.qMatch = ftsPhrase(q);
   } else {

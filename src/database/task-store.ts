@@ -20,7 +20,17 @@ import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { withSqlRetry } from './sql-retry';
-import { applyTaskFilter, needsRowCount, SqlDialect, TaskCursor } from './task-search';
+import {
+  applyTaskFilter,
+  COUNT_CAP,
+  FTS_COMMON_MATCHES,
+  ftsCanSearch,
+  ftsPhrase,
+  needsRowCount,
+  SqlDialect,
+  TaskCursor,
+  TextSearch,
+} from './task-search';
 import { inSpan } from '../telemetry/spans';
 import { Task } from './task.entity';
 
@@ -44,6 +54,12 @@ export interface TaskFilter {
   createdAfter?: Date;
   /** created_at < createdBefore */
   createdBefore?: Date;
+}
+
+/** A listing's total: exact, or (lowerBound) the count stopped there and more match. */
+export interface TaskTotal {
+  count: number;
+  lowerBound: boolean;
 }
 
 /** How a new task is to start (§9): its priority, and when it is SCHEDULED, until when. */
@@ -237,10 +253,12 @@ export class TaskStore {
   }
 
   /**
-   * A page, newest first. The page's ids come from the index alone (every filter has an index
-   * beginning with the project and ending in created_at, id), then their rows: an OFFSET then
-   * skips index entries instead of reading whole rows. With `after` (a keyset cursor) the page
-   * starts just past that row, a seek in the same index: the same cost at any depth.
+   * A page, newest first, in one statement: the page's ids come from the index alone (every
+   * filter has an index beginning with the project and ending in created_at, id), then their
+   * rows: an OFFSET then skips index entries instead of reading whole rows. With `after` (a
+   * keyset cursor) the page starts just past that row, a seek in the same index: the same cost
+   * at any depth. The rows are read raw and typed by the driver's own column conversions,
+   * without the entity manager's result mapping (which cost more than the query).
    */
   async page(
     scope: ProjectScope,
@@ -251,33 +269,57 @@ export class TaskStore {
   ): Promise<Task[]> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return [];
-    const query = applyTaskFilter(
+    const dialect = await this.dialect();
+    const ids = applyTaskFilter(
       this.tasks.createQueryBuilder('task').select('task.id', 'id'),
       project,
       filter,
-      await this.dialect(),
+      dialect,
+      await this.textSearchFor(filter.q, dialect),
     );
     if (after) {
-      query.andWhere('(task.created_at, task.id) < (:afterAt, :afterId)', {
+      ids.andWhere('(task.created_at, task.id) < (:afterAt, :afterId)', {
         afterAt: after.createdAt,
         afterId: after.id,
       });
     }
-    const ids: { id: string }[] = await query
+    const [idsSql, parameters] = ids
       .orderBy('task.created_at', 'DESC')
       .addOrderBy('task.id', 'DESC')
       .limit(limit)
       .offset(offset)
-      .getRawMany();
-    if (ids.length === 0) return [];
-    const rows = new Map(
-      (await this.tasks.findBy({ id: In(ids.map((task) => task.id)) })).map((task) => [
-        task.id,
-        task,
-      ]),
+      .getQueryAndParameters();
+    const rows: Record<string, unknown>[] = await this.tasks.query(
+      `SELECT * FROM tasks WHERE id IN (${idsSql}) ORDER BY created_at DESC, id DESC`,
+      parameters,
     );
-    // A row deleted between the two reads is left out.
-    return ids.flatMap(({ id }) => rows.get(id) ?? []);
+    return rows.map((row) => this.fromRow(row));
+  }
+
+  /** A raw row of the tasks table as a Task, each column converted as TypeORM reads it. */
+  private fromRow(row: Record<string, unknown>): Task {
+    const driver = this.tasks.manager.connection.driver;
+    const task = this.tasks.create();
+    for (const column of this.tasks.metadata.columns) {
+      column.setEntityValue(task, driver.prepareHydratedValue(row[column.databaseName], column));
+    }
+    return task;
+  }
+
+  /**
+   * How to look for `q`'s text on SQLite with FTS5: asks FTS5 for its matches in the whole
+   * table, stopping past FTS_COMMON_MATCHES; a rare text's matches are then looked up by rowid,
+   * a common one is scanned for newest first (see TextSearch).
+   */
+  private async textSearchFor(q: string | undefined, dialect: SqlDialect): Promise<TextSearch> {
+    if (q === undefined || !ftsCanSearch(q, dialect)) return 'index';
+    const matches = await this.tasks.query<{ rowid: number }[]>(
+      `SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ? LIMIT ${FTS_COMMON_MATCHES + 1}`,
+      [ftsPhrase(q)],
+    );
+    return matches.length > FTS_COMMON_MATCHES
+      ? 'scan'
+      : { rowids: matches.map((match) => match.rowid) };
   }
 
   /**
@@ -287,11 +329,13 @@ export class TaskStore {
   async matchingIds(scope: ProjectScope, filter: TaskFilter, limit: number): Promise<string[]> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return [];
+    const dialect = await this.dialect();
     const rows: { id: string }[] = await applyTaskFilter(
       this.tasks.createQueryBuilder('task').select('task.id', 'id'),
       project,
       filter,
-      await this.dialect(),
+      dialect,
+      await this.textSearchFor(filter.q, dialect),
     )
       .orderBy('task.created_at', 'DESC')
       .addOrderBy('task.id', 'DESC')
@@ -324,8 +368,40 @@ export class TaskStore {
   }
 
   /**
+   * The listing's total: exact from the counters the database keeps per project, status and
+   * type; with a filter they cannot answer (retry_of, priority, schedule_id, a date range, q),
+   * counted from the rows through the filters' indexes, stopping past COUNT_CAP, where the
+   * total becomes a lower bound.
+   */
+  async total(scope: ProjectScope, filter: TaskFilter): Promise<TaskTotal> {
+    if (!needsRowCount(filter))
+      return { count: await this.count(scope, filter), lowerBound: false };
+    const project = projectToMatch(scope, filter.project);
+    if (project === null) return { count: 0, lowerBound: false };
+    const dialect = await this.dialect();
+    const [matchesSql, parameters] = applyTaskFilter(
+      this.tasks.createQueryBuilder('task').select('1', 'one'),
+      project,
+      filter,
+      dialect,
+      await this.textSearchFor(filter.q, dialect),
+    )
+      .limit(COUNT_CAP + 1)
+      .getQueryAndParameters();
+    const [row] = await this.tasks.query<{ total: string | number }[]>(
+      `SELECT COUNT(*) AS total FROM (${matchesSql}) matches`,
+      parameters,
+    );
+    const counted = Number(row?.total ?? 0);
+    return counted > COUNT_CAP
+      ? { count: COUNT_CAP, lowerBound: true }
+      : { count: counted, lowerBound: false };
+  }
+
+  /**
    * Exact, from the counters the database keeps per project, status and type; with a search
-   * filter (retry_of, q, a date range), counted from the rows, through the filters' indexes.
+   * filter (retry_of, q, a date range), counted from the rows, through the filters' indexes,
+   * however many they are (the listing uses `total`, which stops).
    */
   async count(scope: ProjectScope, filter: TaskFilter): Promise<number> {
     const project = projectToMatch(scope, filter.project);

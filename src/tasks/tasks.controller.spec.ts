@@ -33,7 +33,13 @@ describe('TasksController answers', () => {
     submit: () => Promise.resolve(task),
     get: () => Promise.resolve(task),
     retry: () => Promise.resolve({ ...task, id: 'retry-id', retryOf: task.id }),
-    list: () => Promise.resolve({ tasks: [task], total: 31, nextCursor: null }),
+    list: (query) =>
+      Promise.resolve({
+        tasks: [task],
+        total: 31,
+        totalIsLowerBound: query.q !== undefined,
+        nextCursor: null,
+      }),
     cancel: () => Promise.resolve(task),
   };
   const controller = new TasksController(service as TasksService, {} as TaskItemsService);
@@ -71,6 +77,12 @@ describe('TasksController answers', () => {
       total: 31,
       next_cursor: null,
     });
+  });
+
+  it('says when the total is a lower bound, and only then', async () => {
+    expect(
+      await controller.list({ limit: 50, offset: 0, q: 'quota' }, OPEN_PRINCIPAL),
+    ).toStrictEqual({ tasks: [wire], total: 31, total_is_lower_bound: true, next_cursor: null });
   });
 
   it('answers a cancel with a message and the id, and a retry with the new task', async () => {

@@ -106,8 +106,17 @@ export class TasksController {
     @Query() query: ListTasksQuery,
     @Caller() caller: Principal,
   ): Promise<TaskListResponse> {
-    const { tasks, total, nextCursor } = await this.tasks.list(query, scopeOf(caller));
-    return { tasks: tasks.map(toTaskListItem), total, next_cursor: nextCursor };
+    const { tasks, total, totalIsLowerBound, nextCursor } = await this.tasks.list(
+      query,
+      scopeOf(caller),
+    );
+    return {
+      tasks: tasks.map(toTaskListItem),
+      total,
+      // Only when true: a listing whose total is exact keeps the original's shape.
+      ...(totalIsLowerBound ? { total_is_lower_bound: true } : {}),
+      next_cursor: nextCursor,
+    };
   }
 
   @Post('cancel')

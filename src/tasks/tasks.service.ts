@@ -25,6 +25,7 @@ import { mailPolicyOf } from '../task-types/email/mail-policy';
 import { PARAMS_BY_TYPE, SubmitPolicy } from '../task-types/params';
 import { BulkActionDto, BulkActionResponse, BulkFilter } from './dto/bulk-action.dto';
 import { ListTasksQuery } from './dto/list-tasks.query';
+import { totalOfSearch } from './search-total';
 import { SubmitTaskDto } from './dto/submit-task.dto';
 import { resolveStartTime } from './start-time';
 import { TaskStats } from './dto/task.response';
@@ -128,12 +129,19 @@ export class TasksService {
 
   /**
    * A page and the count of all matches. One row past the page is read to know whether another
-   * page follows: `nextCursor` is null on the last one.
+   * page follows: `nextCursor` is null on the last one. The count comes from the counters when
+   * they can answer, else from the rows, stopping past COUNT_CAP; with `q` it is read off the
+   * page (see totalOfSearch). `totalIsLowerBound` says when more match than `total`.
    */
   async list(
     query: ListTasksQuery,
     scope: ProjectScope,
-  ): Promise<{ tasks: Task[]; total: number; nextCursor: string | null }> {
+  ): Promise<{
+    tasks: Task[];
+    total: number;
+    totalIsLowerBound: boolean;
+    nextCursor: string | null;
+  }> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (after === null)
       throw queryProblem('cursor', 'cursor must be the next_cursor of a previous page');
@@ -146,17 +154,18 @@ export class TasksService {
       retryOf: query.retry_of,
       scheduleId: query.schedule_id,
     };
-    const [rows, total] = await Promise.all([
-      this.store.page(scope, filter, query.limit + 1, query.offset ?? 0, after),
-      this.store.count(scope, filter),
+    const offset = query.offset ?? 0;
+    const [rows, counted] = await Promise.all([
+      this.store.page(scope, filter, query.limit + 1, offset, after),
+      filter.q === undefined ? this.store.total(scope, filter) : undefined,
     ]);
     const tasks = rows.slice(0, query.limit);
     const last = tasks.at(-1);
+    const more = rows.length > query.limit;
     const nextCursor =
-      rows.length > query.limit && last
-        ? encodeCursor({ createdAt: last.createdAt, id: last.id })
-        : null;
-    return { tasks, total, nextCursor };
+      more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    const total = counted ?? totalOfSearch(tasks.length, more, after ? undefined : offset);
+    return { tasks, total: total.count, totalIsLowerBound: total.lowerBound, nextCursor };
   }
 
   /**

@@ -123,8 +123,10 @@ export interface AuditEntry {
 
 export interface TaskPage {
   tasks: Task[];
-  /** Every task matching the filters, not only this page. */
+  /** Every task matching the filters, not only this page; at least this many when the next is set. */
   total: number;
+  /** Present when more tasks match than `total` (a search, or a count stopped at 10,000). */
+  total_is_lower_bound?: true;
   /** The next page's cursor; null on the last page. */
   next_cursor?: string | null;
 }

@@ -4,10 +4,13 @@ export const PAGE_SIZES = [10, 25, 50, 100] as const;
 
 /**
  * Offset paging over the API's `limit`/`offset`; only one page is ever fetched. The range
- * describes the rows on screen; the buttons move from the page asked for.
+ * describes the rows on screen; the buttons move from the page asked for. When the API's total
+ * is a lower bound (a search counts only up to its page and one more), it shows as "51+" and the
+ * last page is not offered: it is not known yet.
  */
 export function Pagination({
   total,
+  totalIsLowerBound = false,
   shownOffset,
   shownCount,
   offset,
@@ -15,6 +18,7 @@ export function Pagination({
   onChange,
 }: {
   total: number;
+  totalIsLowerBound?: boolean;
   shownOffset: number;
   shownCount: number;
   offset: number;
@@ -32,7 +36,7 @@ export function Pagination({
       <p class="page-range" aria-live="polite" data-page-range>
         {shownCount === 0
           ? 'No tasks'
-          : `${formatNumber(first)}–${formatNumber(last)} of ${formatNumber(total)}`}
+          : `${formatNumber(first)}–${formatNumber(last)} of ${formatNumber(total)}${totalIsLowerBound ? '+' : ''}`}
       </p>
       <div class="page-buttons">
         <button type="button" onClick={() => go(1)} disabled={page <= 1} aria-label="First page">
@@ -42,7 +46,8 @@ export function Pagination({
           Previous
         </button>
         <span class="page-number">
-          Page {formatNumber(page)} of {formatNumber(pages)}
+          Page {formatNumber(page)}
+          {totalIsLowerBound ? '' : ` of ${formatNumber(pages)}`}
         </span>
         <button type="button" onClick={() => go(page + 1)} disabled={page >= pages}>
           Next
@@ -50,7 +55,7 @@ export function Pagination({
         <button
           type="button"
           onClick={() => go(pages)}
-          disabled={page >= pages}
+          disabled={page >= pages || totalIsLowerBound}
           aria-label="Last page"
         >
           »

@@ -8,6 +8,8 @@ import { useTaskEvents } from '../live/use-live-feed';
 export interface TaskPageState {
   tasks: Task[];
   total: number;
+  /** `total` is a lower bound: more tasks match. */
+  totalIsLowerBound: boolean;
   loaded: boolean;
   /** Why the last fetch failed; cleared by the next one that works. */
   error: string | null;
@@ -47,6 +49,7 @@ export function useTaskPage(query: TaskQuery): TaskPageState & {
   const [state, setState] = useState<TaskPageState>({
     tasks: [],
     total: 0,
+    totalIsLowerBound: false,
     loaded: false,
     error: null,
     newSinceFetch: 0,
@@ -70,6 +73,7 @@ export function useTaskPage(query: TaskQuery): TaskPageState & {
           setState({
             tasks,
             total: page.total,
+            totalIsLowerBound: page.total_is_lower_bound === true,
             loaded: true,
             error: null,
             newSinceFetch: 0,

@@ -31,8 +31,16 @@ export class TaskResponse {
 export class TaskListResponse {
   /** Each input_params field over 4 KiB of JSON is elided: `{"elided_bytes": <its size>}`. */
   tasks!: TaskResponse[];
-  /** All tasks matching the filters, not only this page. */
+  /**
+   * All tasks matching the filters, not only this page; a lower bound when
+   * total_is_lower_bound is there.
+   */
   total!: number;
+  /**
+   * Present (true) when more tasks match than `total`: a count the counters cannot answer stops
+   * past 10,000 matches, and a `q` search counts only up to its page and one more.
+   */
+  total_is_lower_bound?: true;
   /** Pass as `cursor` for the next page; null on the last page. */
   next_cursor!: string | null;
 }
