@@ -26,6 +26,7 @@ const joinPath = (...parts: string[]): string =>
 export function appGetRoutes(): Set<string> {
   const routes = new Set<string>();
   for (const file of controllerFiles(SOURCE)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- every controller file, found at run time
     for (const exported of Object.values(require(file) as Record<string, unknown>)) {
       if (typeof exported !== 'function') continue;
       const base = Reflect.getMetadata(PATH_METADATA, exported) as string | string[] | undefined;

@@ -63,13 +63,21 @@ interface PodSpec {
   terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
   containers: Container[];
-  volumes?: { name: string; emptyDir?: object }[];
+  volumes?: { name: string; emptyDir?: { sizeLimit?: string } }[];
 }
 interface Deployment extends Manifest {
   spec: {
     selector: { matchLabels: Record<string, string> };
     template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
   };
+}
+
+/** Bytes in a Kubernetes quantity such as 512Mi or 3Gi. */
+function bytesOf(quantity: string | undefined): number {
+  const match = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(quantity ?? '');
+  if (!match) throw new Error(`not a quantity in bytes: ${quantity}`);
+  const power = ['', 'Ki', 'Mi', 'Gi', 'Ti'].indexOf(match[2] ?? '');
+  return Number(match[1]) * 1024 ** power;
 }
 
 const ofKind = <T extends Manifest>(manifests: Manifest[], kind: string): T[] =>
@@ -271,6 +279,12 @@ describe('deploy/: Kubernetes manifests', () => {
         .filter((m) => writable.has(m.name))
         .map((m) => m.mountPath);
       expect(mounted.sort()).toEqual([env.DATA_DIR, '/tmp'].sort());
+      if (name === 'conveyor-worker') {
+        // A task copies the object it reads to /tmp: the largest CSV upload must fit there.
+        const tmp = container.volumeMounts?.find((mount) => mount.mountPath === '/tmp');
+        const volume = podOf(deployment).volumes?.find((v) => v.name === tmp?.name);
+        expect(bytesOf(volume?.emptyDir?.sizeLimit)).toBeGreaterThan(env.UPLOAD_MAX_CSV_BYTES);
+      }
     },
   );
 
@@ -292,11 +306,9 @@ describe('deploy/: Kubernetes manifests', () => {
           readOnlyRootFilesystem: true,
           capabilities: { drop: ['ALL'] },
         });
-        expect(container.resources?.requests).toMatchObject({
-          cpu: expect.any(String),
-          memory: expect.any(String),
-        });
-        expect(container.resources?.limits).toMatchObject({ memory: expect.any(String) });
+        expect(container.resources?.requests?.cpu).toMatch(/^\d+m?$/);
+        expect(container.resources?.requests?.memory).toMatch(/^\d+[MG]i$/);
+        expect(container.resources?.limits?.memory).toMatch(/^\d+[MG]i$/);
         expect(container.image).toBe('registry.example.com/conveyor:0.1.0');
       }
     },
