@@ -29,7 +29,8 @@ export class Topology {
   readonly apis: TopologyApi[] = [];
   /** Every worker started, killed ones included (their logs count for duplicate checks). */
   readonly workers: TopologyProcess[] = [];
-  private readonly dataDirs: string[] = [];
+  /** Every process started, in order, whether or not it came up. */
+  private readonly members: TopologyProcess[] = [];
   private workerCount = 0;
 
   private constructor(
@@ -41,9 +42,9 @@ export class Topology {
   ) {}
 
   /**
-   * Starts the shared services, then the APIs one after the other (the first applies the
-   * migrations), then the workers, and resolves once every API answers /api/health/ready and
-   * sees every worker.
+   * Starts the shared services, then the APIs at once (as a Deployment's replicas start: each
+   * applies the migrations that are due), then the workers, and resolves once every API answers
+   * /api/health/ready and lists every worker.
    */
   static async start({ apis, workers }: { apis: number; workers: number }): Promise<Topology> {
     const database = isolatedDatabase('postgres');
@@ -66,7 +67,10 @@ export class Topology {
       WORKER_HEARTBEAT_TTL_SECONDS: '5',
     });
     try {
-      for (let index = 1; index <= apis; index++) await topology.startApi();
+      const started = await Promise.all(
+        Array.from({ length: apis }, (_, index) => topology.startApi(`api-${index + 1}`)),
+      );
+      topology.apis.push(...started);
       for (let index = 1; index <= workers; index++) topology.startWorker();
       await topology.waitForWorkers(workers);
     } catch (error) {
@@ -78,13 +82,15 @@ export class Topology {
 
   private spawn(name: string, role: 'api' | 'worker'): TopologyProcess {
     const dataDir = mkdtempSync(join(tmpdir(), `conveyor-${name}-`));
-    this.dataDirs.push(dataDir);
     const process = spawnService({ ...this.env, APP_ROLE: role, PORT: '0', DATA_DIR: dataDir });
-    return { name, process, dataDir };
+    const member = { name, process, dataDir };
+    this.members.push(member);
+    return member;
   }
 
-  async startApi(): Promise<TopologyApi> {
-    const started = this.spawn(`api-${this.apis.length + 1}`, 'api');
+  /** Starts an API process; it joins `apis` when the caller adds it. */
+  async startApi(name: string): Promise<TopologyApi> {
+    const started = this.spawn(name, 'api');
     const port = await waitFor(
       `${started.name} to say which port it listens on`,
       () => {
@@ -104,9 +110,7 @@ export class Topology {
       async () => (await fetch(`${url}/api/health/ready`)).status === 200,
       { timeoutMs: 60_000, intervalMs: 100 },
     );
-    const api: TopologyApi = { ...started, url, api: new ApiClient(url) };
-    this.apis.push(api);
-    return api;
+    return { ...started, url, api: new ApiClient(url) };
   }
 
   startWorker(): TopologyProcess {
@@ -155,10 +159,10 @@ export class Topology {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.apis, ...this.workers].map((member) => member.process.stop(20_000)));
+    await Promise.all(this.members.map((member) => member.process.stop(20_000)));
     await this.s3.stop();
     await this.redis.destroy();
     await this.database.drop();
-    for (const dir of this.dataDirs) rmSync(dir, { recursive: true, force: true });
+    for (const member of this.members) rmSync(member.dataDir, { recursive: true, force: true });
   }
 }
