@@ -7,6 +7,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { runsWorkers, servesHttp } from './config/app-role';
+import { isHealthProbe } from './health/health-paths';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
@@ -48,7 +49,7 @@ export class AppModule {
               return id;
             },
             base: { role: config.role },
-            autoLogging: { ignore: (request) => request.url === '/api/health' },
+            autoLogging: { ignore: (request) => isHealthProbe(request.url) },
             // Credentials never reach a log line. The id a request is logged under is req.id;
             // the header as sent (up to the 16 KB header limit when refused) would only make
             // each log line longer.

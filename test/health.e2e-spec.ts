@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from './utils/api-client';
@@ -10,6 +10,12 @@ import { waitFor } from './utils/wait-for';
 interface Health {
   status: string;
   checks: { database: { status: string }; redis: { status: string; error?: string } };
+  failed?: string[];
+}
+
+interface Readiness {
+  status: string;
+  checks: Record<'database' | 'redis' | 'storage', { status: string; error?: string }>;
   failed?: string[];
 }
 
@@ -54,10 +60,34 @@ describe('health', () => {
     await database.drop();
   });
 
+  it('is not ready, naming the storage, while DATA_DIR takes no files', async () => {
+    // A file where the probe writes its own: the write fails as on a full or read-only disk.
+    const blocker = join(service.dataDir, 'ready-probe');
+    rmSync(blocker, { recursive: true, force: true });
+    writeFileSync(blocker, 'not a folder');
+    try {
+      const answer = await api.request<Readiness>('GET', '/api/health/ready');
+      expect([answer.status, answer.body.failed]).toEqual([503, ['storage']]);
+      expect(answer.body.checks.storage.error).toEqual(expect.any(String));
+      // /api/health keeps its contract: it does not ask the storage.
+      expect((await api.request('GET', '/api/health')).status).toBe(200);
+    } finally {
+      rmSync(blocker, { force: true });
+    }
+    expect((await api.request('GET', '/api/health/ready')).status).toBe(200);
+  });
+
   it('answers 200 while SQL and Redis answer, then 503 naming Redis when it is gone', async () => {
     const healthy = await api.request<Health>('GET', '/api/health');
     expect(healthy.status).toBe(200);
     expect(healthy.body.status).toBe('healthy');
+    const ready = await api.request<Readiness>('GET', '/api/health/ready');
+    expect([ready.status, ready.body.status, ready.body.failed]).toEqual([200, 'ready', undefined]);
+    expect(ready.body.checks).toEqual({
+      database: { status: 'up' },
+      redis: { status: 'up' },
+      storage: { status: 'up' },
+    });
 
     redis.process.kill('SIGTERM');
     const unhealthy = await waitFor('health to notice Redis is gone', async () => {
@@ -68,6 +98,17 @@ describe('health', () => {
     expect(unhealthy.body.failed).toEqual(['redis']);
     expect(unhealthy.body.checks.redis.status).toBe('down');
     expect(unhealthy.body.checks.database.status).toBe('up');
+
+    // Readiness names Redis alone; liveness asks nothing and stays 200.
+    const notReady = await api.request<Readiness>('GET', '/api/health/ready');
+    expect([notReady.status, notReady.body.status, notReady.body.failed]).toEqual([
+      503,
+      'not_ready',
+      ['redis'],
+    ]);
+    expect(notReady.body.checks.redis.error).toEqual(expect.any(String));
+    const live = await api.request<{ status: string }>('GET', '/api/health/live');
+    expect([live.status, live.body.status]).toEqual([200, 'live']);
 
     // Reads keep working from SQL while Redis is away.
     const list = await api.request('GET', '/api/tasks/');

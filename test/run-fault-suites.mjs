@@ -29,6 +29,8 @@ const SUITES = [
   { path: 'test/abuse-requests', databases: DATABASES },
   { path: 'test/abuse-work', databases: DATABASES },
   { path: 'test/abuse-rate', databases: DATABASES },
+  { path: 'test/redis-cluster', databases: DATABASES },
+  { path: 'test/redis-sentinel', databases: DATABASES },
   // Several processes with no shared DATA_DIR need a database server: PostgreSQL only.
   { path: 'test/topology', databases: ['postgres'] },
 ];
@@ -38,6 +40,8 @@ const ORDER = [
   'Redis stopped',
   'Redis FLUSHALL mid-run',
   'Redis FLUSHALL during',
+  'Redis Cluster master',
+  'Redis Sentinel master',
   'API SIGKILLed',
   'E-mail batch',
   'SIGTERM during a long',

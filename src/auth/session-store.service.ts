@@ -1,8 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { closeRedisClient, createRedisClient, RedisClient } from '../config/redis-client';
 import { KEY_CACHE_MS } from './key-authenticator.service';
 import { hashKey } from './key-secret';
 
@@ -16,13 +15,13 @@ const MAX_CACHED = 10_000;
  */
 @Injectable()
 export class SessionStore implements OnApplicationShutdown {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly ttlMs: number;
   private readonly cache = new Map<string, { keyHash: string | null; until: number }>();
 
   constructor(config: AppConfig) {
-    this.redis = new Redis({ ...redisOptionsFromUrl(config.redis.url), lazyConnect: true });
+    this.redis = createRedisClient(config.redis, { lazyConnect: true });
     this.redis.on('error', () => undefined);
     this.prefix = `${config.queuePrefix}:session:`;
     this.ttlMs = config.auth.sessionTtlMs;
@@ -58,7 +57,6 @@ export class SessionStore implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    else this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 }

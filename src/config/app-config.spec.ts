@@ -15,7 +15,11 @@ describe('AppConfig', () => {
       kind: 'sqlite',
       path: resolve('data', 'conveyor.sqlite'),
     });
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', isDefault: true });
+    expect(config.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      isDefault: true,
+      topology: { kind: 'single', url: 'redis://127.0.0.1:6379' },
+    });
     expect(config.queuePrefix).toBe('conveyor');
     expect(config.concurrency).toEqual({
       csv_processing: 4,
@@ -62,7 +66,54 @@ describe('AppConfig', () => {
     expect(configFrom({ REDIS_URL: 'redis://cache:6379/2' }).redis).toEqual({
       url: 'redis://cache:6379/2',
       isDefault: false,
+      topology: { kind: 'single', url: 'redis://cache:6379/2' },
     });
+  });
+
+  it('reads a cluster, hash-tagging the queue prefix so that every key shares one slot', () => {
+    const config = configFrom({
+      REDIS_CLUSTER_NODES: 'redis-1:7000,[::1]:7001',
+      REDIS_USERNAME: 'app',
+      REDIS_PASSWORD: 'pw',
+    });
+    expect(config.redis.topology).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'redis-1', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
+      auth: { username: 'app', password: 'pw', tls: false },
+    });
+    expect(config.redis.isDefault).toBe(false);
+    expect(config.queuePrefix).toBe('{conveyor}');
+    expect(configFrom({ REDIS_CLUSTER_NODES: 'a:1', QUEUE_PREFIX: 'jobs' }).queuePrefix).toBe(
+      '{jobs}',
+    );
+    expect(configFrom({ REDIS_CLUSTER_NODES: 'a:1', QUEUE_PREFIX: 'x{t1}' }).queuePrefix).toBe(
+      'x{t1}',
+    );
+    // One node keeps the prefix as given.
+    expect(configFrom({ QUEUE_PREFIX: 'jobs' }).queuePrefix).toBe('jobs');
+  });
+
+  it("reads Sentinel with the master name and the sentinels' own password", () => {
+    const config = configFrom({
+      REDIS_SENTINELS: 's1:26379,s2:26380',
+      REDIS_SENTINEL_NAME: 'mymaster',
+      REDIS_SENTINEL_PASSWORD: 'spw',
+      REDIS_TLS: 'true',
+    });
+    expect(config.redis.topology).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26380 },
+      ],
+      name: 'mymaster',
+      auth: { username: undefined, password: undefined, tls: true },
+      sentinelPassword: 'spw',
+    });
+    expect(config.queuePrefix).toBe('conveyor');
   });
 
   it('maps the concurrency of each task type and the other settings', () => {
@@ -132,10 +183,18 @@ describe('AppConfig', () => {
       const moved = config.withRedisUrl('redis://127.0.0.1:40123');
       expect(moved).toBeInstanceOf(AppConfig);
       expect(moved).not.toBe(config);
-      expect(moved.redis).toEqual({ url: 'redis://127.0.0.1:40123', isDefault: false });
+      expect(moved.redis).toEqual({
+        url: 'redis://127.0.0.1:40123',
+        isDefault: false,
+        topology: { kind: 'single', url: 'redis://127.0.0.1:40123' },
+      });
       expect(moved.port).toBe(4000);
       expect(moved.database).toEqual(config.database);
-      expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', isDefault: true });
+      expect(config.redis).toEqual({
+        url: 'redis://127.0.0.1:6379',
+        isDefault: true,
+        topology: { kind: 'single', url: 'redis://127.0.0.1:6379' },
+      });
     });
   });
 });

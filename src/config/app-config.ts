@@ -5,10 +5,36 @@ import { isLoopbackHost } from './loopback-host';
 import { TaskType } from '../core/task-type';
 import { SqlRetryPolicy } from './sql-retry-policy';
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Credentials and TLS of the data nodes of a cluster or behind Sentinel. */
+export interface RedisNodeAuth {
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+/** Which Redis to use (§12): one node, a cluster, or a master found through Sentinel. */
+export type RedisTopology =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: RedisNode[]; auth: RedisNodeAuth }
+  | {
+      kind: 'sentinel';
+      sentinels: RedisNode[];
+      name: string;
+      auth: RedisNodeAuth;
+      sentinelPassword?: string;
+    };
+
 export interface RedisSettings {
+  /** REDIS_URL, or the default; only read when the topology is a single node. */
   url: string;
   /** True when the URL came from the default rather than REDIS_URL. */
   isDefault: boolean;
+  topology: RedisTopology;
 }
 
 /** How messages are sent to SMTP_URL. */
@@ -41,6 +67,57 @@ const commaList = (value: string): string[] =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+
+/** host:port pairs from a validated list; an IPv6 address loses its brackets. */
+export const redisNodesOf = (list: string): RedisNode[] =>
+  commaList(list).map((item) => {
+    const colon = item.lastIndexOf(':');
+    return {
+      host: item.slice(0, colon).replace(/^\[|\]$/g, ''),
+      port: Number(item.slice(colon + 1)),
+    };
+  });
+
+/**
+ * In a cluster every key Conveyor uses must hash to one slot (BullMQ's scripts and our MULTIs
+ * touch several keys at once), so a prefix without a {hash tag} gets one around it.
+ */
+export const clusterSafePrefix = (prefix: string): string =>
+  /\{[^{}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+
+function redisSettingsOf(env: Env): RedisSettings {
+  const url = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const isDefault =
+    env.REDIS_URL === undefined &&
+    env.REDIS_CLUSTER_NODES === undefined &&
+    env.REDIS_SENTINELS === undefined;
+  const auth: RedisNodeAuth = {
+    username: env.REDIS_USERNAME,
+    password: env.REDIS_PASSWORD,
+    tls: env.REDIS_TLS,
+  };
+  if (env.REDIS_CLUSTER_NODES) {
+    return {
+      url,
+      isDefault,
+      topology: { kind: 'cluster', nodes: redisNodesOf(env.REDIS_CLUSTER_NODES), auth },
+    };
+  }
+  if (env.REDIS_SENTINELS && env.REDIS_SENTINEL_NAME) {
+    return {
+      url,
+      isDefault,
+      topology: {
+        kind: 'sentinel',
+        sentinels: redisNodesOf(env.REDIS_SENTINELS),
+        name: env.REDIS_SENTINEL_NAME,
+        auth,
+        sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
+      },
+    };
+  }
+  return { url, isDefault, topology: { kind: 'single', url } };
+}
 
 /** How long slow clients may hold a connection, and how many connections there may be. */
 export interface HttpLimits {
@@ -127,11 +204,11 @@ export class AppConfig {
     this.database = env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA }
       : { kind: 'sqlite', path: resolve(this.dataDir, 'conveyor.sqlite') };
-    this.redis = {
-      url: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      isDefault: env.REDIS_URL === undefined,
-    };
-    this.queuePrefix = env.QUEUE_PREFIX;
+    this.redis = redisSettingsOf(env);
+    this.queuePrefix =
+      this.redis.topology.kind === 'cluster'
+        ? clusterSafePrefix(env.QUEUE_PREFIX)
+        : env.QUEUE_PREFIX;
     this.concurrency = {
       csv_processing: env.CSV_CONCURRENCY,
       email_sending: env.EMAIL_CONCURRENCY,
@@ -233,6 +310,7 @@ export class AppConfig {
   /** The same settings with Redis pointed elsewhere (used when a private Redis was started). */
   withRedisUrl(url: string): AppConfig {
     const copy = Object.create(AppConfig.prototype) as AppConfig;
-    return Object.assign(copy, this, { redis: { url, isDefault: false } });
+    const redis: RedisSettings = { url, isDefault: false, topology: { kind: 'single', url } };
+    return Object.assign(copy, this, { redis });
   }
 }

@@ -22,6 +22,13 @@ describe('validateEnv', () => {
       DATABASE_URL: undefined,
       DATABASE_SCHEMA: 'public',
       REDIS_URL: undefined,
+      REDIS_CLUSTER_NODES: undefined,
+      REDIS_SENTINELS: undefined,
+      REDIS_SENTINEL_NAME: undefined,
+      REDIS_USERNAME: undefined,
+      REDIS_PASSWORD: undefined,
+      REDIS_SENTINEL_PASSWORD: undefined,
+      REDIS_TLS: false,
       QUEUE_PREFIX: 'conveyor',
       CSV_CONCURRENCY: 4,
       EMAIL_CONCURRENCY: 4,
@@ -87,6 +94,62 @@ describe('validateEnv', () => {
       UPLOAD_IDLE_TIMEOUT_MS: 30_000,
       HTTP_MAX_CONNECTIONS: 2000,
       TRUST_PROXY: false,
+    });
+  });
+
+  describe('Redis topology (§12)', () => {
+    it('reads a cluster and a Sentinel setup with their node credentials', () => {
+      const cluster = validateEnv({
+        REDIS_CLUSTER_NODES: 'redis-1:6379, redis-2:6380,[::1]:7000',
+        REDIS_PASSWORD: 'pw',
+        REDIS_TLS: 'true',
+      });
+      expect(cluster.REDIS_CLUSTER_NODES).toBe('redis-1:6379, redis-2:6380,[::1]:7000');
+      expect(cluster.REDIS_TLS).toBe(true);
+      const sentinel = validateEnv({
+        REDIS_SENTINELS: 's1:26379,s2:26379',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_SENTINEL_PASSWORD: 'spw',
+      });
+      expect(sentinel.REDIS_SENTINEL_NAME).toBe('mymaster');
+    });
+
+    it.each([
+      [{ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:6379' }],
+      [{ REDIS_CLUSTER_NODES: 'b:6379', REDIS_SENTINELS: 'c:26379', REDIS_SENTINEL_NAME: 'm' }],
+      [{ REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'c:26379', REDIS_SENTINEL_NAME: 'm' }],
+    ])('refuses more than one topology: %j', (raw) => {
+      expect(messageFor(raw)).toContain(
+        'Set exactly one of REDIS_URL (one node), REDIS_CLUSTER_NODES',
+      );
+    });
+
+    it('asks for the master name with sentinels, and for sentinels with a name', () => {
+      expect(messageFor({ REDIS_SENTINELS: 's1:26379' })).toContain(
+        'REDIS_SENTINELS needs REDIS_SENTINEL_NAME',
+      );
+      expect(messageFor({ REDIS_SENTINEL_NAME: 'mymaster' })).toContain(
+        'REDIS_SENTINEL_NAME is read only with REDIS_SENTINELS',
+      );
+    });
+
+    it.each(['redis-1', 'redis-1:port', 'redis://redis-1:6379', 'a:1,,b:2'])(
+      'refuses REDIS_CLUSTER_NODES=%j',
+      (value) => {
+        expect(messageFor({ REDIS_CLUSTER_NODES: value })).toContain(
+          'REDIS_CLUSTER_NODES must be a comma-separated list of host:port',
+        );
+      },
+    );
+
+    it('points node credentials on one node to REDIS_URL, and never prints the password', () => {
+      const message = messageFor({ REDIS_PASSWORD: 'hunter2', REDIS_TLS: 'yes' });
+      expect(message).toContain(
+        'REDIS_PASSWORD, REDIS_TLS apply to REDIS_CLUSTER_NODES or REDIS_SENTINELS; with one node, put them in REDIS_URL',
+      );
+      expect(
+        messageFor({ REDIS_CLUSTER_NODES: 'a:1', REDIS_PASSWORD: 'with space' }),
+      ).not.toContain('with space');
     });
   });
 

@@ -63,6 +63,10 @@ const IntEnv = (min: number, max: number): PropertyDecorator => {
   );
 };
 
+/** host:port, host:port… (an IPv6 address in brackets: [::1]:6379). */
+const HOST_PORT_LIST =
+  /^\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*(,\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*)*$/;
+
 const ENCODE_HINT =
   'percent-encode special characters in the user name and password (/ as %2F, @ as %40, space as %20)';
 
@@ -140,6 +144,60 @@ export class Env {
     message: `REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS); ${ENCODE_HINT}`,
   })
   REDIS_URL?: string;
+
+  /** A Redis Cluster: any reachable subset of its masters, as host:port,host:port… (§12). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, {
+    message:
+      'REDIS_CLUSTER_NODES must be a comma-separated list of host:port, e.g. redis-1:6379,redis-2:6379',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
+  /** Redis behind Sentinel: the sentinels as host:port,… and the name of the master they watch. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, {
+    message:
+      'REDIS_SENTINELS must be a comma-separated list of host:port, e.g. sentinel-1:26379,sentinel-2:26379',
+  })
+  REDIS_SENTINELS?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,128}$/, {
+    message: 'REDIS_SENTINEL_NAME must be the master name the sentinels watch, e.g. mymaster',
+  })
+  REDIS_SENTINEL_NAME?: string;
+
+  /**
+   * Credentials and TLS of the data nodes with REDIS_CLUSTER_NODES or REDIS_SENTINELS (a
+   * REDIS_URL carries its own); REDIS_SENTINEL_PASSWORD is the sentinels' own, if they have one.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,256}$/, {
+    message: 'REDIS_USERNAME must be 1 to 256 printable characters without spaces',
+  })
+  REDIS_USERNAME?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,512}$/, {
+    message: 'REDIS_PASSWORD must be 1 to 512 printable characters without spaces',
+  })
+  REDIS_PASSWORD?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,512}$/, {
+    message: 'REDIS_SENTINEL_PASSWORD must be 1 to 512 printable characters without spaces',
+  })
+  REDIS_SENTINEL_PASSWORD?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'REDIS_TLS must be true or false' })
+  REDIS_TLS = false;
 
   @Matches(/^[A-Za-z0-9_{}-]{1,64}$/, {
     message: 'QUEUE_PREFIX must be 1-64 characters of letters, digits, _, -, { or }',
@@ -457,7 +515,13 @@ export class EnvValidationError extends Error {}
 const redact = (value: unknown): unknown => (typeof value === 'string' ? redactUrl(value) : value);
 
 /** Settings whose value is a secret: a rejected one is described, never shown. */
-const SECRETS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN', 'WEBHOOK_SECRET_KEY']);
+const SECRETS = new Set([
+  'ADMIN_API_KEY',
+  'METRICS_TOKEN',
+  'WEBHOOK_SECRET_KEY',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+]);
 
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
   return errors
@@ -481,9 +545,45 @@ function crossCheck(env: Env): string[] {
       `AUTH_MODE=open is allowed only when HOST is a loopback address, and HOST is ${env.HOST}: use AUTH_MODE=keys (the default there) with ADMIN_API_KEY or a key from "npm run keys -- create"`,
     );
   }
+  problems.push(...redisTopologyProblems(env));
   const mode = env.AUTH_MODE ?? (loopback ? 'open' : 'keys');
   if (mode === 'open' && env.CORS_ORIGINS.split(',').some((origin) => origin.trim() === '*')) {
     problems.push('CORS_ORIGINS=* is accepted only with AUTH_MODE=keys; list the origins instead');
+  }
+  return problems;
+}
+
+/** §12: one Redis topology at most (none: the default single node), each with what it needs. */
+function redisTopologyProblems(env: Env): string[] {
+  const given = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(
+    (name) => env[name] !== undefined,
+  );
+  if (given.length > 1) {
+    return [
+      `Set exactly one of REDIS_URL (one node), REDIS_CLUSTER_NODES (a cluster) or REDIS_SENTINELS (Sentinel), not ${given.join(' and ')}`,
+    ];
+  }
+  const problems: string[] = [];
+  if (env.REDIS_SENTINELS !== undefined && env.REDIS_SENTINEL_NAME === undefined) {
+    problems.push(
+      'REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the master the sentinels watch',
+    );
+  }
+  if (env.REDIS_SENTINEL_NAME !== undefined && env.REDIS_SENTINELS === undefined) {
+    problems.push('REDIS_SENTINEL_NAME is read only with REDIS_SENTINELS: set both or neither');
+  }
+  if (env.REDIS_SENTINEL_PASSWORD !== undefined && env.REDIS_SENTINELS === undefined) {
+    problems.push('REDIS_SENTINEL_PASSWORD is read only with REDIS_SENTINELS');
+  }
+  const nodeSettings = [
+    env.REDIS_USERNAME !== undefined && 'REDIS_USERNAME',
+    env.REDIS_PASSWORD !== undefined && 'REDIS_PASSWORD',
+    env.REDIS_TLS && 'REDIS_TLS',
+  ].filter((name): name is string => typeof name === 'string');
+  if (nodeSettings.length > 0 && (given.length === 0 || given[0] === 'REDIS_URL')) {
+    problems.push(
+      `${nodeSettings.join(', ')} apply to REDIS_CLUSTER_NODES or REDIS_SENTINELS; with one node, put them in REDIS_URL (rediss://user:password@host:port)`,
+    );
   }
   return problems;
 }
@@ -495,6 +595,12 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
       .concat(
         'DATABASE_URL',
         'REDIS_URL',
+        'REDIS_CLUSTER_NODES',
+        'REDIS_SENTINELS',
+        'REDIS_SENTINEL_NAME',
+        'REDIS_USERNAME',
+        'REDIS_PASSWORD',
+        'REDIS_SENTINEL_PASSWORD',
         'SMTP_URL',
         'CONVEYOR_TEST_FAULT',
         'AUTH_MODE',

@@ -49,6 +49,8 @@ export async function ensureRedis(
   config: AppConfig,
   log: (message: string) => void,
 ): Promise<AppConfig> {
+  // A cluster or Sentinel is the operator's own: reconnected to while away, never replaced.
+  if (config.redis.topology.kind !== 'single') return config;
   const url = new URL(config.redis.url);
   if (await answersPing(url.hostname, Number(url.port || 6379))) return config;
   if (!config.redis.isDefault) return config; // an explicit REDIS_URL is reconnected to, not replaced

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis, { RedisOptions } from 'ioredis';
 import { Observable, Subject } from 'rxjs';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { closeRedisClient, createRedisClient, RedisClient } from '../config/redis-client';
+import { RedisSettings } from '../config/app-config';
 import { BusEvent, TaskEvent, TaskLogsEvent } from './task-event';
 
 /**
@@ -22,9 +22,9 @@ export class EventBus implements OnApplicationShutdown {
   private readonly logger = new Logger(EventBus.name);
   private readonly eventsChannel: string;
   private readonly cancelChannel: string;
-  private readonly publisher: Redis;
-  private readonly subscriberOptions: RedisOptions;
-  private subscriber?: Redis;
+  private readonly publisher: RedisClient;
+  private readonly redisSettings: RedisSettings;
+  private subscriber?: RedisClient;
   private readonly events$ = new Subject<BusEvent>();
   private readonly publishedHere$ = new Subject<BusEvent>();
   private readonly cancels$ = new Subject<string>();
@@ -34,12 +34,14 @@ export class EventBus implements OnApplicationShutdown {
   constructor(config: AppConfig) {
     this.eventsChannel = `${config.queuePrefix}:events`;
     this.cancelChannel = `${config.queuePrefix}:cancel`;
-    const options = redisOptionsFromUrl(config.redis.url);
     // Fail fast while Redis is away instead of queueing publishes in memory.
-    this.publisher = new Redis({ ...options, enableOfflineQueue: false, lazyConnect: true });
+    this.publisher = createRedisClient(config.redis, {
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
     this.publisher.on('error', () => undefined);
     this.publisher.connect().catch(() => undefined);
-    this.subscriberOptions = options;
+    this.redisSettings = config.redis;
   }
 
   /** The events of every process, as they arrive over Redis. */
@@ -83,8 +85,7 @@ export class EventBus implements OnApplicationShutdown {
     this.events$.complete();
     this.publishedHere$.complete();
     this.cancels$.complete();
-    if (this.publisher.status === 'ready') await this.publisher.quit().catch(() => undefined);
-    else this.publisher.disconnect();
+    await closeRedisClient(this.publisher);
     this.subscriber?.disconnect();
   }
 
@@ -106,7 +107,7 @@ export class EventBus implements OnApplicationShutdown {
 
   private ensureSubscribed(): void {
     if (this.subscriber) return;
-    this.subscriber = new Redis(this.subscriberOptions);
+    this.subscriber = createRedisClient(this.redisSettings);
     this.subscriber.on('error', () => undefined);
     this.subscriber.subscribe(this.eventsChannel, this.cancelChannel).catch(() => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {

@@ -3,7 +3,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { HealthReport, HealthService } from './health.service';
+import { HealthReport, HealthService, ReadinessReport } from './health.service';
 
 @ApiTags('health')
 // Orchestrators and load balancers probe it without a key; it shows no task data.
@@ -19,6 +19,24 @@ export class HealthController {
   async check(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
     const report = await this.health.check();
     if (report.status !== 'healthy') response.status(503);
+    return report;
+  }
+
+  @Get('live')
+  @ApiOperation({
+    summary: 'Liveness: the process answers (no dependency is asked); for orchestrators',
+  })
+  live(): { status: 'live'; timestamp: string } {
+    return { status: 'live', timestamp: new Date().toISOString() };
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: SQL, Redis and the file storage reachable; 503 naming what failed',
+  })
+  async ready(@Res({ passthrough: true }) response: Response): Promise<ReadinessReport> {
+    const report = await this.health.readiness();
+    if (report.status !== 'ready') response.status(503);
     return report;
   }
 }

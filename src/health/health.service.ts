@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TaskQueueService } from '../queue/task-queue.service';
+import { StorageProbe } from './storage-probe';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -17,6 +18,15 @@ export interface HealthReport {
     redis: CheckResult;
     workers: Record<string, number | null>;
   };
+  failed?: string[];
+}
+
+/** GET /api/health/ready: whether this instance can serve (§12). */
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  timestamp: string;
+  checks: { database: CheckResult; redis: CheckResult; storage: CheckResult };
+  /** The checks that failed, by name. */
   failed?: string[];
 }
 
@@ -45,7 +55,32 @@ export class HealthService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly queues: TaskQueueService,
+    private readonly storage: StorageProbe,
   ) {}
+
+  /**
+   * SQL, Redis and the file storage, each within CHECK_TIMEOUT_MS. Redis is asked through a
+   * queue's own connection for a key of that queue, so that in a cluster it is the master
+   * holding the queues' slot that must answer, not just any node.
+   */
+  async readiness(): Promise<ReadinessReport> {
+    const [queue] = this.queues.allQueues();
+    const [database, redis, storage] = await Promise.all([
+      probe(() => this.dataSource.query('SELECT 1')),
+      probe(async () => (await queue.client).hexists(queue.keys.meta, 'paused')),
+      probe(() => this.storage.check()),
+    ]);
+    const checks = { database, redis, storage };
+    const failed = Object.entries(checks)
+      .filter(([, result]) => result.status === 'down')
+      .map(([name]) => name);
+    return {
+      status: failed.length === 0 ? 'ready' : 'not_ready',
+      timestamp: new Date().toISOString(),
+      checks,
+      ...(failed.length > 0 ? { failed } : {}),
+    };
+  }
 
   async check(): Promise<HealthReport> {
     const workers: Record<string, number | null> = {};

@@ -1,7 +1,6 @@
 import { OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { closeRedisClient, createRedisClient, RedisClient } from '../config/redis-client';
 
 /** Adds `count` to a day's counter unless that would pass `limit`; answers the new total or -1. */
 const RESERVE_SCRIPT = `
@@ -15,17 +14,19 @@ return total`;
 
 /**
  * The API's connection for limits: rate counts and daily e-mail counts, under the queue prefix.
- * Commands fail at once while Redis is away instead of queueing in memory.
+ * Commands fail at once while Redis is away instead of queueing in memory. In a cluster the
+ * prefix carries the queue prefix's hash tag, so that each script's keys share one slot.
  */
-export class LimitsRedis extends Redis implements OnApplicationShutdown {
+export class LimitsRedis implements OnApplicationShutdown {
+  readonly client: RedisClient;
+
   constructor(config: AppConfig) {
-    super({
-      ...redisOptionsFromUrl(config.redis.url),
+    this.client = createRedisClient(config.redis, {
       keyPrefix: `${config.queuePrefix}:limits:`,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
     });
-    this.on('error', () => undefined);
+    this.client.on('error', () => undefined);
   }
 
   /** One round trip: adds `amount` to `key` within `limit`, keeping it `ttlSeconds`. */
@@ -35,11 +36,22 @@ export class LimitsRedis extends Redis implements OnApplicationShutdown {
   }
 
   async release(key: string, amount: number): Promise<void> {
-    await this.decrby(key, amount);
+    await this.client.decrby(key, amount);
+  }
+
+  eval(
+    script: string,
+    numberOfKeys: number,
+    ...keysAndArgs: (string | number)[]
+  ): Promise<unknown> {
+    return this.client.eval(script, numberOfKeys, ...keysAndArgs);
+  }
+
+  disconnect(): void {
+    this.client.disconnect();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.status === 'ready') await this.quit().catch(() => undefined);
-    else this.disconnect();
+    await closeRedisClient(this.client);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { createRedisClient, RedisClient } from '../config/redis-client';
 import { ConveyorMetrics } from './conveyor-metrics.service';
 
 /** How often each process publishes its snapshot: the most a scrape lags behind a worker. */
@@ -24,7 +23,7 @@ export const metricsKey = (queuePrefix: string, processId: string): string =>
 @Injectable()
 export class MetricsPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MetricsPublisher.name);
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -32,8 +31,7 @@ export class MetricsPublisher implements OnApplicationBootstrap, OnApplicationSh
     private readonly config: AppConfig,
     private readonly metrics: ConveyorMetrics,
   ) {
-    this.redis = new Redis({
-      ...redisOptionsFromUrl(config.redis.url),
+    this.redis = createRedisClient(config.redis, {
       enableOfflineQueue: false,
       lazyConnect: true,
     });

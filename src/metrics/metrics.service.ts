@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { closeRedisClient, createRedisClient, RedisClient } from '../config/redis-client';
 import { TaskStore } from '../database/task-store';
 import { QueueControl } from '../queue/queue-control.service';
 import { WorkerDirectory } from '../workers/worker-directory.service';
@@ -22,7 +21,7 @@ export const METRICS_CACHE_MS = 2_000;
 @Injectable()
 export class MetricsService implements OnApplicationShutdown {
   private readonly logger = new Logger(MetricsService.name);
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private cached?: { text: Promise<string>; at: number };
 
   constructor(
@@ -32,8 +31,7 @@ export class MetricsService implements OnApplicationShutdown {
     private readonly queues: QueueControl,
     private readonly workers: WorkerDirectory,
   ) {
-    this.redis = new Redis({
-      ...redisOptionsFromUrl(config.redis.url),
+    this.redis = createRedisClient(config.redis, {
       enableOfflineQueue: false,
       lazyConnect: true,
     });
@@ -52,8 +50,7 @@ export class MetricsService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    else this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 
   private async build(): Promise<string> {

@@ -2,7 +2,7 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { bullmqConnection } from '../config/bullmq-connection';
 import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry } from './cancel-registry';
 import { QueueControl } from './queue-control.service';
@@ -19,7 +19,7 @@ const queues = () => [
   BullModule.forRootAsync({
     inject: [AppConfig],
     useFactory: (config: AppConfig) => ({
-      connection: redisOptionsFromUrl(config.redis.url),
+      connection: bullmqConnection(config.redis),
       prefix: config.queuePrefix,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 } },
     }),

@@ -1,8 +1,7 @@
 import { OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { closeRedisClient, createRedisClient, RedisClient } from '../config/redis-client';
 
 const LOCK_KEY = 'lock';
 /** Deletes the lock only while it is still ours: one that expired and was taken is left alone. */
@@ -17,11 +16,10 @@ return 0`;
  * with an expiry, so that an instance that dies mid-sweep holds it no longer than that.
  */
 export class RetentionLock implements OnApplicationShutdown {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(config: AppConfig) {
-    this.redis = new Redis({
-      ...redisOptionsFromUrl(config.redis.url),
+    this.redis = createRedisClient(config.redis, {
       keyPrefix: `${config.queuePrefix}:retention:`,
       maxRetriesPerRequest: 1,
     });
@@ -40,7 +38,6 @@ export class RetentionLock implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    else this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 }

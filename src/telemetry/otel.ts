@@ -5,6 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { isHealthProbe } from '../health/health-paths';
 
 /**
  * Starts the SDK: spans of incoming and outgoing HTTP and of Express's routing, plus the
@@ -20,7 +21,7 @@ export function startTracing(serviceName: string): () => Promise<void> {
       new HttpInstrumentation({
         // Health probes and the dashboard's files are not worth a trace each.
         ignoreIncomingRequestHook: (request) =>
-          request.url === '/api/health' || !(request.url ?? '').startsWith('/api/'),
+          isHealthProbe(request.url) || !(request.url ?? '').startsWith('/api/'),
       }),
       new ExpressInstrumentation(),
     ],

@@ -1,7 +1,6 @@
 import { Injectable, OnApplicationShutdown, ServiceUnavailableException } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { closeRedisClient, createRedisClient, RedisClient } from '../config/redis-client';
 import {
   byStartThenId,
   parseWorkerRecord,
@@ -14,12 +13,11 @@ import { WorkerResponse } from './worker.response';
 /** Reads the live worker processes from Redis for the API; knows nothing of how tasks run. */
 @Injectable()
 export class WorkerDirectory implements OnApplicationShutdown {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(private readonly config: AppConfig) {
     // Fail fast while Redis is away (a 503) instead of holding the request until it is back.
-    this.redis = new Redis({
-      ...redisOptionsFromUrl(config.redis.url),
+    this.redis = createRedisClient(config.redis, {
       enableOfflineQueue: false,
       lazyConnect: true,
     });
@@ -54,7 +52,6 @@ export class WorkerDirectory implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    else this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 }

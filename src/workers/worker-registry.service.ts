@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../config/redis-options';
+import { createRedisClient, RedisClient } from '../config/redis-client';
 import { TASK_TYPES } from '../core/task-type';
 import {
   heartbeatIntervalMs,
@@ -25,7 +24,7 @@ const CHANGE_BEAT_DELAY_MS = 50;
 @Injectable()
 export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerRegistry.name);
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly startedAt = new Date().toISOString();
   private readonly running = new Map<string, RunningTaskEntry>();
@@ -34,8 +33,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
 
   constructor(private readonly config: AppConfig) {
-    this.redis = new Redis({
-      ...redisOptionsFromUrl(config.redis.url),
+    this.redis = createRedisClient(config.redis, {
       enableOfflineQueue: false,
       lazyConnect: true,
     });

@@ -1,10 +1,9 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import type { Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
-import { redisOptionsFromUrl } from '../../config/redis-options';
+import { createRedisClient, RedisClient } from '../../config/redis-client';
 import { StoragePaths } from '../../files/storage-paths';
 import { SendMail } from './send-loop';
 import { SendLimiter } from './send-limiter';
@@ -21,7 +20,7 @@ export class MailTransport implements OnApplicationShutdown {
   private transport?: Promise<Transporter>;
   private smtp?: Transporter;
   /** Holds the shared send rate's next slot, when SMTP_RATE_PER_SECOND is set. */
-  private readonly rateRedis?: Redis;
+  private readonly rateRedis?: RedisClient;
   /**
    * One budget for every e-mail task of this process: as many messages at once as the pool
    * has connections, and the configured rate (which only an SMTP server needs), counted in
@@ -35,7 +34,7 @@ export class MailTransport implements OnApplicationShutdown {
   ) {
     const { smtp, smtpUrl } = config;
     if (smtpUrl && smtp.ratePerSecond > 0) {
-      this.rateRedis = new Redis({ ...redisOptionsFromUrl(config.redis.url), lazyConnect: true });
+      this.rateRedis = createRedisClient(config.redis, { lazyConnect: true });
     }
     this.limiter = new SendLimiter({
       concurrency: smtp.maxConnections,

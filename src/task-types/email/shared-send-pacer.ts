@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../config/redis-client';
 import { sleep } from '../../queue/task-context';
 import { Pacer } from './send-limiter';
 
@@ -17,7 +17,7 @@ redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', math.ceil(slot + int
 return math.ceil(slot - now)
 `;
 
-type SlotClient = Redis & { takeSendSlot(key: string, intervalMs: number): Promise<number> };
+type SlotClient = RedisClient & { takeSendSlot(key: string, intervalMs: number): Promise<number> };
 
 /**
  * Spaces message starts `1000 / ratePerSecond` ms apart across every process that shares the
@@ -29,7 +29,7 @@ export class SharedSendPacer implements Pacer {
   private readonly intervalMs: number;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly key: string,
     ratePerSecond: number,
   ) {

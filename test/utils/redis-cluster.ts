@@ -1,0 +1,187 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Redis from 'ioredis';
+import { answersPing } from '../../src/config/local-redis';
+import { freePort } from './start-service';
+import { waitFor } from './wait-for';
+
+const run = promisify(execFile);
+
+/** Short, so that a replica takes over from a failed master within seconds. */
+const NODE_TIMEOUT_MS = 2000;
+
+interface ClusterNode {
+  port: number;
+  child: ChildProcess;
+}
+
+/**
+ * A real Redis Cluster of the suite's own: 3 masters and 3 replicas, each a `redis-server
+ * --cluster-enabled yes` on a free loopback port (its cluster bus on another), nothing on disk.
+ */
+export class RedisClusterFixture {
+  private readonly nodes: ClusterNode[] = [];
+  private readonly dir = mkdtempSync(join(tmpdir(), 'conveyor-cluster-'));
+
+  static async start(size = 6): Promise<RedisClusterFixture> {
+    const cluster = new RedisClusterFixture();
+    try {
+      await cluster.create(size);
+    } catch (error) {
+      await cluster.destroy();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** REDIS_CLUSTER_NODES: every node; the client finds the masters itself. */
+  get nodesList(): string {
+    return this.nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
+  }
+
+  private async create(size: number): Promise<void> {
+    for (let index = 0; index < size; index += 1) {
+      const port = await freePort();
+      const busPort = await freePort();
+      const nodeDir = join(this.dir, String(port));
+      mkdirSync(nodeDir);
+      const child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-port',
+          String(busPort),
+          '--cluster-config-file',
+          join(nodeDir, 'nodes.conf'),
+          '--cluster-node-timeout',
+          String(NODE_TIMEOUT_MS),
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          nodeDir,
+        ],
+        { stdio: 'ignore' },
+      );
+      child.on('error', (error) => {
+        throw new Error(`redis-server could not be started (is it installed?): ${error.message}`);
+      });
+      this.nodes.push({ port, child });
+    }
+    await Promise.all(
+      this.nodes.map((node) =>
+        waitFor(`cluster node ${node.port}`, () => answersPing('127.0.0.1', node.port)),
+      ),
+    );
+    await run(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...this.nodes.map((node) => `127.0.0.1:${node.port}`),
+        '--cluster-replicas',
+        '1',
+        '--cluster-yes',
+      ],
+      { timeout: 60_000 },
+    );
+    await this.waitUntilOk(this.nodes.map((node) => node.port));
+  }
+
+  /** Until every given node says cluster_state:ok and knows a master for every slot. */
+  async waitUntilOk(ports: number[], timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      'the cluster to say cluster_state:ok on every node',
+      async () => {
+        for (const port of ports) {
+          const info = await this.command(port, ['CLUSTER', 'INFO']);
+          if (!/cluster_state:ok/.test(String(info))) return false;
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+  }
+
+  /** The port of the master now serving the slot of `key`. */
+  async masterOf(key: string): Promise<number> {
+    const alive = this.alivePorts();
+    const slot = Number(await this.command(alive[0], ['CLUSTER', 'KEYSLOT', key]));
+    const slots = (await this.command(alive[0], ['CLUSTER', 'SLOTS'])) as [
+      number,
+      number,
+      [string, number],
+    ][];
+    const range = slots.find(([from, to]) => slot >= from && slot <= to);
+    if (!range) throw new Error(`no master serves slot ${slot}`);
+    return range[2][1];
+  }
+
+  /** Kills the master of `key`'s slot outright; answers its port. */
+  async killMasterOf(key: string): Promise<number> {
+    const port = await this.masterOf(key);
+    const node = this.nodes.find((candidate) => candidate.port === port);
+    if (!node) throw new Error(`node ${port} is not one of this cluster's`);
+    const exited = new Promise((resolve) => node.child.once('exit', resolve));
+    node.child.kill('SIGKILL');
+    await exited;
+    return port;
+  }
+
+  /** Until another node serves `key`'s slot and the survivors say cluster_state:ok. */
+  async waitForFailover(key: string, formerMaster: number, timeoutMs = 60_000): Promise<number> {
+    const promoted = await waitFor(
+      `a replica to take over the slot of ${key}`,
+      async () => {
+        const port = await this.masterOf(key);
+        return port !== formerMaster ? port : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+    await this.waitUntilOk(this.alivePorts(), timeoutMs);
+    return promoted;
+  }
+
+  alivePorts(): number[] {
+    return this.nodes
+      .filter((node) => node.child.exitCode === null && node.child.signalCode === null)
+      .map((node) => node.port);
+  }
+
+  private async command(port: number, args: string[]): Promise<unknown> {
+    const client = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return await client.call(args[0], ...args.slice(1));
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(
+      this.nodes.map(async ({ child }) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
