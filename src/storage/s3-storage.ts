@@ -37,11 +37,11 @@ export function objectKey(prefix: string, key: string): string {
 }
 
 /**
- * Parts of 8 MiB (S3 allows 5 MiB up), larger when the biggest allowed object would need more
- * than 10,000 of them; whole MiB.
+ * Parts of 5 MiB, S3's smallest (memory per upload is a few parts), larger when the biggest
+ * allowed object would need more than 10,000 of them; whole MiB.
  */
 export function partSizeFor(maxObjectBytes: number): number {
-  return Math.max(8 * MiB, Math.ceil(maxObjectBytes / (MAX_PARTS - 1) / MiB) * MiB);
+  return Math.max(5 * MiB, Math.ceil(maxObjectBytes / (MAX_PARTS - 1) / MiB) * MiB);
 }
 
 /** S3 answers a missing key with NoSuchKey (GetObject) or a bare 404 (HeadObject). */

@@ -42,7 +42,7 @@ describe('S3 key mapping', () => {
   });
 
   it('sizes parts so that the largest allowed upload fits in 10,000 of them', () => {
-    expect(partSizeFor(1024 ** 3)).toBe(8 * MiB);
+    expect(partSizeFor(1024 ** 3)).toBe(5 * MiB);
     const big = 1024 ** 4;
     expect(partSizeFor(big) * 9_999).toBeGreaterThanOrEqual(big);
     expect(partSizeFor(big) % MiB).toBe(0);
