@@ -24,10 +24,11 @@ const JEST = createRequire(import.meta.url).resolve('jest/bin/jest');
 /** Long fault scenarios that only `npm run test:faults` runs (see test/run-fault-suites.mjs). */
 const FAULT_ONLY = ['/load\\.e2e-spec\\.ts$'];
 
-/** Suites that run on PostgreSQL whatever the pass: several processes sharing no DATA_DIR. */
-const POSTGRES_ONLY = ['/topology\\.e2e-spec\\.ts$'];
+/** Suites that run on PostgreSQL whatever the pass: processes sharing no DATA_DIR. */
+const POSTGRES_ONLY = ['/topology\\.e2e-spec\\.ts$', '/storage-s3\\.e2e-spec\\.ts$'];
 
 const PASSES = [
+  // Suites whose processes share no DATA_DIR, so no SQLite file, run on PostgreSQL only.
   { database: 'sqlite', ignore: [...FAULT_ONLY, ...POSTGRES_ONLY] },
   // The browser suites and the CSV memory check do not depend on the SQL database.
   { database: 'postgres', ignore: [...FAULT_ONLY, '/browser/', '/large-csv\\.e2e-spec\\.ts$'] },

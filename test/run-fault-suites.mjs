@@ -26,6 +26,8 @@ const SUITES = [
   { path: 'test/load', databases: DATABASES },
   // Memory does not depend on the SQL database.
   { path: 'test/large-csv', databases: ['sqlite'] },
+  // API and worker with no shared DATA_DIR (so PostgreSQL): a 1 GB CSV through the bucket.
+  { path: 'test/storage-s3', databases: ['postgres'] },
   { path: 'test/abuse-requests', databases: DATABASES },
   { path: 'test/abuse-work', databases: DATABASES },
   { path: 'test/abuse-rate', databases: DATABASES },
@@ -51,6 +53,7 @@ const ORDER = [
   'SQLite write lock',
   'Load',
   'CSV upload of',
+  'S3: CSV upload of',
   'Abuse',
   'Topology',
 ];

@@ -280,10 +280,13 @@ describe('deploy/: Kubernetes manifests', () => {
         .map((m) => m.mountPath);
       expect(mounted.sort()).toEqual([env.DATA_DIR, '/tmp'].sort());
       if (name === 'conveyor-worker') {
-        // A task copies the object it reads to /tmp: the largest CSV upload must fit there.
+        // Image tasks work on local copies in /tmp: the largest image, its output and its
+        // thumbnail, for as many tasks as run at once, must fit there.
         const tmp = container.volumeMounts?.find((mount) => mount.mountPath === '/tmp');
         const volume = podOf(deployment).volumes?.find((v) => v.name === tmp?.name);
-        expect(bytesOf(volume?.emptyDir?.sizeLimit)).toBeGreaterThan(env.UPLOAD_MAX_CSV_BYTES);
+        expect(bytesOf(volume?.emptyDir?.sizeLimit)).toBeGreaterThan(
+          3 * env.UPLOAD_MAX_IMAGE_BYTES * env.IMAGE_CONCURRENCY,
+        );
       }
     },
   );

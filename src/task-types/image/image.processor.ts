@@ -1,9 +1,8 @@
 import { Processor } from '@nestjs/bullmq';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
-import { StoragePaths } from '../../files/storage-paths';
+import { ObjectStorage, StoredObjectMissingError } from '../../storage/object-storage';
+import { outputKey, outputUrl, uploadKey } from '../../storage/storage-keys';
 import { ImageParams } from './image.params';
 import { TaskContext } from '../../queue/task-context';
 import { queueNameOf } from '../../queue/task-job';
@@ -31,7 +30,8 @@ interface ImageSource {
   originalName: string;
   /** The upload it came from; none for a generated test image. */
   fileId?: string;
-  input: () => Promise<string | Buffer>;
+  /** Hands `work` the image: a local file (a temporary copy of a stored object) or bytes. */
+  withInput: <T>(work: (input: string | Buffer) => Promise<T>) => Promise<T>;
 }
 
 interface ImageOutcome {
@@ -49,7 +49,7 @@ interface ImageOutcome {
 export class ImageProcessor extends TaskProcessor<ImageParams> {
   constructor(
     private readonly files: FilesService,
-    private readonly storage: StoragePaths,
+    private readonly storage: ObjectStorage,
   ) {
     super();
   }
@@ -63,14 +63,18 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
           return {
             originalName: file.filename,
             fileId: file.id,
-            input: async () => this.files.pathOf(id),
+            // sharp reads files: a stored object is copied to a temporary file first (the
+            // disk store hands its own file), which bounds memory whatever the image's size.
+            withInput: <T>(work: (input: string) => Promise<T>) =>
+              this.storage.withLocalCopy(uploadKey(file.id), work),
           };
         }),
       );
     }
     return Array.from({ length: params.num_images }, (_, i) => ({
       originalName: `test_image_${i + 1}.jpg`,
-      input: () => generateTestImage(i + 1),
+      withInput: async <T>(work: (input: Buffer) => Promise<T>) =>
+        work(await generateTestImage(i + 1)),
     }));
   }
 
@@ -80,8 +84,6 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
    */
   protected async handle(params: ImageParams, context: TaskContext): Promise<JsonObject> {
     const sources = await this.sources(params);
-    const outputs = this.storage.outputDir(context.taskId);
-    await mkdir(outputs, { recursive: true });
     const { format } = params;
     const spec = {
       width: params.target_width,
@@ -97,7 +99,8 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
     const names = sources.map((source) =>
       uniqueName(outputName(`processed_${source.originalName}`, format), taken),
     );
-    const urlOf = (name: string): string => this.storage.outputUrl(context.taskId, name);
+    const urlOf = (name: string): string => outputUrl(context.taskId, name);
+    const keyOf = (name: string): string => outputKey(context.taskId, name);
     const images: ImageOutcome[] = new Array<ImageOutcome>(sources.length);
     let finished = 0;
     context.log(
@@ -109,10 +112,16 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
       const source = sources[index];
       const name = names[index];
       try {
-        const output = join(outputs, name);
-        const resized = await resizeImage(await source.input(), output, spec);
         const thumbnail = thumbnailName(name);
-        await makeThumbnail(output, join(outputs, thumbnail), context.stopBy);
+        // Written locally (in place on the disk store), then stored: the thumbnail is made
+        // from the resized file before that is stored.
+        const resized = await this.storage.writeLocally(keyOf(name), async (output) => {
+          const made = await source.withInput((input) => resizeImage(input, output, spec));
+          await this.storage.writeLocally(keyOf(thumbnail), (path) =>
+            makeThumbnail(output, path, context.stopBy),
+          );
+          return made;
+        });
         images[index] = {
           original_name: source.originalName,
           ...(source.fileId ? { file_id: source.fileId } : {}),
@@ -127,7 +136,10 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
         images[index] = {
           original_name: source.originalName,
           ...(source.fileId ? { file_id: source.fileId } : {}),
-          error: describeImageError(error),
+          error:
+            error instanceof StoredObjectMissingError
+              ? 'The uploaded file is no longer in storage (removed outside Conveyor); upload it again'
+              : describeImageError(error),
         };
         context.log('warn', `${source.originalName}: failed: ${images[index].error}`);
       }
