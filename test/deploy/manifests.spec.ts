@@ -25,9 +25,9 @@ const OUTSIDE_ENV = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME']
 /** Fault injection for the reliability tests: never in a deployment. */
 const TEST_ONLY = new Set(['CONVEYOR_TEST_FAULT']);
 
-/** Settings whose value is, or may carry, a credential: they belong in the Secret. */
+/** Settings that are, or may carry, credentials: they belong in the Secret. */
 const isSecretSetting = (name: string): boolean =>
-  /PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY/.test(name) ||
+  /PASSWORD|USERNAME|SECRET|TOKEN|API_KEY|ACCESS_KEY/.test(name) ||
   ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL'].includes(name);
 
 /** Every variable Conveyor validates: the decorated properties of Env. */
