@@ -59,7 +59,8 @@ async function startSplit(
   });
   const workerDataDir = mkdtempSync(join(tmpdir(), 'conveyor-s3-worker-'));
   const worker = service.spawnPeer({ APP_ROLE: 'worker', DATA_DIR: workerDataDir });
-  await waitForWorkers(service.url);
+  // Generous: on a loaded machine a process takes long to start.
+  await waitForWorkers(service.url, 240_000);
   return {
     api: new ApiClient(service.url),
     service,
@@ -90,7 +91,7 @@ describe('uploads, outputs and the outbox in S3-compatible storage (postgres)', 
   beforeAll(async () => {
     s3 = await startS3Server();
     split = await startSplit(s3, database, 'e2e/main', { UPLOAD_MAX_IMAGE_BYTES: '200000' });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await split?.stop();
@@ -262,7 +263,7 @@ describe('retention in S3-compatible storage (postgres)', () => {
       RETENTION_DAYS: '0.0002',
       RETENTION_SWEEP_SECONDS: '1',
     });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await split?.stop();
@@ -313,7 +314,7 @@ describe(`a ${MIN_MB} MB CSV upload through S3-compatible storage (postgres)`, (
   beforeAll(async () => {
     s3 = await startS3Server();
     split = await startSplit(s3, database, 'e2e/large');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await split?.stop();

@@ -10,6 +10,9 @@ import { S3Storage } from './s3-storage';
 
 const MiB = 1024 * 1024;
 
+// Round trips to a real server process: generous on a loaded machine.
+jest.setTimeout(120_000);
+
 async function text(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
