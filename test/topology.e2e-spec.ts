@@ -125,7 +125,7 @@ describe(`${API_COUNT} APIs and ${WORKER_COUNT} workers on a Redis Cluster, Post
     );
     expect(local).toEqual([]);
     expect((await topology.s3.keys('')).some((key) => key.includes(task.id))).toBe(true);
-  });
+  }, 600_000);
 
   it("streams every worker's events to the clients of both APIs", async () => {
     const streams = await Promise.all(
@@ -163,7 +163,7 @@ describe(`${API_COUNT} APIs and ${WORKER_COUNT} workers on a Redis Cluster, Post
     } finally {
       for (const stream of streams) stream.close();
     }
-  });
+  }, 600_000);
 
   it('cancels through API 1 a task that API 2 accepted and another process runs', async () => {
     const task = await api2.api.submit('csv_processing', { num_rows: 10, processing_time: 120 });
@@ -181,7 +181,7 @@ describe(`${API_COUNT} APIs and ${WORKER_COUNT} workers on a Redis Cluster, Post
     );
     figures.push(`cancel to stopped run: ${seconds(Date.now() - cancelledAt)}`);
     expect(logged(runner, 'succeeded').has(task.id)).toBe(false);
-  });
+  }, 600_000);
 
   it('re-runs the tasks of a worker SIGKILLed mid-run on the others: none lost, stuck or run twice', async () => {
     const tasks = await submitMany(FAULT_TASKS, 0.2);
@@ -224,7 +224,7 @@ describe(`${API_COUNT} APIs and ${WORKER_COUNT} workers on a Redis Cluster, Post
     expect(settled.stuck).toEqual([]);
     expect(settled.notSucceeded).toEqual([]);
     expect(duplicated).toBe(0);
-  });
+  }, 600_000);
 
   it('rides out the failover of the Redis master holding the queues: nothing lost, nothing stuck', async () => {
     const tasks = await submitMany(FAULT_TASKS, 0.2);
@@ -269,5 +269,5 @@ describe(`${API_COUNT} APIs and ${WORKER_COUNT} workers on a Redis Cluster, Post
       expect((await fetch(`${api.url}/api/health/ready`)).status).toBe(200);
     const after = await api1.api.submit('csv_processing', { num_rows: 10 });
     expect((await api2.api.waitForStatus(after.id, FINISHED, 60_000)).status).toBe('SUCCESS');
-  });
+  }, 600_000);
 });
