@@ -11,6 +11,8 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: 'src',
+      // With the checks of the Kubernetes manifests in deploy/.
+      roots: ['<rootDir>', '<rootDir>/../test/deploy'],
       testRegex: '.*\\.spec\\.ts$',
       moduleFileExtensions: ['js', 'json', 'ts'],
       transform,

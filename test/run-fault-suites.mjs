@@ -26,11 +26,15 @@ const SUITES = [
   { path: 'test/load', databases: DATABASES },
   // Memory does not depend on the SQL database.
   { path: 'test/large-csv', databases: ['sqlite'] },
+  // API and worker with no shared DATA_DIR (so PostgreSQL): a 1 GB CSV through the bucket.
+  { path: 'test/storage-s3', databases: ['postgres'] },
   { path: 'test/abuse-requests', databases: DATABASES },
   { path: 'test/abuse-work', databases: DATABASES },
   { path: 'test/abuse-rate', databases: DATABASES },
   { path: 'test/redis-cluster', databases: DATABASES },
   { path: 'test/redis-sentinel', databases: DATABASES },
+  // Several processes with no shared DATA_DIR need a database server: PostgreSQL only.
+  { path: 'test/topology', databases: ['postgres'] },
 ];
 /** The table's row order: each scenario is found by how its name starts. */
 const ORDER = [
@@ -49,7 +53,9 @@ const ORDER = [
   'SQLite write lock',
   'Load',
   'CSV upload of',
+  'S3: CSV upload of',
   'Abuse',
+  'Topology',
 ];
 const README_START = '<!-- reliability-table:start -->';
 const README_END = '<!-- reliability-table:end -->';
@@ -158,7 +164,8 @@ const missing = DATABASES.flatMap((database) =>
       !rows.some((row) => row.database === database && row.scenario.startsWith(prefix)) &&
       !(prefix === 'PostgreSQL sessions' && database === 'sqlite') &&
       !(prefix === 'SQLite write lock' && database === 'postgres') &&
-      !(prefix === 'CSV upload of' && database === 'postgres'),
+      !(prefix === 'CSV upload of' && database === 'postgres') &&
+      !(prefix === 'Topology' && database === 'sqlite'),
   ).map((prefix) => `${prefix}… on ${database}`),
 );
 
@@ -186,7 +193,8 @@ ${table}
 
 Suites: ${SUITES.map((suite) => `\`${suite.path}.e2e-spec.ts\``).join(', ')}, each run with
 \`TEST_DATABASE=sqlite\` and then \`TEST_DATABASE=postgres\` (the CSV memory check on SQLite
-only: memory does not depend on the database), at full size (\`FAULT_SCALE=full\`). The SQL fault
+only: memory does not depend on the database; the topology of several API and worker processes
+with a Redis Cluster and S3 on PostgreSQL only: it shares no DATA_DIR), at full size (\`FAULT_SCALE=full\`). The SQL fault
 scenario differs per database: PostgreSQL sessions killed with \`pg_terminate_backend\` while
 writes wait on a table lock, or a SQLite write lock held by another connection past a short busy
 timeout. \`npm test\` runs these suites too, except the load test, with fewer tasks and kills

@@ -44,6 +44,39 @@ describe('AppConfig', () => {
     });
   });
 
+  it('keeps files under DATA_DIR unless STORAGE_URL names a bucket', () => {
+    expect(configFrom({ DATA_DIR: 'var/conveyor' }).storage).toEqual({
+      kind: 'local',
+      root: resolve('var/conveyor'),
+    });
+    expect(
+      configFrom({
+        STORAGE_URL: 's3://conveyor-files/prod/eu/',
+        S3_ENDPOINT: 'http://127.0.0.1:9000',
+        S3_ACCESS_KEY_ID: 'key',
+        S3_SECRET_ACCESS_KEY: 'secret',
+        S3_FORCE_PATH_STYLE: 'true',
+        UPLOAD_MAX_CSV_BYTES: String(2 * 1024 ** 3),
+      }).storage,
+    ).toEqual({
+      kind: 's3',
+      bucket: 'conveyor-files',
+      prefix: 'prod/eu',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+      forcePathStyle: true,
+      maxObjectBytes: 2 * 1024 ** 3,
+    });
+    expect(configFrom({ STORAGE_URL: 's3://conveyor-files' }).storage).toMatchObject({
+      bucket: 'conveyor-files',
+      prefix: '',
+      endpoint: undefined,
+      credentials: undefined,
+      forcePathStyle: false,
+    });
+  });
+
   it('switches to PostgreSQL with DATABASE_URL, keeping the schema', () => {
     const url = 'postgres://app:pw@db.example.com:5432/conveyor';
     expect(configFrom({ DATABASE_URL: url }).database).toEqual({

@@ -4,6 +4,7 @@ import { AuthMode, Env, TestFault } from './env';
 import { isLoopbackHost } from './loopback-host';
 import { TaskType } from '../core/task-type';
 import { SqlRetryPolicy } from './sql-retry-policy';
+import { parseS3Url, StorageSettings } from '../storage/storage-settings';
 
 export interface RedisNode {
   host: string;
@@ -148,6 +149,8 @@ export class AppConfig {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Where uploads, outputs and the outbox are kept: DATA_DIR, or a bucket (STORAGE_URL). */
+  readonly storage: StorageSettings;
   readonly database:
     { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
   readonly redis: RedisSettings;
@@ -155,7 +158,7 @@ export class AppConfig {
   readonly concurrency: Record<TaskType, number>;
   /** Task starts per second of each type across all workers; undefined means no limit. */
   readonly ratePerSecond: Record<TaskType, number | undefined>;
-  /** Unset: messages are written to DATA_DIR/outbox instead. */
+  /** Unset: messages are stored in the outbox (DATA_DIR/outbox or the bucket) instead. */
   readonly smtpUrl?: string;
   readonly smtp: SmtpSettings;
   readonly mailFrom: string;
@@ -201,6 +204,20 @@ export class AppConfig {
     this.host = env.HOST;
     this.port = env.PORT;
     this.dataDir = resolve(env.DATA_DIR);
+    this.storage = env.STORAGE_URL
+      ? {
+          kind: 's3',
+          ...parseS3Url(env.STORAGE_URL),
+          endpoint: env.S3_ENDPOINT,
+          region: env.S3_REGION,
+          credentials:
+            env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+              : undefined,
+          forcePathStyle: env.S3_FORCE_PATH_STYLE,
+          maxObjectBytes: Math.max(env.UPLOAD_MAX_CSV_BYTES, env.UPLOAD_MAX_IMAGE_BYTES),
+        }
+      : { kind: 'local', root: this.dataDir };
     this.database = env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA }
       : { kind: 'sqlite', path: resolve(this.dataDir, 'conveyor.sqlite') };

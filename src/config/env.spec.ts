@@ -19,6 +19,12 @@ describe('validateEnv', () => {
       HOST: '127.0.0.1',
       PORT: 3000,
       DATA_DIR: './data',
+      STORAGE_URL: undefined,
+      S3_ENDPOINT: undefined,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: undefined,
+      S3_SECRET_ACCESS_KEY: undefined,
+      S3_FORCE_PATH_STYLE: false,
       DATABASE_URL: undefined,
       DATABASE_SCHEMA: 'public',
       REDIS_URL: undefined,
@@ -403,6 +409,41 @@ describe('validateEnv', () => {
 });
 
 describe('HTTP limits', () => {
+  it('accepts an S3 store with its settings and rejects malformed ones by name', () => {
+    const env = validateEnv({
+      STORAGE_URL: 's3://conveyor-files/prod/eu',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_REGION: 'eu-west-1',
+      S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      S3_SECRET_ACCESS_KEY: 'secret/with+chars',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    expect(env).toMatchObject({
+      STORAGE_URL: 's3://conveyor-files/prod/eu',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_REGION: 'eu-west-1',
+      S3_FORCE_PATH_STYLE: true,
+    });
+    expect(validateEnv({ STORAGE_URL: '' }).STORAGE_URL).toBeUndefined();
+    expect(messageFor({ STORAGE_URL: 'file:///srv/data' })).toContain(
+      'STORAGE_URL must be s3://bucket or s3://bucket/prefix',
+    );
+    expect(messageFor({ STORAGE_URL: 's3://Upper_Case' })).toContain('STORAGE_URL must be');
+    expect(messageFor({ S3_ENDPOINT: 'minio:9000' })).toContain(
+      'S3_ENDPOINT must be an http(s) URL',
+    );
+    expect(messageFor({ S3_FORCE_PATH_STYLE: 'maybe' })).toContain(
+      'S3_FORCE_PATH_STYLE must be true or false',
+    );
+    expect(messageFor({ S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' })).toContain(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
+    );
+    // A rejected secret is described, never shown.
+    const secret = messageFor({ S3_SECRET_ACCESS_KEY: 'has a space', S3_ACCESS_KEY_ID: 'k' });
+    expect(secret).toContain('S3_SECRET_ACCESS_KEY must be');
+    expect(secret).not.toContain('has a space');
+  });
+
   it('has defaults that hold any real client and bound slow ones', () => {
     const env = validateEnv({});
     expect(env.HTTP_HEADERS_TIMEOUT_MS).toBe(15_000);

@@ -141,6 +141,48 @@ export class Env {
   @ServiceUrl('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db)')
   DATABASE_URL?: string;
 
+  /** Unset: uploads, outputs and the outbox live under DATA_DIR (§12). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s?#\\]*)?$/, {
+    message:
+      'STORAGE_URL must be s3://bucket or s3://bucket/prefix (a lower-case S3 bucket name), or unset for the local disk under DATA_DIR',
+  })
+  STORAGE_URL?: string;
+
+  /** Unset: AWS itself; a self-hosted S3-compatible server's URL otherwise. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#@]+\/?$/, {
+    message: 'S3_ENDPOINT must be an http(s) URL without a path, such as http://127.0.0.1:9000',
+  })
+  S3_ENDPOINT?: string;
+
+  @Matches(/^[a-z0-9-]{1,32}$/, {
+    message: 'S3_REGION must be a region name such as us-east-1',
+  })
+  S3_REGION = 'us-east-1';
+
+  /** Unset with the secret: the SDK's default credentials (instance or pod role, profile). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,128}$/, {
+    message: 'S3_ACCESS_KEY_ID must be 1 to 128 printable characters without spaces',
+  })
+  S3_ACCESS_KEY_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,256}$/, {
+    message: 'S3_SECRET_ACCESS_KEY must be 1 to 256 printable characters without spaces',
+  })
+  S3_SECRET_ACCESS_KEY?: string;
+
+  /** Bucket in the path (http://host/bucket/key), as most self-hosted servers want. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'S3_FORCE_PATH_STYLE must be true or false' })
+  S3_FORCE_PATH_STYLE = false;
+
   @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
     message: 'DATABASE_SCHEMA must be a lower-case PostgreSQL identifier (letters, digits, _)',
   })
@@ -530,6 +572,7 @@ const SECRETS = new Set([
   'WEBHOOK_SECRET_KEY',
   'REDIS_PASSWORD',
   'REDIS_SENTINEL_PASSWORD',
+  'S3_SECRET_ACCESS_KEY',
 ]);
 
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string {
@@ -558,6 +601,11 @@ function crossCheck(env: Env): string[] {
   const mode = env.AUTH_MODE ?? (loopback ? 'open' : 'keys');
   if (mode === 'open' && env.CORS_ORIGINS.split(',').some((origin) => origin.trim() === '*')) {
     problems.push('CORS_ORIGINS=* is accepted only with AUTH_MODE=keys; list the origins instead');
+  }
+  if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
+    problems.push(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither for the default AWS credentials',
+    );
   }
   return problems;
 }
@@ -616,6 +664,10 @@ export function validateEnv(raw: Record<string, string | undefined>): Env {
         'ADMIN_API_KEY',
         'METRICS_TOKEN',
         'WEBHOOK_SECRET_KEY',
+        'STORAGE_URL',
+        'S3_ENDPOINT',
+        'S3_ACCESS_KEY_ID',
+        'S3_SECRET_ACCESS_KEY',
         'RATE_CSV_PER_SECOND',
         'RATE_EMAIL_PER_SECOND',
         'RATE_IMAGE_PER_SECOND',

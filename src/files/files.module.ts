@@ -1,12 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '../config/app-config';
+import { ObjectStorage } from '../storage/object-storage';
+import { StorageModule } from '../storage/storage.module';
 import { FileRetention } from './file-retention.service';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
-import { StoragePaths } from './storage-paths';
 import { TaskFilesController } from './task-files.controller';
-import { SniffingDiskStorage } from './upload-storage';
+import { SniffingUploadStorage } from './upload-storage';
 
 @Module({})
 export class FilesModule {
@@ -15,31 +16,34 @@ export class FilesModule {
     return {
       module: FilesModule,
       global: true,
-      imports: http
-        ? [
-            MulterModule.registerAsync({
-              inject: [AppConfig],
-              useFactory: (config: AppConfig) => {
-                const { maxCsvBytes, maxImageBytes } = config.uploads;
-                return {
-                  storage: new SniffingDiskStorage(new StoragePaths(config).uploadDir, {
-                    csv: maxCsvBytes,
-                    image: maxImageBytes,
-                  }),
-                  limits: {
-                    files: 1,
-                    fields: 0,
-                    parts: 1,
-                    fileSize: Math.max(maxCsvBytes, maxImageBytes) + 1,
-                  },
-                };
-              },
-            }),
-          ]
-        : [],
+      imports: [
+        StorageModule,
+        ...(http
+          ? [
+              MulterModule.registerAsync({
+                inject: [AppConfig, ObjectStorage],
+                useFactory: (config: AppConfig, storage: ObjectStorage) => {
+                  const { maxCsvBytes, maxImageBytes } = config.uploads;
+                  return {
+                    storage: new SniffingUploadStorage(storage, {
+                      csv: maxCsvBytes,
+                      image: maxImageBytes,
+                    }),
+                    limits: {
+                      files: 1,
+                      fields: 0,
+                      parts: 1,
+                      fileSize: Math.max(maxCsvBytes, maxImageBytes) + 1,
+                    },
+                  };
+                },
+              }),
+            ]
+          : []),
+      ],
       controllers: http ? [FilesController, TaskFilesController] : [],
-      providers: [StoragePaths, FilesService, ...(http ? [FileRetention] : [])],
-      exports: [StoragePaths, FilesService],
+      providers: [FilesService, ...(http ? [FileRetention] : [])],
+      exports: [FilesService],
     };
   }
 }

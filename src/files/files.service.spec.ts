@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { StoredFile } from '../database/stored-file.entity';
 import { openTestDatabase, TestDatabase } from '../testing/test-databases';
 import { FilesService } from './files.service';
-import { StoragePaths } from './storage-paths';
+import { openStorage } from '../storage/open-storage';
 
 describe('FilesService.claim', () => {
   let database: TestDatabase;
@@ -11,7 +11,7 @@ describe('FilesService.claim', () => {
   beforeAll(async () => {
     database = await openTestDatabase('sqlite');
     files = new FilesService(
-      new StoragePaths(database.config),
+      openStorage(database.config.storage),
       database.dataSource.getRepository(StoredFile),
     );
   });

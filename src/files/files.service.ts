@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { rename, rm } from 'node:fs/promises';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { normaliseId } from '../core/resource-id';
 import { FileKind, StoredFile } from '../database/stored-file.entity';
 import { ValidationProblem } from '../core/validation-problem';
 import { FileNotFoundError } from './file-errors';
-import { StoragePaths } from './storage-paths';
+import { ObjectStorage } from '../storage/object-storage';
+import { uploadKey } from '../storage/storage-keys';
 import { StoredUpload } from './upload-storage';
 
 /** A task parameter that names an upload: where it stands in input_params and what it must be. */
@@ -16,18 +16,15 @@ export interface FileReference {
   kind: FileKind;
 }
 
-/**
- * Uploads on disk under DATA_DIR/uploads and their metadata in SQL, behind one service so
- * that an object store could take the disk's place.
- */
+/** Uploads in the store (DATA_DIR/uploads or the bucket) and their metadata in SQL. */
 @Injectable()
 export class FilesService {
   constructor(
-    private readonly storage: StoragePaths,
+    private readonly storage: ObjectStorage,
     @InjectRepository(StoredFile) private readonly files: Repository<StoredFile>,
   ) {}
 
-  /** Moves a finished upload to its final name and records it in the uploader's project. */
+  /** Records a stored upload in the uploader's project. */
   async register(upload: StoredUpload, originalName: string, project: string): Promise<StoredFile> {
     const file = this.files.create({
       id: upload.id,
@@ -40,14 +37,13 @@ export class FilesService {
       usedAt: null,
       project,
     });
-    await rename(upload.path, this.pathOf(file.id));
     await this.files.insert(file);
     return file;
   }
 
   /** Removes an upload that was refused before it was registered. */
   async discard(upload: StoredUpload): Promise<void> {
-    await rm(upload.path, { force: true });
+    await this.storage.remove(uploadKey(upload.id));
   }
 
   /** An upload by id; one of another project than `project` (when given) is not found. */
@@ -59,10 +55,6 @@ export class FilesService {
         : await this.files.findOneBy({ id: storedId, ...(project ? { project } : {}) });
     if (!file) throw new FileNotFoundError();
     return file;
-  }
-
-  pathOf(id: string): string {
-    return this.storage.uploadPath(id);
   }
 
   /**
@@ -113,7 +105,7 @@ export class FilesService {
     });
     for (const { id } of expired) {
       await this.files.delete({ id, usedAt: IsNull() });
-      await rm(this.pathOf(id), { force: true });
+      await this.storage.remove(uploadKey(id));
     }
     return expired.length;
   }

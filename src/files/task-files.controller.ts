@@ -1,8 +1,6 @@
 import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -10,7 +8,8 @@ import { scopeOf } from '../auth/project-scope';
 import { TaskStore } from '../database/task-store';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { FileNotFoundError } from './file-errors';
-import { StoragePaths } from './storage-paths';
+import { ObjectStorage, StoredObjectMissingError } from '../storage/object-storage';
+import { outputKey } from '../storage/storage-keys';
 
 /** A malformed task id answers as an unknown one does here: no such file. */
 const TASK_ID = new IdParamPipe(() => new FileNotFoundError());
@@ -32,11 +31,14 @@ const CONTENT_TYPES: Record<string, string> = {
 @Roles('viewer')
 export class TaskFilesController {
   constructor(
-    private readonly storage: StoragePaths,
+    private readonly storage: ObjectStorage,
     private readonly store: TaskStore,
   ) {}
 
-  /** A task's own output file; any other name answers 404. */
+  /**
+   * A task's own output file; any other name answers 404. Streamed from the store through this
+   * process, from a bucket too: the URL, the headers and the access check stay the same.
+   */
   @Get(':name')
   @ApiOperation({ summary: "Download one of a task's result files" })
   async download(
@@ -48,16 +50,19 @@ export class TaskFilesController {
     if (!SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
     // Another project's task has no files for this caller, as if it did not exist.
     if (!(await this.store.findById(taskId, scopeOf(caller)))) throw new FileNotFoundError();
-    const path = this.storage.outputPath(taskId, name);
-    const info = await stat(path).catch(() => null);
-    if (!info?.isFile()) throw new FileNotFoundError();
+    const object = await this.storage.open(outputKey(taskId, name)).catch((error: unknown) => {
+      if (error instanceof StoredObjectMissingError) throw new FileNotFoundError();
+      throw error;
+    });
     response.setHeader(
       'Content-Type',
       CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream',
     );
-    response.setHeader('Content-Length', String(info.size));
+    response.setHeader('Content-Length', String(object.size));
     response.setHeader('Content-Disposition', `inline; filename="${name}"`);
     response.setHeader('Cache-Control', 'private, max-age=3600');
-    return new StreamableFile(createReadStream(path));
+    // A client gone mid-download must not leave the store's stream (a socket, for S3) open.
+    response.once('close', () => object.body.destroy());
+    return new StreamableFile(object.body);
   }
 }

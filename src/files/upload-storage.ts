@@ -1,17 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { FileKind } from '../database/stored-file.entity';
+import { ObjectStorage } from '../storage/object-storage';
+import { uploadKey } from '../storage/storage-keys';
 import { EmptyUploadError, FileTooLargeError, UnsupportedFileTypeError } from './file-errors';
 import { SNIFF_BYTES, SniffedType, sniffType } from './sniff-type';
 
 /** What this engine adds to multer's file object. */
 export interface StoredUpload extends SniffedType {
+  /** Also its key in the store: uploads/<id>. */
   id: string;
-  path: string;
   size: number;
   sha256: string;
 }
@@ -86,16 +85,15 @@ class UploadInspector extends Transform {
 }
 
 /**
- * A multer storage engine that streams each upload to DATA_DIR/uploads under a random id —
- * never whole in memory, never under the client's name — hashing and sniffing on the way.
+ * A multer storage engine that streams each upload into the store (DATA_DIR/uploads or the
+ * bucket, by multipart upload) under a random id — never whole in memory, never under the
+ * client's name — hashing and sniffing on the way. An upload refused part-way leaves nothing.
  */
-export class SniffingDiskStorage {
+export class SniffingUploadStorage {
   constructor(
-    private readonly dir: string,
+    private readonly storage: ObjectStorage,
     private readonly limits: SizeLimits,
-  ) {
-    mkdirSync(dir, { recursive: true });
-  }
+  ) {}
 
   _handleFile(
     request: IncomingMessage,
@@ -110,56 +108,52 @@ export class SniffingDiskStorage {
 
   _removeFile(
     _request: unknown,
-    file: { path?: string },
+    file: { id?: string },
     callback: (error: Error | null) => void,
   ): void {
-    if (!file.path) return callback(null);
-    rm(file.path, { force: true }).then(
+    if (!file.id) return callback(null);
+    this.storage.remove(uploadKey(file.id)).then(
       () => callback(null),
       (error: Error) => callback(error),
     );
   }
 
   /**
-   * Pipes by hand rather than with pipeline(): pipeline would destroy multer's file stream on a
-   * failure, and multer would answer before the partial file is gone.
+   * Pipes multer's stream by hand rather than with pipeline(): pipeline would destroy it on a
+   * failure, and multer would answer before the partial upload is gone.
    */
   private store(request: IncomingMessage, file: IncomingFile): Promise<StoredUpload> {
     const id = randomUUID();
-    const path = join(this.dir, `${id}.part`);
     const inspector = new UploadInspector(this.limits);
-    const out = createWriteStream(path);
-    return new Promise((resolve, reject) => {
-      let failed = false;
-      const fail = (error: Error): void => {
-        if (failed) return;
-        failed = true;
-        file.stream.unpipe(inspector);
-        file.stream.resume();
-        inspector.destroy();
-        out.destroy();
-        const cleanUp = (): void => {
-          rm(path, { force: true }).then(
-            () => reject(error),
-            () => reject(error),
-          );
-        };
-        if (out.closed) cleanUp();
-        else out.once('close', cleanUp);
-      };
-      file.stream.on('error', fail);
-      // A connection closed mid-upload (a client gone, an idle timeout) ends the file stream
-      // with neither an end nor an error: the partial file would stay, and this promise pend.
-      request.once('close', () => {
-        if (!request.complete) fail(new UploadCutShortError());
-      });
-      inspector.on('error', fail);
-      out.on('error', fail);
-      out.on('finish', () => {
-        if (failed || !inspector.type) return;
-        resolve({ id, path, size: inspector.bytes, sha256: inspector.digest(), ...inspector.type });
-      });
-      file.stream.pipe(inspector).pipe(out);
+    let failure: Error | undefined;
+    const fail = (error: Error): void => {
+      if (failure) return;
+      failure = error;
+      file.stream.unpipe(inspector);
+      file.stream.resume();
+      // The store sees its body fail, removes what it had written, then rejects.
+      inspector.destroy(error);
+    };
+    file.stream.on('error', fail);
+    // A connection closed mid-upload (a client gone, an idle timeout) ends the file stream
+    // with neither an end nor an error: the partial upload would stay, and this promise pend.
+    request.once('close', () => {
+      if (!request.complete) fail(new UploadCutShortError());
     });
+    inspector.on('error', fail);
+    file.stream.pipe(inspector);
+    return this.storage.put(uploadKey(id), inspector).then(
+      async () => {
+        if (failure) {
+          await this.storage.remove(uploadKey(id));
+          throw failure;
+        }
+        if (!inspector.type) throw new EmptyUploadError();
+        return { id, size: inspector.bytes, sha256: inspector.digest(), ...inspector.type };
+      },
+      (error: unknown) => {
+        throw failure ?? error;
+      },
+    );
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DelayedError, Job, WaitingError } from 'bullmq';
-import { rm } from 'node:fs/promises';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
 import { TaskStatus } from '../core/task-status';
@@ -8,8 +7,8 @@ import { DEFAULT_PROJECT } from '../core/project';
 import { TaskType } from '../core/task-type';
 import { TaskStore } from '../database/task-store';
 import { EventBus } from '../events/event-bus.service';
-import { folderBytes } from '../files/folder-bytes';
-import { StoragePaths } from '../files/storage-paths';
+import { ObjectStorage } from '../storage/object-storage';
+import { outboxFolder, outputFolder } from '../storage/storage-keys';
 import { taskEvent } from '../events/task-event';
 import { CancelRegistry } from './cancel-registry';
 import { abortAfter, forcedStop } from './forced-stop';
@@ -59,7 +58,7 @@ export class TaskRunner {
     private readonly bus: EventBus,
     private readonly cancels: CancelRegistry,
     private readonly registry: WorkerRegistry,
-    private readonly storage: StoragePaths,
+    private readonly storage: ObjectStorage,
     private readonly logs: TaskLogWriter,
     private readonly metrics: ConveyorMetrics,
   ) {}
@@ -267,8 +266,8 @@ export class TaskRunner {
     if (!task.writesFiles) return null;
     try {
       const bytes =
-        (await folderBytes(this.storage.outputDir(task.id))) +
-        (await folderBytes(this.storage.outboxDir(task.id)));
+        (await this.storage.usage(outputFolder(task.id))).bytes +
+        (await this.storage.usage(outboxFolder(task.id))).bytes;
       return bytes > 0 ? bytes : null;
     } catch (error) {
       this.logger.warn({
@@ -281,10 +280,11 @@ export class TaskRunner {
 
   /** Deletes what a run wrote to its output folder; a failure here must not fail the settle. */
   private async removeOutputs(task: RunningTask): Promise<void> {
-    await rm(this.storage.outputDir(task.id), { recursive: true, force: true }).catch(
-      (error: Error) =>
+    await this.storage
+      .removeFolder(outputFolder(task.id))
+      .catch((error: Error) =>
         this.logger.warn({ task_id: task.id, msg: `outputs not removed: ${error.message}` }),
-    );
+      );
   }
 
   /** One progress write; a row that is no longer RUNNING was cancelled, so the work stops. */

@@ -1,15 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { In, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { FINISHED_STATUSES } from '../core/finished-statuses';
 import { EmailDelivery } from '../database/email-delivery.entity';
 import { StoredFile } from '../database/stored-file.entity';
 import { Task } from '../database/task.entity';
-import { StoragePaths } from '../files/storage-paths';
-import { folderUsage } from './folder-usage';
+import { ObjectStorage } from '../storage/object-storage';
+import { outboxFolder, taskFolder, uploadKey } from '../storage/storage-keys';
 import { RetentionLock } from './retention-lock';
 import { uploadIdsOf } from './upload-references';
 
@@ -32,7 +30,7 @@ const HAS_NO_RETRY = (alias: string) =>
 
 /**
  * Deletes finished tasks older than RETENTION_DAYS with what is theirs (API role, one instance
- * at a time): their output and outbox folders, their e-mail delivery rows, and the uploads
+ * at a time): their output and outbox folders in the store (disk or bucket), their e-mail delivery rows, and the uploads
  * they named that no remaining task names. Deleting the rows updates the per-status counts
  * (triggers on the tasks table) and frees the project's storage quota, which sums the
  * remaining tasks' output_bytes and uploads.
@@ -46,7 +44,7 @@ export class TaskRetention implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     private readonly config: AppConfig,
-    private readonly storage: StoragePaths,
+    private readonly storage: ObjectStorage,
     private readonly lock: RetentionLock,
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     @InjectRepository(EmailDelivery) private readonly deliveries: Repository<EmailDelivery>,
@@ -142,9 +140,8 @@ export class TaskRetention implements OnApplicationBootstrap, OnApplicationShutd
     await this.deliveries.delete({ taskId: In(deletedIds) });
     const totals = { ...none, tasks: deleted.length };
     for (const id of deletedIds) {
-      for (const dir of [dirname(this.storage.outputDir(id)), this.storage.outboxDir(id)]) {
-        const usage = await folderUsage(dir);
-        await rm(dir, { recursive: true, force: true });
+      for (const folder of [taskFolder(id), outboxFolder(id)]) {
+        const usage = await this.storage.removeFolder(folder);
         totals.files += usage.files;
         totals.bytes += usage.bytes;
       }
@@ -177,7 +174,7 @@ export class TaskRetention implements OnApplicationBootstrap, OnApplicationShutd
         .getOne();
       if (stillNamed) continue;
       await this.files.delete({ id, project });
-      await rm(this.storage.uploadPath(id), { force: true });
+      await this.storage.remove(uploadKey(id));
       removed.files += 1;
       removed.bytes += file.size;
     }

@@ -7,7 +7,7 @@ import { Task } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
 import { TaskEvent } from '../events/task-event';
 import { FilesService } from '../files/files.service';
-import { StoragePaths } from '../files/storage-paths';
+import { openStorage } from '../storage/open-storage';
 import { RequestValidationError } from '../http/domain-error';
 import { LimitsRedis } from '../limits/limits-redis';
 import { QuotaService } from '../limits/quota.service';
@@ -41,7 +41,7 @@ describe('TasksService', () => {
     limitsRedis = new LimitsRedis(database.config);
     store = new TaskStore(database.dataSource.getRepository(Task), database.config);
     const files = new FilesService(
-      new StoragePaths(database.config),
+      openStorage(database.config.storage),
       database.dataSource.getRepository(StoredFile),
     );
     const queue: Pick<TaskQueueService, 'enqueue' | 'enqueueMany' | 'remove'> = {
@@ -201,7 +201,7 @@ describe('TasksService', () => {
       { enqueueMany: () => Promise.resolve(true) } as unknown as TaskQueueService,
       { publish: () => undefined } as unknown as EventBus,
       new FilesService(
-        new StoragePaths(database.config),
+        openStorage(database.config.storage),
         database.dataSource.getRepository(StoredFile),
       ),
       database.config,

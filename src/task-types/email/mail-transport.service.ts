@@ -1,17 +1,17 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
 import { createRedisClient, RedisClient } from '../../config/redis-client';
-import { StoragePaths } from '../../files/storage-paths';
+import { ObjectStorage } from '../../storage/object-storage';
+import { outboxKey } from '../../storage/storage-keys';
 import { SendMail } from './send-loop';
 import { SendLimiter } from './send-limiter';
 import { SharedSendPacer } from './shared-send-pacer';
 
 /**
  * Real delivery: a pooled SMTP transport when SMTP_URL is set; otherwise each message is
- * rendered by nodemailer and written as an .eml file under DATA_DIR/outbox/<task id>/.
+ * rendered by nodemailer and stored as an .eml file under outbox/<task id>/ (DATA_DIR or the bucket).
  * nodemailer is loaded with the first e-mail task (about 12 MB of resident memory that a
  * worker running only other task types does not need).
  */
@@ -30,7 +30,7 @@ export class MailTransport implements OnApplicationShutdown {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly storage: StoragePaths,
+    private readonly storage: ObjectStorage,
   ) {
     const { smtp, smtpUrl } = config;
     if (smtpUrl && smtp.ratePerSecond > 0) {
@@ -90,14 +90,11 @@ export class MailTransport implements OnApplicationShutdown {
         return { messageId: info.messageId, response: info.response ?? '' };
       };
     }
-    const folder = this.storage.outboxDir(taskId);
-    let made: Promise<unknown> | undefined;
     return async (message) => {
-      made ??= mkdir(folder, { recursive: true });
-      await made;
       const info = await (await this.transporter()).sendMail(message);
       const name = `${info.messageId.replace(/[^\w.@-]/g, '')}.eml`;
-      await writeFile(join(folder, name), info.message as Buffer);
+      // One message, already whole in memory as nodemailer built it.
+      await this.storage.put(outboxKey(taskId, name), Readable.from([info.message as Buffer]));
       return { messageId: info.messageId, response: `stored as outbox/${taskId}/${name}` };
     };
   }

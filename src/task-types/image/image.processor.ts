@@ -1,9 +1,8 @@
 import { Processor } from '@nestjs/bullmq';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { JsonObject } from '../../core/json';
 import { FilesService } from '../../files/files.service';
-import { StoragePaths } from '../../files/storage-paths';
+import { ObjectStorage, StoredObjectMissingError } from '../../storage/object-storage';
+import { outputKey, outputUrl, uploadKey } from '../../storage/storage-keys';
 import { ImageParams } from './image.params';
 import { TaskContext } from '../../queue/task-context';
 import { queueNameOf } from '../../queue/task-job';
@@ -24,7 +23,8 @@ interface ImageSource {
   originalName: string;
   /** The upload it came from; none for a generated test image. */
   fileId?: string;
-  input: () => Promise<string | Buffer>;
+  /** Hands `work` the image: a local file (a temporary copy of a stored object) or bytes. */
+  withInput: <T>(work: (input: string | Buffer) => Promise<T>) => Promise<T>;
 }
 
 interface ImageOutcome {
@@ -42,7 +42,7 @@ interface ImageOutcome {
 export class ImageProcessor extends TaskProcessor<ImageParams> {
   constructor(
     private readonly files: FilesService,
-    private readonly storage: StoragePaths,
+    private readonly storage: ObjectStorage,
   ) {
     super();
   }
@@ -56,14 +56,18 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
           return {
             originalName: file.filename,
             fileId: file.id,
-            input: async () => this.files.pathOf(id),
+            // sharp reads files: a stored object is copied to a temporary file first (the
+            // disk store hands its own file), which bounds memory whatever the image's size.
+            withInput: <T>(work: (input: string) => Promise<T>) =>
+              this.storage.withLocalCopy(uploadKey(file.id), work),
           };
         }),
       );
     }
     return Array.from({ length: params.num_images }, (_, i) => ({
       originalName: `test_image_${i + 1}.jpg`,
-      input: () => generateTestImage(i + 1),
+      withInput: async <T>(work: (input: Buffer) => Promise<T>) =>
+        work(await generateTestImage(i + 1)),
     }));
   }
 
@@ -73,8 +77,6 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
    */
   protected async handle(params: ImageParams, context: TaskContext): Promise<JsonObject> {
     const sources = await this.sources(params);
-    const outputs = this.storage.outputDir(context.taskId);
-    await mkdir(outputs, { recursive: true });
     const { format } = params;
     const spec = {
       width: params.target_width,
@@ -90,7 +92,8 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
     const names = sources.map((source) =>
       uniqueName(outputName(`processed_${source.originalName}`, format), taken),
     );
-    const urlOf = (name: string): string => this.storage.outputUrl(context.taskId, name);
+    const urlOf = (name: string): string => outputUrl(context.taskId, name);
+    const keyOf = (name: string): string => outputKey(context.taskId, name);
     const images: ImageOutcome[] = new Array<ImageOutcome>(sources.length);
     let finished = 0;
     context.log(
@@ -102,13 +105,13 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
       const source = sources[index];
       const name = names[index];
       try {
-        const output = join(outputs, name);
         const thumbnail = thumbnailName(name);
-        const resized = await resizeImage(
-          await source.input(),
-          output,
-          spec,
-          join(outputs, thumbnail),
+        // Written locally (in place on the disk store), then stored; the resized image and its
+        // thumbnail are encoded from one decode of the input.
+        const resized = await this.storage.writeLocally(keyOf(name), (output) =>
+          this.storage.writeLocally(keyOf(thumbnail), (thumbnailPath) =>
+            source.withInput((input) => resizeImage(input, output, spec, thumbnailPath)),
+          ),
         );
         images[index] = {
           original_name: source.originalName,
@@ -124,7 +127,10 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
         images[index] = {
           original_name: source.originalName,
           ...(source.fileId ? { file_id: source.fileId } : {}),
-          error: describeImageError(error),
+          error:
+            error instanceof StoredObjectMissingError
+              ? 'The uploaded file is no longer in storage (removed outside Conveyor); upload it again'
+              : describeImageError(error),
         };
         context.log('warn', `${source.originalName}: failed: ${images[index].error}`);
       }

@@ -1,13 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-export interface FolderUsage {
-  files: number;
-  bytes: number;
-}
+import { StorageUsage } from './object-storage';
 
 /** The files under `dir` and their bytes, sub-folders included; none when it does not exist. */
-export async function folderUsage(dir: string): Promise<FolderUsage> {
+export async function folderUsage(dir: string): Promise<StorageUsage> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
