@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TaskQueueService } from '../queue/task-queue.service';
-import { StorageProbe } from './storage-probe';
+import { ObjectStorage } from '../storage/object-storage';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -55,7 +55,7 @@ export class HealthService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly queues: TaskQueueService,
-    private readonly storage: StorageProbe,
+    private readonly storage: ObjectStorage,
   ) {}
 
   /**
@@ -68,7 +68,7 @@ export class HealthService {
     const [database, redis, storage] = await Promise.all([
       probe(() => this.dataSource.query('SELECT 1')),
       probe(async () => (await queue.client).hexists(queue.keys.meta, 'paused')),
-      probe(() => this.storage.check()),
+      probe(() => this.storage.ping()),
     ]);
     const checks = { database, redis, storage };
     const failed = Object.entries(checks)

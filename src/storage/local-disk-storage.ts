@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -83,9 +83,13 @@ export class LocalDiskStorage extends ObjectStorage {
     }
   }
 
+  /** Ready when a small file can be written under the folder and removed: a read-only or full disk is not. */
   async ping(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    await access(this.root);
+    const dir = join(this.root, 'ready-probe');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${process.pid}-${randomBytes(4).toString('hex')}`);
+    await writeFile(file, 'ok');
+    await rm(file, { force: true });
   }
 
   async close(): Promise<void> {}

@@ -195,6 +195,23 @@ describe('LocalDiskStorage', () => {
   });
 });
 
+describe('LocalDiskStorage ping', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'storage-ping-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes a file under the folder to answer, and leaves none behind', async () => {
+    await new LocalDiskStorage(dir).ping();
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(join(dir, 'ready-probe'))).toEqual([]);
+  });
+
+  it('fails with the reason when nothing can be written there', async () => {
+    await writeFile(join(dir, 'ready-probe'), 'a file where the folder goes');
+    await expect(new LocalDiskStorage(dir).ping()).rejects.toThrow(/EEXIST|ENOTDIR/);
+  });
+});
+
 describe('S3Storage', () => {
   it('answers a ping with an error for a bucket that does not exist', async () => {
     const server = await startS3Server();
