@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answersPing } from '../../src/config/local-redis';
+import { ephemeralServerArgs } from './redis-processes';
 import { freePort } from './start-service';
 import { waitFor } from './wait-for';
 
@@ -25,22 +26,9 @@ export class PrivateRedis {
 
   /** Starts the server (again) on the same port, empty: it keeps nothing on disk. */
   async resume(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        this.dir,
-      ],
-      { stdio: 'ignore' },
-    );
+    this.child = spawn('redis-server', ephemeralServerArgs(this.port, this.dir), {
+      stdio: 'ignore',
+    });
     this.child.on('error', (error) => {
       throw new Error(`redis-server could not be started (is it installed?): ${error.message}`);
     });

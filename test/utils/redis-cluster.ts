@@ -1,10 +1,10 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
 import { answersPing } from '../../src/config/local-redis';
+import { ephemeralServerArgs, killServers, redisCommand } from './redis-processes';
 import { freePort } from './start-service';
 import { waitFor } from './wait-for';
 
@@ -51,10 +51,7 @@ export class RedisClusterFixture {
       const child = spawn(
         'redis-server',
         [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
+          ...ephemeralServerArgs(port, nodeDir),
           '--cluster-enabled',
           'yes',
           '--cluster-port',
@@ -63,12 +60,6 @@ export class RedisClusterFixture {
           join(nodeDir, 'nodes.conf'),
           '--cluster-node-timeout',
           String(NODE_TIMEOUT_MS),
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--dir',
-          nodeDir,
         ],
         { stdio: 'ignore' },
       );
@@ -103,7 +94,7 @@ export class RedisClusterFixture {
       'the cluster to say cluster_state:ok on every node',
       async () => {
         for (const port of ports) {
-          const info = await this.command(port, ['CLUSTER', 'INFO']);
+          const info = await redisCommand(port, ['CLUSTER', 'INFO']);
           if (!/cluster_state:ok/.test(String(info))) return false;
         }
         return true;
@@ -115,8 +106,8 @@ export class RedisClusterFixture {
   /** The port of the master now serving the slot of `key`. */
   async masterOf(key: string): Promise<number> {
     const alive = this.alivePorts();
-    const slot = Number(await this.command(alive[0], ['CLUSTER', 'KEYSLOT', key]));
-    const slots = (await this.command(alive[0], ['CLUSTER', 'SLOTS'])) as [
+    const slot = Number(await redisCommand(alive[0], ['CLUSTER', 'KEYSLOT', key]));
+    const slots = (await redisCommand(alive[0], ['CLUSTER', 'SLOTS'])) as [
       number,
       number,
       [string, number],
@@ -157,31 +148,10 @@ export class RedisClusterFixture {
       .map((node) => node.port);
   }
 
-  private async command(port: number, args: string[]): Promise<unknown> {
-    const client = new Redis({
-      host: '127.0.0.1',
-      port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await client.call(args[0], ...args.slice(1));
-    } finally {
-      client.disconnect();
-    }
-  }
-
   async destroy(): Promise<void> {
-    await Promise.all(
-      this.nodes.map(async ({ child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }),
+    await killServers(
+      this.nodes.map((node) => node.child),
+      this.dir,
     );
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { answersPing } from '../../src/config/local-redis';
+import { ephemeralServerArgs, killServers, redisCommand } from './redis-processes';
 import { freePort } from './start-service';
 import { waitFor } from './wait-for';
 
@@ -44,18 +44,7 @@ export class RedisSentinelFixture {
   }
 
   private async create(): Promise<void> {
-    const base = (port: number) => [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      this.dir,
-    ];
+    const base = (port: number) => ephemeralServerArgs(port, this.dir);
     this.masterPort = await freePort();
     const replicaPort = await freePort();
     this.spawnServer(this.masterPort, base(this.masterPort));
@@ -93,7 +82,7 @@ export class RedisSentinelFixture {
       'the replica to be in sync and every sentinel to see it',
       async () => {
         for (const port of this.sentinelPorts) {
-          const replicas = (await this.command(port, [
+          const replicas = (await redisCommand(port, [
             'SENTINEL',
             'REPLICAS',
             SENTINEL_MASTER_NAME,
@@ -108,7 +97,7 @@ export class RedisSentinelFixture {
 
   /** The port of the master as the sentinels name it. */
   async currentMaster(): Promise<number> {
-    const [, port] = (await this.command(this.sentinelPorts[0], [
+    const [, port] = (await redisCommand(this.sentinelPorts[0], [
       'SENTINEL',
       'GET-MASTER-ADDR-BY-NAME',
       SENTINEL_MASTER_NAME,
@@ -133,38 +122,14 @@ export class RedisSentinelFixture {
       async () => {
         const port = await this.currentMaster();
         if (port === formerMaster) return undefined;
-        const role = String(await this.command(port, ['ROLE']).then((r) => (r as unknown[])[0]));
+        const role = String(await redisCommand(port, ['ROLE']).then((r) => (r as unknown[])[0]));
         return role === 'master' ? port : undefined;
       },
       { timeoutMs, intervalMs: 200 },
     );
   }
 
-  private async command(port: number, args: string[]): Promise<unknown> {
-    const client = new Redis({
-      host: '127.0.0.1',
-      port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await client.call(args[0], ...args.slice(1));
-    } finally {
-      client.disconnect();
-    }
-  }
-
   async destroy(): Promise<void> {
-    await Promise.all(
-      [...this.servers.values()].map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }),
-    );
-    rmSync(this.dir, { recursive: true, force: true });
+    await killServers(this.servers.values(), this.dir);
   }
 }
