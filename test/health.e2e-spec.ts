@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from './utils/api-client';
@@ -58,6 +59,16 @@ describe('health', () => {
     redis?.process.kill('SIGKILL');
     if (redis) rmSync(redis.dir, { recursive: true, force: true });
     await database.drop();
+  });
+
+  it('keeps idle connections open past a load balancer idle timeout, and says so', async () => {
+    const keepAlive = await new Promise<string>((resolve, reject) => {
+      get(`${service.url}/api/health/live`, (response) => {
+        response.resume();
+        resolve(String(response.headers['keep-alive']));
+      }).on('error', reject);
+    });
+    expect(keepAlive).toBe('timeout=65');
   });
 
   it('is not ready, naming the storage, while DATA_DIR takes no files', async () => {

@@ -25,11 +25,20 @@ export function rawAnswer(socket: Socket, status: number, reason: string, detail
 }
 
 /**
+ * How long an idle keep-alive connection stays open. Longer than the idle timeouts of the load
+ * balancers in front of an API (60 s on most), which reuse a connection until then: with Node's
+ * 5 s default, a request sent as the server closes the socket fails ("other side closed", a 502).
+ * Clients learn it from the Keep-Alive header and stop reusing a socket a little before.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/**
  * The server's own limits: headers within `headersTimeoutMs` (408), at most `maxConnections`
  * open at once (further ones are closed at once by Node). Node's whole-request timeout is off:
  * bodies have their own deadlines (bodyDeadlines), which an upload of a large file must not meet.
  */
 export function limitConnections(server: Server, limits: HttpLimits): void {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = 0;
   // Node checks the headers deadline on this interval (30 s by default, longer than the limit);
