@@ -37,8 +37,9 @@ describe('start-up configuration', () => {
     const unusedPort = await freePort();
     const base = new AppConfig(validateEnv({ DATA_DIR: dataDir }));
     // The default URL, pointed at a port where nothing listens, as on a machine without Redis.
+    const url = `redis://127.0.0.1:${unusedPort}`;
     const config = Object.assign(Object.create(AppConfig.prototype) as AppConfig, base, {
-      redis: { url: `redis://127.0.0.1:${unusedPort}`, isDefault: true },
+      redis: { url, isDefault: true, topology: { kind: 'single', url } },
     });
     const messages: string[] = [];
     const started = await ensureRedis(config, (message) => messages.push(message));
