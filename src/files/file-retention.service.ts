@@ -1,37 +1,29 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { PeriodicSweep } from '../core/periodic-sweep';
 import { FilesService } from './files.service';
 
 const MAX_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /** Removes uploads that no task referenced within FILE_RETENTION_SECONDS (API role). */
 @Injectable()
-export class FileRetention implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(FileRetention.name);
-  private timer?: NodeJS.Timeout;
+export class FileRetention extends PeriodicSweep {
+  protected readonly sweepName = 'Upload retention sweep';
 
   constructor(
     private readonly config: AppConfig,
     private readonly files: FilesService,
-  ) {}
+  ) {
+    super();
+  }
 
-  onApplicationBootstrap(): void {
+  protected intervalMs(): number {
     const retention = this.config.uploads.retentionMs;
-    const every = Math.max(1000, Math.min(MAX_SWEEP_INTERVAL_MS, retention / 2));
-    this.timer = setInterval(() => void this.sweep(), every);
-    this.timer.unref();
+    return Math.max(1000, Math.min(MAX_SWEEP_INTERVAL_MS, retention / 2));
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  private async sweep(): Promise<void> {
-    try {
-      const removed = await this.files.removeUnusedOlderThan(this.config.uploads.retentionMs);
-      if (removed > 0) this.logger.log(`Removed ${removed} upload(s) no task used`);
-    } catch (error) {
-      this.logger.warn(`Upload retention sweep failed: ${(error as Error).message}`);
-    }
+  protected async sweepOnce(): Promise<string | undefined> {
+    const removed = await this.files.removeUnusedOlderThan(this.config.uploads.retentionMs);
+    return removed > 0 ? `Removed ${removed} upload(s) no task used` : undefined;
   }
 }

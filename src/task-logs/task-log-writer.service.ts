@@ -11,6 +11,12 @@ export const TASK_LOG_FLUSH_MS = 250;
 export const TASK_LOG_FLUSH_LINES = 1_000;
 /** A `logs` event carries at most this many (the newest) lines; a reader fetches the rest. */
 export const TASK_LOG_EVENT_LINES = 100;
+/**
+ * How long a run's end waits for its log lines to be written. The writes of every run share one
+ * queue, so a write held up (SQL locked, a session being replaced) must not hold up the final
+ * status of every task behind it: past this, the run ends and the write goes on alone.
+ */
+export const TASK_LOG_CLOSE_WAIT_MS = 5_000;
 
 /** A running task's log: cheap to call; lines reach SQL and the event stream in batches. */
 export interface TaskLog {
@@ -70,13 +76,29 @@ export class TaskLogWriter implements OnApplicationShutdown {
         else this.timer ??= setTimeout(() => void this.flush(), TASK_LOG_FLUSH_MS);
       },
       // A log with nothing held only waits for the write that has its last lines, if any.
-      close: () => (this.held.has(log) ? this.flush() : log.written),
+      close: () => this.waitAtMost(this.held.has(log) ? this.flush() : log.written, task.id),
     };
   }
 
   /** Every held line is written before the process ends. */
   async onApplicationShutdown(): Promise<void> {
     await this.flush();
+  }
+
+  private async waitAtMost(write: Promise<void>, taskId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), TASK_LOG_CLOSE_WAIT_MS);
+    });
+    try {
+      if ((await Promise.race([write, late])) === 'late')
+        this.logger.warn({
+          task_id: taskId,
+          msg: `Task log lines not written within ${TASK_LOG_CLOSE_WAIT_MS} ms; the run ends without waiting`,
+        });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Resolves once every line held now is written (or its loss logged). */

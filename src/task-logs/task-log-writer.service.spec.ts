@@ -1,0 +1,75 @@
+import { Logger } from '@nestjs/common';
+import { EventBus } from '../events/event-bus.service';
+import { TaskLogStore } from './task-log-store';
+import { TASK_LOG_CLOSE_WAIT_MS, TaskLogWriter } from './task-log-writer.service';
+
+/** A store whose writes finish only when the test says so. */
+class HeldStore {
+  readonly appended: string[][] = [];
+  private release?: () => void;
+
+  lastSeqs(): Promise<Map<string, number>> {
+    return Promise.resolve(new Map<string, number>());
+  }
+
+  append(batches: { taskId: string }[]): Promise<void> {
+    this.appended.push(batches.map((batch) => batch.taskId));
+    return new Promise((resolve) => (this.release = resolve));
+  }
+
+  finish(): void {
+    this.release?.();
+  }
+}
+
+describe('TaskLogWriter', () => {
+  const task = (id: string) => ({ id, taskType: 'csv_processing' as const, project: 'alpha' });
+  let store: HeldStore;
+  let writer: TaskLogWriter;
+  let warn: jest.SpyInstance;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    store = new HeldStore();
+    const bus = { publishLogs: () => undefined } as unknown as EventBus;
+    writer = new TaskLogWriter(store as unknown as TaskLogStore, bus);
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('ends a run after a bounded wait when its write is held up, and writes on', async () => {
+    const first = writer.open(task('t1'));
+    first.line('info', 'Succeeded');
+    let closed = false;
+    const closing = first.close().then(() => (closed = true));
+    await jest.advanceTimersByTimeAsync(TASK_LOG_CLOSE_WAIT_MS - 100);
+    expect(closed).toBe(false);
+    await jest.advanceTimersByTimeAsync(200);
+    await closing;
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ task_id: 't1' }));
+
+    // The next run's lines queue behind the held write and go out once it is done.
+    const second = writer.open(task('t2'));
+    second.line('info', 'Succeeded');
+    const secondClosing = second.close();
+    store.finish();
+    await jest.advanceTimersByTimeAsync(0);
+    store.finish();
+    await secondClosing;
+    expect(store.appended).toEqual([['t1'], ['t2']]);
+  });
+
+  it('ends a run as soon as its write is done', async () => {
+    const log = writer.open(task('t3'));
+    log.line('info', 'Succeeded');
+    const closing = log.close();
+    await jest.advanceTimersByTimeAsync(0);
+    store.finish();
+    await closing;
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
