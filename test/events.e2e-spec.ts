@@ -61,8 +61,8 @@ describe('GET /api/events', () => {
       SseReader.open(`${secondApiUrl}/api/events`),
     ]);
     readers.push(...pair);
-    // Each API subscribes to Redis on its first client; a paced task's events over a second
-    // prove both subscriptions are live before the task under test starts.
+    // A paced task's events over a second prove both streams are live before the task under
+    // test starts.
     const warmUp = await api.submit('csv_processing', { num_rows: 10, processing_time: 1 });
     await Promise.all(pair.map((reader) => waitForStatusEvent(reader, warmUp.id, ['SUCCESS'])));
     return pair;
@@ -111,6 +111,61 @@ describe('GET /api/events', () => {
     expect(eventsOf(second, task.id).map((event) => event.data)).toEqual(
       events.map((event) => event.data),
     );
+  });
+
+  it('sends a client that reconnects with Last-Event-ID, to either API, the events it missed', async () => {
+    const [before] = await openStreams();
+    const task = await api.submit('csv_processing', { num_rows: 1000, processing_time: 2 });
+    const created = await before.waitForMessage('the created event', (message) => {
+      const data = JSON.parse(message.data) as TaskEvent;
+      return data.task_id === task.id && message.event === 'created';
+    });
+    expect(created.id).toMatch(/^\d+-\d+\/\d+$/);
+    before.close();
+    // Everything after `created` happens while no stream of this client is open.
+    await waitFor('the task to finish', async () => (await api.get(task.id)).status === 'SUCCESS');
+
+    const resumed = await SseReader.open(`${secondApiUrl}/api/events`, {
+      'Last-Event-ID': created.id!,
+    });
+    readers.push(resumed);
+    await waitForStatusEvent(resumed, task.id, ['SUCCESS']);
+    const missed = eventsOf(resumed, task.id);
+    expect(missed[0]).toMatchObject({ name: 'status', data: { status: 'RUNNING' } });
+    expect(missed.map((event) => event.name)).not.toContain('created');
+    expect(new Set(missed.map((event) => JSON.stringify(event.data))).size).toBe(missed.length);
+    expect(resumed.messages.some((message) => message.event === 'resync')).toBe(false);
+    // The replayed events keep the ids they had, in stream order.
+    const ids = resumed.messages.filter((message) => message.id).map((message) => message.id!);
+    const sortable = ids.map((id) => id.split(/[-/]/).map(BigInt));
+    const sorted = [...sortable].sort((a, b) =>
+      a[0] !== b[0]
+        ? a[0] < b[0]
+          ? -1
+          : 1
+        : a[1] !== b[1]
+          ? a[1] < b[1]
+            ? -1
+            : 1
+          : a[2] < b[2]
+            ? -1
+            : 1,
+    );
+    expect(sortable).toEqual(sorted);
+  });
+
+  it('tells a client to resync when its Last-Event-ID is no longer held, and ignores an id it did not give', async () => {
+    const gone = await SseReader.open(`${service.url}/api/events`, { 'Last-Event-ID': '1-0/0' });
+    const foreign = await SseReader.open(`${service.url}/api/events`, { 'Last-Event-ID': '42' });
+    readers.push(gone, foreign);
+    await gone.waitForMessage('a resync event', (message) => message.event === 'resync');
+    const task = await api.submit('csv_processing', { num_rows: 10, processing_time: 1 });
+    await Promise.all(
+      [gone, foreign].map((reader) => waitForStatusEvent(reader, task.id, ['SUCCESS'])),
+    );
+    expect(foreign.response.status).toBe(200);
+    expect(foreign.messages.some((message) => message.event === 'resync')).toBe(false);
+    expect(eventsOf(foreign, task.id)[0]).toMatchObject({ name: 'created' });
   });
 
   it('streams rising progress through a paced run of a CSV small enough to be read at once', async () => {

@@ -1,39 +1,65 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, RedisSettings } from '../config/app-config';
 import { closeRedisClient, createRedisClient, RedisClient } from '../config/redis-client';
-import { RedisSettings } from '../config/app-config';
+import { EventPosition } from './event-position';
+import { StreamEntry, StreamTail } from './stream-tail';
 import { BusEvent, TaskEvent, TaskLogsEvent } from './task-event';
 
 /**
- * Events go out in batches, one PUBLISH per this many ms at most: for a small task, a socket
- * write and a Redis command per event cost more than the task's own work.
+ * Events go out in batches, one stream entry per this many ms at most: for a small task, a
+ * socket write and a Redis command per event cost more than the task's own work.
  */
 const EVENT_BATCH_MS = 10;
 const MAX_EVENT_BATCH = 500;
+/**
+ * Stream entries kept for readers that reconnect (approximate, as XADD trims whole nodes):
+ * minutes of history at a normal pace, tens of seconds at thousands of events per second.
+ */
+const EVENTS_KEPT = 2000;
+const CANCELS_KEPT = 1000;
+/** The field of a stream entry that holds its JSON payload. */
+const PAYLOAD = 'p';
+
+/** A bus event with its place in the stream. */
+export interface PositionedEvent {
+  position: EventPosition;
+  event: BusEvent;
+}
+
+/** What a replay found: the events after a position, and whether nothing between was lost. */
+export interface Replay {
+  events: PositionedEvent[];
+  /** false when the stream no longer holds that position (trimmed, or never there) or the
+   * replay stopped at its bound: the reader must fetch again to be sure it misses nothing. */
+  complete: boolean;
+}
 
 /**
- * Carries task events and cancel requests between processes over Redis pub/sub, so every API
- * instance sees every worker's updates and a cancel reaches whichever worker runs the task.
- * Events are best effort: the SQL row stays the truth when Redis is away.
+ * Carries task events and cancel requests between processes over two Redis streams, so every
+ * API instance sees every worker's updates and a cancel reaches whichever worker runs the
+ * task. A reader keeps its place in the stream, so a dropped connection loses nothing, and an
+ * SSE client that reconnects with `Last-Event-ID` is sent what it missed. Events are best
+ * effort all the same: the SQL row stays the truth when Redis is away.
  */
 @Injectable()
 export class EventBus implements OnApplicationShutdown {
   private readonly logger = new Logger(EventBus.name);
-  private readonly eventsChannel: string;
-  private readonly cancelChannel: string;
+  private readonly eventsKey: string;
+  private readonly cancelsKey: string;
   private readonly publisher: RedisClient;
   private readonly redisSettings: RedisSettings;
-  private subscriber?: RedisClient;
-  private readonly events$ = new Subject<BusEvent>();
+  private eventsTail?: StreamTail;
+  private cancelsTail?: StreamTail;
+  private readonly events$ = new Subject<PositionedEvent>();
   private readonly publishedHere$ = new Subject<BusEvent>();
   private readonly cancels$ = new Subject<string>();
   private batch: BusEvent[] = [];
   private flushTimer?: NodeJS.Timeout;
 
   constructor(config: AppConfig) {
-    this.eventsChannel = `${config.queuePrefix}:events`;
-    this.cancelChannel = `${config.queuePrefix}:cancel`;
+    this.eventsKey = `${config.queuePrefix}:events`;
+    this.cancelsKey = `${config.queuePrefix}:cancels`;
     // Fail fast while Redis is away instead of queueing publishes in memory.
     this.publisher = createRedisClient(config.redis, {
       enableOfflineQueue: false,
@@ -44,14 +70,18 @@ export class EventBus implements OnApplicationShutdown {
     this.redisSettings = config.redis;
   }
 
-  /** The events of every process, as they arrive over Redis. */
-  get events(): Observable<BusEvent> {
-    this.ensureSubscribed();
+  /** The events of every process from now on, as they arrive over Redis. */
+  get events(): Observable<PositionedEvent> {
+    this.eventsTail ??= new StreamTail(this.redisSettings, this.eventsKey, (entry) =>
+      this.receiveEvents(entry),
+    );
     return this.events$.asObservable();
   }
 
   get cancels(): Observable<string> {
-    this.ensureSubscribed();
+    this.cancelsTail ??= new StreamTail(this.redisSettings, this.cancelsKey, (entry) =>
+      this.cancels$.next(payloadOf(entry)),
+    );
     return this.cancels$.asObservable();
   }
 
@@ -64,9 +94,46 @@ export class EventBus implements OnApplicationShutdown {
     this.send(event);
   }
 
-  /** A batch of a task's new log lines, on the same channel as its other events. */
+  /** A batch of a task's new log lines, on the same stream as its other events. */
   publishLogs(event: TaskLogsEvent): void {
     this.send(event);
+  }
+
+  requestCancel(taskId: string): void {
+    this.append(this.cancelsKey, CANCELS_KEPT, taskId);
+  }
+
+  /**
+   * The events published after `after`, oldest first, at most `maxEntries` stream entries of
+   * them; none when the stream no longer holds `after`.
+   */
+  async replay(after: EventPosition, maxEntries: number): Promise<Replay> {
+    const entries = await this.publisher.xrange(
+      this.eventsKey,
+      after.entryId,
+      '+',
+      'COUNT',
+      maxEntries + 1,
+    );
+    // Not held (trimmed, or never there): what follows it cannot be known to be all.
+    if (entries[0]?.[0] !== after.entryId) return { events: [], complete: false };
+    const events: PositionedEvent[] = [];
+    for (const [id, fields] of entries.slice(0, maxEntries)) {
+      for (const positioned of this.eventsOf({ id, fields })) {
+        if (id !== after.entryId || positioned.position.index > after.index)
+          events.push(positioned);
+      }
+    }
+    return { events, complete: entries.length <= maxEntries };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.flush();
+    await Promise.all([this.eventsTail?.stop(), this.cancelsTail?.stop()]);
+    this.events$.complete();
+    this.publishedHere$.complete();
+    this.cancels$.complete();
+    await closeRedisClient(this.publisher);
   }
 
   private send(event: BusEvent): void {
@@ -76,51 +143,39 @@ export class EventBus implements OnApplicationShutdown {
     else this.flushTimer ??= setTimeout(() => this.flush(), EVENT_BATCH_MS);
   }
 
-  requestCancel(taskId: string): void {
-    this.sendTo(this.cancelChannel, taskId);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.flush();
-    this.events$.complete();
-    this.publishedHere$.complete();
-    this.cancels$.complete();
-    await closeRedisClient(this.publisher);
-    this.subscriber?.disconnect();
-  }
-
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.batch.length === 0) return;
     const events = this.batch;
     this.batch = [];
-    this.sendTo(this.eventsChannel, JSON.stringify(events));
+    this.append(this.eventsKey, EVENTS_KEPT, JSON.stringify(events));
   }
 
-  private sendTo(channel: string, message: string): void {
+  private append(key: string, kept: number, payload: string): void {
     if (this.publisher.status !== 'ready') return;
-    this.publisher.publish(channel, message).catch((error: Error) => {
-      this.logger.debug(`publish on ${channel} failed: ${error.message}`);
-    });
+    this.publisher
+      .xadd(key, 'MAXLEN', '~', kept, '*', PAYLOAD, payload)
+      .catch((error: Error) => this.logger.debug(`XADD to ${key} failed: ${error.message}`));
   }
 
-  private ensureSubscribed(): void {
-    if (this.subscriber) return;
-    this.subscriber = createRedisClient(this.redisSettings);
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.subscribe(this.eventsChannel, this.cancelChannel).catch(() => undefined);
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.cancelChannel) {
-        this.cancels$.next(message);
-      } else {
-        try {
-          const parsed = JSON.parse(message) as BusEvent | BusEvent[];
-          for (const event of Array.isArray(parsed) ? parsed : [parsed]) this.events$.next(event);
-        } catch {
-          this.logger.warn('Ignored a malformed task event');
-        }
-      }
-    });
+  private receiveEvents(entry: StreamEntry): void {
+    for (const positioned of this.eventsOf(entry)) this.events$.next(positioned);
   }
+
+  private eventsOf(entry: StreamEntry): PositionedEvent[] {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payloadOf(entry));
+    } catch {
+      this.logger.warn(`Ignored a malformed task event batch (${entry.id})`);
+      return [];
+    }
+    const events = (Array.isArray(parsed) ? parsed : [parsed]) as BusEvent[];
+    return events.map((event, index) => ({ position: { entryId: entry.id, index }, event }));
+  }
+}
+
+function payloadOf(entry: StreamEntry): string {
+  return entry.fields[0] === PAYLOAD ? (entry.fields[1] ?? '') : '';
 }

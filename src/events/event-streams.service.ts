@@ -1,17 +1,19 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
-import { filter } from 'rxjs';
+import { filter, Subscription } from 'rxjs';
 import { AuthenticatedRequest, OPEN_PRINCIPAL } from '../auth/principal';
 import { readProject } from '../auth/project-scope';
 import { DEFAULT_PROJECT } from '../core/project';
 import { AppConfig } from '../config/app-config';
 import { clientKey } from '../limits/client-key';
 import { LimitExceededError } from '../limits/limit-errors';
-import { EventBus } from './event-bus.service';
-import { BusEvent } from './task-event';
+import { EventBus, PositionedEvent } from './event-bus.service';
+import { comparePositions, EventPosition, formatPosition, parsePosition } from './event-position';
 
 /** What a refused stream is told to wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;
+/** Stream entries (published batches) one reconnecting client may be sent at most. */
+const REPLAY_MAX_ENTRIES = 500;
 
 /**
  * The open Server-Sent Events streams of this process: admits at most SSE_MAX_CLIENTS in all
@@ -20,7 +22,7 @@ const RETRY_AFTER_SECONDS = 5;
  * that stops reading never makes the process hold every event for it.
  */
 @Injectable()
-export class EventStreams implements OnApplicationShutdown {
+export class EventStreams implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(EventStreams.name);
   private readonly perClient = new Map<string, number>();
   private readonly responses = new Set<Response>();
@@ -29,6 +31,15 @@ export class EventStreams implements OnApplicationShutdown {
     private readonly bus: EventBus,
     private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Follows the event stream from start-up rather than from the first client, so that no
+   * client waits for the follow to begin, and a first client's replay meets a live tail that
+   * already runs.
+   */
+  onModuleInit(): void {
+    void this.bus.events;
+  }
 
   get openCount(): number {
     return this.responses.size;
@@ -54,7 +65,6 @@ export class EventStreams implements OnApplicationShutdown {
     });
     response.flushHeaders();
 
-    let id = 0;
     const { heartbeatMs, bufferBytes } = this.config.limits.sse;
     const send = (text: string): void => {
       if (response.destroyed) return;
@@ -68,11 +78,12 @@ export class EventStreams implements OnApplicationShutdown {
       response.write(text);
     };
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
-    const subscription = this.bus.events
-      .pipe(
-        filter((event) => project === undefined || (event.project ?? DEFAULT_PROJECT) === project),
-      )
-      .subscribe((event) => send(`event: ${event.type}\nid: ${++id}\ndata: ${wire(event)}\n\n`));
+    const isOwn = ({ event }: PositionedEvent): boolean =>
+      project === undefined || (event.project ?? DEFAULT_PROJECT) === project;
+    const resumeAfter = parsePosition(request.get('last-event-id'));
+    const subscription = resumeAfter
+      ? this.resume(isOwn, resumeAfter, send, bufferBytes / 2)
+      : this.bus.events.pipe(filter(isOwn)).subscribe((positioned) => send(frame(positioned)));
 
     response.once('close', () => {
       clearInterval(heartbeat);
@@ -82,6 +93,52 @@ export class EventStreams implements OnApplicationShutdown {
       if (left > 0) this.perClient.set(client, left);
       else this.perClient.delete(client);
     });
+  }
+
+  /**
+   * Sends a reconnecting client the events it missed after `after`, then the live ones. Live
+   * events are held back while the replay is read, and any the replay already sent are skipped.
+   * A client whose gap the stream cannot cover (trimmed, or more than `maxBytes`) is told to
+   * `resync`: to fetch what it shows again.
+   */
+  private resume(
+    isOwn: (positioned: PositionedEvent) => boolean,
+    after: EventPosition,
+    send: (text: string) => void,
+    maxBytes: number,
+  ): Subscription {
+    let held: PositionedEvent[] | undefined = [];
+    let sentUpTo = after;
+    const sendOnce = (positioned: PositionedEvent): void => {
+      if (comparePositions(positioned.position, sentUpTo) <= 0) return;
+      sentUpTo = positioned.position;
+      send(frame(positioned));
+    };
+    const subscription = this.bus.events.pipe(filter(isOwn)).subscribe((positioned) => {
+      if (held) held.push(positioned);
+      else sendOnce(positioned);
+    });
+    void this.bus
+      .replay(after, REPLAY_MAX_ENTRIES)
+      .catch(() => ({ events: [], complete: false }))
+      .then((replay) => {
+        let bytes = 0;
+        let complete = replay.complete;
+        for (const positioned of replay.events) {
+          if (!isOwn(positioned)) continue;
+          const text = frame(positioned);
+          bytes += text.length;
+          if (bytes > maxBytes) {
+            complete = false;
+            break;
+          }
+          sendOnce(positioned);
+        }
+        if (!complete) send('event: resync\ndata: {}\n\n');
+        for (const positioned of held ?? []) sendOnce(positioned);
+        held = undefined;
+      });
+    return subscription;
   }
 
   onApplicationShutdown(): void {
@@ -107,7 +164,8 @@ export class EventStreams implements OnApplicationShutdown {
   }
 }
 
-/** The event as the wire carries it: without the project, which only routes it. */
-function wire(event: BusEvent): string {
-  return JSON.stringify({ ...event, project: undefined });
+/** One SSE message: its position is its id; the project, which only routes it, is left out. */
+function frame({ position, event }: PositionedEvent): string {
+  const data = JSON.stringify({ ...event, project: undefined });
+  return `event: ${event.type}\nid: ${formatPosition(position)}\ndata: ${data}\n\n`;
 }

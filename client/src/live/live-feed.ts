@@ -96,6 +96,8 @@ export class LiveFeed {
     for (const name of EVENT_NAMES) {
       source.addEventListener(name, (message: MessageEvent<string>) => this.dispatch(message));
     }
+    // The server could not replay everything missed since the last event this page holds.
+    source.addEventListener('resync', () => this.resync());
     source.addEventListener('logs', (message: MessageEvent<string>) => {
       let event: TaskLogsEvent;
       try {
