@@ -1,33 +1,45 @@
-// Profiles the API process under the queue benchmark's load: keys mode, default settings, one
-// worker, N submits from 50 clients; the API runs with --cpu-prof and the profile's self time
-// is summed by area of the code (see bench/lib/profile-areas.mjs).
+// Profiles the API process (or with --worker, the worker) under the queue benchmark's load: keys
+// mode, default settings, one worker, N submits from 50 clients; the profiled process runs with
+// --cpu-prof and the profile's self time is summed by area of the code (bench/lib/profile-areas.mjs).
+// Usage: node bench/profile-submit.mjs [count] [--postgres] [--worker | --no-worker]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMs } from './lib/cpu.mjs';
 import { startKeyedService } from './lib/keyed-api.mjs';
 import { summariseProfile } from './lib/profile-areas.mjs';
-import { Cleanup, makeStore, startService, waitForWorkers } from './lib/service.mjs';
+import { Cleanup, makeStore, startService, waitFor, waitForWorkers } from './lib/service.mjs';
+import { completion, openSql } from './lib/sql.mjs';
 import { inLanes } from './queue-throughput.mjs';
 
 const kind = process.argv.includes('--postgres') ? 'postgres' : 'sqlite';
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5000);
+const profiledRole = process.argv.includes('--worker') ? 'worker' : 'api';
+const WARM_UP = 500;
 const profileDir = mkdtempSync(join(tmpdir(), 'conveyor-prof-'));
 const cleanup = new Cleanup();
 // The measured stretch on the monotonic clock the profile's timestamps use too.
 const window = { fromUs: -Infinity, toUs: Infinity, top: Number(process.env.PROFILE_TOP ?? 25) };
 try {
   const store = await makeStore(kind, 'profile', cleanup);
+  const profiling = { NODE_ARGS: `--cpu-prof --cpu-prof-dir=${profileDir}` };
   const api = await startKeyedService(
     store,
     'api',
-    { NODE_ARGS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
+    profiledRole === 'api' ? profiling : {},
     cleanup,
   );
-  if (!process.argv.includes('--no-worker')) {
-    await startService(store, 'worker', { LOG_LEVEL: undefined }, cleanup);
+  let worker;
+  if (profiledRole === 'worker' || !process.argv.includes('--no-worker')) {
+    worker = await startService(
+      store,
+      'worker',
+      { LOG_LEVEL: undefined, ...(profiledRole === 'worker' ? profiling : {}) },
+      cleanup,
+    );
     await waitForWorkers(api.url, 'csv_processing', 1);
   }
+  const profiled = profiledRole === 'api' ? api : worker;
   const body = JSON.stringify({
     task_type: 'csv_processing',
     input_params: { num_rows: 10, processing_time: 0 },
@@ -41,18 +53,27 @@ try {
       if (response.status !== 200) throw new Error(`${response.status} ${await response.text()}`);
       await response.arrayBuffer();
     });
-  await inLanes(500, 50, submit);
-  const before = cpuMs(api.pid);
+  await inLanes(WARM_UP, 50, submit);
+  const sql = await openSql(store);
+  cleanup.add(() => sql.close());
+  const allDone = async (total) =>
+    waitFor(`${total} tasks finished`, async () => (await completion(sql)).done >= total, {
+      timeoutMs: 120_000 + total * 50,
+    });
+  if (profiledRole === 'worker') await allDone(WARM_UP);
+  const before = cpuMs(profiled.pid);
   window.fromUs = Number(process.hrtime.bigint() / 1000n);
   const started = performance.now();
   await inLanes(count, 50, submit);
+  // The worker's share ends when it has run every task, not when the last submit is answered.
+  if (profiledRole === 'worker') await allDone(WARM_UP + count);
   const seconds = (performance.now() - started) / 1000;
   window.toUs = Number(process.hrtime.bigint() / 1000n);
-  const ms = cpuMs(api.pid) - before;
+  const ms = cpuMs(profiled.pid) - before;
   console.log(
-    `${kind}: ${count} submits, ${(count / seconds).toFixed(0)}/s, API CPU ${(ms / count).toFixed(3)} ms/request`,
+    `${kind}: ${count} tasks, ${(count / seconds).toFixed(0)}/s, ${profiledRole} CPU ${(ms / count).toFixed(3)} ms/task`,
   );
-  await api.stop();
+  await profiled.stop();
 } finally {
   await cleanup.run();
 }
