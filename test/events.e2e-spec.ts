@@ -1,3 +1,4 @@
+import { comparePositions, parsePosition } from '../src/events/event-position';
 import type { TaskEvent } from '../src/events/task-event';
 import { ApiClient } from './utils/api-client';
 import { SseReader } from './utils/sse-reader';
@@ -137,21 +138,8 @@ describe('GET /api/events', () => {
     expect(resumed.messages.some((message) => message.event === 'resync')).toBe(false);
     // The replayed events keep the ids they had, in stream order.
     const ids = resumed.messages.filter((message) => message.id).map((message) => message.id!);
-    const sortable = ids.map((id) => id.split(/[-/]/).map(BigInt));
-    const sorted = [...sortable].sort((a, b) =>
-      a[0] !== b[0]
-        ? a[0] < b[0]
-          ? -1
-          : 1
-        : a[1] !== b[1]
-          ? a[1] < b[1]
-            ? -1
-            : 1
-          : a[2] < b[2]
-            ? -1
-            : 1,
-    );
-    expect(sortable).toEqual(sorted);
+    const positions = ids.map((id) => parsePosition(id)!);
+    expect(positions).toEqual([...positions].sort(comparePositions));
   });
 
   it('tells a client to resync when its Last-Event-ID is no longer held, and ignores an id it did not give', async () => {

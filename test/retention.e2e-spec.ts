@@ -127,6 +127,14 @@ describe(`retention of finished tasks (${TEST_DATABASE})`, () => {
       { timeoutMs: 90_000, intervalMs: 250 },
     );
 
+    // A sweep deletes the rows of a batch first, then each task's folders one after the other.
+    await waitFor(
+      "the removed tasks' folders to be gone",
+      () =>
+        !existsSync(join(service.dataDir, 'tasks', imageTask.id)) &&
+        !existsSync(join(service.dataDir, 'outbox', emailTask.id)),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect((await api.get(pending.id)).status).toBe('PENDING');
     expect((await api.get(running.id)).status).toBe('RUNNING');
     expect((await api.get(original.id)).status).toBe('CANCELLED');
