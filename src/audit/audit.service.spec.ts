@@ -69,6 +69,31 @@ describe('AuditService (on a real SQLite database in memory)', () => {
     expect(filtered.entries.map((entry) => entry.project)).toEqual(['b']);
   });
 
+  it('lists entries of the same millisecond in the order they were recorded', async () => {
+    // Only Date is frozen: the batching still runs on real setImmediate.
+    jest.useFakeTimers({
+      now: new Date('2026-01-01T00:00:00Z'),
+      doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'setTimeout', 'setInterval'],
+    });
+    try {
+      for (const name of ['one', 'two', 'three', 'four', 'five', 'six']) {
+        await record('task.submit', 'a', name);
+      }
+    } finally {
+      jest.useRealTimers();
+    }
+    const listed = await audit.list(query({}), caller('a'));
+    expect(new Set(listed.entries.map((entry) => entry.at.getTime())).size).toBe(1);
+    expect(listed.entries.map((entry) => entry.actorName)).toEqual([
+      'six',
+      'five',
+      'four',
+      'three',
+      'two',
+      'one',
+    ]);
+  });
+
   it('deletes only what is older than AUDIT_RETENTION_DAYS', async () => {
     await record('task.submit', 'a');
     const [old] = await entries.find();
