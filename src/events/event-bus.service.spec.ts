@@ -80,6 +80,15 @@ describe('EventBus over Redis streams', () => {
     expect(receivedIds().filter((id) => id.startsWith('gap-'))).toEqual(sent);
   });
 
+  it('publishInOrder resolves once its events, and those held before them, are in the stream', async () => {
+    writer.publish(eventOf('held-before'));
+    await writer.publishInOrder([eventOf('in-order-1'), eventOf('in-order-2')]);
+    // No waiting: a caller may act on the events being there as soon as the call resolves.
+    const [[, fields]] = await admin.xrevrange(`${prefix}:events`, '+', '-', 'COUNT', 1);
+    const ids = (JSON.parse(fields[1]) as { task_id: string }[]).map((event) => event.task_id);
+    expect(ids).toEqual(['held-before', 'in-order-1', 'in-order-2']);
+  });
+
   it('replays what came after a position, and says when it cannot cover the gap', async () => {
     const first = await deliverOne('replay-1');
     await deliverOne('replay-2');

@@ -56,6 +56,8 @@ export class EventBus implements OnApplicationShutdown {
   private readonly cancels$ = new Subject<string>();
   private batch: BusEvent[] = [];
   private flushTimer?: NodeJS.Timeout;
+  /** The XADD of what publishInOrder was given this turn, sent at the end of the turn. */
+  private flushThisTurn?: Promise<void>;
 
   constructor(config: AppConfig) {
     this.eventsKey = `${config.queuePrefix}:events`;
@@ -94,13 +96,30 @@ export class EventBus implements OnApplicationShutdown {
     this.send(event);
   }
 
+  /**
+   * Publishes and resolves once the events are in the stream (or could not be written): for
+   * events that must come before what the caller does next, as a task's `created` comes before
+   * anything the worker that runs it publishes. The calls of one turn share one XADD, with
+   * whatever this process held; it never rejects, as events are not worth failing a submit.
+   */
+  publishInOrder(events: TaskEvent[]): Promise<void> {
+    for (const event of events) this.send(event);
+    this.flushThisTurn ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.flushThisTurn = undefined;
+        resolve(this.flush());
+      }),
+    );
+    return this.flushThisTurn;
+  }
+
   /** A batch of a task's new log lines, on the same stream as its other events. */
   publishLogs(event: TaskLogsEvent): void {
     this.send(event);
   }
 
   requestCancel(taskId: string): void {
-    this.append(this.cancelsKey, CANCELS_KEPT, taskId);
+    void this.append(this.cancelsKey, CANCELS_KEPT, taskId);
   }
 
   /**
@@ -128,7 +147,7 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.flush();
+    await this.flush();
     await Promise.all([this.eventsTail?.stop(), this.cancelsTail?.stop()]);
     this.events$.complete();
     this.publishedHere$.complete();
@@ -139,24 +158,26 @@ export class EventBus implements OnApplicationShutdown {
   private send(event: BusEvent): void {
     this.publishedHere$.next(event);
     this.batch.push(event);
-    if (this.batch.length >= MAX_EVENT_BATCH) this.flush();
-    else this.flushTimer ??= setTimeout(() => this.flush(), EVENT_BATCH_MS);
+    if (this.batch.length >= MAX_EVENT_BATCH) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), EVENT_BATCH_MS);
   }
 
-  private flush(): void {
+  /** Sends what is held; resolves when Redis answered (the XADDs of one connection keep order). */
+  private flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.batch.length === 0) return;
+    if (this.batch.length === 0) return Promise.resolve();
     const events = this.batch;
     this.batch = [];
-    this.append(this.eventsKey, EVENTS_KEPT, JSON.stringify(events));
+    return this.append(this.eventsKey, EVENTS_KEPT, JSON.stringify(events));
   }
 
-  private append(key: string, kept: number, payload: string): void {
-    if (this.publisher.status !== 'ready') return;
-    this.publisher
-      .xadd(key, 'MAXLEN', '~', kept, '*', PAYLOAD, payload)
-      .catch((error: Error) => this.logger.debug(`XADD to ${key} failed: ${error.message}`));
+  private append(key: string, kept: number, payload: string): Promise<void> {
+    if (this.publisher.status !== 'ready') return Promise.resolve();
+    return this.publisher.xadd(key, 'MAXLEN', '~', kept, '*', PAYLOAD, payload).then(
+      () => undefined,
+      (error: Error) => this.logger.debug(`XADD to ${key} failed: ${error.message}`),
+    );
   }
 
   private receiveEvents(entry: StreamEntry): void {

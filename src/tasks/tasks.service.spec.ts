@@ -30,6 +30,8 @@ describe('TasksService', () => {
   let removed: string[];
   let cancelRequests: string[];
   let published: TaskEvent[];
+  /** What the service did, in order: `created <id>` once in the stream, `enqueued <id>`. */
+  let steps: string[];
   let limitsRedis: LimitsRedis;
 
   beforeAll(async () => {
@@ -47,10 +49,12 @@ describe('TasksService', () => {
     const queue: Pick<TaskQueueService, 'enqueue' | 'enqueueMany' | 'remove'> = {
       enqueue: (task) => {
         enqueued.push(task.id);
+        steps.push(`enqueued ${task.id}`);
         return Promise.resolve(true);
       },
       enqueueMany: (tasks) => {
         enqueued.push(...tasks.map((task) => task.id));
+        steps.push(...tasks.map((task) => `enqueued ${task.id}`));
         return Promise.resolve(true);
       },
       remove: (taskId) => {
@@ -58,8 +62,13 @@ describe('TasksService', () => {
         return Promise.resolve();
       },
     };
-    const bus: Pick<EventBus, 'publish' | 'requestCancel'> = {
+    const bus: Pick<EventBus, 'publish' | 'publishInOrder' | 'requestCancel'> = {
       publish: (event) => published.push(event),
+      publishInOrder: async (events) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        published.push(...events);
+        steps.push(...events.map((event) => `${event.type} ${event.task_id}`));
+      },
       requestCancel: (taskId) => cancelRequests.push(taskId),
     };
     service = new TasksService(
@@ -77,6 +86,7 @@ describe('TasksService', () => {
     removed = [];
     cancelRequests = [];
     published = [];
+    steps = [];
   });
 
   afterAll(async () => {
@@ -96,7 +106,8 @@ describe('TasksService', () => {
       inputParams: { num_rows: 10, has_header: true, processing_time: 0 },
     });
     expect(published).toMatchObject([{ type: 'created', task_id: task.id, status: 'PENDING' }]);
-    expect(enqueued).toEqual([task.id]);
+    // Announced before a worker can take it, so no event of its run comes first.
+    expect(steps).toEqual([`created ${task.id}`, `enqueued ${task.id}`]);
   });
 
   it('refuses an unknown task type, and params the type does not accept', async () => {
@@ -144,8 +155,10 @@ describe('TasksService', () => {
         project: 'bulk-order',
       });
     }
-    expect(enqueued).toEqual(tasks.map((task) => task.id));
-    expect(published.map((event) => event.task_id)).toEqual(tasks.map((task) => task.id));
+    expect(steps).toEqual([
+      ...tasks.map((task) => `created ${task.id}`),
+      ...tasks.map((task) => `enqueued ${task.id}`),
+    ]);
   });
 
   it('refuses a whole bulk for its bad items, each problem under its index, creating none', async () => {
@@ -199,7 +212,7 @@ describe('TasksService', () => {
     const limited = new TasksService(
       store,
       { enqueueMany: () => Promise.resolve(true) } as unknown as TaskQueueService,
-      { publish: () => undefined } as unknown as EventBus,
+      { publishInOrder: () => Promise.resolve() } as unknown as EventBus,
       new FilesService(
         openStorage(database.config.storage),
         database.dataSource.getRepository(StoredFile),

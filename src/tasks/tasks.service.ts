@@ -367,12 +367,13 @@ export class TasksService {
     }
     // The reliability suite kills the API here, between the insert and the enqueue.
     if (this.config.testFault === 'exit-after-insert') process.kill(process.pid, 'SIGKILL');
-    this.bus.publish(taskEvent('created', task, task.status, 0, task.createdAt));
+    // In the stream before the job is in the queue, so no event of its run can come first.
+    await this.bus.publishInOrder([taskEvent('created', task, task.status, 0, task.createdAt)]);
     await this.queue.enqueue(task);
     return task;
   }
 
-  /** create() for many: one transaction, one addBulk per type; the bus batches the events. */
+  /** create() for many: one transaction, one XADD of their events, one addBulk per type. */
   private async createMany(specs: NewTask[]): Promise<Task[]> {
     const emails = await this.reserveQuotas(specs[0].project, specs);
     let tasks: Task[];
@@ -382,8 +383,9 @@ export class TasksService {
       await emails.release();
       throw error;
     }
-    for (const task of tasks)
-      this.bus.publish(taskEvent('created', task, task.status, 0, task.createdAt));
+    await this.bus.publishInOrder(
+      tasks.map((task) => taskEvent('created', task, task.status, 0, task.createdAt)),
+    );
     await this.queue.enqueueMany(tasks);
     return tasks;
   }
