@@ -304,3 +304,61 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
     expect((await store.countsByStatus({ project: a })).CANCELLED).toBe(1);
   });
 });
+
+describe('TaskStore on sqlite: the FTS5 text index', () => {
+  let database: TestDatabase;
+  let store: TaskStore;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('sqlite');
+    store = new TaskStore(database.dataSource.getRepository(Task), database.config);
+  });
+
+  afterAll(() => database?.drop());
+
+  /** Rows written on the connection so far, the triggers' writes (FTS5's included) counted. */
+  const changes = async (): Promise<number> =>
+    (await database.dataSource.query<{ n: number }[]>('SELECT total_changes() AS n'))[0].n;
+  const matching = async (text: string): Promise<string[]> =>
+    (
+      await database.dataSource.query<{ id: string }[]>(
+        `SELECT tasks.id FROM tasks_fts JOIN tasks ON tasks.rowid = tasks_fts.rowid
+         WHERE tasks_fts MATCH ?`,
+        [`"${text}"`],
+      )
+    ).map((row) => row.id);
+  const changesOf = async (write: () => Promise<unknown>): Promise<number> => {
+    const before = await changes();
+    await write();
+    return (await changes()) - before;
+  };
+  const newTask = (note: string) =>
+    store.insert({
+      taskType: 'csv_processing',
+      inputParams: { note },
+      retryOf: null,
+      project: 'default',
+    });
+
+  it('is rewritten when a task text changes, not when a status write leaves it as it was', async () => {
+    const clean = await newTask('needle-one');
+    await store.markRunning(clean.id);
+    const cleanSuccess = await changesOf(() => store.markSucceeded(clean.id, {}));
+
+    const retried = await newTask('needle-two');
+    await store.markRunning(retried.id);
+    await store.markRetrying(retried.id, 'transient hiccup');
+    expect(await matching('hiccup')).toStrictEqual([retried.id]);
+    await store.markRunning(retried.id);
+    const clearingSuccess = await changesOf(() => store.markSucceeded(retried.id, {}));
+
+    // Clearing the error rewrites the index entry; assigning NULL over NULL does not.
+    expect(cleanSuccess).toBeLessThan(clearingSuccess);
+    expect(await matching('hiccup')).toStrictEqual([]);
+    expect(await matching('needle')).toEqual(expect.arrayContaining([clean.id, retried.id]));
+    // FTS5 compares the index with the table's text: it throws when they disagree.
+    await database.dataSource.query(
+      `INSERT INTO tasks_fts (tasks_fts, rank) VALUES ('integrity-check', 1)`,
+    );
+  });
+});

@@ -15,6 +15,7 @@ import { SearchTasks1764600000400 } from './1764600000400-search-tasks';
 import { IndexFinishedTasks1764600000500 } from './1764600000500-index-finished-tasks';
 import { CreateTaskLogs1764600000600 } from './1764600000600-create-task-logs';
 import { Webhooks1764600000700 } from './1764600000700-webhooks';
+import { TextIndexOnTextChange1764600000800 } from './1764600000800-text-index-on-text-change';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   IndexFinishedTasks1764600000500,
   CreateTaskLogs1764600000600,
   Webhooks1764600000700,
+  TextIndexOnTextChange1764600000800,
 ];
