@@ -164,10 +164,13 @@ export const describeThroughput = ({ rate, cpu }) =>
     .join(', ')}`;
 
 /** One table row per database: system and bare in the same run, on the same task count. */
-export async function queueThroughput({ quick }) {
-  const count = quick ? 200 : 20_000;
+export async function queueThroughput({
+  quick,
+  count = quick ? 200 : 20_000,
+  kinds = ['sqlite', 'postgres'],
+}) {
   const rows = [];
-  for (const kind of ['sqlite', 'postgres']) {
+  for (const kind of kinds) {
     const system = await systemThroughput({ kind, count });
     const bare = await bareThroughput({ kind, count });
     const target = kind === 'sqlite' ? 0.35 : 0.3;
@@ -184,6 +187,16 @@ export async function queueThroughput({ quick }) {
   return rows;
 }
 
+// Alone, for a before/after row: node bench/queue-throughput.mjs [--quick] [--count=N] [--kind=sqlite]
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(await queueThroughput({ quick: process.argv.includes('--quick') }));
+  const option = (name) =>
+    process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const count = option('count');
+  console.log(
+    await queueThroughput({
+      quick: process.argv.includes('--quick'),
+      ...(count ? { count: Number(count) } : {}),
+      ...(option('kind') ? { kinds: [option('kind')] } : {}),
+    }),
+  );
 }
