@@ -13,6 +13,7 @@ import { Task } from './task.entity';
 import { TaskLogLine } from '../task-logs/task-log.entity';
 import { Webhook } from '../webhooks/webhook.entity';
 import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
+import { TaskRemoval } from '../retention/task-removal.entity';
 
 export const ENTITIES = [
   Task,
@@ -25,6 +26,7 @@ export const ENTITIES = [
   TaskLogLine,
   Webhook,
   WebhookDelivery,
+  TaskRemoval,
 ];
 
 /**

@@ -9,6 +9,7 @@ import { Task } from '../database/task.entity';
 import { ObjectStorage } from '../storage/object-storage';
 import { outboxFolder, taskFolder, uploadKey } from '../storage/storage-keys';
 import { RetentionLock } from './retention-lock';
+import { TaskRemoval } from './task-removal.entity';
 import { uploadIdsOf } from './upload-references';
 
 /** Tasks deleted per statement; a sweep goes on batch after batch until none is left. */
@@ -28,12 +29,16 @@ export interface SweepTotals {
 const HAS_NO_RETRY = (alias: string) =>
   `NOT EXISTS (SELECT 1 FROM tasks retried WHERE retried.retry_of = ${alias}.id)`;
 
+const NOTHING_REMOVED: SweepTotals = { tasks: 0, files: 0, bytes: 0, uploads: 0 };
+
 /**
  * Deletes finished tasks older than RETENTION_DAYS with what is theirs (API role, one instance
- * at a time): their output and outbox folders in the store (disk or bucket), their e-mail delivery rows, and the uploads
- * they named that no remaining task names. Deleting the rows updates the per-status counts
- * (triggers on the tasks table) and frees the project's storage quota, which sums the
- * remaining tasks' output_bytes and uploads.
+ * at a time): their output and outbox folders in the store (disk or bucket), their e-mail
+ * delivery rows, and the uploads they named that no remaining task names. Deleting the rows
+ * updates the per-status counts (triggers on the tasks table) and frees the project's storage
+ * quota, which sums the remaining tasks' output_bytes and uploads. The rows go first, with a
+ * TaskRemoval each in the same transaction; the files follow, and a sweep cut short between the
+ * two is finished by the next one.
  */
 @Injectable()
 export class TaskRetention implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -49,6 +54,7 @@ export class TaskRetention implements OnApplicationBootstrap, OnApplicationShutd
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     @InjectRepository(EmailDelivery) private readonly deliveries: Repository<EmailDelivery>,
     @InjectRepository(StoredFile) private readonly files: Repository<StoredFile>,
+    @InjectRepository(TaskRemoval) private readonly removals: Repository<TaskRemoval>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -79,20 +85,32 @@ export class TaskRetention implements OnApplicationBootstrap, OnApplicationShutd
 
   /** One sweep under the lock; answers what it removed (nothing when another instance holds it). */
   async sweep(): Promise<SweepTotals> {
-    const totals: SweepTotals = { tasks: 0, files: 0, bytes: 0, uploads: 0 };
+    const totals: SweepTotals = { ...NOTHING_REMOVED };
+    const add = (batch: SweepTotals) => {
+      totals.tasks += batch.tasks;
+      totals.files += batch.files;
+      totals.bytes += batch.bytes;
+      totals.uploads += batch.uploads;
+    };
     const token = await this.lock.acquire(LOCK_TTL_MS);
     if (token === null) return totals;
     const started = Date.now();
+    const timeLeft = () => !this.stopping && Date.now() - started <= LOCK_TTL_MS / 2;
     try {
-      const cutoff = new Date(Date.now() - this.config.taskRetention.maxAgeMs);
+      // What an earlier sweep deleted the rows of but did not get to finish.
       for (;;) {
+        const unfinished = await this.removals.find({
+          order: { deletedAt: 'ASC' },
+          take: RETENTION_BATCH,
+        });
+        add(await this.removeFilesOf(unfinished));
+        if (unfinished.length < RETENTION_BATCH || !timeLeft()) break;
+      }
+      const cutoff = new Date(Date.now() - this.config.taskRetention.maxAgeMs);
+      while (timeLeft()) {
         const batch = await this.sweepBatch(cutoff);
-        totals.tasks += batch.tasks;
-        totals.files += batch.files;
-        totals.bytes += batch.bytes;
-        totals.uploads += batch.uploads;
+        add(batch);
         if (batch.candidates < RETENTION_BATCH || batch.tasks === 0) break;
-        if (this.stopping || Date.now() - started > LOCK_TTL_MS / 2) break;
       }
     } finally {
       await this.lock.release(token).catch(() => undefined);
@@ -119,45 +137,68 @@ export class TaskRetention implements OnApplicationBootstrap, OnApplicationShutd
       .andWhere(HAS_NO_RETRY('task'))
       .limit(RETENTION_BATCH)
       .getMany();
-    const none = { tasks: 0, files: 0, bytes: 0, uploads: 0, candidates: candidates.length };
-    if (candidates.length === 0) return none;
+    if (candidates.length === 0) return { ...NOTHING_REMOVED, candidates: 0 };
     const ids = candidates.map((task) => task.id);
-    // Conditional again: a retry made since the select keeps its original.
-    await this.tasks
-      .createQueryBuilder()
-      .delete()
-      .from(Task)
-      .where('id IN (:...ids)', { ids })
-      .andWhere('status IN (:...finished)', { finished: FINISHED_STATUSES })
-      .andWhere(HAS_NO_RETRY('tasks'))
-      .execute();
-    const left = new Set(
-      (await this.tasks.find({ select: { id: true }, where: { id: In(ids) } })).map((t) => t.id),
-    );
-    const deleted = candidates.filter((task) => !left.has(task.id));
-    if (deleted.length === 0) return none;
-    const deletedIds = deleted.map((task) => task.id);
-    await this.deliveries.delete({ taskId: In(deletedIds) });
-    const totals = { ...none, tasks: deleted.length };
-    for (const id of deletedIds) {
+    const removals = await this.tasks.manager.transaction(async (manager) => {
+      // Conditional again: a retry made since the select keeps its original.
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from(Task)
+        .where('id IN (:...ids)', { ids })
+        .andWhere('status IN (:...finished)', { finished: FINISHED_STATUSES })
+        .andWhere(HAS_NO_RETRY('tasks'))
+        .execute();
+      const left = new Set(
+        (await manager.find(Task, { select: { id: true }, where: { id: In(ids) } })).map(
+          (task) => task.id,
+        ),
+      );
+      const deletedAt = new Date();
+      const deleted = candidates
+        .filter((task) => !left.has(task.id))
+        .map((task) =>
+          manager.create(TaskRemoval, {
+            taskId: task.id,
+            project: task.project,
+            uploadIds: uploadIdsOf(task.inputParams),
+            deletedAt,
+          }),
+        );
+      if (deleted.length > 0) await manager.insert(TaskRemoval, deleted);
+      return deleted;
+    });
+    return { ...(await this.removeFilesOf(removals)), candidates: candidates.length };
+  }
+
+  /** Everything of deleted tasks but their rows, then their TaskRemovals; each step repeatable. */
+  private async removeFilesOf(removals: TaskRemoval[]): Promise<SweepTotals> {
+    if (removals.length === 0) return { ...NOTHING_REMOVED };
+    const ids = removals.map((removal) => removal.taskId);
+    await this.deliveries.delete({ taskId: In(ids) });
+    const totals = { ...NOTHING_REMOVED, tasks: removals.length };
+    for (const id of ids) {
       for (const folder of [taskFolder(id), outboxFolder(id)]) {
         const usage = await this.storage.removeFolder(folder);
         totals.files += usage.files;
         totals.bytes += usage.bytes;
       }
     }
-    const removed = await this.removeUnusedUploads(deleted);
-    totals.uploads = removed.files;
-    totals.files += removed.files;
-    totals.bytes += removed.bytes;
+    const uploads = await this.removeUnusedUploads(removals);
+    totals.uploads = uploads.files;
+    totals.files += uploads.files;
+    totals.bytes += uploads.bytes;
+    await this.removals.delete({ taskId: In(ids) });
     return totals;
   }
 
   /** The uploads the deleted tasks named that no task left in their project names. */
-  private async removeUnusedUploads(deleted: Task[]): Promise<{ files: number; bytes: number }> {
+  private async removeUnusedUploads(
+    removals: TaskRemoval[],
+  ): Promise<{ files: number; bytes: number }> {
     const named = new Map<string, string>();
-    for (const task of deleted) {
-      for (const id of uploadIdsOf(task.inputParams)) named.set(id, task.project);
+    for (const removal of removals) {
+      for (const id of removal.uploadIds) named.set(id, removal.project);
     }
     const removed = { files: 0, bytes: 0 };
     const like = this.tasks.manager.connection.options.type === 'postgres' ? 'ILIKE' : 'LIKE';

@@ -16,6 +16,7 @@ import { IndexFinishedTasks1764600000500 } from './1764600000500-index-finished-
 import { CreateTaskLogs1764600000600 } from './1764600000600-create-task-logs';
 import { Webhooks1764600000700 } from './1764600000700-webhooks';
 import { TextIndexOnTextChange1764600000800 } from './1764600000800-text-index-on-text-change';
+import { TaskRemovals1764600000900 } from './1764600000900-task-removals';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   CreateTaskLogs1764600000600,
   Webhooks1764600000700,
   TextIndexOnTextChange1764600000800,
+  TaskRemovals1764600000900,
 ];
