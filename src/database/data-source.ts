@@ -14,6 +14,7 @@ import { TaskLogLine } from '../task-logs/task-log.entity';
 import { Webhook } from '../webhooks/webhook.entity';
 import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
 import { TaskRemoval } from '../retention/task-removal.entity';
+import { PendingUpload } from '../files/pending-upload.entity';
 
 export const ENTITIES = [
   Task,
@@ -27,6 +28,7 @@ export const ENTITIES = [
   Webhook,
   WebhookDelivery,
   TaskRemoval,
+  PendingUpload,
 ];
 
 /**

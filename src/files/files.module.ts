@@ -21,14 +21,15 @@ export class FilesModule {
         ...(http
           ? [
               MulterModule.registerAsync({
-                inject: [AppConfig, ObjectStorage],
-                useFactory: (config: AppConfig, storage: ObjectStorage) => {
+                inject: [AppConfig, ObjectStorage, FilesService],
+                useFactory: (config: AppConfig, storage: ObjectStorage, files: FilesService) => {
                   const { maxCsvBytes, maxImageBytes } = config.uploads;
                   return {
-                    storage: new SniffingUploadStorage(storage, {
-                      csv: maxCsvBytes,
-                      image: maxImageBytes,
-                    }),
+                    storage: new SniffingUploadStorage(
+                      storage,
+                      { csv: maxCsvBytes, image: maxImageBytes },
+                      files,
+                    ),
                     limits: {
                       files: 1,
                       fields: 0,

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { StoredFile } from '../database/stored-file.entity';
+import { PendingUpload } from './pending-upload.entity';
 import { openTestDatabase, TestDatabase } from '../testing/test-databases';
-import { FilesService } from './files.service';
+import { FilesService, PENDING_UPLOAD_ABANDONED_MS } from './files.service';
 import { openStorage } from '../storage/open-storage';
+import { ObjectStorage } from '../storage/object-storage';
+import { uploadKey } from '../storage/storage-keys';
+import { EmptyUploadError } from './file-errors';
+import { SniffingUploadStorage, StoredUpload } from './upload-storage';
 
 describe('FilesService.claim', () => {
   let database: TestDatabase;
@@ -13,6 +21,7 @@ describe('FilesService.claim', () => {
     files = new FilesService(
       openStorage(database.config.storage),
       database.dataSource.getRepository(StoredFile),
+      database.dataSource.getRepository(PendingUpload),
     );
   });
 
@@ -81,5 +90,97 @@ describe('FilesService.claim', () => {
 
   it('claims nothing for params that name no upload', async () => {
     expect(await files.claim([], 'default')).toEqual([]);
+  });
+});
+
+/** Real SQLite and the real disk store; a crash is a step that never comes, or one that fails. */
+describe('Uploads a process leaves half done', () => {
+  let database: TestDatabase;
+  let storage: ObjectStorage;
+  let files: FilesService;
+  let engine: SniffingUploadStorage;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('sqlite');
+    storage = openStorage(database.config.storage);
+    files = new FilesService(
+      storage,
+      database.dataSource.getRepository(StoredFile),
+      database.dataSource.getRepository(PendingUpload),
+    );
+    engine = new SniffingUploadStorage(storage, { csv: 1_000_000, image: 1_000_000 }, files);
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /** One upload through the storage engine, as multer hands it a file of a complete request. */
+  const upload = (body: string): Promise<StoredUpload> =>
+    new Promise((resolve, reject) => {
+      const request = Object.assign(new EventEmitter(), { complete: true });
+      engine._handleFile(
+        request as unknown as IncomingMessage,
+        { originalname: 'data.csv', stream: Readable.from([Buffer.from(body)]) },
+        (error, info) => (error instanceof Error ? reject(error) : resolve(info as StoredUpload)),
+      );
+    });
+  const pendingIds = async (): Promise<string[]> =>
+    (await database.dataSource.getRepository(PendingUpload).find()).map((row) => row.id);
+  const stored = (id: string): Promise<boolean> =>
+    storage.open(uploadKey(id)).then(
+      (object) => {
+        object.body.destroy();
+        return true;
+      },
+      () => false,
+    );
+
+  it('notes an upload as pending from its first byte until it is registered', async () => {
+    const file = await upload('a,b\n1,2\n');
+    expect(await stored(file.id)).toBe(true);
+    expect(await pendingIds()).toContain(file.id);
+    await files.register(file, 'data.csv', 'default');
+    expect(await pendingIds()).not.toContain(file.id);
+  });
+
+  it('removes, once abandoned, an upload whose process died before registering it', async () => {
+    const file = await upload('a,b\n1,2\n');
+    // Not yet abandoned: an upload may still be on its way to registration.
+    expect(await files.removeAbandonedOlderThan(PENDING_UPLOAD_ABANDONED_MS)).toBe(0);
+    expect(await stored(file.id)).toBe(true);
+    expect(await files.removeAbandonedOlderThan(0)).toBeGreaterThanOrEqual(1);
+    expect(await stored(file.id)).toBe(false);
+    expect(await pendingIds()).toEqual([]);
+  });
+
+  it('leaves nothing of an empty upload', async () => {
+    const pendingBefore = await pendingIds();
+    const storedBefore = (await storage.usage('uploads')).files;
+    await expect(upload('')).rejects.toThrow(EmptyUploadError);
+    expect(await pendingIds()).toEqual(pendingBefore);
+    expect((await storage.usage('uploads')).files).toBe(storedBefore);
+  });
+
+  it('finishes, through the sweep, removing an unused upload whose object outlived its row', async () => {
+    const file = await upload('a,b\n1,2\n');
+    await files.register(file, 'data.csv', 'default');
+    await database.dataSource
+      .getRepository(StoredFile)
+      .update({ id: file.id }, { createdAt: new Date(Date.now() - 60_000) });
+    const remove = jest
+      .spyOn(storage, 'remove')
+      .mockRejectedValueOnce(new Error('the store went away'));
+    await expect(files.removeUnusedOlderThan(1_000)).rejects.toThrow('the store went away');
+    remove.mockRestore();
+    expect(
+      await database.dataSource.getRepository(StoredFile).findOneBy({ id: file.id }),
+    ).toBeNull();
+    expect(await stored(file.id)).toBe(true);
+    expect(await pendingIds()).toEqual([file.id]);
+
+    expect(await files.removeAbandonedOlderThan(0)).toBe(1);
+    expect(await stored(file.id)).toBe(false);
+    expect(await pendingIds()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { normaliseId } from '../core/resource-id';
 import { FileKind, StoredFile } from '../database/stored-file.entity';
@@ -7,7 +8,14 @@ import { ValidationProblem } from '../core/validation-problem';
 import { FileNotFoundError } from './file-errors';
 import { ObjectStorage } from '../storage/object-storage';
 import { uploadKey } from '../storage/storage-keys';
-import { StoredUpload } from './upload-storage';
+import { PendingUpload } from './pending-upload.entity';
+import { StoredUpload, UploadLedger } from './upload-storage';
+
+/**
+ * An upload still pending after this long was cut off by a process that died: its object is
+ * removed. Uploads have idle timeouts but no overall one, so this is far past any real upload.
+ */
+export const PENDING_UPLOAD_ABANDONED_MS = 24 * 3_600_000;
 
 /** A task parameter that names an upload: where it stands in input_params and what it must be. */
 export interface FileReference {
@@ -16,13 +24,29 @@ export interface FileReference {
   kind: FileKind;
 }
 
-/** Uploads in the store (DATA_DIR/uploads or the bucket) and their metadata in SQL. */
+/**
+ * Uploads in the store (DATA_DIR/uploads or the bucket) and their metadata in SQL. An object
+ * without its row is noted in pending_uploads while it is written or removed, so none outlives a
+ * crash unnoticed.
+ */
 @Injectable()
-export class FilesService {
+export class FilesService implements UploadLedger {
   constructor(
     private readonly storage: ObjectStorage,
     @InjectRepository(StoredFile) private readonly files: Repository<StoredFile>,
+    @InjectRepository(PendingUpload) private readonly pending: Repository<PendingUpload>,
   ) {}
+
+  async reserve(): Promise<string> {
+    const id = randomUUID();
+    await this.pending.insert({ id, since: new Date() });
+    return id;
+  }
+
+  async removeObject(id: string): Promise<void> {
+    await this.storage.remove(uploadKey(id));
+    await this.pending.delete({ id });
+  }
 
   /** Records a stored upload in the uploader's project. */
   async register(upload: StoredUpload, originalName: string, project: string): Promise<StoredFile> {
@@ -37,13 +61,16 @@ export class FilesService {
       usedAt: null,
       project,
     });
-    await this.files.insert(file);
+    await this.files.manager.transaction(async (manager) => {
+      await manager.insert(StoredFile, file);
+      await manager.delete(PendingUpload, { id: upload.id });
+    });
     return file;
   }
 
   /** Removes an upload that was refused before it was registered. */
   async discard(upload: StoredUpload): Promise<void> {
-    await this.storage.remove(uploadKey(upload.id));
+    await this.removeObject(upload.id);
   }
 
   /** An upload by id; one of another project than `project` (when given) is not found. */
@@ -103,11 +130,31 @@ export class FilesService {
       where: { usedAt: IsNull(), createdAt: LessThan(new Date(Date.now() - age)) },
       take: 1000,
     });
+    let removed = 0;
     for (const { id } of expired) {
-      await this.files.delete({ id, usedAt: IsNull() });
-      await this.storage.remove(uploadKey(id));
+      // The row goes only if still unused (a task may have claimed it since), noted as pending
+      // in the same transaction, so a crash before the object is gone leaves it to the sweep.
+      const deleted = await this.files.manager.transaction(async (manager) => {
+        const result = await manager.delete(StoredFile, { id, usedAt: IsNull() });
+        if (!result.affected) return false;
+        await manager.insert(PendingUpload, { id, since: new Date() });
+        return true;
+      });
+      if (!deleted) continue;
+      await this.removeObject(id);
+      removed += 1;
     }
-    return expired.length;
+    return removed;
+  }
+
+  /** Removes the objects of uploads pending for longer than `age`: cut off by a crash. */
+  async removeAbandonedOlderThan(age: number): Promise<number> {
+    const abandoned = await this.pending.find({
+      where: { since: LessThan(new Date(Date.now() - age)) },
+      take: 1000,
+    });
+    for (const { id } of abandoned) await this.removeObject(id);
+    return abandoned.length;
   }
 }
 

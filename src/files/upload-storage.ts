@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { FileKind } from '../database/stored-file.entity';
@@ -84,6 +84,14 @@ class UploadInspector extends Transform {
   }
 }
 
+/** Where an upload's id comes from and how one not kept goes (FilesService). */
+export interface UploadLedger {
+  /** A new id, noted as pending before any byte is stored under it. */
+  reserve(): Promise<string>;
+  /** Removes the object, then the note. */
+  removeObject(id: string): Promise<void>;
+}
+
 /**
  * A multer storage engine that streams each upload into the store (DATA_DIR/uploads or the
  * bucket, by multipart upload) under a random id — never whole in memory, never under the
@@ -93,6 +101,7 @@ export class SniffingUploadStorage {
   constructor(
     private readonly storage: ObjectStorage,
     private readonly limits: SizeLimits,
+    private readonly ledger: UploadLedger,
   ) {}
 
   _handleFile(
@@ -112,7 +121,7 @@ export class SniffingUploadStorage {
     callback: (error: Error | null) => void,
   ): void {
     if (!file.id) return callback(null);
-    this.storage.remove(uploadKey(file.id)).then(
+    this.ledger.removeObject(file.id).then(
       () => callback(null),
       (error: Error) => callback(error),
     );
@@ -122,8 +131,7 @@ export class SniffingUploadStorage {
    * Pipes multer's stream by hand rather than with pipeline(): pipeline would destroy it on a
    * failure, and multer would answer before the partial upload is gone.
    */
-  private store(request: IncomingMessage, file: IncomingFile): Promise<StoredUpload> {
-    const id = randomUUID();
+  private async store(request: IncomingMessage, file: IncomingFile): Promise<StoredUpload> {
     const inspector = new UploadInspector(this.limits);
     let failure: Error | undefined;
     const fail = (error: Error): void => {
@@ -141,19 +149,20 @@ export class SniffingUploadStorage {
       if (!request.complete) fail(new UploadCutShortError());
     });
     inspector.on('error', fail);
+    // Noted before a byte is stored: should this process die before the upload is registered
+    // or removed, the upload sweep removes the object.
+    const id = await this.ledger.reserve();
     file.stream.pipe(inspector);
-    return this.storage.put(uploadKey(id), inspector).then(
-      async () => {
-        if (failure) {
-          await this.storage.remove(uploadKey(id));
-          throw failure;
-        }
-        if (!inspector.type) throw new EmptyUploadError();
-        return { id, size: inspector.bytes, sha256: inspector.digest(), ...inspector.type };
-      },
-      (error: unknown) => {
-        throw failure ?? error;
-      },
-    );
+    try {
+      await this.storage.put(uploadKey(id), inspector);
+    } catch (error) {
+      await this.ledger.removeObject(id);
+      throw failure ?? error;
+    }
+    if (failure || !inspector.type) {
+      await this.ledger.removeObject(id);
+      throw failure ?? new EmptyUploadError();
+    }
+    return { id, size: inspector.bytes, sha256: inspector.digest(), ...inspector.type };
   }
 }

@@ -2,6 +2,7 @@ import { DEFAULT_PROJECT, EVERY_PROJECT } from '../core/project';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { StoredFile } from '../database/stored-file.entity';
+import { PendingUpload } from '../files/pending-upload.entity';
 import { TaskStore } from '../database/task-store';
 import { Task } from '../database/task.entity';
 import { EventBus } from '../events/event-bus.service';
@@ -45,6 +46,7 @@ describe('TasksService', () => {
     const files = new FilesService(
       openStorage(database.config.storage),
       database.dataSource.getRepository(StoredFile),
+      database.dataSource.getRepository(PendingUpload),
     );
     const queue: Pick<TaskQueueService, 'enqueue' | 'enqueueMany' | 'remove'> = {
       enqueue: (task) => {
@@ -216,6 +218,7 @@ describe('TasksService', () => {
       new FilesService(
         openStorage(database.config.storage),
         database.dataSource.getRepository(StoredFile),
+        database.dataSource.getRepository(PendingUpload),
       ),
       database.config,
       quotas,

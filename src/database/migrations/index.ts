@@ -17,6 +17,7 @@ import { CreateTaskLogs1764600000600 } from './1764600000600-create-task-logs';
 import { Webhooks1764600000700 } from './1764600000700-webhooks';
 import { TextIndexOnTextChange1764600000800 } from './1764600000800-text-index-on-text-change';
 import { TaskRemovals1764600000900 } from './1764600000900-task-removals';
+import { PendingUploads1764600001000 } from './1764600001000-pending-uploads';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   Webhooks1764600000700,
   TextIndexOnTextChange1764600000800,
   TaskRemovals1764600000900,
+  PendingUploads1764600001000,
 ];
