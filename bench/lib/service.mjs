@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
-const MAIN = join(PROJECT_ROOT, 'dist', 'main.js');
+// BENCH_MAIN in the environment runs every benchmark against another build (before/after rows).
+const MAIN = process.env.BENCH_MAIN ?? join(PROJECT_ROOT, 'dist', 'main.js');
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const POSTGRES_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
