@@ -1,7 +1,7 @@
 // Listing at scale (issue 17, target 3): 1,000,000 task rows (20,000 with --quick) loaded
 // straight into a migrated database (bench/lib/task-rows.mjs), then GET /api/tasks/ through HTTP
-// with an API key (AUTH_MODE=keys) at a fixed offered load of 100 requests/s (open loop:
-// autocannon's overallRate, latencies corrected for requests that could not be sent on time),
+// with an API key (AUTH_MODE=keys) at a fixed offered load of 100 requests/s (open loop, evenly
+// paced, each latency counted from when its request was due: lib/load.mjs),
 // for the first page, each filter, each kind of `q`, and a page at depth N/2 by cursor and by
 // offset; on SQLite and on PostgreSQL. Where the bare node:http server can run the same query
 // (no filter, status, type, offset: bench/bare/bare-api.mjs) it runs beside, on the same

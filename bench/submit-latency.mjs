@@ -1,8 +1,8 @@
-// Submit and get latency: autocannon against POST /api/tasks/submit and GET /api/tasks/{id} of
-// one API process (default settings, keys mode, an operator key on every request, the rate
-// limit counted on each), and against a bare node:http server doing the same SQL and Redis work,
-// in the same run. The target row offers a fixed 300 submits/s (open loop: the pace does not
-// follow the answers); a saturating row beside it shows what 50 connections get as fast as the
+// Submit and get latency: HTTP load (lib/load.mjs) on POST /api/tasks/submit and
+// GET /api/tasks/{id} of one API process (default settings, keys mode, an operator key on every
+// request, the rate limit counted on each), and against a bare node:http server doing the same SQL and Redis work,
+// in the same run. The target row offers a fixed 300 submits/s (open loop, evenly paced: the pace
+// does not follow the answers); a saturating row beside it shows what 50 connections get as fast as the
 // server answers. Rounds alternate between the two servers so that a noisy neighbour weighs on
 // both alike; the API's CPU time per request comes from /proc.
 import { cpuMs } from './lib/cpu.mjs';

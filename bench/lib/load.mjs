@@ -1,24 +1,46 @@
-// HTTP load through autocannon, reduced to the numbers the results table shows.
+// HTTP load, reduced to the numbers the results table shows: closed loop through autocannon
+// (each connection sends its next request when the last is answered: saturating), open loop
+// through openLoad below (requests sent on a fixed schedule whatever the answers' latency).
 import autocannon from 'autocannon';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How long the open loop waits for answers after its last request was due. */
+const OPEN_LOOP_DRAIN_MS = 10_000;
 
 /**
- * `overallRate` (requests/s over all connections) makes the load open-loop: requests are sent
- * on schedule whatever the answers' latency, and autocannon corrects the latencies of requests
- * it could not send on time (coordinated omission). Without it, each connection sends its next
- * request when the last is answered (closed loop, saturating).
+ * With `overallRate` (requests/s over all connections) the load is open-loop (openLoad);
+ * without it, closed-loop through autocannon.
+ *
+ * autocannon's own `overallRate` is not used for the open loop: it lets each connection send
+ * its share of the second back to back as soon as the second starts, then idle until the next
+ * one, so 300 requests/s arrive as one burst of 300 per second; and it corrects for coordinated
+ * omission with an expected interval of `Math.ceil(1 / rate)` ms (1 ms at any rate), which adds
+ * a synthetic sample per millisecond of every answer's latency. Both inflate the tail far past
+ * what an evenly paced load meets.
  */
 export async function load(
   url,
   { connections, seconds, method = 'GET', body, headers = {}, overallRate },
 ) {
+  const allHeaders = { ...(body ? { 'content-type': 'application/json' } : {}), ...headers };
+  const payload = body ? JSON.stringify(body) : undefined;
+  if (overallRate)
+    return openLoad(url, {
+      rate: overallRate,
+      seconds,
+      connections,
+      method,
+      headers: allHeaders,
+      body: payload,
+    });
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
-    ...(overallRate ? { overallRate } : {}),
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
+    headers: allHeaders,
+    body: payload,
   });
   return {
     rps: result.requests.average,
@@ -27,6 +49,85 @@ export async function load(
     requests: result.requests.total,
     // Transport errors and timeouts, plus any answer outside 2xx.
     errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+/**
+ * Open loop: request i is due at start + i / rate, evenly spaced, and is sent then over one of
+ * at most `connections` keep-alive sockets (it waits for a free one when all are busy, as a
+ * client with a connection pool would). Its latency runs from when it was due, not from when it
+ * left, so a late send (the generator's timer, a full pool) counts against the server's answer
+ * instead of vanishing from the record (coordinated omission). A request still unanswered
+ * OPEN_LOOP_DRAIN_MS after the last was due counts as an error, with the time it waited so far
+ * as its latency: an overloaded server's percentiles are not flattered by leaving it out, and
+ * the run ends in bounded time.
+ */
+export async function openLoad(url, { rate, seconds, connections, method, headers, body }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const total = Math.round(rate * seconds);
+  const intervalMs = 1000 / rate;
+  const latencies = [];
+  let errors = 0;
+  /** 2xx answers. */
+  let answered = 0;
+  /** Requests sent and not yet answered, each with what ends it. */
+  const unanswered = new Set();
+  const send = (due) =>
+    new Promise((resolve) => {
+      const end = (latency, failed) => {
+        if (!unanswered.delete(entry)) return;
+        if (latency !== undefined) latencies.push(latency);
+        if (failed) errors++;
+        else answered++;
+        resolve();
+      };
+      const request = http.request(url, { method, agent, headers }, (response) => {
+        response.resume();
+        response.once('error', () => end(undefined, true));
+        response.once('end', () => {
+          const ok = response.statusCode >= 200 && response.statusCode < 300;
+          end(ok ? performance.now() - due : undefined, !ok);
+        });
+      });
+      const entry = { due, request, end };
+      unanswered.add(entry);
+      request.once('error', () => end(undefined, true));
+      request.end(body);
+    });
+
+  const start = performance.now();
+  const answers = [];
+  for (let sent = 0; sent < total;) {
+    const now = performance.now();
+    // Everything due by now goes out at once: a late wake-up catches up instead of drifting.
+    for (; sent < total && start + sent * intervalMs <= now; sent++)
+      answers.push(send(start + sent * intervalMs));
+    if (sent < total) await sleep(Math.max(0, start + sent * intervalMs - performance.now()));
+  }
+  let drainTimer;
+  await Promise.race([
+    Promise.all(answers),
+    new Promise((resolve) => (drainTimer = setTimeout(resolve, OPEN_LOOP_DRAIN_MS))),
+  ]);
+  clearTimeout(drainTimer);
+  const end = performance.now();
+  for (const entry of [...unanswered]) {
+    entry.end(end - entry.due, true);
+    entry.request.destroy();
+  }
+  agent.destroy();
+  const elapsedSeconds = (end - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p) =>
+    latencies.length === 0
+      ? NaN
+      : Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]);
+  return {
+    rps: answered / elapsedSeconds,
+    p50: percentile(0.5),
+    p99: percentile(0.99),
+    requests: total,
+    errors,
   };
 }
 
