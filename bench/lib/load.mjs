@@ -110,13 +110,13 @@ export async function openLoad(url, { rate, seconds, connections, method, header
     new Promise((resolve) => (drainTimer = setTimeout(resolve, OPEN_LOOP_DRAIN_MS))),
   ]);
   clearTimeout(drainTimer);
-  const end = performance.now();
+  const finishedAt = performance.now();
   for (const entry of [...unanswered]) {
-    entry.end(end - entry.due, true);
+    entry.end(finishedAt - entry.due, true);
     entry.request.destroy();
   }
   agent.destroy();
-  const elapsedSeconds = (end - start) / 1000;
+  const elapsedSeconds = (finishedAt - start) / 1000;
   latencies.sort((a, b) => a - b);
   const percentile = (p) =>
     latencies.length === 0
