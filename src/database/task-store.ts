@@ -211,15 +211,21 @@ export class TaskStore {
     const columns = metadata.columns.filter(
       (column) => column.getEntityValue(sample) !== undefined,
     );
-    const table = metadata.tablePath
-      .split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
+    const table = this.escapedTable();
     const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
     const placeholders = columns
       .map((_, index) => driver.createParameter(`p${index}`, index))
       .join(', ');
     return { sql: `INSERT INTO ${table} (${names}) VALUES (${placeholders})`, columns };
+  }
+
+  /** The tasks table's name (schema-qualified where it has one), quoted for the driver. */
+  private escapedTable(): string {
+    const driver = this.tasks.manager.connection.driver;
+    return this.tasks.metadata.tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
   }
 
   /**
@@ -795,11 +801,7 @@ export class TaskStore {
         { length: sources },
         param,
       ).join(', ')})`;
-      const table = metadata.tablePath
-        .split('.')
-        .map((part) => driver.escape(part))
-        .join('.');
-      sql = `UPDATE ${table} SET ${set} WHERE ${where}`;
+      sql = `UPDATE ${this.escapedTable()} SET ${set} WHERE ${where}`;
       this.statusUpdates.set(shape, sql);
     }
     return sql;
