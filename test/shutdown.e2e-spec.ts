@@ -9,17 +9,23 @@ describe(`SIGTERM during a long task on ${TEST_DATABASE}`, () => {
   const suite = serviceForSuite({ APP_ROLE: 'api' });
 
   it('hands the task back after the grace period, and another worker completes it', async () => {
-    const first = suite.service.spawnPeer({ APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '1000' });
-    const task = await suite.api.submit('csv_processing', { num_rows: 100, processing_time: 8 });
-    await suite.api.waitForStatus(task.id, ['RUNNING']);
-    const second = suite.service.spawnPeer({ APP_ROLE: 'worker' });
-    await waitFor('the second worker to register', async () => {
+    // Both workers are up before the task exists, so the task's run does not race a worker's
+    // boot (on a loaded host a boot can outlast the task); the one that takes it is stopped.
+    const workers = [1, 2].map(() =>
+      suite.service.spawnPeer({ APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '1000' }),
+    );
+    await waitFor('both workers to register', async () => {
       const health = await suite.api.request<{ checks: { workers: Record<string, number> } }>(
         'GET',
         '/api/health',
       );
       return health.body.checks.workers.csv_processing === 2;
     });
+    const task = await suite.api.submit('csv_processing', { num_rows: 100, processing_time: 8 });
+    const startedOn = (worker: (typeof workers)[number]) =>
+      worker.logs().some((line) => line.task_id === task.id && line.msg === 'started');
+    await waitFor('a worker to start the task', () => workers.some(startedOn));
+    const [first, second] = startedOn(workers[0]) ? workers : [workers[1], workers[0]];
 
     const terminatedAt = Date.now();
     first.child.kill('SIGTERM');
