@@ -20,6 +20,8 @@ export interface FaultRow {
   notes?: string;
 }
 
+const LOG_LINES_ON_FAILURE = 80;
+
 const show = (value: number | null): string => (value === null ? '–' : String(value));
 
 /**
@@ -64,4 +66,16 @@ export function recordSettlement(
     recoveryMs: settled.settledAt - since,
     notes,
   });
+  // The processes and their logs are gone once the suite stops: what they last said is the only
+  // clue to why tasks stayed unfinished, so it goes into the failing run's output.
+  if (settled.stuck.length > 0 || settled.lost.length > 0)
+    for (const [index, process] of processes.entries())
+      console.log(
+        `[fault] ${scenario}: the last log lines of process ${index + 1} of ${processes.length}\n` +
+          process
+            .logs()
+            .slice(-LOG_LINES_ON_FAILURE)
+            .map((line) => JSON.stringify(line))
+            .join('\n'),
+      );
 }
