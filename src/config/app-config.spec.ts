@@ -77,17 +77,28 @@ describe('AppConfig', () => {
     });
   });
 
-  it('switches to PostgreSQL with DATABASE_URL, keeping the schema', () => {
+  it('switches to PostgreSQL with DATABASE_URL, keeping the schema and pool settings', () => {
     const url = 'postgres://app:pw@db.example.com:5432/conveyor';
     expect(configFrom({ DATABASE_URL: url }).database).toEqual({
       kind: 'postgres',
       url,
       schema: 'public',
+      poolSize: 10,
+      connectTimeoutMs: 10_000,
     });
-    expect(configFrom({ DATABASE_URL: url, DATABASE_SCHEMA: 'tenant_1' }).database).toEqual({
+    expect(
+      configFrom({
+        DATABASE_URL: url,
+        DATABASE_SCHEMA: 'tenant_1',
+        DATABASE_POOL_SIZE: '25',
+        DATABASE_CONNECT_TIMEOUT_MS: '2500',
+      }).database,
+    ).toEqual({
       kind: 'postgres',
       url,
       schema: 'tenant_1',
+      poolSize: 25,
+      connectTimeoutMs: 2500,
     });
   });
 

@@ -152,7 +152,8 @@ export class AppConfig {
   /** Where uploads, outputs and the outbox are kept: DATA_DIR, or a bucket (STORAGE_URL). */
   readonly storage: StorageSettings;
   readonly database:
-    { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
+    | { kind: 'sqlite'; path: string }
+    | { kind: 'postgres'; url: string; schema: string; poolSize: number; connectTimeoutMs: number };
   readonly redis: RedisSettings;
   readonly queuePrefix: string;
   readonly concurrency: Record<TaskType, number>;
@@ -219,7 +220,13 @@ export class AppConfig {
         }
       : { kind: 'local', root: this.dataDir };
     this.database = env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA }
+      ? {
+          kind: 'postgres',
+          url: env.DATABASE_URL,
+          schema: env.DATABASE_SCHEMA,
+          poolSize: env.DATABASE_POOL_SIZE,
+          connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+        }
       : { kind: 'sqlite', path: resolve(this.dataDir, 'conveyor.sqlite') };
     this.redis = redisSettingsOf(env);
     this.queuePrefix =

@@ -454,6 +454,16 @@ export class Env {
   @IntEnv(100, 60_000)
   SCHEDULE_POLL_MS = 1000;
 
+  /** PostgreSQL connections each process keeps at most. */
+  @IntEnv(1, 200)
+  DATABASE_POOL_SIZE = 10;
+
+  @IntEnv(100, 600_000)
+  // Unbounded (pg's default), a statement that found every pooled connection taken, or a connect
+  // the server never answered, waited forever and held its task's worker slot; bounded, it fails
+  // as a transient error that the SQL retries and the API's 503 already handle.
+  DATABASE_CONNECT_TIMEOUT_MS = 10_000;
+
   @IntEnv(0, 600_000)
   // Short: better-sqlite3 waits for a lock synchronously, holding up the whole process, while
   // sql-retry.ts waits between tries asynchronously. With 10 s, a write lock held 2 s by another

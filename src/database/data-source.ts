@@ -48,7 +48,7 @@ export function buildDataSourceOptions(
     logging: false,
   } as const;
   if (config.database.kind === 'postgres') {
-    const { url, schema } = config.database;
+    const { url, schema, poolSize, connectTimeoutMs } = config.database;
     return {
       ...common,
       type: 'postgres',
@@ -57,8 +57,16 @@ export function buildDataSourceOptions(
       // Names each session in pg_stat_activity by role and schema, so an operator (or the
       // fault tests) can tell this service's connections from others on the same server.
       applicationName: `conveyor ${config.role} ${schema}`.slice(0, 63),
-      // search_path makes the unqualified names in migrations land in the configured schema.
-      extra: { max: 10, options: `-c search_path=${schema}` },
+      extra: {
+        max: poolSize,
+        // Bounds both the wait for a free pooled connection and a new connection's setup.
+        connectionTimeoutMillis: connectTimeoutMs,
+        // A peer that vanished without closing the socket (a failover, a dropped NAT entry)
+        // is found by TCP instead of leaving a statement waiting for its answer forever.
+        keepAlive: true,
+        // search_path makes the unqualified names in migrations land in the configured schema.
+        options: `-c search_path=${schema}`,
+      },
     };
   }
   mkdirSync(dirname(config.database.path), { recursive: true });
