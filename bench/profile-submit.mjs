@@ -1,12 +1,15 @@
 // Profiles the API process (or with --worker, the worker) under the queue benchmark's load: keys
 // mode, default settings, one worker, N submits from 50 clients; the profiled process runs with
 // --cpu-prof and the profile's self time is summed by area of the code (bench/lib/profile-areas.mjs).
-// Usage: node bench/profile-submit.mjs [count] [--postgres] [--worker | --no-worker]
+// With --rate=N the measured submits are offered evenly paced at N/s (the submit-latency row's
+// open loop) instead of as fast as 50 clients get answers, and their latencies are printed.
+// Usage: node bench/profile-submit.mjs [count] [--postgres] [--worker | --no-worker] [--rate=N]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMs } from './lib/cpu.mjs';
 import { startKeyedService } from './lib/keyed-api.mjs';
+import { formatLoad, load } from './lib/load.mjs';
 import { summariseProfile } from './lib/profile-areas.mjs';
 import { Cleanup, makeStore, startService, waitFor, waitForWorkers } from './lib/service.mjs';
 import { completion, openSql } from './lib/sql.mjs';
@@ -15,6 +18,10 @@ import { inLanes } from './queue-throughput.mjs';
 const kind = process.argv.includes('--postgres') ? 'postgres' : 'sqlite';
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5000);
 const profiledRole = process.argv.includes('--worker') ? 'worker' : 'api';
+const rateArg = process.argv.find((a) => a.startsWith('--rate='));
+const rate = rateArg ? Number(rateArg.slice('--rate='.length)) : undefined;
+if (rate !== undefined && !(rate > 0))
+  throw new Error('--rate must be a positive number of submits/s');
 const WARM_UP = 500;
 const profileDir = mkdtempSync(join(tmpdir(), 'conveyor-prof-'));
 const cleanup = new Cleanup();
@@ -64,7 +71,18 @@ try {
   const before = cpuMs(profiled.pid);
   window.fromUs = Number(process.hrtime.bigint() / 1000n);
   const started = performance.now();
-  await inLanes(count, 50, submit);
+  if (rate === undefined) await inLanes(count, 50, submit);
+  else {
+    const paced = await load(`${api.url}/api/tasks/submit`, {
+      connections: 50,
+      seconds: count / rate,
+      method: 'POST',
+      headers: api.headers,
+      body: JSON.parse(body),
+      overallRate: rate,
+    });
+    console.log(`offered ${rate}/s: ${formatLoad(paced)}`);
+  }
   // The worker's share ends when it has run every task, not when the last submit is answered.
   if (profiledRole === 'worker') await allDone(WARM_UP + count);
   const seconds = (performance.now() - started) / 1000;
