@@ -99,7 +99,7 @@ export async function memory({ quick }) {
     );
     // The same process, idle twice as long: does V8 give the burst's garbage back by itself?
     await sleep(settleMs);
-    const workerLater = rssMb(worker.pid);
+    const [apiLater, workerLater] = [api.pid, worker.pid].map(rssMb);
 
     await worker.stop();
     const sized = await startService(
@@ -129,6 +129,7 @@ export async function memory({ quick }) {
       row('worker', 'after start-up, default settings', workerIdle),
       row('API', `after ${tasks} CSV tasks`, apiAfter),
       row('worker', `after ${tasks} CSV tasks`, workerAfter),
+      row('API', `after ${tasks} CSV tasks, idle ${(2 * settleMs) / 1000} s`, apiLater),
       row('worker', `after ${tasks} CSV tasks, idle ${(2 * settleMs) / 1000} s`, workerLater),
       row('worker', `after start-up, --max-old-space-size=${CONTAINER_HEAP_MB}`, sizedIdle),
       row(
