@@ -79,17 +79,18 @@ function TaskForm({
   const [priority, setPriority] = useState(String(DEFAULT_PRIORITY));
   const [delay, setDelay] = useState('');
   const form = useRef<HTMLFormElement>(null);
-  const focusFirstError = useRef(false);
+  // Counted, not a flag: an effect left pending from an earlier render (Preact runs effects
+  // after paint) could take a flag before the errors are on the page, and nothing would be focused.
+  const [focusRequests, setFocusRequests] = useState(0);
 
   const spec = specs[taskType];
   const source = sources[taskType];
   const fields = visibleFields(spec, source);
 
   useEffect(() => {
-    if (!focusFirstError.current) return;
-    focusFirstError.current = false;
+    if (focusRequests === 0) return;
     form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  });
+  }, [focusRequests]);
 
   const clearErrors = (): void => {
     setFieldErrors({});
@@ -156,7 +157,7 @@ function TaskForm({
     const built = buildParams(spec, source, values[taskType], uploadedIds, invalidNumbers);
     if (Object.keys(built.errors).length > 0) {
       setFieldErrors(built.errors);
-      focusFirstError.current = true;
+      setFocusRequests((count) => count + 1);
       return;
     }
     setSubmitting(true);
@@ -174,7 +175,7 @@ function TaskForm({
         const sorted = problemsByField(error.problems, known);
         setFieldErrors(sorted.fieldErrors);
         setFormErrors(sorted.formErrors);
-        focusFirstError.current = true;
+        setFocusRequests((count) => count + 1);
       } else {
         setFormErrors([
           error instanceof Error ? `The task was not submitted: ${error.message}` : String(error),
