@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cpuMs } from './lib/cpu.mjs';
 import { startKeyedService } from './lib/keyed-api.mjs';
 import { formatLoad, load } from './lib/load.mjs';
-import { summariseProfile } from './lib/profile-areas.mjs';
+import { summariseBusyStretches, summariseProfile } from './lib/profile-areas.mjs';
 import { Cleanup, makeStore, startService, waitFor, waitForWorkers } from './lib/service.mjs';
 import { completion, openSql } from './lib/sql.mjs';
 import { inLanes } from './queue-throughput.mjs';
@@ -97,5 +97,8 @@ try {
 }
 const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
 if (!file) throw new Error('no profile written');
-console.log(summariseProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')), window));
+const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8'));
+console.log(summariseProfile(profile, window));
+console.log(`\nWhere the main thread stayed busy (what an arrival waits behind):`);
+console.log(summariseBusyStretches(profile, window));
 console.log(`profile: ${join(profileDir, file)}`);

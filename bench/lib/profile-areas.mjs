@@ -110,3 +110,64 @@ export function summariseProfile(profile, { fromUs = -Infinity, toUs = Infinity,
   const functions = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top);
   return [...busy.sort((a, b) => b[1] - a[1]).map(line), '', ...functions.map(line)].join('\n');
 }
+
+/**
+ * The stretches in which the main thread never went idle for at least `minMs`: what an arrival
+ * waits behind. For each of the longest, its areas and the service functions it ran under (the
+ * outermost frame of the service's own code in each sample's stack: a request handler, a timer's
+ * pass), which tell a burst of requests from one long piece of work.
+ */
+export function summariseBusyStretches(
+  profile,
+  { fromUs = -Infinity, toUs = Infinity, minMs = 10, top = 10 } = {},
+) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node);
+  const outermostServiceFrame = (node) => {
+    let found;
+    for (let at = node; at; at = parentOf.get(at.id))
+      if (/dist\/src\//.test(at.callFrame.url))
+        found = `${at.callFrame.functionName || '(anonymous)'} ${at.callFrame.url.replace(/.*dist\//, '')}`;
+    return found ?? '(no service frame)';
+  };
+  const stretches = [];
+  let current;
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < fromUs || at > toUs) continue;
+    const node = byId.get(profile.samples[i]);
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    if (node.callFrame.functionName === '(idle)') {
+      if (current) stretches.push(current);
+      current = undefined;
+      continue;
+    }
+    current ??= { startUs: at, ms: 0, areas: new Map(), entries: new Map() };
+    current.ms += ms;
+    const area = areaOf(node.callFrame);
+    current.areas.set(area, (current.areas.get(area) ?? 0) + ms);
+    const entry = outermostServiceFrame(node);
+    current.entries.set(entry, (current.entries.get(entry) ?? 0) + ms);
+  }
+  if (current) stretches.push(current);
+  const long = stretches.filter((s) => s.ms >= minMs).sort((a, b) => b.ms - a.ms);
+  const busyMs = stretches.reduce((sum, s) => sum + s.ms, 0);
+  const shares = (map, n) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, ms]) => `${name} ${ms.toFixed(0)}`)
+      .join(', ');
+  return [
+    `${stretches.length} busy stretches, ${busyMs.toFixed(0)} ms; ${long.length} of at least ${minMs} ms, ${long.reduce((sum, s) => sum + s.ms, 0).toFixed(0)} ms`,
+    ...long
+      .slice(0, top)
+      .map(
+        (s) =>
+          `${s.ms.toFixed(0).padStart(5)} ms at +${((s.startUs - Math.max(fromUs, profile.startTime)) / 1e6).toFixed(2)} s: ${shares(s.areas, 4)} | under ${shares(s.entries, 3)}`,
+      ),
+  ].join('\n');
+}
