@@ -114,7 +114,7 @@ export function summariseProfile(profile, { fromUs = -Infinity, toUs = Infinity,
 /**
  * The stretches in which the main thread never went idle for at least `minMs`: what an arrival
  * waits behind. For each of the longest, its areas and the service functions it ran under (the
- * outermost frame of the service's own code in each sample's stack: a request handler, a timer's
+ * nearest frame of the service's own code in each sample's stack: a request handler, a timer's
  * pass), which tell a burst of requests from one long piece of work.
  */
 export function summariseBusyStretches(
@@ -125,12 +125,13 @@ export function summariseBusyStretches(
   const parentOf = new Map();
   for (const node of profile.nodes)
     for (const child of node.children ?? []) parentOf.set(child, node);
-  const outermostServiceFrame = (node) => {
-    let found;
+  // The innermost: after an await a stack starts where the service's code resumed, so the
+  // nearest frame of its own is what says whose work it was (a store's INSERT, a sweep's read).
+  const nearestServiceFrame = (node) => {
     for (let at = node; at; at = parentOf.get(at.id))
-      if (/dist\/src\//.test(at.callFrame.url))
-        found = `${at.callFrame.functionName || '(anonymous)'} ${at.callFrame.url.replace(/.*dist\//, '')}`;
-    return found ?? '(no service frame)';
+      if (/\/dist\//.test(at.callFrame.url))
+        return `${at.callFrame.functionName || '(anonymous)'} ${at.callFrame.url.replace(/.*dist\//, '')}`;
+    return '(no service frame)';
   };
   const stretches = [];
   let current;
@@ -149,7 +150,7 @@ export function summariseBusyStretches(
     current.ms += ms;
     const area = areaOf(node.callFrame);
     current.areas.set(area, (current.areas.get(area) ?? 0) + ms);
-    const entry = outermostServiceFrame(node);
+    const entry = nearestServiceFrame(node);
     current.entries.set(entry, (current.entries.get(entry) ?? 0) + ms);
   }
   if (current) stretches.push(current);
