@@ -5,6 +5,7 @@ import { servesHttp } from '../config/app-role';
 import { buildDataSourceOptions, ENTITIES, ensureSchema } from './data-source';
 import { SchemaReady } from './schema-ready';
 import { TaskStore } from './task-store';
+import { WalCheckpointer } from './wal-checkpointer.service';
 
 @Module({})
 export class DatabaseModule {
@@ -24,7 +25,7 @@ export class DatabaseModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      providers: [SchemaReady, TaskStore],
+      providers: [SchemaReady, TaskStore, WalCheckpointer],
       exports: [TypeOrmModule, TaskStore],
     };
   }
