@@ -25,6 +25,7 @@ export class WalCheckpointer implements OnApplicationBootstrap, OnApplicationShu
   /** Settles when the thread has ended, whether it was told to stop or failed before. */
   private threadExited?: Promise<unknown>;
   private stopping = false;
+  private takenBack = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -44,9 +45,13 @@ export class WalCheckpointer implements OnApplicationBootstrap, OnApplicationShu
       this.takeBack(`could not start: ${(error as Error).message}`);
       return;
     }
+    // Stopped on shutdown; it must not be what keeps a process alive that is otherwise done.
+    thread.unref();
     this.thread = thread;
     this.threadExited = new Promise((resolve) => thread.once('exit', resolve));
-    thread.once('online', () => this.setAutocheckpoint(FALLBACK_AUTOCHECKPOINT_PAGES));
+    thread.once('online', () => {
+      if (!this.takenBack) this.setAutocheckpoint(FALLBACK_AUTOCHECKPOINT_PAGES);
+    });
     thread.once('error', (error) => this.takeBack(`failed: ${error.message}`));
     thread.once('exit', (code) => {
       if (!this.stopping) this.takeBack(`stopped (exit code ${code})`);
@@ -60,6 +65,9 @@ export class WalCheckpointer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private takeBack(why: string): void {
+    // A failing thread reports an error and then its exit: one warning, one switch.
+    if (this.takenBack) return;
+    this.takenBack = true;
     this.logger.warn(
       `The WAL checkpoint thread ${why}; checkpoints go back to the main connection`,
     );
