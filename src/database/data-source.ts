@@ -70,8 +70,10 @@ export function buildDataSourceOptions(
         // Bounds both the wait for a free pooled connection and a new connection's setup.
         connectionTimeoutMillis: connectTimeoutMs,
         // A peer that vanished without closing the socket (a failover, a dropped NAT entry)
-        // is found by TCP instead of leaving a statement waiting for its answer forever.
+        // is found by TCP probes from 10 s of silence on, then at the OS's probe interval,
+        // instead of the OS's default first probe after 2 hours.
         keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
         // search_path makes the unqualified names in migrations land in the configured schema.
         options: `-c search_path=${schema}`,
       },
