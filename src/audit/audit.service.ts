@@ -5,6 +5,7 @@ import { v7 as timeOrderedUuid } from 'uuid';
 import { Principal } from '../auth/principal';
 import { ALL_PROJECTS } from '../core/project';
 import { AppConfig } from '../config/app-config';
+import { RowInsert } from '../database/row-insert';
 import { withSqlRetry } from '../database/sql-retry';
 import { AuditEntry } from './audit-entry.entity';
 import { ListAuditQuery } from './list-audit.query';
@@ -38,11 +39,14 @@ export class AuditService {
   private readonly logger = new Logger(AuditService.name);
   private waiting: Waiting[] = [];
   private scheduled = false;
+  private readonly rowInsert: RowInsert<AuditEntry>;
 
   constructor(
     @InjectRepository(AuditEntry) private readonly entries: Repository<AuditEntry>,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.rowInsert = new RowInsert(entries);
+  }
 
   record(record: AuditRecord): Promise<void> {
     const row = this.entries.create({
@@ -103,7 +107,7 @@ export class AuditService {
     if (this.waiting.length > 0) setImmediate(() => void this.flush());
     else this.scheduled = false;
     try {
-      await withSqlRetry(() => this.entries.insert(batch.map((waiting) => waiting.row)), {
+      await withSqlRetry(() => this.rowInsert.run(batch.map((waiting) => waiting.row)), {
         what: 'write audit entries',
         policy: this.config.sqlRetry,
         logger: this.logger,

@@ -12,13 +12,13 @@ import {
   UpdateResult,
 } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
 import { JsonObject } from '../core/json';
 import { DEFAULT_PRIORITY } from '../core/priority';
 import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
+import { escapedTable, RowInsert } from './row-insert';
 import { withSqlRetry } from './sql-retry';
 import {
   applyTaskFilter,
@@ -97,12 +97,6 @@ export interface NewTask extends TaskStart {
   callbackUrl?: string | null;
 }
 
-/** The single-task INSERT, built once: its text and the columns its placeholders stand for. */
-interface InsertStatement {
-  sql: string;
-  columns: ColumnMetadata[];
-}
-
 /** A parameter of a hand-built statement: the value and the column whose conversion it takes. */
 type ColumnValue = [property: keyof Task, value: unknown];
 
@@ -148,14 +142,16 @@ export function newTaskRow(spec: NewTask, createdAt: Date = new Date()): Partial
 export class TaskStore {
   private readonly logger = new Logger(TaskStore.name);
   private readonly finishedListeners: TaskFinishedListener[] = [];
-  private insertStatement?: InsertStatement;
+  private readonly rowInsert: RowInsert<Task>;
   /** The worker's per-task status UPDATEs, their text built once per process (see statusUpdate). */
   private readonly statusUpdates = new Map<string, string>();
 
   constructor(
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.rowInsert = new RowInsert(tasks);
+  }
 
   /** Registers a listener of final transitions (webhooks); every one written here reaches it. */
   onFinished(listener: TaskFinishedListener): void {
@@ -175,7 +171,7 @@ export class TaskStore {
         async (attempt) => {
           // A try whose answer was lost with its connection may have committed: never insert twice.
           if (attempt > 1 && (await this.tasks.existsBy({ id: task.id }))) return;
-          await this.insertRow(task);
+          await this.rowInsert.run([task]);
         },
         {
           what: 'insert submitted task',
@@ -186,46 +182,6 @@ export class TaskStore {
       ),
     );
     return task;
-  }
-
-  /**
-   * One INSERT with the values of the row's columns, converted by the driver as TypeORM's
-   * query builder would (dates, simple-json, transformers), in one statement text per process:
-   * building the INSERT through the query builder cost more CPU than SQLite took to run it.
-   * Every column a new task has is set, so nothing is read back.
-   */
-  private async insertRow(task: Task): Promise<void> {
-    const statement = (this.insertStatement ??= this.buildInsertStatement(task));
-    const driver = this.tasks.manager.connection.driver;
-    const values = statement.columns.map(
-      (column): unknown =>
-        driver.preparePersistentValue(column.getEntityValue(task), column) as unknown,
-    );
-    await this.tasks.manager.query(statement.sql, values);
-  }
-
-  /** INSERT INTO tasks (the columns newTaskRow sets) VALUES (one placeholder each). */
-  private buildInsertStatement(sample: Task): InsertStatement {
-    const metadata = this.tasks.metadata;
-    const driver = this.tasks.manager.connection.driver;
-    const columns = metadata.columns.filter(
-      (column) => column.getEntityValue(sample) !== undefined,
-    );
-    const table = this.escapedTable();
-    const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
-    const placeholders = columns
-      .map((_, index) => driver.createParameter(`p${index}`, index))
-      .join(', ');
-    return { sql: `INSERT INTO ${table} (${names}) VALUES (${placeholders})`, columns };
-  }
-
-  /** The tasks table's name (schema-qualified where it has one), quoted for the driver. */
-  private escapedTable(): string {
-    const driver = this.tasks.manager.connection.driver;
-    return this.tasks.metadata.tablePath
-      .split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
   }
 
   /**
@@ -242,14 +198,7 @@ export class TaskStore {
         if (attempt > 1 && (await this.tasks.existsBy({ id: tasks[0].id }))) return;
         await this.tasks.manager.transaction(async (manager) => {
           for (let start = 0; start < tasks.length; start += INSERT_CHUNK) {
-            await manager
-              .createQueryBuilder()
-              .insert()
-              .into(Task)
-              // TypeORM's deep-partial type cannot express free-form JSON columns.
-              .values(tasks.slice(start, start + INSERT_CHUNK) as QueryDeepPartialEntity<Task>[])
-              .updateEntity(false)
-              .execute();
+            await this.rowInsert.run(tasks.slice(start, start + INSERT_CHUNK), manager);
           }
         });
       },
@@ -801,7 +750,7 @@ export class TaskStore {
         { length: sources },
         param,
       ).join(', ')})`;
-      sql = `UPDATE ${this.escapedTable()} SET ${set} WHERE ${where}`;
+      sql = `UPDATE ${escapedTable(this.tasks)} SET ${set} WHERE ${where}`;
       this.statusUpdates.set(shape, sql);
     }
     return sql;

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { openTestDatabase, TestDatabase, TestDatabaseKind } from '../testing/test-databases';
+import { RowInsert } from './row-insert';
+
+describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('RowInsert on %s', (kind) => {
+  let database: TestDatabase;
+  let entries: Repository<AuditEntry>;
+  let insert: RowInsert<AuditEntry>;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    entries = database.dataSource.getRepository(AuditEntry);
+    insert = new RowInsert(entries);
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  let clock = Date.UTC(2026, 0, 1);
+  const entry = (resource: string | null): AuditEntry =>
+    entries.create({
+      id: randomUUID(),
+      at: new Date((clock += 1000)),
+      actorKeyId: null,
+      actorName: 'tester',
+      action: 'task.submit',
+      resource,
+      project: 'default',
+      clientAddress: resource === null ? null : '127.0.0.1',
+    });
+
+  const stored = (rows: AuditEntry[]) =>
+    entries.find({ where: rows.map(({ id }) => ({ id })), order: { at: 'ASC' } });
+
+  it('writes rows of one, several and one again, each value as the entity holds it', async () => {
+    const batches = [[entry('a')], [entry('b'), entry(null), entry('d')], [entry('e')]];
+    for (const batch of batches) await insert.run(batch);
+    const rows = batches.flat();
+    expect(await stored(rows)).toEqual(rows);
+  });
+
+  it('writes through the transaction it is given, so a rollback takes the rows back', async () => {
+    const rows = [entry('f'), entry('g')];
+    await expect(
+      database.dataSource.transaction(async (manager) => {
+        await insert.run(rows, manager);
+        expect(await manager.countBy(AuditEntry, { id: rows[0].id })).toBe(1);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await stored(rows)).toEqual([]);
+  });
+
+  it('refuses a duplicate key like any INSERT, writing none of the statement', async () => {
+    const first = entry('h');
+    await insert.run([first]);
+    const again = [entry('i'), { ...first }];
+    await expect(insert.run(again)).rejects.toThrow();
+    expect(await stored(again)).toEqual([first]);
+  });
+
+  it('names the column a row leaves unset, before anything is written', async () => {
+    const unset = { ...entry('j'), resource: undefined } as unknown as AuditEntry;
+    await expect(insert.run([entry('k'), unset])).rejects.toThrow(
+      'AuditEntry.resource is unset in a row to insert',
+    );
+    expect(await entries.countBy({ actorName: 'tester', resource: 'k' })).toBe(0);
+  });
+
+  it('does nothing for no rows', async () => {
+    const before = await entries.count();
+    await insert.run([]);
+    expect(await entries.count()).toBe(before);
+  });
+});
