@@ -1,7 +1,8 @@
 // The SQL writes of accepting work, in one process against a migrated database of their own:
 // CPU and wall time per audit entry committed alone (as at a low submit rate, one per turn), per
 // single-task INSERT, and per task of a 1,000-task bulk insert. Runs the code of a build's dist/
-// (BENCH_DIST names another, for before/after rows) through its own TaskStore and AuditService.
+// (BENCH_DIST names another, for before/after rows) through its own TaskStore and AuditService;
+// and, on the worker's side, per task log line written as a small task's run writes them.
 // Usage: node bench/sql-writes.mjs [sqlite|postgres] [count]
 import { join } from 'node:path';
 import { Cleanup, makeStore, PROJECT_ROOT, requireFromProject } from './lib/service.mjs';
@@ -18,8 +19,12 @@ const { AuditService } = fromDist('audit/audit.service.js');
 const { AuditEntry } = fromDist('audit/audit-entry.entity.js');
 const { TaskStore } = fromDist('database/task-store.js');
 const { Task } = fromDist('database/task.entity.js');
+const { TaskLogStore } = fromDist('task-logs/task-log-store.js');
+const { TaskLogLine } = fromDist('task-logs/task-log.entity.js');
 
 const BULK = 1000;
+/** The lines a 10-row CSV task's run logs (its delimiter, its rows, its outcome). */
+const LINES_PER_TASK = 4;
 const cleanup = new Cleanup();
 try {
   const store = await makeStore(kind, 'sql_writes', cleanup);
@@ -30,6 +35,7 @@ try {
   cleanup.add(() => dataSource.destroy());
   const audit = new AuditService(dataSource.getRepository(AuditEntry), config);
   const tasks = new TaskStore(dataSource.getRepository(Task), config);
+  const logs = new TaskLogStore(dataSource.getRepository(TaskLogLine), config);
   const spec = () => ({
     taskType: 'csv_processing',
     inputParams: { num_rows: 10, processing_time: 0 },
@@ -58,6 +64,30 @@ try {
       () => tasks.insertMany(Array.from({ length: BULK }, spec)),
     ],
   ];
+  // Each run's lines go to a task of their own (task_logs rows need theirs), made up front.
+  const logged = [];
+  for (let made = 0; made < count * 1.2 + BULK; made += BULK)
+    logged.push(...(await tasks.insertMany(Array.from({ length: BULK }, spec))));
+  cases.push([
+    `task log line, ${LINES_PER_TASK} per run`,
+    count,
+    LINES_PER_TASK,
+    () => {
+      const taskId = logged.pop().id;
+      const at = new Date().toISOString();
+      return logs.append([
+        {
+          taskId,
+          lines: Array.from({ length: LINES_PER_TASK }, (_, i) => ({
+            seq: i + 1,
+            at,
+            level: 'info',
+            message: `line ${i + 1} of the run`,
+          })),
+        },
+      ]);
+    },
+  ]);
   console.log(`${kind}, ${dist}`);
   for (const [label, calls, perCall, write] of cases) {
     for (let i = 0; i < Math.ceil(calls / 5); i++) await write();

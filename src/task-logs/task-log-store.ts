@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { RowInsert } from '../database/row-insert';
 import { withSqlRetry } from '../database/sql-retry';
 import { TaskLogLineWire } from '../events/task-event';
 import { TaskLogLine } from './task-log.entity';
@@ -14,11 +15,14 @@ const INSERT_CHUNK = 200;
 @Injectable()
 export class TaskLogStore {
   private readonly logger = new Logger(TaskLogStore.name);
+  private readonly rowInsert: RowInsert<TaskLogLine>;
 
   constructor(
     @InjectRepository(TaskLogLine) private readonly lines: Repository<TaskLogLine>,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.rowInsert = new RowInsert(lines);
+  }
 
   /**
    * Each task's last seq, 0 for one with no line yet (a re-run numbers on from there): one query
@@ -65,13 +69,7 @@ export class TaskLogStore {
           return;
         await this.lines.manager.transaction(async (manager) => {
           for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-            await manager
-              .createQueryBuilder()
-              .insert()
-              .into(TaskLogLine)
-              .values(rows.slice(start, start + INSERT_CHUNK))
-              .updateEntity(false)
-              .execute();
+            await this.rowInsert.run(rows.slice(start, start + INSERT_CHUNK), manager);
           }
           for (const { taskId, lines } of written) {
             const cutoff = trimCutoff(lines[lines.length - 1].seq);
