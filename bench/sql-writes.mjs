@@ -2,7 +2,8 @@
 // CPU and wall time per audit entry committed alone (as at a low submit rate, one per turn), per
 // single-task INSERT, and per task of a 1,000-task bulk insert. Runs the code of a build's dist/
 // (BENCH_DIST names another, for before/after rows) through its own TaskStore and AuditService;
-// and, on the worker's side, per task log line written as a small task's run writes them.
+// and, on the worker's side, per task log line written as a small task's run writes them and
+// the two reads the worker makes per task (its log's last seq; whether it has webhook receivers).
 // Usage: node bench/sql-writes.mjs [sqlite|postgres] [count]
 import { join } from 'node:path';
 import { Cleanup, makeStore, PROJECT_ROOT, requireFromProject } from './lib/service.mjs';
@@ -21,6 +22,7 @@ const { TaskStore } = fromDist('database/task-store.js');
 const { Task } = fromDist('database/task.entity.js');
 const { TaskLogStore } = fromDist('task-logs/task-log-store.js');
 const { TaskLogLine } = fromDist('task-logs/task-log.entity.js');
+const { WebhookDispatcher } = fromDist('webhooks/webhook-dispatcher.service.js');
 
 const BULK = 1000;
 /** The lines a 10-row CSV task's run logs (its delimiter, its rows, its outcome). */
@@ -88,6 +90,18 @@ try {
       ]);
     },
   ]);
+  // No task here has a receiver, so the dispatcher never reaches its queue.
+  const dispatcher = new WebhookDispatcher(tasks, undefined, dataSource.getRepository(Task));
+  const someTask = logged[0].id;
+  cases.push(
+    ['read: last log seq of a task', count, 1, () => logs.lastSeqs([someTask])],
+    [
+      'read: webhook receivers of a task',
+      count,
+      1,
+      () => dispatcher.announce({ taskId: someTask, status: 'SUCCESS' }),
+    ],
+  );
   console.log(`${kind}, ${dist}`);
   for (const [label, calls, perCall, write] of cases) {
     for (let i = 0; i < Math.ceil(calls / 5); i++) await write();

@@ -1,14 +1,6 @@
 import { EntityManager, ObjectLiteral, Repository } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-
-/** The table of `repository`'s entity, schema-qualified where it has one, quoted for its driver. */
-export function escapedTable<T extends ObjectLiteral>(repository: Repository<T>): string {
-  const driver = repository.manager.connection.driver;
-  return repository.metadata.tablePath
-    .split('.')
-    .map((part) => driver.escape(part))
-    .join('.');
-}
+import { escapedTable } from './sql-names';
 
 /** Statement texts kept per RowInsert, one per row count. */
 const MAX_KEPT_TEXTS = 16;

@@ -18,7 +18,8 @@ import { DEFAULT_PRIORITY } from '../core/priority';
 import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
-import { escapedTable, RowInsert } from './row-insert';
+import { RowInsert } from './row-insert';
+import { escapedColumn, escapedTable } from './sql-names';
 import { withSqlRetry } from './sql-retry';
 import {
   applyTaskFilter,
@@ -737,14 +738,10 @@ export class TaskStore {
   ): string {
     let sql = this.statusUpdates.get(shape);
     if (sql === undefined) {
-      const metadata = this.tasks.metadata;
       const driver = this.tasks.manager.connection.driver;
       let index = 0;
       const param = () => driver.createParameter(`p${index}`, index++);
-      const column = (property: keyof Task) =>
-        driver.escape(
-          (metadata.findColumnWithPropertyName(property) as ColumnMetadata).databaseName,
-        );
+      const column = (property: keyof Task) => escapedColumn(this.tasks, property);
       const set = assignments(column, param);
       const where = `${column('id')} = ${param()} AND ${column('status')} IN (${Array.from(
         { length: sources },
