@@ -89,6 +89,39 @@ describe('EventBus over Redis streams', () => {
     expect(ids).toEqual(['held-before', 'in-order-1', 'in-order-2']);
   });
 
+  it('follows the stream only while someone subscribes, and for its linger after', async () => {
+    /** A bus whose follow outlives its last subscriber by 200 ms instead of 30 s. */
+    class ShortLingerBus extends EventBus {
+      protected override readonly followLingerMs = 200;
+    }
+    const bus = new ShortLingerBus(new AppConfig(validateEnv({ REDIS_URL, QUEUE_PREFIX: prefix })));
+    try {
+      expect(bus.followingEvents).toBe(false);
+      const seen: string[] = [];
+      const first = bus.events.subscribe(({ event }) => seen.push(event.task_id));
+      const second = bus.events.subscribe(() => undefined);
+      expect(bus.followingEvents).toBe(true);
+      // Once followed, an event published right after reaches the subscriber: no retries.
+      await bus.eventsFollowed(5_000);
+      await writer.publishInOrder([eventOf('after-follow')]);
+      await waitFor('the event on the new follow', () => seen.includes('after-follow'));
+
+      first.unsubscribe();
+      second.unsubscribe();
+      expect(bus.followingEvents).toBe(true);
+      await waitFor('the follow to stop after its linger', () => !bus.followingEvents);
+
+      const again = bus.events.subscribe(({ event }) => seen.push(event.task_id));
+      await bus.eventsFollowed(5_000);
+      await writer.publishInOrder([eventOf('after-restart')]);
+      await waitFor('the event on the restarted follow', () => seen.includes('after-restart'));
+      again.unsubscribe();
+    } finally {
+      await bus.onApplicationShutdown();
+    }
+    expect(bus.followingEvents).toBe(false);
+  });
+
   it('replays what came after a position, and says when it cannot cover the gap', async () => {
     const first = await deliverOne('replay-1');
     await deliverOne('replay-2');

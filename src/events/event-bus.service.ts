@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Observable, Subject } from 'rxjs';
+import { Observable, race, ReplaySubject, share, Subject } from 'rxjs';
 import { AppConfig, RedisSettings } from '../config/app-config';
 import { closeRedisClient, createRedisClient, RedisClient } from '../config/redis-client';
 import { EventPosition } from './event-position';
@@ -18,6 +18,11 @@ const MAX_EVENT_BATCH = 500;
  */
 const EVENTS_KEPT = 2000;
 const CANCELS_KEPT = 1000;
+/**
+ * How long this process goes on following the event stream after its last reader left: a
+ * dashboard that reloads, or a client that reconnects, finds the follow still running.
+ */
+export const EVENTS_FOLLOW_LINGER_MS = 30_000;
 /** The field of a stream entry that holds its JSON payload. */
 const PAYLOAD = 'p';
 
@@ -51,7 +56,11 @@ export class EventBus implements OnApplicationShutdown {
   private readonly redisSettings: RedisSettings;
   private eventsTail?: StreamTail;
   private cancelsTail?: StreamTail;
-  private readonly events$ = new Subject<PositionedEvent>();
+  /** One follow of the event stream, shared by every subscriber, running while there is one. */
+  private readonly events$: Observable<PositionedEvent>;
+  protected readonly followLingerMs: number = EVENTS_FOLLOW_LINGER_MS;
+  /** Ends the linger at once from shutdown on: nothing is left to stop later. */
+  private readonly shutDown$ = new ReplaySubject<void>(1);
   private readonly publishedHere$ = new Subject<BusEvent>();
   private readonly cancels$ = new Subject<string>();
   private batch: BusEvent[] = [];
@@ -70,14 +79,50 @@ export class EventBus implements OnApplicationShutdown {
     this.publisher.on('error', () => undefined);
     this.publisher.connect().catch(() => undefined);
     this.redisSettings = config.redis;
+    this.events$ = new Observable<PositionedEvent>((subscriber) => {
+      const tail = new StreamTail(this.redisSettings, this.eventsKey, (entry) => {
+        for (const positioned of this.eventsOf(entry)) subscriber.next(positioned);
+      });
+      this.eventsTail = tail;
+      return () => {
+        if (this.eventsTail === tail) this.eventsTail = undefined;
+        void tail.stop();
+      };
+    }).pipe(
+      share({
+        resetOnRefCountZero: () => race(unrefTimer(this.followLingerMs), this.shutDown$),
+      }),
+    );
   }
 
-  /** The events of every process from now on, as they arrive over Redis. */
+  /**
+   * The events of every process, as they arrive over Redis, from when the follow started. The
+   * stream is followed only while someone subscribes (and EVENTS_FOLLOW_LINGER_MS after): with
+   * no SSE client, an API process reads back none of the events it writes.
+   */
   get events(): Observable<PositionedEvent> {
-    this.eventsTail ??= new StreamTail(this.redisSettings, this.eventsKey, (entry) =>
-      this.receiveEvents(entry),
-    );
-    return this.events$.asObservable();
+    return this.events$;
+  }
+
+  /** Whether this process follows the event stream now. */
+  get followingEvents(): boolean {
+    return this.eventsTail !== undefined;
+  }
+
+  /**
+   * Resolves once the follow that `events` subscribers share knows where it starts, so that
+   * they get every event published after; or after `withinMs`, while Redis is away (events are
+   * best effort). Subscribe first: without a subscriber there is no follow to wait for.
+   */
+  async eventsFollowed(withinMs: number): Promise<void> {
+    const started = this.eventsTail?.started;
+    if (!started) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      started,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   get cancels(): Observable<string> {
@@ -148,8 +193,10 @@ export class EventBus implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.flush();
-    await Promise.all([this.eventsTail?.stop(), this.cancelsTail?.stop()]);
-    this.events$.complete();
+    this.shutDown$.next();
+    const tails = [this.eventsTail, this.cancelsTail].filter((tail) => tail !== undefined);
+    this.eventsTail = undefined;
+    await Promise.all(tails.map((tail) => tail.stop()));
     this.publishedHere$.complete();
     this.cancels$.complete();
     await closeRedisClient(this.publisher);
@@ -180,10 +227,6 @@ export class EventBus implements OnApplicationShutdown {
     );
   }
 
-  private receiveEvents(entry: StreamEntry): void {
-    for (const positioned of this.eventsOf(entry)) this.events$.next(positioned);
-  }
-
   private eventsOf(entry: StreamEntry): PositionedEvent[] {
     let parsed: unknown;
     try {
@@ -195,6 +238,18 @@ export class EventBus implements OnApplicationShutdown {
     const events = (Array.isArray(parsed) ? parsed : [parsed]) as BusEvent[];
     return events.map((event, index) => ({ position: { entryId: entry.id, index }, event }));
   }
+}
+
+/** Emits once after `ms`, without keeping the process alive for it. */
+function unrefTimer(ms: number): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    const timer = setTimeout(() => {
+      subscriber.next();
+      subscriber.complete();
+    }, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  });
 }
 
 function payloadOf(entry: StreamEntry): string {

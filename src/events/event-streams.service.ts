@@ -1,6 +1,6 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Response } from 'express';
-import { filter, Subscription } from 'rxjs';
+import { filter } from 'rxjs';
 import { AuthenticatedRequest, OPEN_PRINCIPAL } from '../auth/principal';
 import { readProject } from '../auth/project-scope';
 import { DEFAULT_PROJECT } from '../core/project';
@@ -14,6 +14,8 @@ import { comparePositions, EventPosition, formatPosition, parsePosition } from '
 const RETRY_AFTER_SECONDS = 5;
 /** Stream entries (published batches) one reconnecting client may be sent at most. */
 const REPLAY_MAX_ENTRIES = 500;
+/** How long a new stream waits for the follow of the event stream to start, while Redis is away. */
+const FOLLOW_WAIT_MS = 2_000;
 
 /**
  * The open Server-Sent Events streams of this process: admits at most SSE_MAX_CLIENTS in all
@@ -22,7 +24,7 @@ const REPLAY_MAX_ENTRIES = 500;
  * that stops reading never makes the process hold every event for it.
  */
 @Injectable()
-export class EventStreams implements OnModuleInit, OnApplicationShutdown {
+export class EventStreams implements OnApplicationShutdown {
   private readonly logger = new Logger(EventStreams.name);
   private readonly perClient = new Map<string, number>();
   private readonly responses = new Set<Response>();
@@ -32,27 +34,43 @@ export class EventStreams implements OnModuleInit, OnApplicationShutdown {
     private readonly config: AppConfig,
   ) {}
 
-  /**
-   * Follows the event stream from start-up rather than from the first client, so that no
-   * client waits for the follow to begin, and a first client's replay meets a live tail that
-   * already runs.
-   */
-  onModuleInit(): void {
-    void this.bus.events;
-  }
-
   get openCount(): number {
     return this.responses.size;
   }
 
-  /** Opens a stream on `response`, or throws 429 (before anything is written) when full. */
-  open(request: AuthenticatedRequest, response: Response): void {
+  /**
+   * Opens a stream on `response`, or throws 429 (before anything is written) when full. The
+   * headers go out once this process follows the event stream (the follow runs only while some
+   * client streams), so a client that has them gets every event published after.
+   */
+  async open(request: AuthenticatedRequest, response: Response): Promise<void> {
     const client = clientKey(request);
     this.admit(client);
     const project = readProject(request.principal ?? OPEN_PRINCIPAL);
+    const isOwn = ({ event }: PositionedEvent): boolean =>
+      project === undefined || (event.project ?? DEFAULT_PROJECT) === project;
     this.responses.add(response);
     this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
 
+    // Events wait here until the stream is ready for them, then go to `live`.
+    const early: PositionedEvent[] = [];
+    let live: ((positioned: PositionedEvent) => void) | undefined;
+    const subscription = this.bus.events.pipe(filter(isOwn)).subscribe((positioned) => {
+      if (live) live(positioned);
+      else early.push(positioned);
+    });
+    let closed = false;
+    response.once('close', () => {
+      closed = true;
+      subscription.unsubscribe();
+      this.responses.delete(response);
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.perClient.set(client, left);
+      else this.perClient.delete(client);
+    });
+
+    await this.bus.eventsFollowed(FOLLOW_WAIT_MS);
+    if (closed) return;
     request.socket.setTimeout(0);
     request.socket.setNoDelay(true);
     request.socket.setKeepAlive(true);
@@ -78,46 +96,35 @@ export class EventStreams implements OnModuleInit, OnApplicationShutdown {
       response.write(text);
     };
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
-    const isOwn = ({ event }: PositionedEvent): boolean =>
-      project === undefined || (event.project ?? DEFAULT_PROJECT) === project;
+    response.once('close', () => clearInterval(heartbeat));
+    const goLive = (deliver: (positioned: PositionedEvent) => void): void => {
+      for (const positioned of early.splice(0)) deliver(positioned);
+      live = deliver;
+    };
     const resumeAfter = parsePosition(request.get('last-event-id'));
-    const subscription = resumeAfter
-      ? this.resume(isOwn, resumeAfter, send, bufferBytes / 2)
-      : this.bus.events.pipe(filter(isOwn)).subscribe((positioned) => send(frame(positioned)));
-
-    response.once('close', () => {
-      clearInterval(heartbeat);
-      subscription.unsubscribe();
-      this.responses.delete(response);
-      const left = (this.perClient.get(client) ?? 1) - 1;
-      if (left > 0) this.perClient.set(client, left);
-      else this.perClient.delete(client);
-    });
+    if (resumeAfter) this.resume(resumeAfter, send, bufferBytes / 2, isOwn, goLive);
+    else goLive((positioned) => send(frame(positioned)));
   }
 
   /**
-   * Sends a reconnecting client the events it missed after `after`, then the live ones. Live
-   * events are held back while the replay is read, and any the replay already sent are skipped.
-   * A client whose gap the stream cannot cover (trimmed, or more than `maxBytes`) is told to
-   * `resync`: to fetch what it shows again.
+   * Sends a reconnecting client the events it missed after `after`, then the live ones (held
+   * until then by `goLive`), skipping any the replay already sent. A client whose gap the stream
+   * cannot cover (trimmed, or more than `maxBytes`) is told to `resync`: to fetch what it shows
+   * again.
    */
   private resume(
-    isOwn: (positioned: PositionedEvent) => boolean,
     after: EventPosition,
     send: (text: string) => void,
     maxBytes: number,
-  ): Subscription {
-    let held: PositionedEvent[] | undefined = [];
+    isOwn: (positioned: PositionedEvent) => boolean,
+    goLive: (deliver: (positioned: PositionedEvent) => void) => void,
+  ): void {
     let sentUpTo = after;
     const sendOnce = (positioned: PositionedEvent): void => {
       if (comparePositions(positioned.position, sentUpTo) <= 0) return;
       sentUpTo = positioned.position;
       send(frame(positioned));
     };
-    const subscription = this.bus.events.pipe(filter(isOwn)).subscribe((positioned) => {
-      if (held) held.push(positioned);
-      else sendOnce(positioned);
-    });
     void this.bus
       .replay(after, REPLAY_MAX_ENTRIES)
       .catch(() => ({ events: [], complete: false }))
@@ -135,10 +142,8 @@ export class EventStreams implements OnModuleInit, OnApplicationShutdown {
           sendOnce(positioned);
         }
         if (!complete) send('event: resync\ndata: {}\n\n');
-        for (const positioned of held ?? []) sendOnce(positioned);
-        held = undefined;
+        goLive(sendOnce);
       });
-    return subscription;
   }
 
   onApplicationShutdown(): void {

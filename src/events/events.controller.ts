@@ -18,7 +18,7 @@ export class EventsController {
   @Get()
   @ApiProduces('text/event-stream')
   @ApiOperation({ summary: 'Live task events (Server-Sent Events)' })
-  stream(@Req() request: AuthenticatedRequest, @Res() response: Response): void {
-    this.streams.open(request, response);
+  async stream(@Req() request: AuthenticatedRequest, @Res() response: Response): Promise<void> {
+    await this.streams.open(request, response);
   }
 }

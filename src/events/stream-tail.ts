@@ -27,6 +27,12 @@ export class StreamTail {
   private readonly client: RedisClient;
   private readonly stopping = new AbortController();
   private readonly loop: Promise<void>;
+  private markStarted!: () => void;
+  /**
+   * Resolves once the tail knows where it starts (the newest entry when it began), so that every
+   * entry added after is delivered; or when it stops first.
+   */
+  readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
   constructor(
     settings: RedisSettings,
@@ -38,7 +44,9 @@ export class StreamTail {
     this.loop = this.follow();
   }
 
+  /** Stops following; stopping twice is stopping once. */
   async stop(): Promise<void> {
+    this.markStarted();
     this.stopping.abort();
     this.client.disconnect();
     await this.loop;
@@ -49,6 +57,7 @@ export class StreamTail {
     while (!this.stopping.signal.aborted) {
       try {
         lastId ??= await this.newestId();
+        this.markStarted();
         const reply = await this.client.xread(
           'COUNT',
           READ_COUNT,
