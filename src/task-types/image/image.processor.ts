@@ -106,8 +106,8 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
       const name = names[index];
       try {
         const thumbnail = thumbnailName(name);
-        // Written locally (in place on the disk store), then stored; the resized image and its
-        // thumbnail are encoded from one decode of the input.
+        // Written locally (in place on the disk store), then stored; the thumbnail is made from
+        // the written output.
         const resized = await this.storage.writeLocally(keyOf(name), (output) =>
           this.storage.writeLocally(keyOf(thumbnail), (thumbnailPath) =>
             source.withInput((input) => resizeImage(input, output, spec, thumbnailPath)),

@@ -228,7 +228,7 @@ describe('resizeImage', () => {
     ['webp', 'webp'],
     ['avif', 'heif'],
   ] as const)(
-    'writes %s and its thumbnail from one decode, as the two steps did',
+    'writes %s and its thumbnail, the thumbnail of the output as written',
     async (format, container) => {
       const output = join(dir, outputName('picture', format));
       const thumbnail = join(dir, 'picture.thumb.webp');
