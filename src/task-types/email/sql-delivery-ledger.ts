@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { In, Repository } from 'typeorm';
 import { EmailDelivery } from '../../database/email-delivery.entity';
+import { escapedTable } from '../../database/sql-names';
 import { SqlRetryPolicy, withSqlRetry } from '../../database/sql-retry';
 import { DeliveryLedger, DeliveryRecord } from './delivery-ledger';
 import { TickBatcher } from './tick-batcher';
@@ -68,10 +69,7 @@ export class SqlDeliveryLedger implements DeliveryLedger {
     // turn keeps its last outcome.
     const latest = [...new Map(records.map((record) => [record.to, record])).values()];
     const { driver } = this.deliveries.manager.connection;
-    const table = this.deliveries.metadata.tablePath
-      .split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
+    const table = escapedTable(this.deliveries);
     const parameters: (string | null)[] = [];
     const rows = latest.map((delivery) => {
       const values = [
