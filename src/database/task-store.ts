@@ -19,8 +19,9 @@ import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
 import { RowInsert } from './row-insert';
+import { WriteGroups } from '../core/write-groups';
 import { escapedColumn, escapedTable } from './sql-names';
-import { withSqlRetry } from './sql-retry';
+import { isTransientSqlError, withSqlRetry } from './sql-retry';
 import {
   applyTaskFilter,
   COUNT_CAP,
@@ -144,6 +145,8 @@ export class TaskStore {
   private readonly logger = new Logger(TaskStore.name);
   private readonly finishedListeners: TaskFinishedListener[] = [];
   private readonly rowInsert: RowInsert<Task>;
+  /** Single submits, grouped into shared INSERTs. */
+  private readonly submitted: WriteGroups<Task>;
   /** The worker's per-task status UPDATEs, their text built once per process (see statusUpdate). */
   private readonly statusUpdates = new Map<string, string>();
 
@@ -152,6 +155,10 @@ export class TaskStore {
     private readonly config: AppConfig,
   ) {
     this.rowInsert = new RowInsert(tasks);
+    this.submitted = new WriteGroups((group) => this.insertSubmitted(group), {
+      maxItems: INSERT_CHUNK,
+      sharedFailure: isTransientSqlError,
+    });
   }
 
   /** Registers a listener of final transitions (webhooks); every one written here reaches it. */
@@ -164,25 +171,35 @@ export class TaskStore {
     return this.tasks.findOneBy({ id, ...(scope.project ? { project: scope.project } : {}) });
   }
 
-  /** A new PENDING (or SCHEDULED) task, inserted once even when a retry follows a lost answer. */
+  /**
+   * A new PENDING (or SCHEDULED) task. Submits that reach this in the same turn of the event
+   * loop share one INSERT (see WriteGroups): under load that halves the cost of each on SQLite,
+   * where every commit writes the pages of all the table's indexes.
+   */
   async insert(spec: NewTask): Promise<Task> {
     const task = this.tasks.create(newTaskRow(spec));
     await inSpan('sql: insert submitted task', this.spanAttributes(task.id), () =>
-      withSqlRetry(
-        async (attempt) => {
-          // A try whose answer was lost with its connection may have committed: never insert twice.
-          if (attempt > 1 && (await this.tasks.existsBy({ id: task.id }))) return;
-          await this.rowInsert.run([task]);
-        },
-        {
-          what: 'insert submitted task',
-          policy: this.config.sqlRetry,
-          logger: this.logger,
-          context: { task_id: task.id },
-        },
-      ),
+      this.submitted.add(task),
     );
     return task;
+  }
+
+  /** One INSERT of submitted tasks, once even when a retry follows a lost answer. */
+  private insertSubmitted(tasks: Task[]): Promise<void> {
+    return withSqlRetry(
+      async (attempt) => {
+        // One statement is all or nothing: one row there means the lost try committed them all.
+        if (attempt > 1 && (await this.tasks.existsBy({ id: tasks[0].id }))) return;
+        await this.rowInsert.run(tasks);
+      },
+      {
+        what: 'insert submitted task',
+        policy: this.config.sqlRetry,
+        logger: this.logger,
+        context:
+          tasks.length === 1 ? { task_id: tasks[0].id } : { task_ids: tasks.map((t) => t.id) },
+      },
+    );
   }
 
   /**
