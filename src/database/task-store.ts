@@ -78,6 +78,9 @@ export type TaskFinishedListener = (taskId: string, status: FinalStatus) => void
 type FinalStatus = 'SUCCESS' | 'FAILED' | 'CANCELLED';
 const FINAL: readonly TaskStatus[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
 
+/** What names a task's job: enough to look it up in Redis. */
+export type TaskRef = Pick<Task, 'id' | 'taskType'>;
+
 export interface TaskThroughput {
   /** The minute's start, ISO-8601 UTC. */
   minute: string;
@@ -511,13 +514,36 @@ export class TaskStore {
     return task?.id;
   }
 
-  /** The oldest PENDING tasks created before `createdBefore`. */
-  async pendingSince(createdBefore: Date, limit: number): Promise<Task[]> {
-    return this.tasks.find({
-      where: { status: 'PENDING', createdAt: LessThan(createdBefore) },
-      order: { createdAt: 'ASC' },
-      take: limit,
-    });
+  /**
+   * The oldest PENDING tasks created before `createdBefore`, as references: the recovery pass
+   * checks every one against Redis and needs the whole row only for those whose job is gone.
+   * With a backlog, reading 500 whole rows every pass cost 10-20 ms of the API's main thread.
+   */
+  async pendingSince(createdBefore: Date, limit: number): Promise<TaskRef[]> {
+    return this.refs('PENDING', createdBefore, 'task.created_at', limit);
+  }
+
+  /**
+   * Tasks in `status` created before `createdBefore`, first by `order`, read raw: building 500
+   * entities, even of two columns, cost ten times the query.
+   */
+  private refs(
+    status: TaskStatus,
+    createdBefore: Date,
+    order: string,
+    limit: number,
+  ): Promise<TaskRef[]> {
+    return this.tasks
+      .createQueryBuilder('task')
+      .select('task.id', 'id')
+      .addSelect('task.task_type', 'taskType')
+      .where('task.status = :status AND task.created_at < :createdBefore', {
+        status,
+        createdBefore,
+      })
+      .orderBy(order, 'ASC')
+      .limit(limit)
+      .getRawMany<TaskRef>();
   }
 
   /** SCHEDULED tasks whose run_at has come, the longest due first. */
@@ -529,13 +555,9 @@ export class TaskStore {
     });
   }
 
-  /** The soonest-due SCHEDULED tasks created before `createdBefore`. */
-  async scheduledSince(createdBefore: Date, limit: number): Promise<Task[]> {
-    return this.tasks.find({
-      where: { status: 'SCHEDULED', createdAt: LessThan(createdBefore) },
-      order: { runAt: 'ASC' },
-      take: limit,
-    });
+  /** The soonest-due SCHEDULED tasks created before `createdBefore`, as references. */
+  async scheduledSince(createdBefore: Date, limit: number): Promise<TaskRef[]> {
+    return this.refs('SCHEDULED', createdBefore, 'task.run_at', limit);
   }
 
   /**

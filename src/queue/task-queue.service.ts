@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { Task } from '../database/task.entity';
+import type { TaskRef } from '../database/task-store';
 import { DEFAULT_PRIORITY, jobPriorityOf } from '../core/priority';
 import { TaskType } from '../core/task-type';
 import { TASK_QUEUES, TaskJobData } from './task-job';
@@ -137,7 +138,7 @@ export class TaskQueueService {
    * cheaper than jobState for a backlog, whose wait list that check would scan per job.
    * Throws when Redis does not answer.
    */
-  async withoutJob(tasks: Task[]): Promise<Task[]> {
+  async withoutJob<T extends TaskRef>(tasks: T[]): Promise<T[]> {
     if (tasks.length === 0) return [];
     // Every queue lives in the same Redis: any queue's connection reads them all.
     const client = await withTimeout(this.queues[tasks[0].taskType].client, ENQUEUE_TIMEOUT_MS);

@@ -19,6 +19,8 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
   let tasks: Repository<Task>;
   let jobs: Map<string, JobState>;
   let enqueued: string[];
+  /** The rows handed to enqueue, by id. */
+  let enqueuedRows: Map<string, Task>;
   let published: TaskEvent[];
   let recovery: TaskRecovery;
 
@@ -37,12 +39,14 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
     await tasks.clear();
     jobs = new Map();
     enqueued = [];
+    enqueuedRows = new Map();
     published = [];
     const queue: Pick<TaskQueueService, 'jobState' | 'withoutJob' | 'enqueue'> = {
       jobState: (task) => Promise.resolve(jobs.get(task.id) ?? 'missing'),
       withoutJob: (list) => Promise.resolve(list.filter((task) => !jobs.has(task.id))),
       enqueue: (task) => {
         enqueued.push(task.id);
+        enqueuedRows.set(task.id, task);
         return Promise.resolve(true);
       },
     };
@@ -153,5 +157,33 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
     expect(await statusOf(laterLost)).toBe('SCHEDULED');
     expect(await statusOf(laterKept)).toBe('SCHEDULED');
     expect(enqueued.sort()).toEqual([dueLost, laterLost].sort());
+  });
+
+  it('enqueues a PENDING task whose job is missing, with its whole row, and only that one', async () => {
+    const pending = async (job: JobState): Promise<string> => {
+      const id = randomUUID();
+      await tasks.insert({
+        id,
+        taskType: 'csv_processing',
+        status: 'PENDING',
+        createdAt: ago(61_000),
+        inputParams: { num_rows: 7 },
+        priority: 8,
+      });
+      if (job !== 'missing') jobs.set(id, job);
+      return id;
+    };
+    const lost = await pending('missing');
+    await pending('present');
+    expect(await recovery.sweep()).toEqual({ enqueued: 1, failed: 0 });
+    expect(enqueued).toEqual([lost]);
+    expect(enqueuedRows.get(lost)).toEqual(
+      expect.objectContaining({
+        taskType: 'csv_processing',
+        status: 'PENDING',
+        inputParams: { num_rows: 7 },
+        priority: 8,
+      }),
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { TaskStore } from '../database/task-store';
+import { TaskRef, TaskStore } from '../database/task-store';
+import { EVERY_PROJECT } from '../core/project';
+import { TaskStatus } from '../core/task-status';
 import { EventBus } from '../events/event-bus.service';
 import { taskEvent } from '../events/task-event';
 import { TaskQueueService } from './task-queue.service';
@@ -109,11 +111,7 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async dispatchPending(): Promise<number> {
     const pending = await this.store.pendingSince(new Date(Date.now() - PENDING_GRACE_MS), BATCH);
-    let enqueued = 0;
-    for (const task of await this.queue.withoutJob(pending)) {
-      if (await this.queue.enqueue(task)) enqueued++;
-    }
-    return enqueued;
+    return this.enqueueMissing(await this.queue.withoutJob(pending), 'PENDING');
   }
 
   /** SCHEDULED rows whose delayed job is gone (Redis lost it, or was away at submit). */
@@ -122,9 +120,19 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
       new Date(Date.now() - PENDING_GRACE_MS),
       BATCH,
     );
+    return this.enqueueMissing(await this.queue.withoutJob(scheduled), 'SCHEDULED');
+  }
+
+  /** Enqueues the tasks of `missing` still in `status` now, read whole for their job. */
+  private async enqueueMissing(missing: TaskRef[], status: TaskStatus): Promise<number> {
+    if (missing.length === 0) return 0;
+    const tasks = await this.store.findMany(
+      missing.map((task) => task.id),
+      EVERY_PROJECT,
+    );
     let enqueued = 0;
-    for (const task of await this.queue.withoutJob(scheduled)) {
-      if (await this.queue.enqueue(task)) enqueued++;
+    for (const task of tasks) {
+      if (task.status === status && (await this.queue.enqueue(task))) enqueued++;
     }
     return enqueued;
   }
