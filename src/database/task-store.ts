@@ -148,8 +148,8 @@ export class TaskStore {
   private readonly logger = new Logger(TaskStore.name);
   private readonly finishedListeners: TaskFinishedListener[] = [];
   private readonly rowInsert: RowInsert<Task>;
-  /** Single submits, grouped into shared INSERTs. */
-  private readonly submitted: WriteGroups<Task>;
+  /** Single submits, grouped into shared INSERTs on SQLite; none on PostgreSQL (see insert). */
+  private readonly submitted?: WriteGroups<Task>;
   /** The worker's per-task status UPDATEs, their text built once per process (see statusUpdate). */
   private readonly statusUpdates = new Map<string, string>();
 
@@ -158,10 +158,12 @@ export class TaskStore {
     private readonly config: AppConfig,
   ) {
     this.rowInsert = new RowInsert(tasks);
-    this.submitted = new WriteGroups((group) => this.insertSubmitted(group), {
-      maxItems: INSERT_CHUNK,
-      sharedFailure: isTransientSqlError,
-    });
+    if (tasks.manager.connection.options.type !== 'postgres') {
+      this.submitted = new WriteGroups((group) => this.insertSubmitted(group), {
+        maxItems: INSERT_CHUNK,
+        sharedFailure: isTransientSqlError,
+      });
+    }
   }
 
   /** Registers a listener of final transitions (webhooks); every one written here reaches it. */
@@ -175,14 +177,18 @@ export class TaskStore {
   }
 
   /**
-   * A new PENDING (or SCHEDULED) task. Submits that reach this in the same turn of the event
-   * loop share one INSERT (see WriteGroups): under load that halves the cost of each on SQLite,
-   * where every commit writes the pages of all the table's indexes.
+   * A new PENDING (or SCHEDULED) task. On SQLite, submits that reach this in the same turn of
+   * the event loop share one INSERT (see WriteGroups): under load that halves the cost of each,
+   * since every commit writes the pages of all the table's indexes. Not on PostgreSQL: there the
+   * counts trigger adds each row to a slot of task_counts picked at random, so two multi-row
+   * INSERTs at once lock slots in opposite orders and deadlock (each then waits out
+   * deadlock_timeout before its retry); one row per statement cannot, and PostgreSQL overlaps
+   * the commits of concurrent sessions itself.
    */
   async insert(spec: NewTask): Promise<Task> {
     const task = this.tasks.create(newTaskRow(spec));
     await inSpan('sql: insert submitted task', this.spanAttributes(task.id), () =>
-      this.submitted.add(task),
+      this.submitted ? this.submitted.add(task) : this.insertSubmitted([task]),
     );
     return task;
   }
