@@ -186,4 +186,20 @@ describe('TaskRecovery deciding about RUNNING tasks', () => {
       }),
     );
   });
+
+  it('enqueues lost PENDING tasks oldest first', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    // Inserted newest first, so that the table's own order is not the answer.
+    for (const [i, id] of [...ids.entries()].reverse()) {
+      await tasks.insert({
+        id,
+        taskType: 'csv_processing',
+        status: 'PENDING',
+        createdAt: ago(90_000 - i * 1_000),
+        inputParams: {},
+      });
+    }
+    await recovery.sweep();
+    expect(enqueued).toEqual(ids);
+  });
 });

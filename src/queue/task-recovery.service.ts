@@ -126,13 +126,15 @@ export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   /** Enqueues the tasks of `missing` still in `status` now, read whole for their job. */
   private async enqueueMissing(missing: TaskRef[], status: TaskStatus): Promise<number> {
     if (missing.length === 0) return 0;
-    const tasks = await this.store.findMany(
-      missing.map((task) => task.id),
-      EVERY_PROJECT,
+    const ids = missing.map((task) => task.id);
+    const byId = new Map(
+      (await this.store.findMany(ids, EVERY_PROJECT)).map((task) => [task.id, task]),
     );
     let enqueued = 0;
-    for (const task of tasks) {
-      if (task.status === status && (await this.queue.enqueue(task))) enqueued++;
+    // In the order found (oldest or soonest due first), which findMany does not keep.
+    for (const id of ids) {
+      const task = byId.get(id);
+      if (task?.status === status && (await this.queue.enqueue(task))) enqueued++;
     }
     return enqueued;
   }
