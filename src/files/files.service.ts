@@ -10,6 +10,7 @@ import { ObjectStorage } from '../storage/object-storage';
 import { uploadKey } from '../storage/storage-keys';
 import { PendingUpload } from './pending-upload.entity';
 import { StoredUpload, UploadLedger } from './upload-storage';
+import { inTransaction } from '../database/in-transaction';
 
 /**
  * An upload still pending after this long was cut off by a process that died: its object is
@@ -61,7 +62,7 @@ export class FilesService implements UploadLedger {
       usedAt: null,
       project,
     });
-    await this.files.manager.transaction(async (manager) => {
+    await inTransaction(this.files.manager, async (manager) => {
       await manager.insert(StoredFile, file);
       await manager.delete(PendingUpload, { id: upload.id });
     });
@@ -134,7 +135,7 @@ export class FilesService implements UploadLedger {
     for (const { id } of expired) {
       // The row goes only if still unused (a task may have claimed it since), noted as pending
       // in the same transaction, so a crash before the object is gone leaves it to the sweep.
-      const deleted = await this.files.manager.transaction(async (manager) => {
+      const deleted = await inTransaction(this.files.manager, async (manager) => {
         const result = await manager.delete(StoredFile, { id, usedAt: IsNull() });
         if (!result.affected) return false;
         await manager.insert(PendingUpload, { id, since: new Date() });

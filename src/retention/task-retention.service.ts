@@ -11,6 +11,7 @@ import { outboxFolder, taskFolder, uploadKey } from '../storage/storage-keys';
 import { RetentionLock } from './retention-lock';
 import { TaskRemoval } from './task-removal.entity';
 import { uploadIdsOf } from './upload-references';
+import { inTransaction } from '../database/in-transaction';
 
 /** Tasks deleted per statement; a sweep goes on batch after batch until none is left. */
 export const RETENTION_BATCH = 500;
@@ -139,7 +140,7 @@ export class TaskRetention implements OnApplicationBootstrap, OnApplicationShutd
       .getMany();
     if (candidates.length === 0) return { ...NOTHING_REMOVED, candidates: 0 };
     const ids = candidates.map((task) => task.id);
-    const removals = await this.tasks.manager.transaction(async (manager) => {
+    const removals = await inTransaction(this.tasks.manager, async (manager) => {
       // Conditional again: a retry made since the select keeps its original.
       await manager
         .createQueryBuilder()

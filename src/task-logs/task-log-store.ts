@@ -8,6 +8,7 @@ import { withSqlRetry } from '../database/sql-retry';
 import { TaskLogLineWire } from '../events/task-event';
 import { TaskLogLine } from './task-log.entity';
 import { trimCutoff } from './task-log-buffer';
+import { inTransaction } from '../database/in-transaction';
 
 /** Rows per INSERT: five parameters each stays far below SQLite's 32,766. */
 const INSERT_CHUNK = 200;
@@ -71,7 +72,7 @@ export class TaskLogStore {
           (await this.lines.existsBy({ taskId: rows[0].taskId, seq: rows[0].seq }))
         )
           return;
-        await this.lines.manager.transaction(async (manager) => {
+        await inTransaction(this.lines.manager, async (manager) => {
           for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
             await this.rowInsert.run(rows.slice(start, start + INSERT_CHUNK), manager);
           }
