@@ -35,6 +35,7 @@ import {
 } from './task-search';
 import { inSpan } from '../telemetry/spans';
 import { Task } from './task.entity';
+import { inTransaction } from './in-transaction';
 
 /** A heartbeat older than `lapsedBefore`, or none at all (a row from before heartbeats). */
 const lapsedSince = (lapsedBefore: Date) => Or(IsNull(), LessThan(lapsedBefore));
@@ -109,6 +110,19 @@ type ColumnValue = [property: keyof Task, value: unknown];
 const INSERT_CHUNK = 200;
 
 /**
+ * A copy of `tasks` ordered by the key of their task_counts rows. PostgreSQL's counts trigger
+ * locks one count row per key for the transaction (migration CountSlotPerTransaction): writers
+ * that all take those locks in this one order cannot deadlock on them.
+ */
+function inCountLockOrder(tasks: Task[]): Task[] {
+  const countKey = (task: Task): string => `${task.project}\0${task.status}\0${task.taskType}`;
+  return tasks
+    .map((task) => ({ task, key: countKey(task) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ task }) => task);
+}
+
+/**
  * The row of a new PENDING (or SCHEDULED) task: the one place a task's columns are filled at creation, for a
  * single submit and a bulk one alike, so that a new column is set once for both.
  */
@@ -148,8 +162,8 @@ export class TaskStore {
   private readonly logger = new Logger(TaskStore.name);
   private readonly finishedListeners: TaskFinishedListener[] = [];
   private readonly rowInsert: RowInsert<Task>;
-  /** Single submits, grouped into shared INSERTs on SQLite; none on PostgreSQL (see insert). */
-  private readonly submitted?: WriteGroups<Task>;
+  /** Single submits, grouped into shared INSERTs (see insert). */
+  private readonly submitted: WriteGroups<Task>;
   /** The worker's per-task status UPDATEs, their text built once per process (see statusUpdate). */
   private readonly statusUpdates = new Map<string, string>();
 
@@ -158,12 +172,10 @@ export class TaskStore {
     private readonly config: AppConfig,
   ) {
     this.rowInsert = new RowInsert(tasks);
-    if (tasks.manager.connection.options.type !== 'postgres') {
-      this.submitted = new WriteGroups((group) => this.insertSubmitted(group), {
-        maxItems: INSERT_CHUNK,
-        sharedFailure: isTransientSqlError,
-      });
-    }
+    this.submitted = new WriteGroups((group) => this.insertSubmitted(group), {
+      maxItems: INSERT_CHUNK,
+      sharedFailure: isTransientSqlError,
+    });
   }
 
   /** Registers a listener of final transitions (webhooks); every one written here reaches it. */
@@ -177,18 +189,14 @@ export class TaskStore {
   }
 
   /**
-   * A new PENDING (or SCHEDULED) task. On SQLite, submits that reach this in the same turn of
-   * the event loop share one INSERT (see WriteGroups): under load that halves the cost of each,
-   * since every commit writes the pages of all the table's indexes. Not on PostgreSQL: there the
-   * counts trigger adds each row to a slot of task_counts picked at random, so two multi-row
-   * INSERTs at once lock slots in opposite orders and deadlock (each then waits out
-   * deadlock_timeout before its retry); one row per statement cannot, and PostgreSQL overlaps
-   * the commits of concurrent sessions itself.
+   * A new PENDING (or SCHEDULED) task. Submits that reach this in the same turn of the event
+   * loop share one INSERT (see WriteGroups): under load that halves the cost of each, since
+   * every commit writes the pages of all the table's indexes.
    */
   async insert(spec: NewTask): Promise<Task> {
     const task = this.tasks.create(newTaskRow(spec));
     await inSpan('sql: insert submitted task', this.spanAttributes(task.id), () =>
-      this.submitted ? this.submitted.add(task) : this.insertSubmitted([task]),
+      this.submitted.add(task),
     );
     return task;
   }
@@ -199,7 +207,7 @@ export class TaskStore {
       async (attempt) => {
         // One statement is all or nothing: one row there means the lost try committed them all.
         if (attempt > 1 && (await this.tasks.existsBy({ id: tasks[0].id }))) return;
-        await this.rowInsert.run(tasks);
+        await this.rowInsert.run(inCountLockOrder(tasks));
       },
       {
         what: 'insert submitted task',
@@ -223,9 +231,10 @@ export class TaskStore {
       async (attempt) => {
         // The transaction is all or nothing: one row there means the lost try committed them all.
         if (attempt > 1 && (await this.tasks.existsBy({ id: tasks[0].id }))) return;
-        await this.tasks.manager.transaction(async (manager) => {
-          for (let start = 0; start < tasks.length; start += INSERT_CHUNK) {
-            await this.rowInsert.run(tasks.slice(start, start + INSERT_CHUNK), manager);
+        const rows = inCountLockOrder(tasks);
+        await inTransaction(this.tasks.manager, async (manager) => {
+          for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+            await this.rowInsert.run(rows.slice(start, start + INSERT_CHUNK), manager);
           }
         });
       },

@@ -18,6 +18,7 @@ import { Webhooks1764600000700 } from './1764600000700-webhooks';
 import { TextIndexOnTextChange1764600000800 } from './1764600000800-text-index-on-text-change';
 import { TaskRemovals1764600000900 } from './1764600000900-task-removals';
 import { PendingUploads1764600001000 } from './1764600001000-pending-uploads';
+import { CountSlotPerTransaction1764700000000 } from './1764700000000-count-slot-per-transaction';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   TextIndexOnTextChange1764600000800,
   TaskRemovals1764600000900,
   PendingUploads1764600001000,
+  CountSlotPerTransaction1764700000000,
 ];
