@@ -108,7 +108,7 @@ describe('TaskStore under transient SQL errors', () => {
   it('beats only on a RUNNING row, and marking RUNNING beats too', async () => {
     const id = await taskIn('PENDING');
     const before = Date.now();
-    expect(await state.markRunning(id)).toBe(true);
+    expect(await state.markRunning(id)).toBe(2); // the row was made with attempts 1
     const started = (await tasks.findOneByOrFail({ id })).heartbeatAt;
     expect(started?.getTime()).toBeGreaterThanOrEqual(before - 1000);
     await tasks.update({ id }, { heartbeatAt: new Date(0) });

@@ -621,8 +621,12 @@ export class TaskStore {
     );
   }
 
-  /** PENDING (or re-delivered RUNNING) → RUNNING; false when the task is no longer runnable. */
-  async markRunning(taskId: string): Promise<boolean> {
+  /**
+   * PENDING (or re-delivered RUNNING) → RUNNING. The run's attempt number (1 for the task's first
+   * run: every run is counted here before it does anything), or null when the task is no longer
+   * runnable.
+   */
+  async markRunning(taskId: string): Promise<number | null> {
     const sql = this.statusUpdate(
       'RUNNING',
       (column, param) =>
@@ -630,18 +634,24 @@ export class TaskStore {
         `${column('startedAt')} = COALESCE(${column('startedAt')}, ${param()}), ` +
         `${column('heartbeatAt')} = ${param()}, ${column('attempts')} = ${column('attempts')} + 1`,
       2,
+      'attempts',
     );
     const now = new Date();
-    return this.write('mark task RUNNING', taskId, () =>
-      this.runStatusUpdate(sql, [
+    let attempt: number | null = null;
+    const changed = await this.write('mark task RUNNING', taskId, async () => {
+      const { records = [] } = await this.runStatusUpdate(sql, [
         ['status', 'RUNNING'],
         ['startedAt', now],
         ['heartbeatAt', now],
         ['id', taskId],
         ['status', 'PENDING'],
         ['status', 'RUNNING'],
-      ]),
-    );
+      ]);
+      const [row] = records as { attempts: number | string }[];
+      attempt = row === undefined ? null : Number(row.attempts);
+      return { affected: records.length };
+    });
+    return changed ? attempt : null;
   }
 
   /** Writes progress; false when the row is no longer RUNNING (cancelled meanwhile). */
@@ -789,6 +799,7 @@ export class TaskStore {
     shape: string,
     assignments: (column: (property: keyof Task) => string, param: () => string) => string,
     sources: number,
+    returning?: keyof Task,
   ): string {
     let sql = this.statusUpdates.get(shape);
     if (sql === undefined) {
@@ -802,6 +813,7 @@ export class TaskStore {
         param,
       ).join(', ')})`;
       sql = `UPDATE ${escapedTable(this.tasks)} SET ${set} WHERE ${where}`;
+      if (returning) sql += ` RETURNING ${column(returning)} AS ${driver.escape(returning)}`;
       this.statusUpdates.set(shape, sql);
     }
     return sql;
@@ -811,7 +823,7 @@ export class TaskStore {
   private async runStatusUpdate(
     sql: string,
     values: ColumnValue[],
-  ): Promise<{ affected?: number }> {
+  ): Promise<{ affected?: number; records?: unknown[] }> {
     const metadata = this.tasks.metadata;
     const driver = this.tasks.manager.connection.driver;
     const parameters = values.map(

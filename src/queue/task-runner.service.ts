@@ -100,7 +100,8 @@ export class TaskRunner {
       // SCHEDULED → PENDING on pick-up, unless the recovery pass was there first.
       if (await this.store.markDue(task.id)) this.publish(task, 'status', 'PENDING', 0);
     }
-    if (!(await this.store.markRunning(task.id))) {
+    const attempt = await this.store.markRunning(task.id);
+    if (attempt === null) {
       this.log(task, 'skipped: the task is no longer runnable (cancelled or finished)');
       return;
     }
@@ -108,7 +109,7 @@ export class TaskRunner {
     this.log(task, 'started');
     this.registry.taskStarted({ id: task.id, project: task.project });
     const started = performance.now();
-    const taskLog = this.logs.open(task);
+    const taskLog = this.logs.open(task, attempt);
     taskLog.line('info', `Started (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1})`);
 
     const controller = this.cancels.register(task.id);

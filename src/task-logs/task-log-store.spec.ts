@@ -60,6 +60,26 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskLogStore on %s', (k
     );
   });
 
+  it('writes a usual batch as one statement, all or none', async () => {
+    const [fresh, written] = [await newTask(), await newTask()];
+    await logs.append([{ taskId: written, lines: lines(1, 1) }]);
+    const query = jest.spyOn(database.dataSource.manager, 'query');
+    try {
+      // The second task's seq 1 is taken: the batch fails whole, the first task's lines too.
+      await expect(
+        logs.append([
+          { taskId: fresh, lines: lines(1, 3) },
+          { taskId: written, lines: lines(1, 2) },
+        ]),
+      ).rejects.toThrow();
+      expect(query.mock.calls.map(([sql]) => sql.split(' ')[0])).toEqual(['INSERT']);
+    } finally {
+      query.mockRestore();
+    }
+    expect(await logs.after(fresh, 0, 10)).toEqual([]);
+    expect(await logs.after(written, 0, 10)).toEqual(lines(1, 1));
+  });
+
   it(`keeps a task's newest ${TASK_LOG_KEEP} lines when a write passes them`, async () => {
     const id = await newTask();
     await logs.append([{ taskId: id, lines: lines(1, 10) }]);

@@ -48,9 +48,9 @@ export class TaskLogStore {
   }
 
   /**
-   * Writes the lines of several tasks (each in seq order) in one transaction, then deletes what
-   * is older than each task's newest TASK_LOG_KEEP: one DELETE by key range per task, and only
-   * once a task has more than that.
+   * Writes the lines of several tasks (each in seq order) all or none, then deletes what is older
+   * than each task's newest TASK_LOG_KEEP: one DELETE by key range per task, and only once a
+   * task has more than that.
    */
   async append(batches: { taskId: string; lines: TaskLogLineWire[] }[]): Promise<void> {
     const written = batches.filter((batch) => batch.lines.length > 0);
@@ -64,6 +64,9 @@ export class TaskLogStore {
         message: line.message,
       })),
     );
+    const trims = written
+      .map(({ taskId, lines }) => ({ taskId, cutoff: trimCutoff(lines[lines.length - 1].seq) }))
+      .filter(({ cutoff }) => cutoff > 0);
     await withSqlRetry(
       async (attempt) => {
         // A try whose answer was lost may have committed: never insert a seq twice.
@@ -72,15 +75,17 @@ export class TaskLogStore {
           (await this.lines.existsBy({ taskId: rows[0].taskId, seq: rows[0].seq }))
         )
           return;
+        // One INSERT is all or nothing by itself: the usual batch needs no transaction around it.
+        if (rows.length <= INSERT_CHUNK && trims.length === 0) {
+          await this.rowInsert.run(rows);
+          return;
+        }
         await inTransaction(this.lines.manager, async (manager) => {
           for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
             await this.rowInsert.run(rows.slice(start, start + INSERT_CHUNK), manager);
           }
-          for (const { taskId, lines } of written) {
-            const cutoff = trimCutoff(lines[lines.length - 1].seq);
-            if (cutoff > 0) {
-              await manager.delete(TaskLogLine, { taskId, seq: LessThanOrEqual(cutoff) });
-            }
+          for (const { taskId, cutoff } of trims) {
+            await manager.delete(TaskLogLine, { taskId, seq: LessThanOrEqual(cutoff) });
           }
         });
       },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventBus } from '../events/event-bus.service';
+import { TaskLogLineWire } from '../events/task-event';
 import { TaskLogStore } from './task-log-store';
 import { TASK_LOG_CLOSE_WAIT_MS, TaskLogWriter } from './task-log-writer.service';
 
@@ -27,12 +28,12 @@ describe('TaskLogWriter', () => {
   let store: HeldStore;
   let writer: TaskLogWriter;
   let warn: jest.SpyInstance;
+  const bus = { publishLogs: () => undefined } as unknown as EventBus;
 
   beforeEach(() => {
     jest.useFakeTimers();
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     store = new HeldStore();
-    const bus = { publishLogs: () => undefined } as unknown as EventBus;
     writer = new TaskLogWriter(store as unknown as TaskLogStore, bus);
   });
 
@@ -42,7 +43,7 @@ describe('TaskLogWriter', () => {
   });
 
   it('ends a run after a bounded wait when its write is held up, and writes on', async () => {
-    const first = writer.open(task('t1'));
+    const first = writer.open(task('t1'), 1);
     first.line('info', 'Succeeded');
     let closed = false;
     const closing = first.close().then(() => (closed = true));
@@ -53,7 +54,7 @@ describe('TaskLogWriter', () => {
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ task_id: 't1' }));
 
     // The next run's lines queue behind the held write and go out once it is done.
-    const second = writer.open(task('t2'));
+    const second = writer.open(task('t2'), 1);
     second.line('info', 'Succeeded');
     const secondClosing = second.close();
     store.finish();
@@ -64,12 +65,39 @@ describe('TaskLogWriter', () => {
   });
 
   it('ends a run as soon as its write is done', async () => {
-    const log = writer.open(task('t3'));
+    const log = writer.open(task('t3'), 1);
     log.line('info', 'Succeeded');
     const closing = log.close();
     await jest.advanceTimersByTimeAsync(0);
     store.finish();
     await closing;
     expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("numbers a first run's lines from 0 unread, and a later run's on from the task's last seq", async () => {
+    const asked: string[][] = [];
+    const appended: { taskId: string; lines: TaskLogLineWire[] }[] = [];
+    const seqStore = {
+      lastSeqs: (ids: string[]) => {
+        asked.push(ids);
+        return Promise.resolve(new Map([['again', 7]]));
+      },
+      append: (batches: { taskId: string; lines: TaskLogLineWire[] }[]) => {
+        appended.push(...batches);
+        return Promise.resolve();
+      },
+    };
+    const seqWriter = new TaskLogWriter(seqStore as unknown as TaskLogStore, bus);
+    const first = seqWriter.open(task('first'), 1);
+    first.line('info', 'Started');
+    first.line('info', 'Succeeded');
+    const again = seqWriter.open(task('again'), 2);
+    again.line('info', 'Started');
+    await Promise.all([first.close(), again.close()]);
+    expect(asked).toEqual([['again']]);
+    expect(appended.map(({ taskId, lines }) => [taskId, lines.map((line) => line.seq)])).toEqual([
+      ['first', [1, 2]],
+      ['again', [8]],
+    ]);
   });
 });

@@ -35,7 +35,7 @@ interface LoggedTask {
 interface OpenLog {
   task: LoggedTask;
   buffer: TaskLogBuffer;
-  /** The task's last seq before this run, read with its first write. */
+  /** The task's last seq before this run: 0 for a first run, else read with its first write. */
   base?: number;
   /** The write that takes (or took) its latest lines. */
   written: Promise<void>;
@@ -66,8 +66,18 @@ export class TaskLogWriter implements OnApplicationShutdown {
     private readonly bus: EventBus,
   ) {}
 
-  open(task: LoggedTask): TaskLog {
-    const log: OpenLog = { task, buffer: new TaskLogBuffer(0), written: Promise.resolve() };
+  /**
+   * The log of a run, `attempt` its number from TaskStore.markRunning. Only runs write lines, each
+   * after markRunning counted it, so the first run's task has none yet: its lines are numbered
+   * from 0 without asking SQL for the task's last seq.
+   */
+  open(task: LoggedTask, attempt: number): TaskLog {
+    const log: OpenLog = {
+      task,
+      buffer: new TaskLogBuffer(0),
+      base: attempt === 1 ? 0 : undefined,
+      written: Promise.resolve(),
+    };
     return {
       line: (level, message) => {
         log.buffer.push(level, message, new Date());
