@@ -70,6 +70,15 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('RowInsert on %s', (kind
     expect(await entries.countBy({ actorName: 'tester', resource: 'k' })).toBe(0);
   });
 
+  it('writes as many rows in one statement as it says one may hold', async () => {
+    const most = insert.rowsPerStatement(entry('l'));
+    // AuditEntry's 8 columns: 4,095 rows and 32,760 parameters, within SQLite's 32,766.
+    expect(most).toBe(4095);
+    const rows = Array.from({ length: most }, () => entry('l'));
+    await insert.run(rows);
+    expect(await entries.countBy({ resource: 'l' })).toBe(most);
+  });
+
   it('does nothing for no rows', async () => {
     const before = await entries.count();
     await insert.run([]);

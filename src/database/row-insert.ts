@@ -4,6 +4,8 @@ import { escapedTable } from './sql-names';
 
 /** Statement texts kept per RowInsert, one per row count. */
 const MAX_KEPT_TEXTS = 16;
+/** Bound parameters one statement may hold: SQLite's limit (PostgreSQL's is 65,535). */
+const MAX_PARAMETERS = 32_766;
 
 /**
  * INSERTs of new rows of one entity, written by hand: the values converted by the driver as
@@ -18,12 +20,15 @@ export class RowInsert<T extends ObjectLiteral> {
 
   constructor(private readonly repository: Repository<T>) {}
 
+  /** How many rows like `sample` one statement may hold within both databases' limits. */
+  rowsPerStatement(sample: T): number {
+    return Math.floor(MAX_PARAMETERS / this.columnsOf(sample).length);
+  }
+
   /** Inserts `rows` in one statement, through `manager` (a transaction's) when given. */
   async run(rows: T[], manager: EntityManager = this.repository.manager): Promise<void> {
     if (rows.length === 0) return;
-    const columns = (this.columns ??= this.repository.metadata.columns.filter(
-      (column) => column.getEntityValue(rows[0]) !== undefined,
-    ));
+    const columns = this.columnsOf(rows[0]);
     const driver = manager.connection.driver;
     const values: unknown[] = [];
     for (const row of rows) {
@@ -39,6 +44,12 @@ export class RowInsert<T extends ObjectLiteral> {
       }
     }
     await manager.query(this.text(rows.length, columns), values);
+  }
+
+  private columnsOf(row: T): ColumnMetadata[] {
+    return (this.columns ??= this.repository.metadata.columns.filter(
+      (column) => column.getEntityValue(row) !== undefined,
+    ));
   }
 
   /** INSERT INTO <table> (<columns>) VALUES (<one placeholder each>), … for `count` rows. */

@@ -106,7 +106,7 @@ export interface NewTask extends TaskStart {
 /** A parameter of a hand-built statement: the value and the column whose conversion it takes. */
 type ColumnValue = [property: keyof Task, value: unknown];
 
-/** Rows per INSERT of insertMany: ~20 columns × 200 stays far below either database's limits. */
+/** Single submits per shared INSERT (see insert). */
 const INSERT_CHUNK = 200;
 
 /**
@@ -220,8 +220,8 @@ export class TaskStore {
   }
 
   /**
-   * New PENDING tasks, all in one transaction: every one is inserted or none is. Rows go in
-   * INSERT statements of INSERT_CHUNK rows, under the parameter limits of both databases.
+   * New PENDING tasks, every one inserted or none. A bulk submit's rows fit one INSERT, all or
+   * nothing by itself; more rows than a statement may bind go in several, in one transaction.
    */
   async insertMany(specs: NewTask[]): Promise<Task[]> {
     if (specs.length === 0) return [];
@@ -229,12 +229,17 @@ export class TaskStore {
     const tasks = specs.map((spec) => this.tasks.create(newTaskRow(spec, createdAt)));
     await withSqlRetry(
       async (attempt) => {
-        // The transaction is all or nothing: one row there means the lost try committed them all.
+        // All or nothing: one row there means the lost try committed them all.
         if (attempt > 1 && (await this.tasks.existsBy({ id: tasks[0].id }))) return;
         const rows = inCountLockOrder(tasks);
+        const perStatement = this.rowInsert.rowsPerStatement(rows[0]);
+        if (rows.length <= perStatement) {
+          await this.rowInsert.run(rows);
+          return;
+        }
         await inTransaction(this.tasks.manager, async (manager) => {
-          for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-            await this.rowInsert.run(rows.slice(start, start + INSERT_CHUNK), manager);
+          for (let start = 0; start < rows.length; start += perStatement) {
+            await this.rowInsert.run(rows.slice(start, start + perStatement), manager);
           }
         });
       },
