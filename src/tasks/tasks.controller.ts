@@ -86,7 +86,7 @@ export class TasksController {
   @ApiOperation({
     summary: `Submit 1 to ${MAX_BULK_TASKS} tasks at once, all or none`,
     description:
-      'Each item is a submit body. Every problem is answered at once (422), located by the item index; otherwise every task is created in one transaction and answered in order.',
+      'Each item is a submit body. Every problem is answered at once (422), located by the item index; otherwise every task is created at once, all or none, and answered in order.',
   })
   async submitBulk(
     @Body() body: BulkSubmitDto,

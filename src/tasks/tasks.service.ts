@@ -98,7 +98,7 @@ export class TasksService {
    * Creates every task of a bulk submit, in order, or none: each item is read as a
    * SubmitTaskDto and checked as a single submit would be, and the problems of all of them are
    * answered at once, each located under body.tasks.<index>. The quotas count the whole batch;
-   * the rows go in one transaction.
+   * the rows go in one INSERT, all or none.
    */
   async submitMany(items: unknown[], project: string): Promise<Task[]> {
     const specs: NewTask[] = [];
@@ -373,7 +373,7 @@ export class TasksService {
     return task;
   }
 
-  /** create() for many: one transaction, one XADD of their events, one addBulk per type. */
+  /** create() for many: one INSERT, one XADD of their events, one addBulk per type. */
   private async createMany(specs: NewTask[]): Promise<Task[]> {
     const emails = await this.reserveQuotas(specs[0].project, specs);
     let tasks: Task[];
