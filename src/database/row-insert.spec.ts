@@ -79,6 +79,20 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('RowInsert on %s', (kind
     expect(await entries.countBy({ resource: 'l' })).toBe(most);
   });
 
+  it('splits rows past one statement into as few statements as the limit allows', async () => {
+    const rows = Array.from({ length: insert.rowsPerStatement(entry('m')) + 1 }, () => entry('m'));
+    expect(insert.fitsOneStatement(rows)).toBe(false);
+    expect(insert.fitsOneStatement(rows.slice(1))).toBe(true);
+    const query = jest.spyOn(database.dataSource.manager, 'query');
+    try {
+      await insert.runInStatements(rows, database.dataSource.manager);
+      expect(query).toHaveBeenCalledTimes(2);
+    } finally {
+      query.mockRestore();
+    }
+    expect(await entries.countBy({ resource: 'm' })).toBe(rows.length);
+  });
+
   it('does nothing for no rows', async () => {
     const before = await entries.count();
     await insert.run([]);

@@ -25,6 +25,23 @@ export class RowInsert<T extends ObjectLiteral> {
     return Math.floor(MAX_PARAMETERS / this.columnsOf(sample).length);
   }
 
+  /** Whether `rows` fit one statement: then run() writes them all or none by itself. */
+  fitsOneStatement(rows: T[]): boolean {
+    return rows.length === 0 || rows.length <= this.rowsPerStatement(rows[0]);
+  }
+
+  /**
+   * Inserts `rows` in as few statements as the parameter limits allow, through `manager`: a
+   * transaction's when they must land together.
+   */
+  async runInStatements(rows: T[], manager: EntityManager): Promise<void> {
+    if (rows.length === 0) return;
+    const perStatement = this.rowsPerStatement(rows[0]);
+    for (let start = 0; start < rows.length; start += perStatement) {
+      await this.run(rows.slice(start, start + perStatement), manager);
+    }
+  }
+
   /** Inserts `rows` in one statement, through `manager` (a transaction's) when given. */
   async run(rows: T[], manager: EntityManager = this.repository.manager): Promise<void> {
     if (rows.length === 0) return;

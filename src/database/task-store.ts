@@ -232,16 +232,13 @@ export class TaskStore {
         // All or nothing: one row there means the lost try committed them all.
         if (attempt > 1 && (await this.tasks.existsBy({ id: tasks[0].id }))) return;
         const rows = inCountLockOrder(tasks);
-        const perStatement = this.rowInsert.rowsPerStatement(rows[0]);
-        if (rows.length <= perStatement) {
+        if (this.rowInsert.fitsOneStatement(rows)) {
           await this.rowInsert.run(rows);
           return;
         }
-        await inTransaction(this.tasks.manager, async (manager) => {
-          for (let start = 0; start < rows.length; start += perStatement) {
-            await this.rowInsert.run(rows.slice(start, start + perStatement), manager);
-          }
-        });
+        await inTransaction(this.tasks.manager, (manager) =>
+          this.rowInsert.runInStatements(rows, manager),
+        );
       },
       {
         what: 'insert submitted tasks',

@@ -10,9 +10,6 @@ import { TaskLogLine } from './task-log.entity';
 import { trimCutoff } from './task-log-buffer';
 import { inTransaction } from '../database/in-transaction';
 
-/** Rows per INSERT: five parameters each stays far below SQLite's 32,766. */
-const INSERT_CHUNK = 200;
-
 /** Reads and writes task_logs; every query goes by the primary key (task_id, seq). */
 @Injectable()
 export class TaskLogStore {
@@ -76,14 +73,12 @@ export class TaskLogStore {
         )
           return;
         // One INSERT is all or nothing by itself: the usual batch needs no transaction around it.
-        if (rows.length <= INSERT_CHUNK && trims.length === 0) {
+        if (trims.length === 0 && this.rowInsert.fitsOneStatement(rows)) {
           await this.rowInsert.run(rows);
           return;
         }
         await inTransaction(this.lines.manager, async (manager) => {
-          for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-            await this.rowInsert.run(rows.slice(start, start + INSERT_CHUNK), manager);
-          }
+          await this.rowInsert.runInStatements(rows, manager);
           for (const { taskId, cutoff } of trims) {
             await manager.delete(TaskLogLine, { taskId, seq: LessThanOrEqual(cutoff) });
           }
