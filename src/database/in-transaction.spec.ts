@@ -49,6 +49,27 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('inTransaction on %s', (
     }
   });
 
+  it('keeps other statements out of an open transaction: they neither see nor share its fate', async () => {
+    const [inside, outside] = [randomUUID(), randomUUID()];
+    let firstWritten!: () => void;
+    const written = new Promise<void>((resolve) => (firstWritten = resolve));
+    const failing = inTransaction(manager, async (transaction) => {
+      await transaction.insert(PendingUpload, { id: inside, since: new Date() });
+      firstWritten();
+      for (let turn = 0; turn < 5; turn += 1) await nextTurn();
+      throw new Error('refused after the first row');
+    });
+    await written;
+    const [seenInside] = await Promise.all([
+      stored([inside]),
+      manager.insert(PendingUpload, { id: outside, since: new Date() }),
+    ]);
+    await expect(failing).rejects.toThrow('refused after the first row');
+    expect(seenInside).toBe(0);
+    expect(await stored([inside])).toBe(0);
+    expect(await stored([outside])).toBe(1);
+  });
+
   it('nests a transaction begun with a transaction manager inside it', async () => {
     const ids = [randomUUID(), randomUUID()];
     await inTransaction(manager, async (outer) => {
