@@ -49,7 +49,8 @@ const sqliteTurns = new WeakMap<DataSource, SqliteTurns>();
  * `work` in one transaction of `manager`'s database. On PostgreSQL each transaction has a pooled
  * connection of its own; on SQLite they take turns (see SqliteTurns; SQLite lets one writer in at
  * a time in any case). A transaction begun inside another (its manager given) nests as a
- * savepoint, as TypeORM's would.
+ * savepoint, as TypeORM's would. `work` must run its statements through the manager it is given:
+ * on SQLite, one sent through any other waits for the transaction to end, which waits for it.
  */
 export function inTransaction<T>(
   manager: EntityManager,
