@@ -93,6 +93,17 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('RowInsert on %s', (kind
     expect(await entries.countBy({ resource: 'm' })).toBe(rows.length);
   });
 
+  it('writes rows past one statement all or none', async () => {
+    const taken = entry('n');
+    await insert.run([taken]);
+    const rows = Array.from({ length: insert.rowsPerStatement(taken) }, () => entry('o'));
+    // The second statement's one row repeats a key: the first statement's rows go back too.
+    await expect(insert.runAllOrNone([...rows, { ...taken }])).rejects.toThrow();
+    expect(await entries.countBy({ resource: 'o' })).toBe(0);
+    await insert.runAllOrNone(rows);
+    expect(await entries.countBy({ resource: 'o' })).toBe(rows.length);
+  });
+
   it('does nothing for no rows', async () => {
     const before = await entries.count();
     await insert.run([]);

@@ -1,5 +1,6 @@
 import { EntityManager, ObjectLiteral, Repository } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { inTransaction } from './in-transaction';
 import { escapedTable } from './sql-names';
 
 /** Statement texts kept per RowInsert, one per row count. */
@@ -28,6 +29,15 @@ export class RowInsert<T extends ObjectLiteral> {
   /** Whether `rows` fit one statement: then run() writes them all or none by itself. */
   fitsOneStatement(rows: T[]): boolean {
     return rows.length === 0 || rows.length <= this.rowsPerStatement(rows[0]);
+  }
+
+  /**
+   * Inserts `rows` all or none: as one statement, atomic by itself, when they fit one (the usual
+   * case needs no transaction around it), else in several inside one transaction.
+   */
+  async runAllOrNone(rows: T[]): Promise<void> {
+    if (this.fitsOneStatement(rows)) return this.run(rows);
+    await inTransaction(this.repository.manager, (manager) => this.runInStatements(rows, manager));
   }
 
   /**

@@ -35,7 +35,6 @@ import {
 } from './task-search';
 import { inSpan } from '../telemetry/spans';
 import { Task } from './task.entity';
-import { inTransaction } from './in-transaction';
 
 /** A heartbeat older than `lapsedBefore`, or none at all (a row from before heartbeats). */
 const lapsedSince = (lapsedBefore: Date) => Or(IsNull(), LessThan(lapsedBefore));
@@ -231,14 +230,7 @@ export class TaskStore {
       async (attempt) => {
         // All or nothing: one row there means the lost try committed them all.
         if (attempt > 1 && (await this.tasks.existsBy({ id: tasks[0].id }))) return;
-        const rows = inCountLockOrder(tasks);
-        if (this.rowInsert.fitsOneStatement(rows)) {
-          await this.rowInsert.run(rows);
-          return;
-        }
-        await inTransaction(this.tasks.manager, (manager) =>
-          this.rowInsert.runInStatements(rows, manager),
-        );
+        await this.rowInsert.runAllOrNone(inCountLockOrder(tasks));
       },
       {
         what: 'insert submitted tasks',

@@ -72,9 +72,8 @@ export class TaskLogStore {
           (await this.lines.existsBy({ taskId: rows[0].taskId, seq: rows[0].seq }))
         )
           return;
-        // One INSERT is all or nothing by itself: the usual batch needs no transaction around it.
-        if (trims.length === 0 && this.rowInsert.fitsOneStatement(rows)) {
-          await this.rowInsert.run(rows);
+        if (trims.length === 0) {
+          await this.rowInsert.runAllOrNone(rows);
           return;
         }
         await inTransaction(this.lines.manager, async (manager) => {
