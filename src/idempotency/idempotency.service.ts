@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { withSqlRetry } from '../database/sql-retry';
+import { isUniqueViolation } from '../database/unique-violation';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency-errors';
 import { IdempotencyKey } from './idempotency-key.entity';
 
@@ -26,19 +27,6 @@ const MAX_SWEEP_BATCHES = 100;
 
 export type IdempotencyClaim =
   { kind: 'first'; id: string } | { kind: 'replay'; status: number; body: unknown };
-
-/** The unique (project, key) index refused the row: another request holds the key. */
-function isUniqueViolation(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const { code, driverError } = current as { code?: unknown; driverError?: unknown };
-    if (code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'))) {
-      return true;
-    }
-    current = driverError;
-  }
-  return false;
-}
 
 /**
  * Idempotency keys in SQL, so that they hold across API instances. The first request with a

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { EventBus } from '../events/event-bus.service';
 import { TaskLogLineWire } from '../events/task-event';
 import { TaskLogStore } from './task-log-store';
-import { TASK_LOG_CLOSE_WAIT_MS, TaskLogWriter } from './task-log-writer.service';
+import { TaskLogBuffer } from './task-log-buffer';
+import { numberPastTaken, TASK_LOG_CLOSE_WAIT_MS, TaskLogWriter } from './task-log-writer.service';
 
 /** A store whose writes finish only when the test says so. */
 class HeldStore {
@@ -99,5 +100,41 @@ describe('TaskLogWriter', () => {
       ['first', [1, 2]],
       ['again', [8]],
     ]);
+  });
+});
+
+describe('numberPastTaken', () => {
+  const batch = (taskId: string, base: number | undefined, seqs: number[]) => ({
+    log: {
+      task: { id: taskId, taskType: 'csv_processing' as const, project: 'alpha' },
+      buffer: new TaskLogBuffer(0),
+      base,
+      written: Promise.resolve(),
+    },
+    lines: seqs.map((seq) => ({
+      seq,
+      at: '2026-01-01T00:00:00.000Z',
+      level: 'info' as const,
+      message: '',
+    })),
+  });
+
+  it("moves a run past the task's written lines and past its task's runs earlier in the write", () => {
+    const clash = batch('a', 0, [3, 4]);
+    const sameWrite = batch('a', 0, [1]);
+    const clear = batch('b', 5, [1, 2]);
+    const gap = batch('c', 9, [1]);
+    numberPastTaken(
+      [clash, sameWrite, clear, gap],
+      new Map([
+        ['a', 4],
+        ['b', 5],
+        ['c', 2],
+      ]),
+    );
+    expect(clash.log.base).toBe(2); // 3 and 4 become 5 and 6
+    expect(sameWrite.log.base).toBe(6); // 1 becomes 7
+    expect(clear.log.base).toBe(5); // already after b's 5
+    expect(gap.log.base).toBe(9); // a lost write's gap is not closed: bases only grow
   });
 });

@@ -4,6 +4,7 @@ import { EventBus } from '../events/event-bus.service';
 import { TaskLogLevel, TaskLogLineWire } from '../events/task-event';
 import { TaskLogBuffer } from './task-log-buffer';
 import { TaskLogStore } from './task-log-store';
+import { isUniqueViolation } from '../database/unique-violation';
 
 /** Lines held by the process are written at most this long after they were logged. */
 export const TASK_LOG_FLUSH_MS = 250;
@@ -17,6 +18,9 @@ export const TASK_LOG_EVENT_LINES = 100;
  * status of every task behind it: past this, the run ends and the write goes on alone.
  */
 export const TASK_LOG_CLOSE_WAIT_MS = 5_000;
+
+/** Tries of one write whose seqs were taken before its lines are given up (with a warning). */
+export const TASK_LOG_RENUMBER_TRIES = 3;
 
 /** A running task's log: cheap to call; lines reach SQL and the event stream in batches. */
 export interface TaskLog {
@@ -39,6 +43,29 @@ interface OpenLog {
   base?: number;
   /** The write that takes (or took) its latest lines. */
   written: Promise<void>;
+}
+
+/** A log's lines taken for one write, numbered from the log's own 1 (its base not added). */
+interface HeldBatch {
+  log: OpenLog;
+  lines: TaskLogLineWire[];
+}
+
+/**
+ * Moves each log's base so that its lines come after `lastSeqs` (each task's last seq written)
+ * and after the lines of the same task's logs earlier in `batches`. Bases only grow: numbers
+ * given out stay given out.
+ */
+export function numberPastTaken(batches: HeldBatch[], lastSeqs: Map<string, number>): void {
+  const nextFree = new Map<string, number>();
+  for (const { log, lines } of batches) {
+    if (lines.length === 0) continue;
+    const taskId = log.task.id;
+    const next = nextFree.get(taskId) ?? (lastSeqs.get(taskId) ?? 0) + 1;
+    const first = (log.base ?? 0) + lines[0].seq;
+    if (first < next) log.base = (log.base ?? 0) + next - first;
+    nextFree.set(taskId, (log.base ?? 0) + lines[lines.length - 1].seq + 1);
+  }
 }
 
 /**
@@ -128,6 +155,29 @@ export class TaskLogWriter implements OnApplicationShutdown {
     return this.queued;
   }
 
+  /**
+   * Writes the batches with each log's base added to its seqs. Two runs of one task at once (a
+   * stalled job handed out again while its first run goes on) can number from the same base;
+   * the key refuses the whole batch then, so the runs are numbered on past the task's lines
+   * already written and the batch tried again, and no task's lines are lost for it.
+   */
+  private async appendNumbered(batches: HeldBatch[]): Promise<HeldBatch[]> {
+    for (let attempt = 1; ; attempt++) {
+      const numbered = batches.map(({ log, lines }) => ({
+        log,
+        lines: lines.map((line): TaskLogLineWire => ({ ...line, seq: (log.base ?? 0) + line.seq })),
+      }));
+      try {
+        await this.store.append(numbered.map(({ log, lines }) => ({ taskId: log.task.id, lines })));
+        return numbered;
+      } catch (error) {
+        if (!isUniqueViolation(error) || attempt === TASK_LOG_RENUMBER_TRIES) throw error;
+        const taskIds = [...new Set(batches.map(({ log }) => log.task.id))];
+        numberPastTaken(batches, await this.store.lastSeqs(taskIds));
+      }
+    }
+  }
+
   private async write(): Promise<void> {
     const logs = [...this.held];
     this.held.clear();
@@ -139,14 +189,7 @@ export class TaskLogWriter implements OnApplicationShutdown {
         const lastSeqs = await this.store.lastSeqs(unknown);
         for (const log of logs) log.base ??= lastSeqs.get(log.task.id) ?? 0;
       }
-      const numbered = batches.map(({ log, lines }) => ({
-        log,
-        lines: lines.map((line): TaskLogLineWire => ({
-          ...line,
-          seq: (log.base as number) + line.seq,
-        })),
-      }));
-      await this.store.append(numbered.map(({ log, lines }) => ({ taskId: log.task.id, lines })));
+      const numbered = await this.appendNumbered(batches);
       for (const { log, lines } of numbered) {
         this.bus.publishLogs({
           type: 'logs',
