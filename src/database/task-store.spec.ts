@@ -445,5 +445,39 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])(
       expect(counts.PENDING + counts.SCHEDULED).toBe(6 * 450 + 60);
       expect(await writer.count({ project }, { status: 'SCHEDULED' })).toBe(counts.SCHEDULED);
     });
+
+    it('keeps the counters equal to the rows through multi-row inserts, updates and deletes', async () => {
+      const writer = new TaskStore(database.dataSource.getRepository(Task), database.config);
+      const project = 'counted';
+      const types: Task['taskType'][] = ['csv_processing', 'email_sending', 'image_processing'];
+      const rowsByStatus = async (): Promise<Partial<Record<TaskStatus, number>>> => {
+        const rows: { status: TaskStatus; n: string | number }[] = await database.dataSource.query(
+          `SELECT status, COUNT(*) AS n FROM tasks WHERE project = '${project}' GROUP BY status`,
+        );
+        return Object.fromEntries(rows.map(({ status, n }) => [status, Number(n)]));
+      };
+      const countersByStatus = async () =>
+        Object.fromEntries(
+          Object.entries(await writer.countsByStatus({ project })).filter(([, n]) => n !== 0),
+        );
+
+      await writer.insertMany(
+        Array.from({ length: 700 }, (_, rowNo) => ({
+          taskType: types[rowNo % types.length],
+          inputParams: { row: rowNo },
+          retryOf: null,
+          project,
+        })),
+      );
+      expect(await countersByStatus()).toEqual({ PENDING: 700 });
+      await database.dataSource.query(
+        `UPDATE tasks SET status = 'CANCELLED' WHERE project = '${project}' AND task_type = 'email_sending'`,
+      );
+      await database.dataSource.query(
+        `DELETE FROM tasks WHERE project = '${project}' AND task_type = 'csv_processing'`,
+      );
+      expect(await rowsByStatus()).toEqual({ PENDING: 233, CANCELLED: 233 });
+      expect(await countersByStatus()).toEqual(await rowsByStatus());
+    });
   },
 );

@@ -19,6 +19,7 @@ import { TextIndexOnTextChange1764600000800 } from './1764600000800-text-index-o
 import { TaskRemovals1764600000900 } from './1764600000900-task-removals';
 import { PendingUploads1764600001000 } from './1764600001000-pending-uploads';
 import { CountSlotPerTransaction1764700000000 } from './1764700000000-count-slot-per-transaction';
+import { CountTasksPerStatement1764800000000 } from './1764800000000-count-tasks-per-statement';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   TaskRemovals1764600000900,
   PendingUploads1764600001000,
   CountSlotPerTransaction1764700000000,
+  CountTasksPerStatement1764800000000,
 ];
