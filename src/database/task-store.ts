@@ -110,8 +110,10 @@ const INSERT_CHUNK = 200;
 
 /**
  * A copy of `tasks` ordered by the key of their task_counts rows. PostgreSQL's counts trigger
- * locks one count row per key for the transaction (migration CountSlotPerTransaction): writers
- * that all take those locks in this one order cannot deadlock on them.
+ * locks one count row per key for the transaction (migration CountSlotPerTransaction), in key
+ * order within each statement (CountTasksPerStatement); rows in this order give a later
+ * statement of a long insert only keys after the earlier ones', so writers all take those locks
+ * in one order and cannot deadlock on them.
  */
 function inCountLockOrder(tasks: Task[]): Task[] {
   const countKey = (task: Task): string => `${task.project}\0${task.status}\0${task.taskType}`;
