@@ -5,7 +5,7 @@ import { COUNT_SLOTS } from './1764300000003-count-tasks';
  * PostgreSQL only. INSERT and DELETE now add to the task counts once per statement, from the
  * statement's rows (a transition table) grouped by project, status and type, instead of once
  * per row: a 1,000-row bulk insert ran 1,000 plpgsql calls and upserts on the same few count
- * rows, about a third of the INSERT's time (32 ms against 23 ms per 1,000 rows in `psql`). The
+ * rows, over a quarter of the INSERT's time (32 ms against 23 ms per 1,000 rows in `psql`). The
  * groups are added in key order into the transaction's slot, as the row trigger did, so writers
  * still take their count locks in one global order. UPDATE keeps its row trigger: a statement
  * trigger cannot name the columns it fires on, and would fire with a transition table on every
