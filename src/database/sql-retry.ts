@@ -25,7 +25,7 @@ interface ErrorLike {
 }
 
 /** The error and what it wraps: TypeORM keeps the driver's error as driverError. */
-function* chainOf(error: unknown): Generator<ErrorLike> {
+export function* chainOf(error: unknown): Generator<ErrorLike> {
   const seen = new Set<unknown>();
   let current = error;
   while (current && typeof current === 'object' && !seen.has(current)) {

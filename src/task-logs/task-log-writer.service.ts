@@ -62,9 +62,9 @@ export function numberPastTaken(batches: HeldBatch[], lastSeqs: Map<string, numb
     if (lines.length === 0) continue;
     const taskId = log.task.id;
     const next = nextFree.get(taskId) ?? (lastSeqs.get(taskId) ?? 0) + 1;
-    const first = (log.base ?? 0) + lines[0].seq;
-    if (first < next) log.base = (log.base ?? 0) + next - first;
-    nextFree.set(taskId, (log.base ?? 0) + lines[lines.length - 1].seq + 1);
+    const base = log.base ?? 0;
+    log.base = base + Math.max(0, next - (base + lines[0].seq));
+    nextFree.set(taskId, log.base + lines[lines.length - 1].seq + 1);
   }
 }
 
