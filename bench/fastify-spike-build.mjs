@@ -23,6 +23,8 @@ if (!outArg) throw new Error('usage: node bench/fastify-spike-build.mjs <out-dir
 const onExpress = process.argv.includes('--express');
 const out = resolve(outArg);
 if (!existsSync(join(PROJECT_ROOT, 'dist', 'main.js'))) throw new Error('run npm run build first');
+// The folder is emptied first: never the project or a folder holding it.
+if (`${PROJECT_ROOT}/`.startsWith(`${out}/`)) throw new Error(`${out} holds the project`);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -53,7 +55,7 @@ if (!onExpress) {
   edit('main.js', [
     [
       /core_1\.NestFactory\.create\(app_module_1\.AppModule\.forRole\(config\), \{\s*bufferLogs: true,\s*bodyParser: false,\s*\}\)/,
-      `core_1.NestFactory.create(app_module_1.AppModule.forRole(config), new (require('@nestjs/platform-fastify').FastifyAdapter)({ trustProxy: config.http.trustProxy, bodyLimit: 1048576 }), { bufferLogs: true })`,
+      `core_1.NestFactory.create(app_module_1.AppModule.forRole(config), new (require('@nestjs/platform-fastify').FastifyAdapter)({ trustProxy: config.http.trustProxy, bodyLimit: require('./http/request-shape').MAX_BODY_BYTES }), { bufferLogs: true })`,
     ],
   ]);
   edit('http/setup-http.js', [
