@@ -1,9 +1,10 @@
 // Writes a copy of the built service (dist/) whose API runs on Nest's Fastify adapter instead of
 // Express, by editing the compiled files: enough for the submit and read paths the queue and
-// submit rows use, not a port. Left out on purpose: the dashboard (ServeStaticModule), the
-// OpenAPI pages, uploads, SSE and the body-parser error mapping (Fastify answers those 400s
-// itself). With --express the same removals are made but Express is kept, so that what the
-// adapter costs is compared with everything else equal.
+// submit rows use, not a port. Left out on purpose: the dashboard (ServeStaticModule) and the
+// OpenAPI pages (on both adapters); on Fastify also uploads, SSE, CORS (off unless
+// CORS_ORIGINS is set), the bulk endpoint's larger body limit and the body-parser error
+// mapping (Fastify answers those 400s itself). With --express only the first two go and
+// Express is kept, so that what the adapter costs is compared with everything else equal.
 // Usage: node bench/fastify-spike-build.mjs <out-dir> [--express]
 //        BENCH_MAIN=<out-dir>/dist/main.js node bench/submit-latency.mjs
 import {
