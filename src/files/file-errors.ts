@@ -34,6 +34,11 @@ export class NotMultipartError extends DomainError {
   }
 }
 
+/** A multipart form that is malformed or holds more than the one file. */
+export class BadUploadError extends DomainError {
+  readonly status = 400;
+}
+
 export class EmptyUploadError extends DomainError {
   readonly status = 422;
   constructor() {

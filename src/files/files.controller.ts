@@ -1,26 +1,18 @@
-import {
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Req,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Audit } from '../audit/audit.decorator';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { readProject, writeProject } from '../auth/project-scope';
 import { IdParamPipe } from '../http/id-param.pipe';
-import { EmptyUploadError, FileNotFoundError, NotMultipartError } from './file-errors';
+import { AppConfig } from '../config/app-config';
+import { EmptyUploadError, FileNotFoundError } from './file-errors';
 import { FileResponse, toFileResponse } from './file.response';
 import { QuotaService } from '../limits/quota.service';
 import { FilesService } from './files.service';
-import { StoredUpload } from './upload-storage';
+import { receiveUpload, UPLOAD_FIELD } from './multipart-upload';
+import { SniffingUploadStorage } from './upload-storage';
 
 const FILE_ID = new IdParamPipe(() => new FileNotFoundError());
 
@@ -31,25 +23,29 @@ export class FilesController {
   constructor(
     private readonly files: FilesService,
     private readonly quotas: QuotaService,
+    private readonly uploads: SniffingUploadStorage,
+    private readonly config: AppConfig,
   ) {}
 
   @Post()
   @Roles('operator')
   @Audit('file.upload')
   @HttpCode(201)
-  @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
   @ApiBody({
-    schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } },
+    schema: {
+      type: 'object',
+      properties: { [UPLOAD_FIELD]: { type: 'string', format: 'binary' } },
+      required: [UPLOAD_FIELD],
+    },
   })
   @ApiOperation({ summary: 'Upload a CSV file or an image for a task' })
   async upload(
-    @Req() request: Request,
+    @Req() request: IncomingMessage,
     @Caller() caller: Principal,
-    @UploadedFile() file?: StoredUpload & { originalname: string },
   ): Promise<FileResponse> {
-    if (!request.is('multipart/form-data'))
-      throw new NotMultipartError(request.headers['content-type'] ?? 'none');
+    const { maxCsvBytes, maxImageBytes } = this.config.uploads;
+    const file = await receiveUpload(request, this.uploads, Math.max(maxCsvBytes, maxImageBytes));
     if (!file) throw new EmptyUploadError();
     const project = writeProject(caller);
     try {

@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '../config/app-config';
 import { ObjectStorage } from '../storage/object-storage';
 import { StorageModule } from '../storage/storage.module';
@@ -16,34 +15,26 @@ export class FilesModule {
     return {
       module: FilesModule,
       global: true,
-      imports: [
-        StorageModule,
+      imports: [StorageModule],
+      controllers: http ? [FilesController, TaskFilesController] : [],
+      providers: [
+        FilesService,
         ...(http
           ? [
-              MulterModule.registerAsync({
+              FileRetention,
+              {
+                provide: SniffingUploadStorage,
                 inject: [AppConfig, ObjectStorage, FilesService],
-                useFactory: (config: AppConfig, storage: ObjectStorage, files: FilesService) => {
-                  const { maxCsvBytes, maxImageBytes } = config.uploads;
-                  return {
-                    storage: new SniffingUploadStorage(
-                      storage,
-                      { csv: maxCsvBytes, image: maxImageBytes },
-                      files,
-                    ),
-                    limits: {
-                      files: 1,
-                      fields: 0,
-                      parts: 1,
-                      fileSize: Math.max(maxCsvBytes, maxImageBytes) + 1,
-                    },
-                  };
-                },
-              }),
+                useFactory: (config: AppConfig, storage: ObjectStorage, files: FilesService) =>
+                  new SniffingUploadStorage(
+                    storage,
+                    { csv: config.uploads.maxCsvBytes, image: config.uploads.maxImageBytes },
+                    files,
+                  ),
+              },
             ]
           : []),
       ],
-      controllers: http ? [FilesController, TaskFilesController] : [],
-      providers: [FilesService, ...(http ? [FileRetention] : [])],
       exports: [FilesService],
     };
   }

@@ -115,16 +115,15 @@ describe('Uploads a process leaves half done', () => {
     await database?.drop();
   });
 
-  /** One upload through the storage engine, as multer hands it a file of a complete request. */
+  /** One upload through the store, as the form reader hands it the file of a complete request. */
   const upload = (body: string): Promise<StoredUpload> =>
-    new Promise((resolve, reject) => {
-      const request = Object.assign(new EventEmitter(), { complete: true });
-      engine._handleFile(
-        request as unknown as IncomingMessage,
-        { originalname: 'data.csv', stream: Readable.from([Buffer.from(body)]) },
-        (error, info) => (error instanceof Error ? reject(error) : resolve(info as StoredUpload)),
-      );
-    });
+    engine.store(
+      Object.assign(new EventEmitter(), { complete: true }) as unknown as IncomingMessage,
+      {
+        originalname: 'data.csv',
+        stream: Readable.from([Buffer.from(body)]),
+      },
+    );
   const pendingIds = async (): Promise<string[]> =>
     (await database.dataSource.getRepository(PendingUpload).find()).map((row) => row.id);
   const stored = (id: string): Promise<boolean> =>

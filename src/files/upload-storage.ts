@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import { Transform, TransformCallback } from 'node:stream';
 import { FileKind } from '../database/stored-file.entity';
 import { ObjectStorage } from '../storage/object-storage';
 import { uploadKey } from '../storage/storage-keys';
 import { EmptyUploadError, FileTooLargeError, UnsupportedFileTypeError } from './file-errors';
+import type { IncomingFile, UploadSink } from './multipart-upload';
 import { SNIFF_BYTES, SniffedType, sniffType } from './sniff-type';
 
-/** What this engine adds to multer's file object. */
+/** An upload as stored: where, how large, its hash and the type read from its content. */
 export interface StoredUpload extends SniffedType {
   /** Also its key in the store: uploads/<id>. */
   id: string;
@@ -15,15 +16,9 @@ export interface StoredUpload extends SniffedType {
   sha256: string;
 }
 
-/** The part of multer's file object a storage engine is handed. */
-interface IncomingFile {
-  originalname: string;
-  stream: Readable;
-}
-
 type SizeLimits = Record<FileKind, number>;
 
-class UploadCutShortError extends Error {
+export class UploadCutShortError extends Error {
   constructor() {
     super('The connection closed before the upload was complete');
   }
@@ -93,45 +88,27 @@ export interface UploadLedger {
 }
 
 /**
- * A multer storage engine that streams each upload into the store (DATA_DIR/uploads or the
- * bucket, by multipart upload) under a random id — never whole in memory, never under the
- * client's name — hashing and sniffing on the way. An upload refused part-way leaves nothing.
+ * Streams each upload into the store (DATA_DIR/uploads or the bucket, by multipart upload)
+ * under a random id — never whole in memory, never under the client's name — hashing and
+ * sniffing on the way. An upload refused part-way leaves nothing.
  */
-export class SniffingUploadStorage {
+export class SniffingUploadStorage implements UploadSink {
   constructor(
     private readonly storage: ObjectStorage,
     private readonly limits: SizeLimits,
     private readonly ledger: UploadLedger,
   ) {}
 
-  _handleFile(
-    request: IncomingMessage,
-    file: IncomingFile,
-    callback: (error: unknown, info?: Partial<StoredUpload>) => void,
-  ): void {
-    this.store(request, file).then(
-      (stored) => callback(null, stored),
-      (error: unknown) => callback(error),
-    );
-  }
-
-  _removeFile(
-    _request: unknown,
-    file: { id?: string },
-    callback: (error: Error | null) => void,
-  ): void {
-    if (!file.id) return callback(null);
-    this.ledger.removeObject(file.id).then(
-      () => callback(null),
-      (error: Error) => callback(error),
-    );
+  /** Removes an upload stored but not kept. */
+  async discard(upload: StoredUpload): Promise<void> {
+    await this.ledger.removeObject(upload.id);
   }
 
   /**
-   * Pipes multer's stream by hand rather than with pipeline(): pipeline would destroy it on a
-   * failure, and multer would answer before the partial upload is gone.
+   * Pipes the form's file stream by hand rather than with pipeline(): pipeline would destroy it
+   * on a failure, and the form reader would answer before the partial upload is gone.
    */
-  private async store(request: IncomingMessage, file: IncomingFile): Promise<StoredUpload> {
+  async store(request: IncomingMessage, file: IncomingFile): Promise<StoredUpload> {
     const inspector = new UploadInspector(this.limits);
     let failure: Error | undefined;
     const fail = (error: Error): void => {
