@@ -1,27 +1,27 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-request';
 
 export const AUDIT_KEY = 'conveyor:audit';
 
 /** Which resource an action touched: from the answer, else from the request. */
-export type AuditResource = (result: unknown, request: Request) => string | undefined;
+export type AuditResource = (result: unknown, request: HttpRequest) => string | undefined;
 
 export interface AuditSpec {
   action: string;
   resource?: AuditResource;
 }
 
-const notedProjects = new WeakMap<Request, string>();
+const notedProjects = new WeakMap<HttpRequest, string>();
 
 /**
  * Says which project the action touched, when the answer does not carry it (a cancel by an
  * admin key of every project, say); the entry then names that project rather than `*`.
  */
-export const noteAuditProject = (request: Request, project: string): void => {
+export const noteAuditProject = (request: HttpRequest, project: string): void => {
   notedProjects.set(request, project);
 };
 
-export const notedAuditProject = (request: Request): string | undefined =>
+export const notedAuditProject = (request: HttpRequest): string | undefined =>
   notedProjects.get(request);
 
 /**

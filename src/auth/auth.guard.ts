@@ -8,7 +8,6 @@ import {
   Optional,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
 import { PUBLIC_KEY, ROLE_KEY } from './auth.decorators';
 import { keyFromHeaders } from './credentials';
 import { clientAddress, FailedAuthLimiter } from './failed-auth-limiter';
@@ -21,7 +20,7 @@ const DEFAULT_ROLE: Role = 'admin';
 
 /**
  * The one guard in front of every route (REST, SSE, uploads, downloads): authenticates the
- * caller, then compares its role with the route's `@Roles()`. 401 carries WWW-Authenticate.
+ * caller, then compares its role with the route's `@Roles()`.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -34,16 +33,14 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<AuthenticatedRequest>();
-    const response = http.getResponse<Response>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const address = clientAddress(request);
     this.failures?.assertAllowed(address);
     try {
       request.principal = await this.authenticator.authenticate(request);
     } catch (error) {
       // Only a key that was sent and refused counts: a client without one is not guessing.
-      if (markUnauthorized(response, error) && this.failures) {
+      if (isUnauthorized(error) && this.failures) {
         if (keyFromHeaders(request.headers) !== undefined)
           await this.failures.recordFailure(address);
       }
@@ -60,11 +57,6 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-/** RFC 6750: a 401 names the scheme the client should use. Answers whether it was a 401. */
-export function markUnauthorized(response: Response, error: unknown): boolean {
-  if (error instanceof HttpException && error.getStatus() === Number(HttpStatus.UNAUTHORIZED)) {
-    response.setHeader('WWW-Authenticate', 'Bearer realm="conveyor"');
-    return true;
-  }
-  return false;
-}
+/** A refused credential, as against a missing role or a server error. */
+export const isUnauthorized = (error: unknown): boolean =>
+  error instanceof HttpException && error.getStatus() === Number(HttpStatus.UNAUTHORIZED);

@@ -3,6 +3,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 /** The dashboard's session cookie: HttpOnly, SameSite=Strict, path /api. */
 export const SESSION_COOKIE = 'conveyor_session';
 
+/** RFC 6750: what every 401 names as the scheme to use. */
+export const WWW_AUTHENTICATE = 'Bearer realm="conveyor"';
+
 /**
  * The header a cookie-authenticated write must carry. A page of another site cannot send a
  * custom header without a CORS preflight, which this API never grants with credentials, so

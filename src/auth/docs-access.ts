@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpException } from '@nestjs/common';
-import { markUnauthorized } from './auth.guard';
+import { isUnauthorized } from './auth.guard';
+import { WWW_AUTHENTICATE } from './credentials';
 import { RequestAuthenticator } from './request-authenticator.service';
 
 /**
@@ -13,7 +14,7 @@ export function docsAccess(authenticator: RequestAuthenticator): RequestHandler 
       () => next(),
       (error: unknown) => {
         if (!(error instanceof HttpException)) return next(error);
-        markUnauthorized(response, error);
+        if (isUnauthorized(error)) response.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
         response.status(error.getStatus()).json({ detail: error.message });
       },
     );

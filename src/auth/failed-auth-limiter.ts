@@ -1,8 +1,8 @@
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-request';
 
 /** The address a failed authentication counts against (TRUST_PROXY decides request.ip). */
-export const clientAddress = (request: Request): string =>
-  request.ip ?? request.socket?.remoteAddress ?? 'unknown';
+export const clientAddress = (request: HttpRequest): string =>
+  request.ip ?? request.socket.remoteAddress ?? 'unknown';
 
 /**
  * Holds back a client address that keeps sending unknown keys (§8): without it, requests that

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-request';
 import { DEFAULT_PROJECT } from '../core/project';
 import { Role } from './role';
 
@@ -24,6 +24,6 @@ export const OPEN_PRINCIPAL: Principal = {
 };
 
 /** The request as the guard leaves it. */
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends HttpRequest {
   principal?: Principal;
 }

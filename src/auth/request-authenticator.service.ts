@@ -1,5 +1,5 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-request';
 import { AppConfig } from '../config/app-config';
 import { CSRF_HEADER, keyFromHeaders, sessionFromHeaders } from './credentials';
 import { KeyAuthenticator } from './key-authenticator.service';
@@ -25,7 +25,7 @@ export class RequestAuthenticator {
     return this.config.auth.mode === 'open';
   }
 
-  async authenticate(request: Request): Promise<Principal> {
+  async authenticate(request: HttpRequest): Promise<Principal> {
     if (this.open) return OPEN_PRINCIPAL;
     const key = keyFromHeaders(request.headers);
     if (key !== undefined) {
@@ -51,7 +51,7 @@ export class RequestAuthenticator {
   }
 
   /** A write on the strength of a cookie must come from a page of this very origin. */
-  private checkSameOrigin(request: Request): void {
+  private checkSameOrigin(request: HttpRequest): void {
     const origin = request.headers.origin;
     const sameOrigin =
       origin === undefined || safeHost(origin) === request.headers.host?.toLowerCase();

@@ -11,11 +11,12 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
+import { serialize as serializeCookie, SerializeOptions } from 'cookie';
+import type { HttpRequest } from '../http/http-request';
 import { Audit } from '../audit/audit.decorator';
 import { AppConfig } from '../config/app-config';
 import { Caller, Public, Roles } from './auth.decorators';
-import { markUnauthorized } from './auth.guard';
 import { CSRF_HEADER, keyFromHeaders, SESSION_COOKIE, sessionFromHeaders } from './credentials';
 import { clientAddress, FailedAuthLimiter } from './failed-auth-limiter';
 import { KeyAuthenticator } from './key-authenticator.service';
@@ -51,6 +52,7 @@ export class SessionController {
     private readonly config: AppConfig,
     private readonly keys: KeyAuthenticator,
     private readonly sessions: SessionStore,
+    private readonly adapterHost: HttpAdapterHost,
     @Optional() private readonly failures?: FailedAuthLimiter,
   ) {}
 
@@ -61,7 +63,7 @@ export class SessionController {
   @ApiOperation({ summary: 'Exchange an API key (Authorization header) for a session cookie' })
   async open(
     @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: unknown,
   ): Promise<SessionResponse> {
     if (this.config.auth.mode === 'open') {
       request.principal = OPEN_PRINCIPAL;
@@ -84,17 +86,14 @@ export class SessionController {
           ? 'Send the API key as "Authorization: Bearer <key>" to sign in'
           : 'The API key is unknown or revoked',
       );
-      markUnauthorized(response, error);
       if (key !== undefined) await this.failures?.recordFailure(address);
       throw error;
     }
     const token = await this.sessions.open(keyHash);
-    response.cookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'strict',
+    this.setCookie(response, token, {
       secure: isHttps(request),
-      path: '/api',
-      maxAge: this.sessions.maxAgeMs,
+      maxAge: Math.floor(this.sessions.maxAgeMs / 1000),
+      expires: new Date(Date.now() + this.sessions.maxAgeMs),
     });
     request.principal = { ...principal, via: 'session' };
     return toSessionResponse('keys', principal);
@@ -112,20 +111,25 @@ export class SessionController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out: end the session and clear its cookie' })
   async close(
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) response: unknown,
   ): Promise<void> {
     const token = sessionFromHeaders(request.headers);
     if (token !== undefined) await this.sessions.close(token);
-    response.clearCookie(SESSION_COOKIE, {
+    this.setCookie(response, '', { secure: isHttps(request), expires: new Date(1) });
+  }
+
+  private setCookie(response: unknown, value: string, options: SerializeOptions): void {
+    const cookie = serializeCookie(SESSION_COOKIE, value, {
       httpOnly: true,
       sameSite: 'strict',
-      secure: isHttps(request),
       path: '/api',
+      ...options,
     });
+    this.adapterHost.httpAdapter.appendHeader(response, 'Set-Cookie', cookie);
   }
 }
 
 /** The Secure flag only narrows where the cookie goes, so a proxy's word is enough for it. */
-const isHttps = (request: Request): boolean =>
-  request.secure || request.headers['x-forwarded-proto'] === 'https';
+const isHttps = (request: HttpRequest): boolean =>
+  request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';

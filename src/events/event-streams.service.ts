@@ -101,7 +101,7 @@ export class EventStreams implements OnApplicationShutdown {
       for (const positioned of early.splice(0)) deliver(positioned);
       live = deliver;
     };
-    const resumeAfter = parsePosition(request.get('last-event-id'));
+    const resumeAfter = parsePosition(firstValue(request.headers['last-event-id']));
     if (resumeAfter) this.resume(resumeAfter, send, bufferBytes / 2, isOwn, goLive);
     else goLive((positioned) => send(frame(positioned)));
   }
@@ -174,3 +174,6 @@ function frame({ position, event }: PositionedEvent): string {
   const data = JSON.stringify({ ...event, project: undefined });
   return `event: ${event.type}\nid: ${formatPosition(position)}\ndata: ${data}\n\n`;
 }
+
+const firstValue = (header: string | string[] | undefined): string | undefined =>
+  Array.isArray(header) ? header[0] : header;

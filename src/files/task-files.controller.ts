@@ -1,6 +1,5 @@
-import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Param, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { extname } from 'node:path';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -41,11 +40,11 @@ export class TaskFilesController {
    */
   @Get(':name')
   @ApiOperation({ summary: "Download one of a task's result files" })
+  @Header('Cache-Control', 'private, max-age=3600')
   async download(
     @Param('id', TASK_ID) taskId: string,
     @Param('name') name: string,
     @Caller() caller: Principal,
-    @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
     if (!SAFE_NAME.test(name) || name.includes('..')) throw new FileNotFoundError();
     // Another project's task has no files for this caller, as if it did not exist.
@@ -54,15 +53,11 @@ export class TaskFilesController {
       if (error instanceof StoredObjectMissingError) throw new FileNotFoundError();
       throw error;
     });
-    response.setHeader(
-      'Content-Type',
-      CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream',
-    );
-    response.setHeader('Content-Length', String(object.size));
-    response.setHeader('Content-Disposition', `inline; filename="${name}"`);
-    response.setHeader('Cache-Control', 'private, max-age=3600');
-    // A client gone mid-download must not leave the store's stream (a socket, for S3) open.
-    response.once('close', () => object.body.destroy());
-    return new StreamableFile(object.body);
+    // Nest destroys the store's stream (a socket, for S3) should the client go mid-download.
+    return new StreamableFile(object.body, {
+      type: CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream',
+      length: object.size,
+      disposition: `inline; filename="${name}"`,
+    });
   }
 }

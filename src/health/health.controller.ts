@@ -1,8 +1,8 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { HealthReport, HealthService, ReadinessReport } from './health.service';
 
 @ApiTags('health')
@@ -12,13 +12,16 @@ import { HealthReport, HealthService, ReadinessReport } from './health.service';
 @SkipThrottle()
 @Controller('api/health')
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(
+    private readonly health: HealthService,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'SQL and Redis reachability, and the live workers per queue' })
-  async check(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
+  async check(@Res({ passthrough: true }) response: unknown): Promise<HealthReport> {
     const report = await this.health.check();
-    if (report.status !== 'healthy') response.status(503);
+    if (report.status !== 'healthy') this.adapterHost.httpAdapter.status(response, 503);
     return report;
   }
 
@@ -34,9 +37,9 @@ export class HealthController {
   @ApiOperation({
     summary: 'Readiness: SQL, Redis and the file storage reachable; 503 naming what failed',
   })
-  async ready(@Res({ passthrough: true }) response: Response): Promise<ReadinessReport> {
+  async ready(@Res({ passthrough: true }) response: unknown): Promise<ReadinessReport> {
     const report = await this.health.readiness();
-    if (report.status !== 'ready') response.status(503);
+    if (report.status !== 'ready') this.adapterHost.httpAdapter.status(response, 503);
     return report;
   }
 }

@@ -1,4 +1,6 @@
-import { ArgumentsHost, Logger } from '@nestjs/common';
+import { ArgumentsHost, ForbiddenException, Logger, UnauthorizedException } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { QueryFailedError } from 'typeorm';
 import { DetailExceptionFilter } from './detail-exception.filter';
 import { TaskNotFoundError } from '../tasks/task-errors';
@@ -13,7 +15,8 @@ function answerTo(exception: unknown): Answer {
   const answer: Answer = { status: 0, body: undefined, headers: {} };
   const response = {
     headersSent: false,
-    setHeader: (name: string, value: string) => (answer.headers[name] = value),
+    set: (name: string, value: string) => (answer.headers[name] = value),
+    getHeader: (name: string): string | undefined => answer.headers[name],
     status(code: number) {
       answer.status = code;
       return this;
@@ -24,7 +27,9 @@ function answerTo(exception: unknown): Answer {
     },
   };
   const host = { switchToHttp: () => ({ getResponse: () => response }) };
-  new DetailExceptionFilter().catch(exception, host as unknown as ArgumentsHost);
+  const adapterHost = new HttpAdapterHost();
+  adapterHost.httpAdapter = new ExpressAdapter();
+  new DetailExceptionFilter(adapterHost).catch(exception, host as unknown as ArgumentsHost);
   return answer;
 }
 
@@ -69,5 +74,14 @@ describe('DetailExceptionFilter', () => {
       status: 404,
       body: { detail: 'Task not found' },
     });
+  });
+
+  it('names the Bearer scheme in every 401 (RFC 6750), and in no other answer', () => {
+    expect(answerTo(new UnauthorizedException('The API key is unknown or revoked'))).toEqual({
+      status: 401,
+      body: { detail: 'The API key is unknown or revoked' },
+      headers: { 'WWW-Authenticate': 'Bearer realm="conveyor"' },
+    });
+    expect(answerTo(new ForbiddenException('no')).headers).toEqual({});
   });
 });

@@ -6,27 +6,42 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { isTransientSqlError } from '../database/sql-retry';
 import { bodyParserDetail, isBodyParserError } from './body-parser-errors';
+import { WWW_AUTHENTICATE } from '../auth/credentials';
 import { DomainError, RequestValidationError } from './domain-error';
+import { nodeRequestOf } from './node-request';
 
-/** The one place errors become HTTP answers: always a {detail}, never a stack trace. */
+/**
+ * The one place errors become HTTP answers: always a {detail}, never a stack trace. Written
+ * through Nest's HTTP adapter, so it answers the same on any platform.
+ */
 @Catch()
 export class DetailExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(DetailExceptionFilter.name);
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const { httpAdapter } = this.adapterHost;
+    const response: unknown = host.switchToHttp().getResponse();
+    const sent = Boolean(httpAdapter.isHeadersSent(response));
     // The request was cut off after its answer (a slow client's 408): the error is that, no bug.
-    if (response.headersSent && host.switchToHttp().getRequest<Request>().destroyed) return;
+    if (sent && nodeRequestOf(host.switchToHttp().getRequest()).destroyed) return;
     const { status, detail } = this.describe(exception);
-    if (response.headersSent) return;
-    if (status === Number(HttpStatus.SERVICE_UNAVAILABLE)) response.setHeader('Retry-After', '1');
-    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
-      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    if (sent) return;
+    if (status === Number(HttpStatus.SERVICE_UNAVAILABLE)) {
+      httpAdapter.setHeader(response, 'Retry-After', '1');
     }
-    response.status(status).json({ detail });
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      httpAdapter.setHeader(response, 'Retry-After', String(exception.retryAfterSeconds));
+    }
+    // RFC 6750: a 401 names the scheme the client should use.
+    if (status === Number(HttpStatus.UNAUTHORIZED)) {
+      httpAdapter.setHeader(response, 'WWW-Authenticate', WWW_AUTHENTICATE);
+    }
+    httpAdapter.reply(response, { detail }, status);
   }
 
   private describe(exception: unknown): { status: number; detail: unknown } {

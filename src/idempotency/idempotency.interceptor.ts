@@ -1,11 +1,11 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { catchError, from, mergeMap, Observable, of, switchMap } from 'rxjs';
 import { AuthenticatedRequest } from '../auth/principal';
 import { writeProject } from '../auth/project-scope';
 import { RequestValidationError } from '../http/domain-error';
+import { pathOf } from '../http/http-request';
 import { IdempotencyService } from './idempotency.service';
 import { idempotencyKeyOf, REPLAYED_HEADER, requestHash } from './idempotency-request';
 
@@ -20,23 +20,25 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly keys: IdempotencyService,
     private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const response = context.switchToHttp().getResponse<Response>();
+    const response: unknown = context.switchToHttp().getResponse();
     const { key, problem } = idempotencyKeyOf(request.headers['idempotency-key']);
     if (problem) throw new RequestValidationError([problem]);
     if (key === undefined) return next.handle();
     if (!request.principal) throw new Error('IdempotencyInterceptor on an unauthenticated route');
     const project = writeProject(request.principal);
     // The body as parsed, before validation fills in defaults: what the client sent.
-    const hash = requestHash(request.method, request.path, request.body);
+    const hash = requestHash(request.method, pathOf(request), request.body);
     return from(this.keys.claim(project, key, hash)).pipe(
       switchMap((claim) => {
         if (claim.kind === 'replay') {
-          response.setHeader(REPLAYED_HEADER, 'true');
-          response.status(claim.status);
+          const { httpAdapter } = this.adapterHost;
+          httpAdapter.setHeader(response, REPLAYED_HEADER, 'true');
+          httpAdapter.status(response, claim.status);
           return of(claim.body);
         }
         return next.handle().pipe(

@@ -1,9 +1,7 @@
-import { Controller, ForbiddenException, Get, Header, Req, Res } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, Header, Req } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { register } from 'prom-client';
 import { Public } from '../auth/auth.decorators';
-import { markUnauthorized } from '../auth/auth.guard';
 import { keyFromHeaders } from '../auth/credentials';
 import { AuthenticatedRequest } from '../auth/principal';
 import { RequestAuthenticator } from '../auth/request-authenticator.service';
@@ -32,17 +30,9 @@ export class MetricsController {
   @ApiOperation({
     summary: 'Prometheus metrics of every process (METRICS_TOKEN, or a key of project *)',
   })
-  async scrape(
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<string> {
+  async scrape(@Req() request: AuthenticatedRequest): Promise<string> {
     if (!isMetricsToken(keyFromHeaders(request.headers), this.config.metricsToken)) {
-      try {
-        request.principal = await this.authenticator.authenticate(request);
-      } catch (error) {
-        markUnauthorized(response, error);
-        throw error;
-      }
+      request.principal = await this.authenticator.authenticate(request);
       if (!mayReadMetrics(request.principal)) {
         throw new ForbiddenException(
           `The metrics cover every project: they need METRICS_TOKEN or a key of project *; the key "${request.principal.name}" is of project ${request.principal.project}`,

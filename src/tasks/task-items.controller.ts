@@ -1,6 +1,5 @@
-import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Param, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { Readable } from 'node:stream';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -19,6 +18,7 @@ export class TaskItemsController {
 
   @Get(':id/items.csv')
   @ApiProduces('text/csv')
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: "A task's per-item outcomes as CSV",
     description:
@@ -27,12 +27,11 @@ export class TaskItemsController {
   async download(
     @Param('id', TASK_ID) id: string,
     @Caller() caller: Principal,
-    @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
     const task = await this.items.get(id, scopeOf(caller));
-    response.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    response.setHeader('Content-Disposition', `attachment; filename="task-${task.id}-items.csv"`);
-    response.setHeader('Cache-Control', 'no-store');
-    return new StreamableFile(Readable.from(this.items.itemsCsv(task)));
+    return new StreamableFile(Readable.from(this.items.itemsCsv(task)), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="task-${task.id}-items.csv"`,
+    });
   }
 }

@@ -19,7 +19,7 @@ import { scopeOf, writeProject } from '../auth/project-scope';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency/idempotency-request';
 import { BulkSubmitDto, BulkSubmitResponse, MAX_BULK_TASKS } from './dto/bulk-submit.dto';
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-request';
 import { BulkActionDto, BulkActionResponse } from './dto/bulk-action.dto';
 import { ListTasksQuery, StatsQuery } from './dto/list-tasks.query';
 import { SubmitTaskDto } from './dto/submit-task.dto';
@@ -46,7 +46,7 @@ const IDEMPOTENCY_KEY_DOC = {
 };
 
 /** The one audit entry of a bulk action says what it matched and changed. */
-const bulkAuditResource = (result: unknown, request: Request): string => {
+const bulkAuditResource = (result: unknown, request: HttpRequest): string => {
   const { matched, affected } = result as BulkActionResponse;
   const dryRun = (request.body as BulkActionDto | undefined)?.dry_run ? 'dry_run ' : '';
   return `${dryRun}matched=${matched} affected=${affected}`;
