@@ -1,4 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerDetail } from '../http/detail-answer';
 import { hostnameOf, isLoopbackHost } from '../config/loopback-host';
 
 /**
@@ -7,10 +8,16 @@ import { hostnameOf, isLoopbackHost } from '../config/loopback-host';
  * the browser then calls this API as that site. Such a request still names the site in its
  * Host header, so open mode answers only requests addressed to a loopback name.
  */
-export function loopbackHostOnly(request: Request, response: Response, next: NextFunction): void {
+export function loopbackHostOnly(
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: () => void,
+): void {
   const host = request.headers.host;
   if (host !== undefined && isLoopbackHost(hostnameOf(host))) return next();
-  response.status(403).json({
-    detail: `In open mode only loopback host names are answered (localhost, 127.0.0.1, [::1]), not ${JSON.stringify(host ?? '')}; to serve other names, use AUTH_MODE=keys`,
-  });
+  answerDetail(
+    response,
+    403,
+    `In open mode only loopback host names are answered (localhost, 127.0.0.1, [::1]), not ${JSON.stringify(host ?? '')}; to serve other names, use AUTH_MODE=keys`,
+  );
 }

@@ -8,6 +8,9 @@ import { SessionStore } from './session-store.service';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** What authenticating reads: the headers, and the method (a cookie's writes need more proof). */
+type CredentialedRequest = Pick<HttpRequest, 'headers'> & { method?: string };
+
 /**
  * Establishes who makes a request: nobody needs to in open mode; otherwise a key header, or
  * the dashboard's session cookie. Throws 401 when no valid credential is given, 403 when a
@@ -25,7 +28,7 @@ export class RequestAuthenticator {
     return this.config.auth.mode === 'open';
   }
 
-  async authenticate(request: HttpRequest): Promise<Principal> {
+  async authenticate(request: CredentialedRequest): Promise<Principal> {
     if (this.open) return OPEN_PRINCIPAL;
     const key = keyFromHeaders(request.headers);
     if (key !== undefined) {
@@ -42,7 +45,7 @@ export class RequestAuthenticator {
           'The session has ended or its key was revoked; sign in again with an API key',
         );
       }
-      if (!SAFE_METHODS.has(request.method)) this.checkSameOrigin(request);
+      if (!SAFE_METHODS.has(request.method ?? '')) this.checkSameOrigin(request);
       return { ...principal, via: 'session' };
     }
     throw new UnauthorizedException(
@@ -51,7 +54,7 @@ export class RequestAuthenticator {
   }
 
   /** A write on the strength of a cookie must come from a page of this very origin. */
-  private checkSameOrigin(request: HttpRequest): void {
+  private checkSameOrigin(request: CredentialedRequest): void {
     const origin = request.headers.origin;
     const sameOrigin =
       origin === undefined || safeHost(origin) === request.headers.host?.toLowerCase();

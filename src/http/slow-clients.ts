@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isMultipart } from '../files/multipart-upload';
+import { answerDetail } from './detail-answer';
 import { HttpLimits } from '../config/app-config';
 
 const seconds = (ms: number): string => `${ms / 1000} s`;
@@ -70,17 +72,17 @@ export function limitConnections(server: Server, limits: HttpLimits): void {
   });
 }
 
-const hasBody = (request: Request): boolean =>
+const hasBody = (request: IncomingMessage): boolean =>
   request.headers['transfer-encoding'] !== undefined ||
   Number(request.headers['content-length'] ?? 0) > 0;
 
 /**
- * Express middleware, first in line: a body must arrive within `bodyTimeoutMs` of its headers,
+ * Middleware on Node's request and response, first in line: a body must arrive within `bodyTimeoutMs` of its headers,
  * and an upload (multipart) must never pause for `uploadIdleTimeoutMs`; otherwise 408 with a
  * {detail}, and the connection is closed (the rest of the body is never read).
  */
 export function bodyDeadlines(limits: HttpLimits) {
-  return (request: Request, response: Response, next: NextFunction): void => {
+  return (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
     if (!hasBody(request)) return next();
     const socket = request.socket;
     const refuse = (detail: string): void => {
@@ -90,7 +92,7 @@ export function bodyDeadlines(limits: HttpLimits) {
       }
       response.once('finish', () => socket.destroy());
       response.setHeader('Connection', 'close');
-      response.status(408).json({ detail });
+      answerDetail(response, 408, detail);
     };
     let timer: NodeJS.Timeout | undefined;
     const onIdle = (): void =>
@@ -102,7 +104,7 @@ export function bodyDeadlines(limits: HttpLimits) {
       request.off('timeout', onIdle);
       socket.setTimeout(0);
     };
-    if (request.is('multipart/form-data')) {
+    if (isMultipart(request)) {
       // On the request, not the socket: Node destroys a timed-out socket that no request heeds.
       request.setTimeout(limits.uploadIdleTimeoutMs, onIdle);
     } else {
