@@ -1,8 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ServeStaticModule } from '@nestjs/serve-static';
 import { LoggerModule } from 'nestjs-pino';
-import { join } from 'node:path';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
@@ -21,15 +19,12 @@ import { QueueModule } from './queue/queue.module';
 import { QueuesModule } from './queues/queues.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { DetailExceptionFilter } from './http/detail-exception.filter';
-import { requestIdFor } from './http/request-id';
 import { REQUEST_LOG_SERIALIZERS } from './http/request-log';
 import { RetentionModule } from './retention/retention.module';
 import { TaskLogsModule } from './task-logs/task-logs.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkersModule } from './workers/workers.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
-
-export const CLIENT_DIR = join(__dirname, '..', 'client', 'dist');
 
 /** The role decides which modules load; nothing else branches on it. */
 @Module({})
@@ -44,11 +39,6 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            genReqId: (request, response) => {
-              const id = requestIdFor(request.headers['x-request-id']);
-              response.setHeader('x-request-id', id);
-              return id;
-            },
             base: { role: config.role },
             autoLogging: { ignore: (request) => isHealthProbe(request.url) },
             // Lean access lines: credentials never reach a log line, nor does any other header
@@ -84,7 +74,6 @@ export class AppModule {
               SchedulesModule,
               HealthModule,
               RetentionModule,
-              ServeStaticModule.forRoot({ rootPath: CLIENT_DIR, exclude: ['/api/{*rest}'] }),
             ]
           : []),
       ],

@@ -1,25 +1,26 @@
-// First: with tracing on, the SDK must hook http and Express before anything loads them.
+// First: with tracing on, the SDK must hook http before anything loads it.
 import './telemetry/preload';
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { servesHttp } from './config/app-role';
 import { EnvValidationError, validateEnv } from './config/env';
 import { ensureRedis, RedisUnavailableError } from './config/local-redis';
-import { setupHttp } from './http/setup-http';
+import { fastifyOptions, setupHttp } from './http/setup-http';
 import { redactUrlsIn } from './config/redact-url';
 import { inspect } from 'node:util';
 import { tracingState } from './telemetry/tracing-state';
 
 async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(config), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRole(config),
+    new FastifyAdapter(await fastifyOptions(config)),
+    { bufferLogs: true, bodyParser: false },
+  );
   app.useLogger(app.get(Logger));
   await setupHttp(app, config);
   closeOnSignals(app, config);

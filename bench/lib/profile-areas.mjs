@@ -49,14 +49,14 @@ const AREAS = [
   [
     'Nest pipeline (core, rxjs)',
     (url) =>
-      /node_modules\/(@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|rxjs|reflect-metadata|tslib)\//.test(
+      /node_modules\/(@nestjs\/core|@nestjs\/common|@nestjs\/platform-fastify|rxjs|reflect-metadata|tslib)\//.test(
         url,
       ),
   ],
   [
-    'Express + body parsing + helmet',
+    'Fastify + middie + helmet',
     (url) =>
-      /node_modules\/(express|router|body-parser|raw-body|iconv-lite|content-type|type-is|on-finished|finalhandler|send|serve-static|helmet|qs|cookie|accepts|negotiator|mime-types|mime-db|depd|debug|http-errors|statuses|parseurl|path-to-regexp|proxy-addr|forwarded|ipaddr.js|etag|fresh|vary|media-typer|content-disposition|encodeurl|escape-html|merge-descriptors|utils-merge|range-parser|ee-first|unpipe|bytes|setprototypeof|inherits|toidentifier|cors|object-assign)\//.test(
+      /node_modules\/(fastify|@fastify\/[^/]+|find-my-way|avvio|light-my-request|fast-querystring|fast-json-stringify|fast-decode-uri-component|safe-regex2|ret|toad-cache|rfdc|abstract-logging|process-warning|secure-json-parse|content-type|type-is|helmet|cookie|mime-types|mime-db|proxy-addr|forwarded|ipaddr.js|path-to-regexp|busboy|streamsearch)\//.test(
         url,
       ),
   ],

@@ -128,7 +128,7 @@ export interface HttpLimits {
   /** Longest pause within an upload. */
   uploadIdleTimeoutMs: number;
   maxConnections: number;
-  /** Express's "trust proxy": whether X-Forwarded-* (and so HTTPS behind a proxy) is believed. */
+  /** Whether X-Forwarded-* (and so HTTPS behind a proxy) is believed: Fastify's `trustProxy`. */
   trustProxy: boolean | number;
 }
 

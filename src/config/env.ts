@@ -40,7 +40,7 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
-/** false, true or a hop count, as Express's "trust proxy" takes them. */
+/** false, true or a hop count, as Fastify's `trustProxy` takes them. */
 const toTrustProxy = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
   const word = value.trim().toLowerCase();

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { filter } from 'rxjs';
 import { AuthenticatedRequest, OPEN_PRINCIPAL } from '../auth/principal';
 import { readProject } from '../auth/project-scope';
@@ -27,7 +27,7 @@ const FOLLOW_WAIT_MS = 2_000;
 export class EventStreams implements OnApplicationShutdown {
   private readonly logger = new Logger(EventStreams.name);
   private readonly perClient = new Map<string, number>();
-  private readonly responses = new Set<Response>();
+  private readonly responses = new Set<ServerResponse>();
 
   constructor(
     private readonly bus: EventBus,
@@ -41,9 +41,14 @@ export class EventStreams implements OnApplicationShutdown {
   /**
    * Opens a stream on `response`, or throws 429 (before anything is written) when full. The
    * headers go out once this process follows the event stream (the follow runs only while some
-   * client streams), so a client that has them gets every event published after.
+   * client streams), so a client that has them gets every event published after; `takeOver`
+   * tells the HTTP platform, just before, that the response is written here.
    */
-  async open(request: AuthenticatedRequest, response: Response): Promise<void> {
+  async open(
+    request: AuthenticatedRequest,
+    response: ServerResponse,
+    takeOver: () => void,
+  ): Promise<void> {
     const client = clientKey(request);
     this.admit(client);
     const project = readProject(request.principal ?? OPEN_PRINCIPAL);
@@ -71,6 +76,7 @@ export class EventStreams implements OnApplicationShutdown {
 
     await this.bus.eventsFollowed(FOLLOW_WAIT_MS);
     if (closed) return;
+    takeOver();
     request.socket.setTimeout(0);
     request.socket.setNoDelay(true);
     request.socket.setKeepAlive(true);

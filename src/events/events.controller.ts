@@ -1,6 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/auth.decorators';
 import { AuthenticatedRequest } from '../auth/principal';
 import { EventStreams } from './event-streams.service';
@@ -18,7 +18,7 @@ export class EventsController {
   @Get()
   @ApiProduces('text/event-stream')
   @ApiOperation({ summary: 'Live task events (Server-Sent Events)' })
-  async stream(@Req() request: AuthenticatedRequest, @Res() response: Response): Promise<void> {
-    await this.streams.open(request, response);
+  async stream(@Req() request: AuthenticatedRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.streams.open(request, reply.raw, () => void reply.hijack());
   }
 }

@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { IncomingMessage } from 'node:http';
 import { Audit } from '../audit/audit.decorator';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { readProject, writeProject } from '../auth/project-scope';
 import { IdParamPipe } from '../http/id-param.pipe';
+import { nodeRequestOf, PlatformRequest } from '../http/node-request';
 import { AppConfig } from '../config/app-config';
 import { EmptyUploadError, FileNotFoundError } from './file-errors';
 import { FileResponse, toFileResponse } from './file.response';
@@ -41,11 +41,15 @@ export class FilesController {
   })
   @ApiOperation({ summary: 'Upload a CSV file or an image for a task' })
   async upload(
-    @Req() request: IncomingMessage,
+    @Req() request: PlatformRequest,
     @Caller() caller: Principal,
   ): Promise<FileResponse> {
     const { maxCsvBytes, maxImageBytes } = this.config.uploads;
-    const file = await receiveUpload(request, this.uploads, Math.max(maxCsvBytes, maxImageBytes));
+    const file = await receiveUpload(
+      nodeRequestOf(request),
+      this.uploads,
+      Math.max(maxCsvBytes, maxImageBytes),
+    );
     if (!file) throw new EmptyUploadError();
     const project = writeProject(caller);
     try {

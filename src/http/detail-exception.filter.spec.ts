@@ -1,6 +1,6 @@
 import { ArgumentsHost, ForbiddenException, Logger, UnauthorizedException } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { QueryFailedError } from 'typeorm';
 import { DetailExceptionFilter } from './detail-exception.filter';
 import { TaskNotFoundError } from '../tasks/task-errors';
@@ -13,22 +13,23 @@ interface Answer {
 
 function answerTo(exception: unknown): Answer {
   const answer: Answer = { status: 0, body: undefined, headers: {} };
+  // A Fastify reply, as far as the adapter uses one.
   const response = {
-    headersSent: false,
-    set: (name: string, value: string) => (answer.headers[name] = value),
+    sent: false,
+    header: (name: string, value: string) => (answer.headers[name] = value),
     getHeader: (name: string): string | undefined => answer.headers[name],
     status(code: number) {
       answer.status = code;
       return this;
     },
-    json(body: unknown) {
+    send(body: unknown) {
       answer.body = body;
       return this;
     },
   };
   const host = { switchToHttp: () => ({ getResponse: () => response }) };
   const adapterHost = new HttpAdapterHost();
-  adapterHost.httpAdapter = new ExpressAdapter();
+  adapterHost.httpAdapter = new FastifyAdapter();
   new DetailExceptionFilter(adapterHost).catch(exception, host as unknown as ArgumentsHost);
   return answer;
 }
@@ -53,7 +54,7 @@ describe('DetailExceptionFilter', () => {
     expect(answerTo(busy)).toEqual({
       status: 503,
       body: { detail: 'The database is busy or unreachable; try again shortly' },
-      headers: { 'Retry-After': '1' },
+      headers: { 'Retry-After': '1', 'Content-Type': 'application/json; charset=utf-8' },
     });
     expect(answerTo(new Error('Connection terminated unexpectedly')).status).toBe(503);
   });
@@ -64,7 +65,7 @@ describe('DetailExceptionFilter', () => {
       expect(answerTo(error)).toEqual({
         status: 500,
         body: { detail: 'Internal server error' },
-        headers: {},
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
       });
     }
   });
@@ -80,8 +81,11 @@ describe('DetailExceptionFilter', () => {
     expect(answerTo(new UnauthorizedException('The API key is unknown or revoked'))).toEqual({
       status: 401,
       body: { detail: 'The API key is unknown or revoked' },
-      headers: { 'WWW-Authenticate': 'Bearer realm="conveyor"' },
+      headers: {
+        'WWW-Authenticate': 'Bearer realm="conveyor"',
+        'Content-Type': 'application/json; charset=utf-8',
+      },
     });
-    expect(answerTo(new ForbiddenException('no')).headers).toEqual({});
+    expect(answerTo(new ForbiddenException('no')).headers['WWW-Authenticate']).toBeUndefined();
   });
 });

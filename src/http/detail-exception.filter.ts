@@ -8,7 +8,6 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isTransientSqlError } from '../database/sql-retry';
-import { bodyParserDetail, isBodyParserError } from './body-parser-errors';
 import { WWW_AUTHENTICATE } from '../auth/credentials';
 import { DomainError, RequestValidationError } from './domain-error';
 import { nodeRequestOf } from './node-request';
@@ -41,6 +40,8 @@ export class DetailExceptionFilter implements ExceptionFilter {
     if (status === Number(HttpStatus.UNAUTHORIZED)) {
       httpAdapter.setHeader(response, 'WWW-Authenticate', WWW_AUTHENTICATE);
     }
+    // A route that declared another type for its answer (the metrics' text) errs in JSON.
+    httpAdapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
     httpAdapter.reply(response, { detail }, status);
   }
 
@@ -58,9 +59,6 @@ export class DetailExceptionFilter implements ExceptionFilter {
           ? body.message
           : exception.message;
       return { status: exception.getStatus(), detail: message };
-    }
-    if (isBodyParserError(exception)) {
-      return bodyParserDetail(exception);
     }
     if (isTransientSqlError(exception)) {
       // Still busy or unreachable after the write's own retries: the service's trouble, not the

@@ -1,59 +1,92 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { docsAccess } from '../auth/docs-access';
 import { loopbackHostOnly } from '../auth/host-check';
 import { RequestAuthenticator } from '../auth/request-authenticator.service';
 import { AppConfig } from '../config/app-config';
-import { json } from 'express';
-import type { NextFunction, Request, Response } from 'express';
-import { bodyParserErrorHandler } from './body-parser-errors';
+import { ConveyorMetrics } from '../metrics/conveyor-metrics.service';
+import { observeRequest } from '../metrics/http-metrics';
+import { readJsonBody } from './json-body';
 import { DetailValidationPipe } from './detail-validation.pipe';
+import { requestIdFor } from './request-id';
 import { BULK_BODY_PATHS, MAX_BODY_BYTES, MAX_BULK_BODY_BYTES } from './request-shape';
-import { bodyDeadlines, limitConnections } from './slow-clients';
+import {
+  answerClientError,
+  bodyDeadlines,
+  KEEP_ALIVE_TIMEOUT_MS,
+  limitConnections,
+} from './slow-clients';
+
+/** The dashboard's built files. */
+export const CLIENT_DIR = join(__dirname, '..', '..', 'client', 'dist');
 
 /** One year, for browsers that reached the service over HTTPS. */
 const HSTS = 'max-age=31536000; includeSubDomains';
 
+/** The server's own settings, given when the Fastify instance is made. */
+export async function fastifyOptions(config: AppConfig): Promise<FastifyServerOptions> {
+  // Loaded here so that worker processes do not carry it.
+  const { default: helmet } = await import('helmet');
+  // Task data is shown in the dashboard; the policy forbids any script but the page's own files.
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        // The service is often reached over plain HTTP on a private network.
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginResourcePolicy: false,
+    // Sent by a hook only to clients that came over HTTPS: over plain HTTP it is wrong.
+    strictTransportSecurity: false,
+  });
+  return {
+    // The headers go on before Fastify sees the request, so that every answer has them,
+    // whoever writes it: a CORS preflight, the Host check, a refused body, a 404.
+    serverFactory: (handler) =>
+      createServer((request, response) =>
+        securityHeaders(request, response, () => handler(request, response)),
+      ),
+    // Behind a proxy, request.ip and request.protocol come from its X-Forwarded-* headers.
+    trustProxy: config.http.trustProxy,
+    bodyLimit: MAX_BODY_BYTES,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Bodies have their own deadlines (bodyDeadlines), which a large upload must not meet.
+    requestTimeout: 0,
+    clientErrorHandler: answerClientError(config.http),
+    // The id the request is logged and answered under (X-Request-Id, set below).
+    genReqId: (request) => requestIdFor(request.headers['x-request-id']),
+    requestIdHeader: false,
+    // /api/tasks/ is /api/tasks, as the seed's clients call it; a long id is the handler's
+    // 404 with a {detail}, not the router's.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+  };
+}
+
 /**
- * Everything the HTTP role adds to the app before it listens, in the order requests meet it:
- * security headers first (so that every answer has them, a body parser's 413 or a CORS
- * preflight too), the deadlines for slow bodies, CORS, the JSON body parser and its {detail}
- * errors; then strict validation, the server's connection limits and the OpenAPI document. In
- * open mode the Host check comes right after the headers; the OpenAPI pages get the same
+ * Everything the HTTP role adds to the app before it listens, in the order requests meet it
+ * (after the security headers, which the server itself sets, and CORS, which Nest runs in the
+ * adapter's first hook): the request id and HSTS; in open mode the Host check; the deadlines
+ * for slow bodies; the JSON parser and its {detail} errors; then strict validation, request
+ * metrics, the server's connection limits and the OpenAPI document, whose pages get the same
  * authentication as every route (Swagger serves them itself, past Nest's guards).
  */
-export async function setupHttp(app: NestExpressApplication, config: AppConfig): Promise<void> {
-  // Loaded here so that worker processes do not carry them.
-  const [{ default: helmet }, { DocumentBuilder, SwaggerModule }] = await Promise.all([
-    import('helmet'),
-    import('@nestjs/swagger'),
-  ]);
-  // Task data is shown in the dashboard; the policy forbids any script but the page's own files.
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
-          connectSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          frameAncestors: ["'none'"],
-          // The service is often reached over plain HTTP on a private network.
-          upgradeInsecureRequests: null,
-        },
-      },
-      crossOriginResourcePolicy: false,
-      // Sent below only to clients that came over HTTPS: over plain HTTP it is wrong and ignored.
-      strictTransportSecurity: false,
-    }),
-  );
-  app.disable('x-powered-by');
-  // Behind a proxy, req.secure and req.ip come from its X-Forwarded-* headers (TRUST_PROXY).
-  app.set('trust proxy', config.http.trustProxy);
-  app.use((request: Request, response: Response, next: NextFunction) => {
-    if (request.secure) response.setHeader('Strict-Transport-Security', HSTS);
-    next();
+export async function setupHttp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  // Loaded here so that worker processes do not carry it.
+  const { DocumentBuilder, SwaggerModule } = await import('@nestjs/swagger');
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
+    void reply.header('x-request-id', request.id);
+    if (request.protocol === 'https') void reply.header('Strict-Transport-Security', HSTS);
+    done();
   });
   if (config.auth.mode === 'open') app.use(loopbackHostOnly);
   app.use(bodyDeadlines(config.http));
@@ -67,12 +100,21 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
       exposedHeaders: ['Idempotent-Replayed', 'Retry-After'],
     });
   }
-  // A bulk submit's larger limit first: the body parser that reads a body marks it read, and
-  // the general one then passes it by.
-  for (const path of BULK_BODY_PATHS) app.use(path, json({ limit: MAX_BULK_BODY_BYTES }));
-  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
-  app.use(bodyParserErrorHandler);
+  // A bulk submit's larger limit; every other route keeps the server's.
+  fastify.addHook('onRoute', (route) => {
+    if (BULK_BODY_PATHS.includes(route.url)) route.bodyLimit = MAX_BULK_BODY_BYTES;
+  });
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', readJsonBody);
+  // Any other body is left unread for its route: uploads stream multipart themselves, and the
+  // JSON routes answer any other type with a 415 that says what to send.
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));
   app.useGlobalPipes(new DetailValidationPipe());
+  const metrics = app.get(ConveyorMetrics);
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+    observeRequest(metrics, request, reply);
+    done();
+  });
   limitConnections(app.getHttpServer(), config.http);
   const document = SwaggerModule.createDocument(
     app,
@@ -86,4 +128,6 @@ export async function setupHttp(app: NestExpressApplication, config: AppConfig):
   );
   app.use('/api/docs', docsAccess(app.get(RequestAuthenticator)));
   SwaggerModule.setup('api/docs', app, document);
+  // The dashboard. A path that is no file, under /api or not, falls through to the 404 {detail}.
+  app.useStaticAssets({ root: CLIENT_DIR });
 }

@@ -35,9 +35,10 @@ export function rawAnswer(socket: Socket, status: number, reason: string, detail
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /**
- * The server's own limits: headers within `headersTimeoutMs` (408), at most `maxConnections`
- * open at once (further ones are closed at once by Node). Node's whole-request timeout is off:
- * bodies have their own deadlines (bodyDeadlines), which an upload of a large file must not meet.
+ * The server's own limits: headers within `headersTimeoutMs` (answered by answerClientError),
+ * at most `maxConnections` open at once (further ones are closed at once by Node). Node's
+ * whole-request timeout is off: bodies have their own deadlines (bodyDeadlines), which an upload
+ * of a large file must not meet.
  */
 export function limitConnections(server: Server, limits: HttpLimits): void {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -48,7 +49,14 @@ export function limitConnections(server: Server, limits: HttpLimits): void {
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
     Math.min(1000, limits.headersTimeoutMs / 2);
   server.maxConnections = limits.maxConnections;
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+}
+
+/**
+ * The answer to an error Node raises before any request exists (the server's clientError):
+ * headers too slow (408), too large (431), or not HTTP at all (400).
+ */
+export function answerClientError(limits: HttpLimits) {
+  return (error: NodeJS.ErrnoException, socket: Socket): void => {
     switch (error.code) {
       case 'ERR_HTTP_REQUEST_TIMEOUT':
         return rawAnswer(
@@ -65,11 +73,12 @@ export function limitConnections(server: Server, limits: HttpLimits): void {
           'The request headers are larger than the server accepts',
         );
       case 'ECONNRESET':
-        return socket.destroy();
+        socket.destroy();
+        return;
       default:
         return rawAnswer(socket, 400, 'Bad Request', 'The request is not valid HTTP');
     }
-  });
+  };
 }
 
 const hasBody = (request: IncomingMessage): boolean =>
@@ -77,8 +86,8 @@ const hasBody = (request: IncomingMessage): boolean =>
   Number(request.headers['content-length'] ?? 0) > 0;
 
 /**
- * Middleware on Node's request and response, first in line: a body must arrive within `bodyTimeoutMs` of its headers,
- * and an upload (multipart) must never pause for `uploadIdleTimeoutMs`; otherwise 408 with a
+ * Middleware on Node's request and response, first in line: a body must arrive within
+ * `bodyTimeoutMs` of its headers, and an upload (multipart) must never pause for `uploadIdleTimeoutMs`; otherwise 408 with a
  * {detail}, and the connection is closed (the rest of the body is never read).
  */
 export function bodyDeadlines(limits: HttpLimits) {

@@ -1,14 +1,13 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { WorkersModule } from '../workers/workers.module';
 import { ConveyorMetrics } from './conveyor-metrics.service';
-import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsController } from './metrics.controller';
 import { MetricsPublisher } from './metrics-publisher.service';
 import { MetricsService } from './metrics.service';
 
 /** Every role measures itself and publishes; API instances also serve GET /api/metrics. */
 @Module({})
-export class MetricsModule implements NestModule {
+export class MetricsModule {
   static forRoot({ http }: { http: boolean }): DynamicModule {
     return {
       module: MetricsModule,
@@ -18,9 +17,5 @@ export class MetricsModule implements NestModule {
       providers: [ConveyorMetrics, MetricsPublisher, ...(http ? [MetricsService] : [])],
       exports: [ConveyorMetrics],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
   }
 }

@@ -1,5 +1,4 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -8,9 +7,8 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { isHealthProbe } from '../health/health-paths';
 
 /**
- * Starts the SDK: spans of incoming and outgoing HTTP and of Express's routing, plus the
- * manual ones (SQL writes, enqueue, a worker's run), batched to OTLP over HTTP at
- * OTEL_EXPORTER_OTLP_ENDPOINT (the exporter reads it and the other OTEL_* settings itself).
+ * Starts the SDK: spans of incoming and outgoing HTTP, plus the manual ones (SQL writes,
+ * enqueue, a worker's run), batched to OTLP over HTTP at OTEL_EXPORTER_OTLP_ENDPOINT (the exporter reads it and the other OTEL_* settings itself).
  * W3C trace context is the propagator. Returns what flushes and stops it.
  */
 export function startTracing(serviceName: string): () => Promise<void> {
@@ -23,7 +21,6 @@ export function startTracing(serviceName: string): () => Promise<void> {
         ignoreIncomingRequestHook: (request) =>
           isHealthProbe(request.url) || !(request.url ?? '').startsWith('/api/'),
       }),
-      new ExpressInstrumentation(),
     ],
   });
   sdk.start();

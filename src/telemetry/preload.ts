@@ -1,7 +1,7 @@
 import { tracingState } from './tracing-state';
 
 /**
- * Imported first by main.ts, before Nest, Express or http are: with OTEL_EXPORTER_OTLP_ENDPOINT
+ * Imported first by main.ts, before Nest, Fastify or http are: with OTEL_EXPORTER_OTLP_ENDPOINT
  * set it starts the OpenTelemetry SDK, whose instrumentations must hook those modules before
  * anything requires them. Unset, the SDK is never loaded: no require, no hook, no cost.
  */
