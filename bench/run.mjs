@@ -9,7 +9,6 @@ import prettier from 'prettier';
 import { bulkSubmit } from './bulk-submit.mjs';
 import { csv } from './csv.mjs';
 import { email } from './email.mjs';
-import { httpAdapter } from './http-adapter.mjs';
 import { images } from './images.mjs';
 import { killable } from './killable.mjs';
 import { Cleanup, PROJECT_ROOT } from './lib/service.mjs';
@@ -31,7 +30,6 @@ const BENCHMARKS = {
   images,
   email,
   scaling,
-  'http-adapter': httpAdapter,
   killable,
   memory,
 };
