@@ -81,7 +81,11 @@ export function answerClientError(limits: HttpLimits) {
   };
 }
 
-const hasBody = (request: IncomingMessage): boolean =>
+/**
+ * Stricter than type-is's `hasBody` on purpose: a `Content-Length: 0` body has nothing to wait
+ * for, so it gets no deadline.
+ */
+const hasBytesToWaitFor = (request: IncomingMessage): boolean =>
   request.headers['transfer-encoding'] !== undefined ||
   Number(request.headers['content-length'] ?? 0) > 0;
 
@@ -92,7 +96,7 @@ const hasBody = (request: IncomingMessage): boolean =>
  */
 export function bodyDeadlines(limits: HttpLimits) {
   return (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
-    if (!hasBody(request)) return next();
+    if (!hasBytesToWaitFor(request)) return next();
     const socket = request.socket;
     const refuse = (detail: string): void => {
       if (response.headersSent) {
