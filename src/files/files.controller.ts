@@ -6,7 +6,6 @@ import { Principal } from '../auth/principal';
 import { readProject, writeProject } from '../auth/project-scope';
 import { IdParamPipe } from '../http/id-param.pipe';
 import { nodeRequestOf, PlatformRequest } from '../http/node-request';
-import { AppConfig } from '../config/app-config';
 import { EmptyUploadError, FileNotFoundError } from './file-errors';
 import { FileResponse, toFileResponse } from './file.response';
 import { QuotaService } from '../limits/quota.service';
@@ -24,7 +23,6 @@ export class FilesController {
     private readonly files: FilesService,
     private readonly quotas: QuotaService,
     private readonly uploads: SniffingUploadStorage,
-    private readonly config: AppConfig,
   ) {}
 
   @Post()
@@ -44,18 +42,13 @@ export class FilesController {
     @Req() request: PlatformRequest,
     @Caller() caller: Principal,
   ): Promise<FileResponse> {
-    const { maxCsvBytes, maxImageBytes } = this.config.uploads;
-    const file = await receiveUpload(
-      nodeRequestOf(request),
-      this.uploads,
-      Math.max(maxCsvBytes, maxImageBytes),
-    );
+    const file = await receiveUpload(nodeRequestOf(request), this.uploads);
     if (!file) throw new EmptyUploadError();
     const project = writeProject(caller);
     try {
       await this.quotas.checkStorage(project, file.size);
     } catch (error) {
-      await this.files.discard(file);
+      await this.uploads.discard(file);
       throw error;
     }
     return toFileResponse(await this.files.register(file, file.originalname, project));

@@ -69,11 +69,6 @@ export class FilesService implements UploadLedger {
     return file;
   }
 
-  /** Removes an upload that was refused before it was registered. */
-  async discard(upload: StoredUpload): Promise<void> {
-    await this.removeObject(upload.id);
-  }
-
   /** An upload by id; one of another project than `project` (when given) is not found. */
   async get(id: string, project?: string): Promise<StoredFile> {
     const storedId = normaliseId(id);

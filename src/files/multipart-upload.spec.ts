@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, Server } from 'node:http';
 import { AddressInfo, connect } from 'node:net';
 import { waitFor } from '../../test/utils/wait-for';
 import { DomainError } from '../http/domain-error';
@@ -7,23 +7,23 @@ import { FileTooLargeError } from './file-errors';
 import { IncomingFile, receiveUpload, UploadSink } from './multipart-upload';
 import { StoredUpload } from './upload-storage';
 
-/** Keeps each file in memory; refuses one past `maxBytes` as the real store does. */
+/** Keeps each file in memory; refuses one past `maxFileBytes` as the real store does. */
 class MemorySink implements UploadSink {
   readonly kept = new Map<string, Buffer>();
   started = 0;
   private next = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(readonly maxFileBytes: number) {}
 
-  async store(_request: IncomingMessage, file: IncomingFile): Promise<StoredUpload> {
+  async store(file: IncomingFile): Promise<StoredUpload> {
     this.started++;
     const chunks: Buffer[] = [];
     let bytes = 0;
     for await (const chunk of file.stream as AsyncIterable<Buffer>) {
       bytes += chunk.length;
-      if (bytes > this.maxBytes) {
+      if (bytes > this.maxFileBytes) {
         file.stream.resume();
-        throw new FileTooLargeError('csv', this.maxBytes);
+        throw new FileTooLargeError('csv', this.maxFileBytes);
       }
       chunks.push(chunk);
     }
@@ -45,7 +45,7 @@ describe('receiveUpload', () => {
 
   beforeAll(async () => {
     server = createServer((request, response) => {
-      receiveUpload(request, sink, 1_000).then(
+      receiveUpload(request, sink).then(
         (upload) => response.end(JSON.stringify({ upload })),
         (error: Error) => {
           outcomes.push(error.message);

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { is as isMediaType } from 'type-is';
 import { BadUploadError, NotMultipartError } from './file-errors';
-import { StoredUpload, UploadCutShortError } from './upload-storage';
+import { StoredUpload } from './upload-storage';
 
 /** The form field an upload's file comes in. */
 export const UPLOAD_FIELD = 'file';
@@ -14,11 +14,20 @@ export interface IncomingFile {
   stream: Readable;
 }
 
+export class UploadCutShortError extends Error {
+  constructor() {
+    super('The connection closed before the upload was complete');
+  }
+}
+
 export type ReceivedUpload = StoredUpload & { originalname: string };
 
 /** What receives the one file of a form: stores it, or rejects and leaves nothing. */
 export interface UploadSink {
-  store(request: IncomingMessage, file: IncomingFile): Promise<StoredUpload>;
+  /** The largest file of any kind it keeps; the form reader stops counting one byte past it. */
+  readonly maxFileBytes: number;
+  /** Stores the file; when its stream fails (a cut connection too) leaves nothing and rejects. */
+  store(file: IncomingFile): Promise<StoredUpload>;
   discard(upload: StoredUpload): Promise<void>;
 }
 
@@ -34,7 +43,6 @@ export const isMultipart = (request: IncomingMessage): boolean =>
 export function receiveUpload(
   request: IncomingMessage,
   sink: UploadSink,
-  maxFileBytes: number,
 ): Promise<ReceivedUpload | null> {
   if (!isMultipart(request)) {
     return Promise.reject(new NotMultipartError(request.headers['content-type'] ?? 'none'));
@@ -45,7 +53,7 @@ export function receiveUpload(
       headers: request.headers,
       // One byte past the largest kind's limit: the sink names the limit of the kind it read.
       // A second part of any kind is refused as it starts, so the counts need no limits.
-      limits: { fileSize: maxFileBytes + 1, fieldSize: 1024 },
+      limits: { fileSize: sink.maxFileBytes + 1, fieldSize: 1024 },
     });
   } catch (error) {
     // No boundary, or a charset busboy does not know.
@@ -76,8 +84,8 @@ export function receiveUpload(
       // The rest of the body is read and dropped, so that the answer can still be sent.
       request.resume();
       if (!stored || !sinkMayHoldIt) return reject(error);
-      // The sink sees its stream fail and removes what it wrote; a file it had finished is
-      // removed here.
+      // The sink sees its stream fail (this is how it learns of a cut connection) and removes
+      // what it wrote; a file it had finished is removed here.
       fileStream?.destroy(error);
       stored.then(
         (upload) => sink.discard(upload).then(() => reject(error), reject),
@@ -100,7 +108,7 @@ export function receiveUpload(
       }
       fileStream = stream;
       stored = sink
-        .store(request, { originalname: info.filename ?? '', stream })
+        .store({ originalname: info.filename ?? '', stream })
         .then((upload) => ({ ...upload, originalname: info.filename ?? '' }));
       // A file the sink refuses (its type, its size) is answered at once; the rest of the
       // body is drained.

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { Transform, TransformCallback } from 'node:stream';
 import { FileKind } from '../database/stored-file.entity';
 import { ObjectStorage } from '../storage/object-storage';
@@ -17,12 +16,6 @@ export interface StoredUpload extends SniffedType {
 }
 
 type SizeLimits = Record<FileKind, number>;
-
-export class UploadCutShortError extends Error {
-  constructor() {
-    super('The connection closed before the upload was complete');
-  }
-}
 
 /**
  * Passes bytes through while it hashes and counts them; decides the type from the first bytes
@@ -93,13 +86,17 @@ export interface UploadLedger {
  * sniffing on the way. An upload refused part-way leaves nothing.
  */
 export class SniffingUploadStorage implements UploadSink {
+  readonly maxFileBytes: number;
+
   constructor(
     private readonly storage: ObjectStorage,
     private readonly limits: SizeLimits,
     private readonly ledger: UploadLedger,
-  ) {}
+  ) {
+    this.maxFileBytes = Math.max(...Object.values(limits));
+  }
 
-  /** Removes an upload stored but not kept. */
+  /** Removes an upload stored but not kept (refused by the form reader or by a quota). */
   async discard(upload: StoredUpload): Promise<void> {
     await this.ledger.removeObject(upload.id);
   }
@@ -108,7 +105,7 @@ export class SniffingUploadStorage implements UploadSink {
    * Pipes the form's file stream by hand rather than with pipeline(): pipeline would destroy it
    * on a failure, and the form reader would answer before the partial upload is gone.
    */
-  async store(request: IncomingMessage, file: IncomingFile): Promise<StoredUpload> {
+  async store(file: IncomingFile): Promise<StoredUpload> {
     const inspector = new UploadInspector(this.limits);
     let failure: Error | undefined;
     const fail = (error: Error): void => {
@@ -119,12 +116,8 @@ export class SniffingUploadStorage implements UploadSink {
       // The store sees its body fail, removes what it had written, then rejects.
       inspector.destroy(error);
     };
+    // A connection closed mid-upload fails the stream too: the form reader destroys it.
     file.stream.on('error', fail);
-    // A connection closed mid-upload (a client gone, an idle timeout) ends the file stream
-    // with neither an end nor an error: the partial upload would stay, and this promise pend.
-    request.once('close', () => {
-      if (!request.complete) fail(new UploadCutShortError());
-    });
     inspector.on('error', fail);
     // Noted before a byte is stored: should this process die before the upload is registered
     // or removed, the upload sweep removes the object.
