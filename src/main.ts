@@ -3,14 +3,14 @@ import './telemetry/preload';
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { servesHttp } from './config/app-role';
 import { EnvValidationError, validateEnv } from './config/env';
 import { ensureRedis, RedisUnavailableError } from './config/local-redis';
-import { fastifyOptions, setupHttp } from './http/setup-http';
+import { createHttpAdapter, setupHttp } from './http/setup-http';
 import { redactUrlsIn } from './config/redact-url';
 import { inspect } from 'node:util';
 import { tracingState } from './telemetry/tracing-state';
@@ -18,7 +18,7 @@ import { tracingState } from './telemetry/tracing-state';
 async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRole(config),
-    new FastifyAdapter(await fastifyOptions(config)),
+    await createHttpAdapter(config),
     { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));

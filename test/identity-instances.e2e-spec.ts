@@ -21,12 +21,17 @@ const run = promisify(execFile);
 const REVOCATION_MS = 5000;
 
 /** GET with a Host header of our choosing (fetch does not let a client set it). */
-function statusWithHost(url: string, path: string, host: string): Promise<number> {
+function getWithHost(
+  url: string,
+  path: string,
+  host: string,
+): Promise<{ status: number; requestId: string | undefined }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const request = httpRequest({ hostname, port, path, headers: { host } }, (response) => {
       response.resume();
-      resolve(response.statusCode ?? 0);
+      const requestId = response.headers['x-request-id'];
+      resolve({ status: response.statusCode ?? 0, requestId: requestId?.toString() });
     });
     request.on('error', reject);
     request.end();
@@ -206,11 +211,16 @@ describe('open mode', () => {
       const session = await api.request<{ auth_mode: string }>('GET', '/api/session');
       expect(session.body.auth_mode).toBe('open');
       const port = new URL(service.url).port;
-      expect(await statusWithHost(service.url, '/api/tasks/', `localhost:${port}`)).toBe(200);
-      expect(await statusWithHost(service.url, '/api/tasks/', `[::1]:${port}`)).toBe(200);
+      const status = async (path: string, host: string): Promise<number> =>
+        (await getWithHost(service.url, path, host)).status;
+      expect(await status('/api/tasks/', `localhost:${port}`)).toBe(200);
+      expect(await status('/api/tasks/', `[::1]:${port}`)).toBe(200);
       // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1.
-      expect(await statusWithHost(service.url, '/api/tasks/', `evil.example:${port}`)).toBe(403);
-      expect(await statusWithHost(service.url, '/', `evil.example:${port}`)).toBe(403);
+      const rebound = await getWithHost(service.url, '/api/tasks/', `evil.example:${port}`);
+      expect(rebound.status).toBe(403);
+      // Answered past Fastify, and still under the request id its log line has.
+      expect(rebound.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await status('/', `evil.example:${port}`)).toBe(403);
     });
   });
 });

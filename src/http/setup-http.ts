@@ -1,4 +1,4 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -25,8 +25,23 @@ export const CLIENT_DIR = join(__dirname, '..', '..', 'client', 'dist');
 /** One year, for browsers that reached the service over HTTPS. */
 const HSTS = 'max-age=31536000; includeSubDomains';
 
+/**
+ * Nest's Fastify adapter with the server's own settings and its first hook, which runs ahead
+ * of the CORS hook that answers preflights: the request id and HSTS, set on Node's response so
+ * that answers written past Fastify (the Host check, a body deadline) carry them too.
+ */
+export async function createHttpAdapter(config: AppConfig): Promise<FastifyAdapter> {
+  const adapter = new FastifyAdapter(await serverOptions(config));
+  adapter.setOnRequestHook((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    reply.raw.setHeader('x-request-id', request.id);
+    if (request.protocol === 'https') reply.raw.setHeader('Strict-Transport-Security', HSTS);
+    done();
+  });
+  return adapter;
+}
+
 /** The server's own settings, given when the Fastify instance is made. */
-export async function fastifyOptions(config: AppConfig): Promise<FastifyServerOptions> {
+async function serverOptions(config: AppConfig): Promise<FastifyServerOptions> {
   // Loaded here so that worker processes do not carry it.
   const { default: helmet } = await import('helmet');
   // Task data is shown in the dashboard; the policy forbids any script but the page's own files.
@@ -62,7 +77,7 @@ export async function fastifyOptions(config: AppConfig): Promise<FastifyServerOp
     // Bodies have their own deadlines (bodyDeadlines), which a large upload must not meet.
     requestTimeout: 0,
     clientErrorHandler: answerClientError(config.http),
-    // The id the request is logged and answered under (X-Request-Id, set below).
+    // The id the request is logged and answered under (X-Request-Id, set by the first hook).
     genReqId: (request) => requestIdFor(request.headers['x-request-id']),
     requestIdHeader: false,
     // /api/tasks/ is /api/tasks, as the seed's clients call it; a long id is the handler's
@@ -73,9 +88,9 @@ export async function fastifyOptions(config: AppConfig): Promise<FastifyServerOp
 
 /**
  * Everything the HTTP role adds to the app before it listens, in the order requests meet it
- * (after the security headers, which the server itself sets, and CORS, which Nest runs in the
- * adapter's first hook): the request id and HSTS; in open mode the Host check; the deadlines
- * for slow bodies; the JSON parser and its {detail} errors; then strict validation, request
+ * (after the security headers, which the server itself sets, and the request id and HSTS, which
+ * the adapter's first hook sets): CORS, which answers preflights; in open mode the Host check;
+ * the deadlines for slow bodies; the JSON parser and its {detail} errors; then strict validation, request
  * metrics, the server's connection limits and the OpenAPI document, whose pages get the same
  * authentication as every route (Swagger serves them itself, past Nest's guards).
  */
@@ -83,11 +98,6 @@ export async function setupHttp(app: NestFastifyApplication, config: AppConfig):
   // Loaded here so that worker processes do not carry it.
   const { DocumentBuilder, SwaggerModule } = await import('@nestjs/swagger');
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
-    void reply.header('x-request-id', request.id);
-    if (request.protocol === 'https') void reply.header('Strict-Transport-Security', HSTS);
-    done();
-  });
   if (config.auth.mode === 'open') app.use(loopbackHostOnly);
   app.use(bodyDeadlines(config.http));
   // §6: same origin by default; listed origins (or * in keys mode) get CORS, never with
