@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { removeKeysUnder } from './redis-keys';
 import { waitFor } from './wait-for';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
@@ -158,6 +159,10 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
     stop: async () => {
       await Promise.all([...peers, main].map((p) => p.stop()));
       rmSync(dataDir, { recursive: true, force: true });
+      // A cluster's or Sentinel's Redis is the suite's own and goes with it.
+      if (!serviceEnv.REDIS_CLUSTER_NODES && !serviceEnv.REDIS_SENTINELS) {
+        await removeKeysUnder(serviceEnv.REDIS_URL, serviceEnv.QUEUE_PREFIX);
+      }
     },
   };
 }
