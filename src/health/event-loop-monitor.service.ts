@@ -4,7 +4,7 @@ import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 /** A delay above this is logged as a warning: BullMQ locks, SSE and health checks suffer. */
 export const EVENT_LOOP_WARN_MS = 1_000;
 /** How often the delay seen since the last look is checked. */
-const CHECK_INTERVAL_MS = 1_000;
+export const CHECK_INTERVAL_MS = 1_000;
 /** The histogram's sampling period: it only sees delays longer than this. */
 const RESOLUTION_MS = 20;
 
@@ -30,7 +30,10 @@ export class EventLoopMonitor implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     this.recent.enable();
     this.overall.enable();
-    this.timer = setInterval(() => this.check(), CHECK_INTERVAL_MS);
+    // Checked after every timer due in this turn of the loop has run: after a block the
+    // histogram records it from its own timer, and a check (a reset) ahead of that timer would
+    // lose the block. Measured: 25 of 400 blocks lost so, none from the check phase.
+    this.timer = setInterval(() => setImmediate(() => this.check()), CHECK_INTERVAL_MS);
     this.timer.unref();
   }
 
