@@ -182,12 +182,24 @@ if (TEST_DATABASE === 'postgres')
       }
 
       const retries = retriesLogged(suite.worker) + retriesLogged(suite.service.process);
-      await settleAndReport(
-        `PostgreSQL sessions killed ${ROUNDS}× mid-write (pg_terminate_backend)`,
-        faultEndedAt,
-        `${terminated} sessions terminated, ${retries} SQL writes retried, ` +
-          `a worker write killed in ${workerRounds} of ${ROUNDS} rounds`,
-      );
+      try {
+        await settleAndReport(
+          `PostgreSQL sessions killed ${ROUNDS}× mid-write (pg_terminate_backend)`,
+          faultEndedAt,
+          `${terminated} sessions terminated, ${retries} SQL writes retried, ` +
+            `a worker write killed in ${workerRounds} of ${ROUNDS} rounds`,
+        );
+      } catch (failure) {
+        // What the server sees of the service's sessions tells a write waiting on the server
+        // (active, or idle in a transaction) from one the client alone still waits for.
+        const { rows } = await admin.query(
+          `SELECT application_name, pid, state, wait_event_type, wait_event, xact_start, query
+           FROM pg_stat_activity WHERE application_name = ANY($1)`,
+          [names()],
+        );
+        console.log(`[fault] the service's sessions after the fault:\n${JSON.stringify(rows)}`);
+        throw failure;
+      }
       expect(terminated).toBeGreaterThanOrEqual(ROUNDS * 2);
       expect(workerRounds).toBeGreaterThan(0);
     }, 300_000);

@@ -21,6 +21,7 @@ export interface FaultRow {
 }
 
 const LOG_LINES_ON_FAILURE = 80;
+const STDERR_CHARS_ON_FAILURE = 4_000;
 
 const show = (value: number | null): string => (value === null ? '–' : String(value));
 
@@ -66,16 +67,23 @@ export function recordSettlement(
     recoveryMs: settled.settledAt - since,
     notes,
   });
-  // The processes and their logs are gone once the suite stops: what they last said is the only
-  // clue to why tasks stayed unfinished, so it goes into the failing run's output.
+  // The processes and their logs are gone once the suite stops: whether each still ran, what it
+  // last logged and what it wrote to stderr are the only clues to why tasks stayed unfinished
+  // (a process that hung and one that died leave the same last log line), so they go into the
+  // failing run's output.
   if (settled.stuck.length > 0 || settled.lost.length > 0)
-    for (const [index, process] of processes.entries())
+    for (const [index, process] of processes.entries()) {
+      const name = `process ${index + 1} of ${processes.length} (pid ${process.child.pid})`;
+      const stderr = process.stderr().slice(-STDERR_CHARS_ON_FAILURE).trim();
       console.log(
-        `[fault] ${scenario}: the last log lines of process ${index + 1} of ${processes.length}\n` +
+        `[fault] ${scenario}: ${name} is ${process.state()}; its stderr: ` +
+          (stderr ? `\n${stderr}` : '(empty)') +
+          `\nits last log lines:\n` +
           process
             .logs()
             .slice(-LOG_LINES_ON_FAILURE)
             .map((line) => JSON.stringify(line))
             .join('\n'),
       );
+    }
 }

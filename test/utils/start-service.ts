@@ -25,6 +25,10 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Everything the process printed so far (its JSON log lines). */
   output(): string;
+  /** What it wrote to stderr alone: a crash's stack trace, Node's own warnings. */
+  stderr(): string;
+  /** "running", or how it ended: its exit code or the signal that stopped it. */
+  state(): string;
   /** Log lines as parsed JSON objects (non-JSON lines are skipped). */
   logs(): Record<string, unknown>[];
   /** Waits for the process to exit; SIGTERM first, SIGKILL after the grace period. */
@@ -43,8 +47,12 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolveExit) =>
     child.once('exit', (code) => resolveExit(code)),
   );
@@ -52,6 +60,12 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     child,
     exited,
     output: () => output,
+    stderr: () => stderr,
+    state: () => {
+      if (child.exitCode !== null) return `exited with code ${child.exitCode}`;
+      if (child.signalCode !== null) return `stopped by ${child.signalCode}`;
+      return 'running';
+    },
     logs: () =>
       output
         .split('\n')
