@@ -79,4 +79,20 @@ describe('EventLoopMonitor', () => {
     expect(monitor.check()).toBeLessThan(EVENT_LOOP_WARN_MS + 250);
     expect(warnedDelays().every((delay) => delay < EVENT_LOOP_WARN_MS + 250)).toBe(true);
   });
+
+  it('runs no check after shutdown, not even one its interval had already scheduled', async () => {
+    const check = jest.spyOn(monitor, 'check');
+    // Same period, created after the monitor's interval: in the turn where both are due the
+    // interval runs first and schedules its check, then this shuts the monitor down.
+    const shutDown = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        monitor.onApplicationShutdown();
+        resolve();
+      }, CHECK_INTERVAL_MS),
+    );
+    await shutDown;
+    const checksAtShutdown = check.mock.calls.length;
+    await wait(50);
+    expect(check.mock.calls.length).toBe(checksAtShutdown);
+  });
 });
