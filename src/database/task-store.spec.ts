@@ -411,7 +411,8 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])(
 
     beforeAll(async () => {
       Logger.overrideLogger(false);
-      // No retry: a deadlock (or a transaction refused) fails its write here instead of being hidden.
+      // No retry: a deadlock (or a transaction refused) fails its write here instead of being
+      // hidden.
       database = await openTestDatabase(kind, { SQL_RETRY_ATTEMPTS: '1' });
     });
 

@@ -124,8 +124,8 @@ function inCountLockOrder(tasks: Task[]): Task[] {
 }
 
 /**
- * The row of a new PENDING (or SCHEDULED) task: the one place a task's columns are filled at creation, for a
- * single submit and a bulk one alike, so that a new column is set once for both.
+ * The row of a new PENDING (or SCHEDULED) task: the one place a task's columns are filled at
+ * creation, for a single submit and a bulk one alike, so that a new column is set once for both.
  */
 export function newTaskRow(spec: NewTask, createdAt: Date = new Date()): Partial<Task> {
   return {

@@ -87,12 +87,12 @@ async function serverOptions(config: AppConfig): Promise<FastifyServerOptions> {
 }
 
 /**
- * Everything the HTTP role adds to the app before it listens, in the order requests meet it
- * (after the security headers, which the server itself sets, and the request id and HSTS, which
- * the adapter's first hook sets): CORS, which answers preflights; in open mode the Host check;
- * the deadlines for slow bodies; the JSON parser and its {detail} errors; then strict validation, request
- * metrics, the server's connection limits and the OpenAPI document, whose pages get the same
- * authentication as every route (Swagger serves them itself, past Nest's guards).
+ * Everything the HTTP role adds to the app before it listens, in the order requests meet it (after
+ * the security headers, which the server itself sets, and the request id and HSTS, which the
+ * adapter's first hook sets): CORS, which answers preflights; in open mode the Host check; the
+ * deadlines for slow bodies; the JSON parser and its {detail} errors; then strict validation,
+ * request metrics, the server's connection limits and the OpenAPI document, whose pages get the
+ * same authentication as every route (Swagger serves them itself, past Nest's guards).
  */
 export async function setupHttp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   // Loaded here so that worker processes do not carry it.

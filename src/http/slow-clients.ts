@@ -91,8 +91,9 @@ const hasBytesToWaitFor = (request: IncomingMessage): boolean =>
 
 /**
  * Middleware on Node's request and response, first in line: a body must arrive within
- * `bodyTimeoutMs` of its headers, and an upload (multipart) must never pause for `uploadIdleTimeoutMs`; otherwise 408 with a
- * {detail}, and the connection is closed (the rest of the body is never read).
+ * `bodyTimeoutMs` of its headers, and an upload (multipart) must never pause for
+ * `uploadIdleTimeoutMs`; otherwise 408 with a {detail}, and the connection is closed (the rest of
+ * the body is never read).
  */
 export function bodyDeadlines(limits: HttpLimits) {
   return (request: IncomingMessage, response: ServerResponse, next: () => void): void => {

@@ -13,9 +13,9 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return total`;
 
 /**
- * One request against a rate limit: counts the hit in a window of `ttl` ms and blocks the key
- * for `blockDuration` ms once past `limit`. Answers [hits, ms left in the window, blocked 0/1,
- * ms left of the block]. The logic of @nest-lab/throttler-storage-redis's script, which this replaces.
+ * One request against a rate limit: counts the hit in a window of `ttl` ms and blocks the key for
+ * `blockDuration` ms once past `limit`. Answers [hits, ms left in the window, blocked 0/1, ms left
+ * of the block]. The logic of @nest-lab/throttler-storage-redis's script, which this replaces.
  */
 const RATE_HIT_SCRIPT = `
 local hitKey = KEYS[1]

@@ -30,15 +30,15 @@ export const MAX_RECOVERIES = 3;
 const BATCH = 500;
 
 /**
- * Keeps the SQL rows and the Redis jobs in step, so that nothing is lost and nothing is stuck:
- * a PENDING row without a job (Redis was down at submit, the API died after the insert, Redis
- * lost its data) is enqueued; a RUNNING row whose job is gone and whose worker's heartbeat has
- * lapsed is re-enqueued a bounded number of times, then FAILED with a message that says why. Enqueueing is idempotent (jobId = id),
- * so several API instances may run this at once. A paused queue's waiting jobs are not lost
- * ones: "missing" means the job's hash is gone, and pausing keeps every job where it is.
- * SCHEDULED rows (§9) are moved to PENDING once due, by PROMOTE_INTERVAL_MS passes (the worker
- * also does it when it picks the job); one whose delayed job is missing is enqueued again, to
- * wait out what is left of its delay.
+ * Keeps the SQL rows and the Redis jobs in step, so that nothing is lost and nothing is stuck: a
+ * PENDING row without a job (Redis was down at submit, the API died after the insert, Redis lost
+ * its data) is enqueued; a RUNNING row whose job is gone and whose worker's heartbeat has lapsed is
+ * re-enqueued a bounded number of times, then FAILED with a message that says why. Enqueueing is
+ * idempotent (jobId = id), so several API instances may run this at once. A paused queue's waiting
+ * jobs are not lost ones: "missing" means the job's hash is gone, and pausing keeps every job where
+ * it is. SCHEDULED rows (§9) are moved to PENDING once due, by PROMOTE_INTERVAL_MS passes (the
+ * worker also does it when it picks the job); one whose delayed job is missing is enqueued again,
+ * to wait out what is left of its delay.
  */
 @Injectable()
 export class TaskRecovery implements OnApplicationBootstrap, OnApplicationShutdown {

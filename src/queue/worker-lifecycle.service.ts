@@ -13,10 +13,11 @@ import { WorkerShutdownError } from './task-errors';
 import { PROCESSORS } from '../task-types/processors';
 
 /**
- * Starts the workers once the app is up, with the configured concurrency and global rate, and drains them on shutdown: no new jobs, active ones
- * get SHUTDOWN_GRACE_MS to finish, then are handed back to the queue for another worker. This
- * runs before the database, Redis and SMTP connections close (their providers close in
- * onApplicationShutdown), so the last sends and status writes land.
+ * Starts the workers once the app is up, with the configured concurrency and global rate, and
+ * drains them on shutdown: no new jobs, active ones get SHUTDOWN_GRACE_MS to finish, then are
+ * handed back to the queue for another worker. This runs before the database, Redis and SMTP
+ * connections close (their providers close in onApplicationShutdown), so the last sends and status
+ * writes land.
  */
 @Injectable()
 export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -7,9 +7,10 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { isHealthProbe } from '../health/health-paths';
 
 /**
- * Starts the SDK: spans of incoming and outgoing HTTP, plus the manual ones (SQL writes,
- * enqueue, a worker's run), batched to OTLP over HTTP at OTEL_EXPORTER_OTLP_ENDPOINT (the exporter reads it and the other OTEL_* settings itself).
- * W3C trace context is the propagator. Returns what flushes and stops it.
+ * Starts the SDK: spans of incoming and outgoing HTTP, plus the manual ones (SQL writes, enqueue, a
+ * worker's run), batched to OTLP over HTTP at OTEL_EXPORTER_OTLP_ENDPOINT (the exporter reads it
+ * and the other OTEL_* settings itself). W3C trace context is the propagator. Returns what flushes
+ * and stops it.
  */
 export function startTracing(serviceName: string): () => Promise<void> {
   const sdk = new NodeSDK({

@@ -5,8 +5,8 @@ export interface DeliverySchedule {
 }
 
 /**
- * Tries and first backoff so that the last of `attempts` tries comes `windowMs` after the
- * first: BullMQ waits delay·2^(n−1) before try n+1, so the waits add up to delay·(2^(attempts−1) − 1).
+ * Tries and first backoff so that the last of `attempts` tries comes `windowMs` after the first:
+ * BullMQ waits delay·2^(n−1) before try n+1, so the waits add up to delay·(2^(attempts−1) − 1).
  */
 export function deliverySchedule(attempts: number, windowMs: number): DeliverySchedule {
   const retries = Math.max(0, Math.floor(attempts) - 1);

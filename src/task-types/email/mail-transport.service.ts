@@ -10,10 +10,10 @@ import { SendLimiter } from './send-limiter';
 import { SharedSendPacer } from './shared-send-pacer';
 
 /**
- * Real delivery: a pooled SMTP transport when SMTP_URL is set; otherwise each message is
- * rendered by nodemailer and stored as an .eml file under outbox/<task id>/ (DATA_DIR or the bucket).
- * nodemailer is loaded with the first e-mail task (about 12 MB of resident memory that a
- * worker running only other task types does not need).
+ * Real delivery: a pooled SMTP transport when SMTP_URL is set; otherwise each message is rendered
+ * by nodemailer and stored as an .eml file under outbox/<task id>/ (DATA_DIR or the bucket).
+ * nodemailer is loaded with the first e-mail task (about 12 MB of resident memory that a worker
+ * running only other task types does not need).
  */
 @Injectable()
 export class MailTransport implements OnApplicationShutdown {

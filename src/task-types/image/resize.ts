@@ -22,8 +22,8 @@ export interface ResizeSpec {
 
 /**
  * sharp's `timeout` for work that must end by `stopBy`: whole seconds, at least 1 (0 would mean
- * none), at most MAX_VIPS_TIMEOUT_SECONDS. libvips checks it while it computes pixels and kills the pipeline, which a JavaScript
- * signal cannot do to an encode already running on its threads.
+ * none), at most MAX_VIPS_TIMEOUT_SECONDS. libvips checks it while it computes pixels and kills the
+ * pipeline, which a JavaScript signal cannot do to an encode already running on its threads.
  */
 export function vipsTimeout(stopBy: number | undefined, now = Date.now()): { seconds: number } {
   if (stopBy === undefined) return { seconds: 0 };
