@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { removeKeysUnder } from '../../test/utils/redis-keys.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const requireFromProject = createRequire(join(PROJECT_ROOT, 'package.json'));
@@ -120,24 +121,6 @@ export function peakRssMb(pid) {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-/** Deletes every Redis key under the prefix (SCAN, never KEYS, so Redis is not blocked). */
-export async function dropRedisPrefix(prefix) {
-  const { default: Redis } = await import('ioredis');
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    let rounds = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0' && ++rounds < 1_000_000);
-  } finally {
-    redis.disconnect();
-  }
-}
-
 export const uniqueName = (label) => `bench_${label}_${randomBytes(4).toString('hex')}`;
 
 /**
@@ -148,7 +131,7 @@ export async function makeStore(kind, label, cleanup) {
   const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
   const queuePrefix = uniqueName(label);
   cleanup.add(() => rmSync(dataDir, { recursive: true, force: true }));
-  cleanup.add(() => dropRedisPrefix(queuePrefix));
+  cleanup.add(() => removeKeysUnder(REDIS_URL, queuePrefix));
   const env = { DATA_DIR: dataDir, QUEUE_PREFIX: queuePrefix, REDIS_URL };
   if (kind === 'postgres') {
     const schema = queuePrefix;
