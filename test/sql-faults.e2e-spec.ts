@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import type { TaskResponse } from '../src/tasks/dto/task.response';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase, TEST_DATABASE, TEST_POSTGRES_URL } from './utils/databases';
-import { recordSettlement } from './utils/fault-report';
+import { printProcessReport, recordSettlement } from './utils/fault-report';
 import { ServiceProcess, startService, TestService } from './utils/start-service';
 import { duplicateSuccesses } from './utils/success-logs';
 import { readTaskRows, settleTasks } from './utils/task-rows';
@@ -134,74 +134,79 @@ if (TEST_DATABASE === 'postgres')
         .filter((row) => !isHeartbeat(row.query))
         .map((row) => row.application_name);
 
-    it(`finishes every task when the service's sessions are killed ${ROUNDS} times mid-write`, async () => {
-      let terminated = 0;
-      let workerRounds = 0;
-      let faultEndedAt = Date.now();
-      for (let round = 1; round <= ROUNDS; round++) {
-        const workerRetries = retriesLogged(suite.worker);
-        const apiRetries = retriesLogged(suite.service.process);
-        // Hold the tasks table so that the next UPDATEs and INSERTs wait, in flight, and are
-        // then killed with their sessions: a write that was surely not committed.
-        await locker.query('BEGIN');
-        await locker.query(`LOCK TABLE "${database.schema}".tasks IN EXCLUSIVE MODE`);
-        const submits = submitDuringFault();
-        const api = `conveyor api ${database.schema}`;
-        const worker = `conveyor worker ${database.schema}`;
-        let workerCaught = false;
-        try {
-          // The API is always caught: this round's submits are in flight. The worker writes only
-          // when a task starts, reports progress or ends, so it gets a few seconds to be caught.
-          await waitFor(`a submit waiting on the lock (round ${round})`, async () =>
-            (await waitingOnLock()).includes(api),
-          );
-          workerCaught = await waitFor(
-            'a worker write waiting on the lock',
-            async () => (await waitingOnLock()).includes(worker),
-            { timeoutMs: 3_000 },
-          ).then(
-            () => true,
-            () => false,
-          );
-          terminated += await terminateServiceSessions();
-        } finally {
-          // Also when a wait fails: a lock left held would hang the service and its shutdown.
-          await locker.query('ROLLBACK');
-        }
-        if (workerCaught) workerRounds++;
-        faultEndedAt = Date.now();
-        suite.accepted.push(...(await submits));
-        await waitFor(`the killed writes to be retried (round ${round})`, () => {
-          return (
-            retriesLogged(suite.service.process) > apiRetries &&
-            (!workerCaught || retriesLogged(suite.worker) > workerRetries)
-          );
-        });
-        // And the idle pooled sessions too, which the next query finds dead.
-        terminated += await terminateServiceSessions();
-      }
+    /** What the server and the two processes show after a failed round: hung, or dead. */
+    const reportFailure = async (): Promise<void> => {
+      // A write waiting on the server (active, idle in a transaction) or on the client alone.
+      const { rows } = await admin.query(
+        `SELECT application_name, pid, state, wait_event_type, wait_event, xact_start, query
+         FROM pg_stat_activity WHERE application_name = ANY($1)`,
+        [names()],
+      );
+      console.log(`[fault] the service's sessions after the failure:\n${JSON.stringify(rows)}`);
+      printProcessReport('PostgreSQL sessions killed', [suite.service.process, suite.worker]);
+    };
 
-      const retries = retriesLogged(suite.worker) + retriesLogged(suite.service.process);
+    it(`finishes every task when the service's sessions are killed ${ROUNDS} times mid-write`, async () => {
       try {
+        let terminated = 0;
+        let workerRounds = 0;
+        let faultEndedAt = Date.now();
+        for (let round = 1; round <= ROUNDS; round++) {
+          const workerRetries = retriesLogged(suite.worker);
+          const apiRetries = retriesLogged(suite.service.process);
+          // Hold the tasks table so that the next UPDATEs and INSERTs wait, in flight, and are
+          // then killed with their sessions: a write that was surely not committed.
+          await locker.query('BEGIN');
+          await locker.query(`LOCK TABLE "${database.schema}".tasks IN EXCLUSIVE MODE`);
+          const submits = submitDuringFault();
+          const api = `conveyor api ${database.schema}`;
+          const worker = `conveyor worker ${database.schema}`;
+          let workerCaught = false;
+          try {
+            // The API is always caught: this round's submits are in flight. The worker writes only
+            // when a task starts, reports progress or ends, so it gets a few seconds to be caught.
+            await waitFor(`a submit waiting on the lock (round ${round})`, async () =>
+              (await waitingOnLock()).includes(api),
+            );
+            workerCaught = await waitFor(
+              'a worker write waiting on the lock',
+              async () => (await waitingOnLock()).includes(worker),
+              { timeoutMs: 3_000 },
+            ).then(
+              () => true,
+              () => false,
+            );
+            terminated += await terminateServiceSessions();
+          } finally {
+            // Also when a wait fails: a lock left held would hang the service and its shutdown.
+            await locker.query('ROLLBACK');
+          }
+          if (workerCaught) workerRounds++;
+          faultEndedAt = Date.now();
+          suite.accepted.push(...(await submits));
+          await waitFor(`the killed writes to be retried (round ${round})`, () => {
+            return (
+              retriesLogged(suite.service.process) > apiRetries &&
+              (!workerCaught || retriesLogged(suite.worker) > workerRetries)
+            );
+          });
+          // And the idle pooled sessions too, which the next query finds dead.
+          terminated += await terminateServiceSessions();
+        }
+
+        const retries = retriesLogged(suite.worker) + retriesLogged(suite.service.process);
         await settleAndReport(
           `PostgreSQL sessions killed ${ROUNDS}× mid-write (pg_terminate_backend)`,
           faultEndedAt,
           `${terminated} sessions terminated, ${retries} SQL writes retried, ` +
             `a worker write killed in ${workerRounds} of ${ROUNDS} rounds`,
         );
+        expect(terminated).toBeGreaterThanOrEqual(ROUNDS * 2);
+        expect(workerRounds).toBeGreaterThan(0);
       } catch (failure) {
-        // What the server sees of the service's sessions tells a write waiting on the server
-        // (active, or idle in a transaction) from one the client alone still waits for.
-        const { rows } = await admin.query(
-          `SELECT application_name, pid, state, wait_event_type, wait_event, xact_start, query
-           FROM pg_stat_activity WHERE application_name = ANY($1)`,
-          [names()],
-        );
-        console.log(`[fault] the service's sessions after the fault:\n${JSON.stringify(rows)}`);
+        await reportFailure();
         throw failure;
       }
-      expect(terminated).toBeGreaterThanOrEqual(ROUNDS * 2);
-      expect(workerRounds).toBeGreaterThan(0);
     }, 300_000);
   });
 

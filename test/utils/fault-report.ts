@@ -67,23 +67,28 @@ export function recordSettlement(
     recoveryMs: settled.settledAt - since,
     notes,
   });
-  // The processes and their logs are gone once the suite stops: whether each still ran, what it
-  // last logged and what it wrote to stderr are the only clues to why tasks stayed unfinished
-  // (a process that hung and one that died leave the same last log line), so they go into the
-  // failing run's output.
-  if (settled.stuck.length > 0 || settled.lost.length > 0)
-    for (const [index, process] of processes.entries()) {
-      const name = `process ${index + 1} of ${processes.length} (pid ${process.child.pid})`;
-      const stderr = process.stderr().slice(-STDERR_CHARS_ON_FAILURE).trim();
-      console.log(
-        `[fault] ${scenario}: ${name} is ${process.state()}; its stderr: ` +
-          (stderr ? `\n${stderr}` : '(empty)') +
-          `\nits last log lines:\n` +
-          process
-            .logs()
-            .slice(-LOG_LINES_ON_FAILURE)
-            .map((line) => JSON.stringify(line))
-            .join('\n'),
-      );
-    }
+  if (settled.stuck.length > 0 || settled.lost.length > 0) printProcessReport(scenario, processes);
+}
+
+/**
+ * Prints, for each process, whether it still runs, what it wrote to stderr and its last log
+ * lines. The processes and their logs are gone once the suite stops, and these are the only
+ * clues to why tasks stayed unfinished: a process that hung and one that died leave the same
+ * last log line.
+ */
+export function printProcessReport(scenario: string, processes: ServiceProcess[]): void {
+  for (const [index, process] of processes.entries()) {
+    const name = `process ${index + 1} of ${processes.length} (pid ${process.child.pid})`;
+    const stderr = process.stderr().slice(-STDERR_CHARS_ON_FAILURE).trim();
+    console.log(
+      `[fault] ${scenario}: ${name} is ${process.state()}; its stderr: ` +
+        (stderr ? `\n${stderr}` : '(empty)') +
+        `\nits last log lines:\n` +
+        process
+          .logs()
+          .slice(-LOG_LINES_ON_FAILURE)
+          .map((line) => JSON.stringify(line))
+          .join('\n'),
+    );
+  }
 }
