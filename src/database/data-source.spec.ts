@@ -1,5 +1,7 @@
+import { Client } from 'pg';
 import { QueryRunner } from 'typeorm';
-import { openTestDatabase, TestDatabase } from '../testing/test-databases';
+import { SessionEndingProxy } from '../testing/session-ending-proxy';
+import { openTestDatabase, TEST_POSTGRES_URL, TestDatabase } from '../testing/test-databases';
 import { isTransientSqlError, withSqlRetry } from './sql-retry';
 
 describe('the PostgreSQL pool with every connection taken', () => {
@@ -59,5 +61,52 @@ describe('the PostgreSQL pool with every connection taken', () => {
     await expect(write).resolves.toEqual([{ one: 1 }]);
     expect(tries).toBe(2);
     expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('a PostgreSQL session the server ends just as it becomes ready', () => {
+  let database: TestDatabase;
+  let proxy: SessionEndingProxy;
+  let admin: Client;
+
+  beforeAll(async () => {
+    admin = new Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    const server = new URL(TEST_POSTGRES_URL);
+    proxy = new SessionEndingProxy(
+      { host: server.hostname, port: Number(server.port || 5432) },
+      (pid) => admin.query('SELECT pg_terminate_backend($1)', [pid]),
+    );
+    const through = new URL(TEST_POSTGRES_URL);
+    through.host = `127.0.0.1:${await proxy.listen()}`;
+    database = await openTestDatabase('postgres', { DATABASE_URL: through.toString() });
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await proxy?.close();
+    await admin?.end();
+  });
+
+  it('fails only the statement that meets it, with an error the retries take up', async () => {
+    // The pool's one idle client is held, so the statement below needs a new session.
+    const holder = database.dataSource.createQueryRunner();
+    await holder.connect();
+    proxy.arm();
+    const warnings: Record<string, unknown>[] = [];
+    const read = withSqlRetry(
+      () => database.dataSource.query<{ one: number }[]>('SELECT 1 AS one'),
+      {
+        what: 'a read on a session ended at start',
+        policy: { attempts: 3, delayMs: 10 },
+        logger: { warn: (line) => warnings.push(line) },
+      },
+    );
+    // Before the fix the process died here: an 'error' event that nothing listened to.
+    await expect(read).resolves.toEqual([{ one: 1 }]);
+    await holder.release();
+    expect(proxy.ended).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].error)).toMatch(/not queryable|terminat/i);
   });
 });
