@@ -14,7 +14,7 @@ const IDLE_THREAD_MS = 60_000;
  * A thread's young generation, in MB (V8's default for a thread is 48). A large CSV's parse
  * makes short-lived strings by the million, and the young generation grows to its full size
  * and stays resident: with 8 the thread added 48 MB to the process's peak RSS over a 1 GB upload
- * instead of 66, at the same CPU time (bench/README, "Measured in the round after the port").
+ * instead of 66, at the same CPU time (bench/README, "Kept: an 8 MB young generation").
  */
 export const THREAD_YOUNG_GENERATION_MB = 8;
 
