@@ -12,9 +12,11 @@ const IDLE_THREAD_MS = 60_000;
 
 /**
  * A thread's young generation, in MB (V8's default for a thread is 48). A large CSV's parse
- * makes short-lived strings by the million, and the young generation grows to its full size
- * and stays resident: with 8 the thread added 48 MB to the process's peak RSS over a 1 GB upload
- * instead of 66, at the same CPU time (bench/README, "Kept: an 8 MB young generation").
+ * makes short-lived strings by the million, and the young generation grows to its full size and
+ * stays resident: with 8 a 1 GB upload's run added 47 MB to the process's peak RSS instead of
+ * 62, for 3 % more CPU (5-12 % on generated rows, which make more garbage). Memory is
+ * what a worker's container limit is about, so the smaller peak is worth it (bench/README,
+ * "Kept: an 8 MB young generation").
  */
 export const THREAD_YOUNG_GENERATION_MB = 8;
 

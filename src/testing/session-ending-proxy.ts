@@ -73,14 +73,21 @@ export class SessionEndingProxy {
       upstream.off('data', hold);
       upstream.pause();
       // The server's FATAL comes after the ready it has sent: both go on in one write.
-      void this.terminate(pid).then(() => {
-        upstream.once('data', (fatal: Buffer) => {
-          this.ended++;
-          client.write(Buffer.concat([held, fatal]));
-          upstream.pipe(client);
-        });
-        upstream.resume();
-      });
+      this.terminate(pid).then(
+        () => {
+          upstream.once('data', (fatal: Buffer) => {
+            this.ended++;
+            client.write(Buffer.concat([held, fatal]));
+            upstream.pipe(client);
+          });
+          upstream.resume();
+        },
+        // Nothing ended, so the session fails as a lost connection and the test sees ended 0.
+        () => {
+          client.destroy();
+          upstream.destroy();
+        },
+      );
     };
     upstream.on('data', hold);
   }
