@@ -41,9 +41,18 @@ export interface ServiceProcess {
 export function spawnService(env: Record<string, string>): ServiceProcess {
   if (!existsSync(MAIN))
     throw new Error(`${MAIN} is missing: run "npm run build" before the e2e tests`);
+  // TEST_SERVICE_NODE_OPTIONS reaches every service a suite starts (a --require preload that
+  // traces a fault, --cpu-prof); the services otherwise get none of the runner's environment.
+  const nodeOptions = process.env.TEST_SERVICE_NODE_OPTIONS;
   const child = spawn(process.execPath, [MAIN], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', TZ: 'UTC', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      TZ: 'UTC',
+      LOG_LEVEL: 'info',
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
