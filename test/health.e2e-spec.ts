@@ -1,11 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase } from './utils/databases';
-import { freePort, startService, TestService } from './utils/start-service';
+import { PrivateRedis } from './utils/private-redis';
+import { startService, TestService } from './utils/start-service';
 import { waitFor } from './utils/wait-for';
 
 interface Health {
@@ -20,44 +19,22 @@ interface Readiness {
   failed?: string[];
 }
 
-/** A Redis of this suite's own, so it can be stopped without touching anyone else's. */
-async function startPrivateRedis(): Promise<{ url: string; process: ChildProcess; dir: string }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'conveyor-redis-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
-    {
-      stdio: 'ignore',
-    },
-  );
-  child.on('error', (error) => {
-    throw new Error(`redis-server could not be started (is it installed?): ${error.message}`);
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  await waitFor('the private Redis to accept connections', async () => {
-    const { answersPing } = await import('../src/config/local-redis');
-    return answersPing('127.0.0.1', port);
-  });
-  return { url, process: child, dir };
-}
-
 describe('health', () => {
   const database = isolatedDatabase();
-  let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
+  // Redis of this suite's own, so it can be stopped without touching anyone else's.
+  let redis: PrivateRedis;
   let service: TestService;
   let api: ApiClient;
 
   beforeAll(async () => {
-    redis = await startPrivateRedis();
+    redis = await PrivateRedis.start();
     service = await startService({ ...database.env, REDIS_URL: redis.url });
     api = new ApiClient(service.url);
   });
 
   afterAll(async () => {
     await service?.stop();
-    redis?.process.kill('SIGKILL');
-    if (redis) rmSync(redis.dir, { recursive: true, force: true });
+    await redis?.destroy();
     await database.drop();
   });
 
@@ -100,7 +77,7 @@ describe('health', () => {
       storage: { status: 'up' },
     });
 
-    redis.process.kill('SIGTERM');
+    await redis.stop();
     const unhealthy = await waitFor('health to notice Redis is gone', async () => {
       const answer = await api.request<Health>('GET', '/api/health');
       return answer.status === 503 ? answer : undefined;

@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,15 +54,13 @@ export class Cleanup {
   }
 }
 
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
+/** The project's own port chooser (below the ephemeral range), from the build the bench needs. */
+export async function freePort() {
+  const builtModule = join(PROJECT_ROOT, 'dist', 'config', 'free-port.js');
+  if (!existsSync(builtModule))
+    throw new Error(`${builtModule} is missing: run "npm run build" first`);
+  const { freePort: choosePort } = requireFromProject(builtModule);
+  return choosePort();
 }
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));

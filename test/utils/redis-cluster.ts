@@ -1,10 +1,14 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { answersPing } from '../../src/config/local-redis';
-import { ephemeralServerArgs, killServers, redisCommand } from './redis-processes';
+import {
+  ephemeralServerArgs,
+  killServers,
+  redisCommand,
+  RedisServerProcess,
+} from './redis-processes';
 import { freePort } from './start-service';
 import { waitFor } from './wait-for';
 
@@ -13,17 +17,12 @@ const run = promisify(execFile);
 /** Short, so that a replica takes over from a failed master within seconds. */
 const NODE_TIMEOUT_MS = 2000;
 
-interface ClusterNode {
-  port: number;
-  child: ChildProcess;
-}
-
 /**
  * A real Redis Cluster of the suite's own: 3 masters and 3 replicas, each a `redis-server
  * --cluster-enabled yes` on a free loopback port (its cluster bus on another), nothing on disk.
  */
 export class RedisClusterFixture {
-  private readonly nodes: ClusterNode[] = [];
+  private readonly nodes: RedisServerProcess[] = [];
   private readonly dir = mkdtempSync(join(tmpdir(), 'conveyor-cluster-'));
 
   static async start(size = 6): Promise<RedisClusterFixture> {
@@ -48,31 +47,20 @@ export class RedisClusterFixture {
       const busPort = await freePort();
       const nodeDir = join(this.dir, String(port));
       mkdirSync(nodeDir);
-      const child = spawn(
-        'redis-server',
-        [
-          ...ephemeralServerArgs(port, nodeDir),
-          '--cluster-enabled',
-          'yes',
-          '--cluster-port',
-          String(busPort),
-          '--cluster-config-file',
-          join(nodeDir, 'nodes.conf'),
-          '--cluster-node-timeout',
-          String(NODE_TIMEOUT_MS),
-        ],
-        { stdio: 'ignore' },
-      );
-      child.on('error', (error) => {
-        throw new Error(`redis-server could not be started (is it installed?): ${error.message}`);
-      });
-      this.nodes.push({ port, child });
+      const node = new RedisServerProcess(port, [
+        ...ephemeralServerArgs(port, nodeDir),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-port',
+        String(busPort),
+        '--cluster-config-file',
+        join(nodeDir, 'nodes.conf'),
+        '--cluster-node-timeout',
+        String(NODE_TIMEOUT_MS),
+      ]);
+      this.nodes.push(node);
     }
-    await Promise.all(
-      this.nodes.map((node) =>
-        waitFor(`cluster node ${node.port}`, () => answersPing('127.0.0.1', node.port)),
-      ),
-    );
+    await Promise.all(this.nodes.map((node) => node.waitUntilAnswering()));
     await run(
       'redis-cli',
       [
@@ -143,9 +131,7 @@ export class RedisClusterFixture {
   }
 
   alivePorts(): number[] {
-    return this.nodes
-      .filter((node) => node.child.exitCode === null && node.child.signalCode === null)
-      .map((node) => node.port);
+    return this.nodes.filter((node) => node.running).map((node) => node.port);
   }
 
   async destroy(): Promise<void> {

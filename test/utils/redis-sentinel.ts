@@ -1,9 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answersPing } from '../../src/config/local-redis';
-import { ephemeralServerArgs, killServers, redisCommand } from './redis-processes';
+import {
+  ephemeralServerArgs,
+  killServers,
+  redisCommand,
+  RedisServerProcess,
+} from './redis-processes';
 import { freePort } from './start-service';
 import { waitFor } from './wait-for';
 
@@ -14,7 +17,7 @@ export const SENTINEL_MASTER_NAME = 'conveyor-master';
  * (quorum 2) on free loopback ports, nothing kept on disk.
  */
 export class RedisSentinelFixture {
-  private readonly servers = new Map<number, ChildProcess>();
+  private readonly servers = new Map<number, RedisServerProcess>();
   private readonly sentinelPorts: number[] = [];
   private readonly dir = mkdtempSync(join(tmpdir(), 'conveyor-sentinel-'));
   private masterPort = 0;
@@ -36,11 +39,7 @@ export class RedisSentinelFixture {
   }
 
   private spawnServer(port: number, args: string[]): void {
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
-    child.on('error', (error) => {
-      throw new Error(`redis-server could not be started (is it installed?): ${error.message}`);
-    });
-    this.servers.set(port, child);
+    this.servers.set(port, new RedisServerProcess(port, args));
   }
 
   private async create(): Promise<void> {
@@ -73,11 +72,7 @@ export class RedisSentinelFixture {
       this.spawnServer(port, [file, '--sentinel']);
       this.sentinelPorts.push(port);
     }
-    await Promise.all(
-      [...this.servers.keys()].map((port) =>
-        waitFor(`Redis on ${port}`, () => answersPing('127.0.0.1', port)),
-      ),
-    );
+    await Promise.all([...this.servers.values()].map((server) => server.waitUntilAnswering()));
     await waitFor(
       'the replica to be in sync and every sentinel to see it',
       async () => {
@@ -108,7 +103,7 @@ export class RedisSentinelFixture {
   /** Kills the master outright; answers its port. */
   async killMaster(): Promise<number> {
     const port = await this.currentMaster();
-    const child = this.servers.get(port);
+    const child = this.servers.get(port)?.child;
     if (!child) throw new Error(`no server of this fixture on ${port}`);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
@@ -130,6 +125,9 @@ export class RedisSentinelFixture {
   }
 
   async destroy(): Promise<void> {
-    await killServers(this.servers.values(), this.dir);
+    await killServers(
+      [...this.servers.values()].map((server) => server.child),
+      this.dir,
+    );
   }
 }

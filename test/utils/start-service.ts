@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { removeKeysUnder } from './redis-keys';
@@ -10,16 +9,7 @@ import { waitFor } from './wait-for';
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(PROJECT_ROOT, 'dist', 'main.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from '../../src/config/free-port';
 
 export interface ServiceProcess {
   child: ChildProcess;
