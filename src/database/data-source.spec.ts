@@ -72,14 +72,12 @@ describe('a PostgreSQL session the server ends just as it becomes ready', () => 
   beforeAll(async () => {
     admin = new Client({ connectionString: TEST_POSTGRES_URL });
     await admin.connect();
-    const server = new URL(TEST_POSTGRES_URL);
-    proxy = new SessionEndingProxy(
-      { host: server.hostname, port: Number(server.port || 5432) },
-      (pid) => admin.query('SELECT pg_terminate_backend($1)', [pid]),
+    const url = new URL(TEST_POSTGRES_URL);
+    proxy = new SessionEndingProxy({ host: url.hostname, port: Number(url.port || 5432) }, (pid) =>
+      admin.query('SELECT pg_terminate_backend($1)', [pid]),
     );
-    const through = new URL(TEST_POSTGRES_URL);
-    through.host = `127.0.0.1:${await proxy.listen()}`;
-    database = await openTestDatabase('postgres', { DATABASE_URL: through.toString() });
+    url.host = `127.0.0.1:${await proxy.listen()}`; // the same database, through the proxy
+    database = await openTestDatabase('postgres', { DATABASE_URL: url.toString() });
   });
 
   afterAll(async () => {

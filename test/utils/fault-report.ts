@@ -70,6 +70,9 @@ export function recordSettlement(
   if (settled.stuck.length > 0 || settled.lost.length > 0) printProcessReport(scenario, processes);
 }
 
+/** What each process's last report showed, so that a failing test does not print it twice. */
+const lastReported = new WeakMap<ServiceProcess, string>();
+
 /**
  * Prints, for each process, whether it still runs, what it wrote to stderr and its last log
  * lines. The processes and their logs are gone once the suite stops, and these are the only
@@ -79,6 +82,12 @@ export function recordSettlement(
 export function printProcessReport(scenario: string, processes: ServiceProcess[]): void {
   for (const [index, process] of processes.entries()) {
     const name = `process ${index + 1} of ${processes.length} (pid ${process.child.pid})`;
+    const snapshot = `${process.state()} after ${process.logs().length} log lines`;
+    if (lastReported.get(process) === snapshot) {
+      console.log(`[fault] ${scenario}: ${name}: as reported above, nothing new since`);
+      continue;
+    }
+    lastReported.set(process, snapshot);
     const stderr = process.stderr().slice(-STDERR_CHARS_ON_FAILURE).trim();
     console.log(
       `[fault] ${scenario}: ${name} is ${process.state()}; its stderr: ` +
