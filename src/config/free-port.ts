@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** The lowest port handed out; below it sit the well-known and registered services. */
+/** The lowest port handed out: below it sit the well-known ports and most servers' defaults. */
 const LOWEST_PORT = 10_000;
 /** Where the kernel's range is unreadable (not Linux), the IANA ephemeral range starts here. */
 const IANA_EPHEMERAL_START = 49_152;

@@ -21,7 +21,7 @@ export const ephemeralServerArgs = (port: number, dir: string): string[] => [
   dir,
 ];
 
-/** A redis-server (or sentinel) a suite started, with the log it wrote to stdout. */
+/** A redis-server (or sentinel) a suite started, with the tail of what it logged. */
 export class RedisServerProcess {
   readonly child: ChildProcess;
   private log = '';
