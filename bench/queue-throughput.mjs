@@ -1,4 +1,4 @@
-// Queue throughput: N small csv_processing tasks submitted over HTTP by concurrent clients,
+// Queue throughput: N small csv_processing tasks submitted over HTTP by 50 autocannon connections,
 // timed from the first submit to the last SUCCESS row in SQL; beside it, bare BullMQ with the
 // same SQL writes per job (insert, RUNNING, SUCCESS) and one separate worker process. The
 // service runs with its default settings in keys mode, an operator key on every submit and the
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { cpuMs } from './lib/cpu.mjs';
 import { startKeyedService } from './lib/keyed-api.mjs';
+import { sendAll } from './lib/load.mjs';
 import {
   Cleanup,
   makeStore,
@@ -49,15 +50,11 @@ async function waitForAllSuccess(sql, count) {
 
 async function submitAll(url, headers, count) {
   const started = Date.now();
-  await inLanes(count, CLIENTS, async () => {
-    const response = await fetch(`${url}/api/tasks/submit`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ task_type: QUEUE, input_params: PARAMS }),
-    });
-    if (response.status !== 200)
-      throw new Error(`submit answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
+  await sendAll(`${url}/api/tasks/submit`, {
+    connections: CLIENTS,
+    amount: count,
+    headers,
+    body: { task_type: QUEUE, input_params: PARAMS },
   });
   return started;
 }
@@ -85,6 +82,7 @@ export async function systemThroughput({ kind, count, workers = 1, allInOne = fa
     const cpu = () => ({
       api: cpuMs(api.pid),
       workers: workerProcesses.reduce((sum, worker) => sum + cpuMs(worker.pid), 0),
+      clients: cpuMs(),
     });
     const before = cpu();
     const started = await submitAll(api.url, api.headers, count);
@@ -95,6 +93,8 @@ export async function systemThroughput({ kind, count, workers = 1, allInOne = fa
       cpu: {
         [allInOne ? 'process' : 'API']: (after.api - before.api) / count,
         ...(allInOne ? {} : { worker: (after.workers - before.workers) / count }),
+        // The load generator, this process: it shares the cores with the service.
+        clients: (after.clients - before.clients) / count,
       },
     };
   } finally {

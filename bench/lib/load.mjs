@@ -131,5 +131,29 @@ export async function openLoad(url, { rate, seconds, connections, method, header
   };
 }
 
+/**
+ * Sends `amount` copies of one request over `connections` keep-alive connections, each sending
+ * its next when the last is answered, and throws unless every answer is 2xx. Through autocannon,
+ * whose client costs about a quarter of the CPU per request of `fetch` (measured on the queue
+ * row: 0.25 against 1.1 ms per submit): on two cores the load generator shares the CPU with the
+ * service it measures.
+ */
+export async function sendAll(url, { connections, amount, method = 'POST', headers = {}, body }) {
+  const result = await autocannon({
+    url,
+    connections,
+    amount,
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const failed = result.errors + result.timeouts + result.non2xx;
+  if (failed > 0 || result.requests.total !== amount)
+    throw new Error(
+      `${method} ${url}: ${result.requests.total} of ${amount} requests answered, ` +
+        `${result.non2xx} outside 2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
+}
+
 export const formatLoad = (r) =>
   `${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors`;
