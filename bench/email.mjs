@@ -19,11 +19,19 @@ const TEMPLATE = {
 
 /** Polls for the task's end this often; its time comes from the row's completed_at anyway. */
 const POLL_MS = 500;
-/** Messages each side sends untimed first, so that neither meets a cold sink or cold JIT. */
-const WARM_UP = 200;
+/**
+ * Messages each side sends untimed first, so that neither meets a cold sink or cold JIT. With 200
+ * both sides were still speeding up: the bare client's two timed rounds differed by up to a
+ * third, and the worker's next three rounds of 2,000 ran at 699, 879 and 1,083 messages/s.
+ * After 4,000 the bare rounds agree within a tenth.
+ */
+const WARM_UP = 4_000;
+/** The quick run only proves the row still runs. */
+const QUICK_WARM_UP = 100;
 
 export async function email({ quick, shared }) {
   const count = quick ? 100 : 2_000;
+  const warmUp = quick ? QUICK_WARM_UP : WARM_UP;
   const cleanup = new Cleanup();
   try {
     const { api, worker, sink, smtpUrl } = shared ?? (await startTaskService(cleanup));
@@ -55,8 +63,8 @@ export async function email({ quick, shared }) {
 
     // Whichever side ran first used to meet a sink whose JIT was cold: it took about twice the
     // sink CPU per message in that run (measured with the meters below).
-    await runTask(api.url, task(WARM_UP), 5 * 60_000);
-    await bareSend(WARM_UP);
+    await runTask(api.url, task(warmUp), 5 * 60_000);
+    await bareSend(warmUp);
 
     // The bare run goes both before and after Conveyor's, and counts as their mean, so that a
     // sink still warming up or a load that drifts during the run favours neither side.
