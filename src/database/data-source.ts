@@ -6,7 +6,7 @@ import { AuditEntry } from '../audit/audit-entry.entity';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { ApiKey } from '../keys/api-key.entity';
 import { Schedule } from '../schedules/schedule.entity';
-import { ListenedPgClient } from './listened-pg-client';
+import { PreparingPgClient } from './preparing-pg-client';
 import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
 import { StoredFile } from './stored-file.entity';
@@ -67,8 +67,8 @@ export function buildDataSourceOptions(
       // fault tests) can tell this service's connections from others on the same server.
       applicationName: `conveyor ${config.role} ${schema}`.slice(0, 63),
       extra: {
-        // The pool makes its clients from this class (see ListenedPgClient for why).
-        Client: ListenedPgClient,
+        // The pool makes its clients from this class (see it, and ListenedPgClient, for why).
+        Client: PreparingPgClient,
         max: poolSize,
         // Bounds both the wait for a free pooled connection and a new connection's setup.
         connectionTimeoutMillis: connectTimeoutMs,

@@ -1,12 +1,15 @@
 import { EntityManager, ObjectLiteral, Repository } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { inTransaction } from './in-transaction';
+import { keepPrepared } from './prepared-statements';
 import { escapedTable } from './sql-names';
 
 /** Statement texts kept per RowInsert, one per row count. */
 const MAX_KEPT_TEXTS = 16;
 /** Bound parameters one statement may hold: SQLite's limit (PostgreSQL's is 65,535). */
 const MAX_PARAMETERS = 32_766;
+/** Kept texts with at most this many parameters are prepared on PostgreSQL (keepPrepared). */
+const MAX_PREPARED_PARAMETERS = 1_000;
 
 /**
  * INSERTs of new rows of one entity, written by hand: the values converted by the driver as
@@ -92,7 +95,11 @@ export class RowInsert<T extends ObjectLiteral> {
       );
       sql = `INSERT INTO ${escapedTable(this.repository)} (${names}) VALUES ${rows.join(', ')}`;
       // The usual counts (one row, a full chunk) are kept; a stream of odd sizes is not.
-      if (this.texts.size < MAX_KEPT_TEXTS) this.texts.set(count, sql);
+      if (this.texts.size < MAX_KEPT_TEXTS) {
+        this.texts.set(count, sql);
+        // A big statement's planning is little beside its rows, and its plan large to keep.
+        if (index <= MAX_PREPARED_PARAMETERS) keepPrepared(sql);
+      }
     }
     return sql;
   }

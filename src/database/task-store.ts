@@ -18,6 +18,7 @@ import { DEFAULT_PRIORITY } from '../core/priority';
 import { ProjectScope, projectToMatch } from '../core/project';
 import { sourcesOf, TASK_STATUSES, TaskStatus } from '../core/task-status';
 import { TaskType } from '../core/task-type';
+import { keepPrepared } from './prepared-statements';
 import { RowInsert } from './row-insert';
 import { WriteGroups } from '../core/write-groups';
 import { escapedColumn, escapedTable } from './sql-names';
@@ -787,9 +788,10 @@ export class TaskStore {
 
   /**
    * `UPDATE tasks SET <assignments> WHERE id = ? AND status IN (<sources> placeholders)`, its
-   * text built once per process and kept under `shape`: the worker writes RUNNING and SUCCESS
-   * for every task, and building them through the query builder cost more CPU than SQLite took
-   * to run them (as for the submit INSERT). The values go in the order the placeholders appear.
+   * text built once per process and kept under `shape` (and prepared on PostgreSQL): the worker
+   * writes RUNNING and SUCCESS for every task, and building them through the query builder cost
+   * more CPU than SQLite took to run them (as for the submit INSERT). The values go in the order
+   * the placeholders appear.
    */
   private statusUpdate(
     shape: string,
@@ -810,7 +812,7 @@ export class TaskStore {
       ).join(', ')})`;
       sql = `UPDATE ${escapedTable(this.tasks)} SET ${set} WHERE ${where}`;
       if (returning) sql += ` RETURNING ${column(returning)} AS ${driver.escape(returning)}`;
-      this.statusUpdates.set(shape, sql);
+      this.statusUpdates.set(shape, keepPrepared(sql));
     }
     return sql;
   }

@@ -3,6 +3,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
+import { keepPrepared } from '../database/prepared-statements';
 import { escapedColumn, escapedTable } from '../database/sql-names';
 import { Task } from '../database/task.entity';
 import { TaskStore } from '../database/task-store';
@@ -68,19 +69,20 @@ export class WebhookDispatcher implements OnModuleInit {
   }
 
   /**
-   * The read of mayHaveReceivers, its text built once per process: it runs for every task that
-   * finishes, and building it through the query builder cost more CPU than running it.
+   * The read of mayHaveReceivers, its text built once per process (and prepared on PostgreSQL):
+   * it runs for every task that finishes, and building it through the query builder cost more
+   * CPU than running it.
    */
   private buildReceiversQuery(): string {
     const driver = this.tasks.manager.connection.driver;
     const hooks = this.tasks.manager.getRepository(Webhook);
     const task = (property: keyof Task) => `task.${escapedColumn(this.tasks, property)}`;
-    return (
+    return keepPrepared(
       `SELECT 1 AS found FROM ${escapedTable(this.tasks)} task ` +
-      `WHERE ${task('id')} = ${driver.createParameter('taskId', 0)} ` +
-      `AND (${task('callbackUrl')} IS NOT NULL OR EXISTS (` +
-      `SELECT 1 FROM ${escapedTable(hooks)} hook ` +
-      `WHERE hook.${escapedColumn(hooks, 'project')} = ${task('project')}))`
+        `WHERE ${task('id')} = ${driver.createParameter('taskId', 0)} ` +
+        `AND (${task('callbackUrl')} IS NOT NULL OR EXISTS (` +
+        `SELECT 1 FROM ${escapedTable(hooks)} hook ` +
+        `WHERE hook.${escapedColumn(hooks, 'project')} = ${task('project')}))`,
     );
   }
 }
