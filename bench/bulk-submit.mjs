@@ -1,7 +1,7 @@
 // Accepting work in bulk: tasks per second accepted by one API process (no worker) through
 // POST /api/tasks/bulk in batches of 1,000, beside the same tasks through single submits from
-// 50 concurrent clients, in the same run, on the same process and database. Default settings,
-// keys mode with an operator key on every request and the rate limit counted on each.
+// 50 autocannon connections, in the same run, on the same process and database. Default
+// settings, keys mode with an operator key on every request and the rate limit counted on each.
 import { cpuMs } from './lib/cpu.mjs';
 import { startKeyedService } from './lib/keyed-api.mjs';
 import { sendAll } from './lib/load.mjs';

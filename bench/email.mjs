@@ -23,7 +23,7 @@ const POLL_MS = 500;
  * Messages each side sends untimed first, so that neither meets a cold sink or cold JIT. With 200
  * both sides were still speeding up: the bare client's two timed rounds differed by up to a
  * third, and the worker's next three rounds of 2,000 ran at 699, 879 and 1,083 messages/s.
- * After 4,000 the bare rounds agree within a tenth.
+ * After 4,000 the bare rounds agree within a sixth.
  */
 const WARM_UP = 4_000;
 /** The quick run only proves the row still runs. */
