@@ -85,6 +85,7 @@ describe('AppConfig', () => {
       schema: 'public',
       poolSize: 10,
       connectTimeoutMs: 10_000,
+      preparedStatements: true,
     });
     expect(
       configFrom({
@@ -92,6 +93,7 @@ describe('AppConfig', () => {
         DATABASE_SCHEMA: 'tenant_1',
         DATABASE_POOL_SIZE: '25',
         DATABASE_CONNECT_TIMEOUT_MS: '2500',
+        DATABASE_PREPARED_STATEMENTS: 'false',
       }).database,
     ).toEqual({
       kind: 'postgres',
@@ -99,6 +101,7 @@ describe('AppConfig', () => {
       schema: 'tenant_1',
       poolSize: 25,
       connectTimeoutMs: 2500,
+      preparedStatements: false,
     });
   });
 

@@ -153,7 +153,14 @@ export class AppConfig {
   readonly storage: StorageSettings;
   readonly database:
     | { kind: 'sqlite'; path: string }
-    | { kind: 'postgres'; url: string; schema: string; poolSize: number; connectTimeoutMs: number };
+    | {
+        kind: 'postgres';
+        url: string;
+        schema: string;
+        poolSize: number;
+        connectTimeoutMs: number;
+        preparedStatements: boolean;
+      };
   readonly redis: RedisSettings;
   readonly queuePrefix: string;
   readonly concurrency: Record<TaskType, number>;
@@ -226,6 +233,7 @@ export class AppConfig {
           schema: env.DATABASE_SCHEMA,
           poolSize: env.DATABASE_POOL_SIZE,
           connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+          preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
         }
       : { kind: 'sqlite', path: resolve(this.dataDir, 'conveyor.sqlite') };
     this.redis = redisSettingsOf(env);

@@ -85,6 +85,7 @@ describe('validateEnv', () => {
       DATABASE_POOL_SIZE: 10,
       DATABASE_CONNECT_TIMEOUT_MS: 10_000,
       SQLITE_BUSY_TIMEOUT_MS: 50,
+      DATABASE_PREPARED_STATEMENTS: true,
       RATE_LIMIT_PER_MINUTE: 1200,
       AUTH_FAILURES_PER_MINUTE: 60,
       RETENTION_DAYS: 30,
@@ -309,6 +310,7 @@ describe('validateEnv', () => {
     ['DATABASE_SCHEMA', 'Public', /DATABASE_SCHEMA must be a lower-case PostgreSQL identifier/],
     ['DATABASE_SCHEMA', 'drop table', /DATABASE_SCHEMA must be a lower-case/],
     ['DATABASE_POOL_SIZE', '0', /DATABASE_POOL_SIZE must be an integer from 1 to 200/],
+    ['DATABASE_PREPARED_STATEMENTS', 'maybe', /DATABASE_PREPARED_STATEMENTS must be true or false/],
     [
       'DATABASE_CONNECT_TIMEOUT_MS',
       '0',

@@ -470,6 +470,14 @@ export class Env {
   // connection blocked each process's event loop for 2.1-2.8 s; with 50 ms, for none over 1 s.
   SQLITE_BUSY_TIMEOUT_MS = 50;
 
+  /**
+   * PostgreSQL: send the per-task statements as named prepared statements. Off for a pooler that
+   * cannot carry them across its server sessions (PgBouncer in transaction mode before 1.21).
+   */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'DATABASE_PREPARED_STATEMENTS must be true or false' })
+  DATABASE_PREPARED_STATEMENTS = true;
+
   /** Requests per minute per key (per client address in open mode); /api/health is exempt. */
   @IntEnv(1, 1_000_000)
   RATE_LIMIT_PER_MINUTE = 1200;

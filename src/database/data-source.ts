@@ -6,6 +6,7 @@ import { AuditEntry } from '../audit/audit-entry.entity';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { ApiKey } from '../keys/api-key.entity';
 import { Schedule } from '../schedules/schedule.entity';
+import { ListenedPgClient } from './listened-pg-client';
 import { PreparingPgClient } from './preparing-pg-client';
 import { MIGRATIONS } from './migrations';
 import { EmailDelivery } from './email-delivery.entity';
@@ -57,7 +58,7 @@ export function buildDataSourceOptions(
     logging: false,
   } as const;
   if (config.database.kind === 'postgres') {
-    const { url, schema, poolSize, connectTimeoutMs } = config.database;
+    const { url, schema, poolSize, connectTimeoutMs, preparedStatements } = config.database;
     return {
       ...common,
       type: 'postgres',
@@ -67,8 +68,8 @@ export function buildDataSourceOptions(
       // fault tests) can tell this service's connections from others on the same server.
       applicationName: `conveyor ${config.role} ${schema}`.slice(0, 63),
       extra: {
-        // The pool makes its clients from this class (see it, and ListenedPgClient, for why).
-        Client: PreparingPgClient,
+        // The pool makes its clients from this class (see both for why).
+        Client: preparedStatements ? PreparingPgClient : ListenedPgClient,
         max: poolSize,
         // Bounds both the wait for a free pooled connection and a new connection's setup.
         connectionTimeoutMillis: connectTimeoutMs,

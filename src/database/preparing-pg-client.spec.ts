@@ -67,6 +67,41 @@ describe('PreparingPgClient', () => {
     const read = keepPrepared('SELECT $1::int * 2 AS twice');
     expect((await client.query(read, [21])).rows).toEqual([{ twice: 42 }]);
   });
+
+  describe('when a migration changes what a prepared statement returns', () => {
+    // A temporary table: the session's own, so the ALTER and the statement share it.
+    const bump = keepPrepared('UPDATE stale_probe SET v = v + 1 WHERE id = $1 RETURNING v');
+    const bumpNames = async () =>
+      (await prepared()).filter(({ statement }) => statement === bump).map(({ name }) => name);
+
+    beforeAll(async () => {
+      await client.query('CREATE TEMP TABLE stale_probe (id int PRIMARY KEY, v int NOT NULL)');
+      await client.query('INSERT INTO stale_probe VALUES (1, 1)');
+      expect((await client.query(bump, [1])).rows).toEqual([{ v: 2 }]);
+    });
+
+    it('prepares the text again and retries it outside a transaction block', async () => {
+      await client.query('ALTER TABLE stale_probe ALTER COLUMN v TYPE bigint');
+      // bigint comes back as a string: the answer is the new plan's.
+      expect((await client.query(bump, [1])).rows).toEqual([{ v: '3' }]);
+      expect((await client.query(bump, [1])).rows).toEqual([{ v: '4' }]);
+      expect(await bumpNames()).toEqual(
+        expect.arrayContaining([preparedNameOf(bump), `${preparedNameOf(bump)}_1`]),
+      );
+    });
+
+    it('fails inside a transaction block as the server said, and prepares anew after it', async () => {
+      await client.query('ALTER TABLE stale_probe ALTER COLUMN v TYPE int');
+      await client.query('BEGIN');
+      await expect(client.query(bump, [1])).rejects.toMatchObject({
+        code: '0A000',
+        routine: 'RevalidateCachedQuery',
+      });
+      await client.query('ROLLBACK');
+      expect((await client.query(bump, [1])).rows).toEqual([{ v: 5 }]);
+      expect(await bumpNames()).toHaveLength(3);
+    });
+  });
 });
 
 describe('the service on PostgreSQL', () => {
@@ -111,6 +146,37 @@ describe('the service on PostgreSQL', () => {
     const second = await store.insert(spec);
     expect(await store.markRunning(second.id)).toBe(1);
     expect((await store.findById(second.id, EVERY_PROJECT))?.status).toBe('RUNNING');
+  });
+});
+
+describe('the service on PostgreSQL with DATABASE_PREPARED_STATEMENTS=false', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    database = await openTestDatabase('postgres', {
+      DATABASE_POOL_SIZE: '1',
+      DATABASE_PREPARED_STATEMENTS: 'false',
+    });
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+
+  it('runs every statement unnamed, for a pooler that cannot carry prepared ones', async () => {
+    const store = new TaskStore(database.dataSource.getRepository(Task), database.config);
+    const task = await store.insert({
+      taskType: 'csv_processing',
+      inputParams: { num_rows: 1 },
+      retryOf: null,
+      project: 'default',
+    });
+    expect(await store.markRunning(task.id)).toBe(1);
+    expect(await store.markSucceeded(task.id, { rows: 1 })).toBe(true);
+    expect((await store.findById(task.id, EVERY_PROJECT))?.status).toBe('SUCCESS');
+    expect(await database.dataSource.query('SELECT name FROM pg_prepared_statements')).toEqual([]);
   });
 });
 
