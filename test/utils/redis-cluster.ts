@@ -110,9 +110,7 @@ export class RedisClusterFixture {
     const port = await this.masterOf(key);
     const node = this.nodes.find((candidate) => candidate.port === port);
     if (!node) throw new Error(`node ${port} is not one of this cluster's`);
-    const exited = new Promise((resolve) => node.child.once('exit', resolve));
-    node.child.kill('SIGKILL');
-    await exited;
+    await node.kill();
     return port;
   }
 
@@ -135,9 +133,6 @@ export class RedisClusterFixture {
   }
 
   async destroy(): Promise<void> {
-    await killServers(
-      this.nodes.map((node) => node.child),
-      this.dir,
-    );
+    await killServers(this.nodes, this.dir);
   }
 }

@@ -46,6 +46,15 @@ export class RedisServerProcess {
     return !this.spawnError && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** SIGKILLs it if it still runs, and waits for it to exit. */
+  async kill(): Promise<void> {
+    const { child } = this;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
   /** Until it answers PING; fails at once, saying why, if it exits or cannot be started first. */
   async waitUntilAnswering(timeoutMs = 30_000): Promise<void> {
     const outcome = await waitFor(
@@ -79,14 +88,10 @@ export async function redisCommand(port: number, args: string[]): Promise<unknow
 }
 
 /** SIGKILLs every server still running, waits for each to exit, then removes their folder. */
-export async function killServers(children: Iterable<ChildProcess>, dir: string): Promise<void> {
-  await Promise.all(
-    [...children].map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }),
-  );
+export async function killServers(
+  servers: Iterable<RedisServerProcess>,
+  dir: string,
+): Promise<void> {
+  await Promise.all([...servers].map((server) => server.kill()));
   rmSync(dir, { recursive: true, force: true });
 }

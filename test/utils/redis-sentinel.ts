@@ -103,11 +103,9 @@ export class RedisSentinelFixture {
   /** Kills the master outright; answers its port. */
   async killMaster(): Promise<number> {
     const port = await this.currentMaster();
-    const child = this.servers.get(port)?.child;
-    if (!child) throw new Error(`no server of this fixture on ${port}`);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    const server = this.servers.get(port);
+    if (!server) throw new Error(`no server of this fixture on ${port}`);
+    await server.kill();
     return port;
   }
 
@@ -125,9 +123,6 @@ export class RedisSentinelFixture {
   }
 
   async destroy(): Promise<void> {
-    await killServers(
-      [...this.servers.values()].map((server) => server.child),
-      this.dir,
-    );
+    await killServers(this.servers.values(), this.dir);
   }
 }
