@@ -11,6 +11,7 @@ import { csv } from './csv.mjs';
 import { email } from './email.mjs';
 import { images } from './images.mjs';
 import { killable } from './killable.mjs';
+import { machineTicks, stolenPercent } from './lib/cpu.mjs';
 import { Cleanup, PROJECT_ROOT } from './lib/service.mjs';
 import { startTaskService } from './lib/task-service.mjs';
 import { listAtScale } from './list-at-scale.mjs';
@@ -93,11 +94,13 @@ const taskServiceCleanup = new Cleanup();
 
 const started = new Date();
 const loadBefore = loadavg()[0].toFixed(1);
+const ticksBefore = machineTicks();
 const rows = [];
 const timings = [];
 let failures = 0;
 for (const name of selected) {
   const begin = performance.now();
+  const ticksAtBegin = machineTicks();
   console.log(`▶ ${name}${quick ? ' (quick)' : ''}`);
   try {
     let shared;
@@ -124,7 +127,10 @@ for (const name of selected) {
       holds: false,
     });
   }
-  timings.push(`${name} ${((performance.now() - begin) / 1000).toFixed(0)} s`);
+  const stolen = stolenPercent(ticksAtBegin, machineTicks());
+  timings.push(
+    `${name} ${((performance.now() - begin) / 1000).toFixed(0)} s (${stolen.toFixed(0)} % stolen)`,
+  );
 }
 await taskServiceCleanup.run();
 const totalSeconds = ((Date.now() - started.getTime()) / 1000).toFixed(0);
@@ -141,6 +147,7 @@ ${quick ? 'Quick run (small sizes: it proves the suite runs; its numbers are noi
 - Node ${m.node}; commit ${m.commit}; ${started.toISOString()}
 - Total ${totalSeconds} s: ${timings.join(', ')}
 - Load average (1 min) ${loadBefore} at the start, ${loadavg()[0].toFixed(1)} at the end
+- CPU time stolen by the host (\`steal\` in /proc/stat: the CPUs were ready, the host ran something else): ${stolenPercent(ticksBefore, machineTicks()).toFixed(1)} % over the run; per benchmark in the line above
 
 Ratios are Conveyor ÷ bare library, both measured in this one run on the same data; for the
 scaling rows, the layout ÷ one API with one worker. The machine may be shared, so compare ratios

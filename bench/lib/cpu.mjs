@@ -21,3 +21,20 @@ export function cpuMeter(pids) {
   const start = pids.map((pid) => cpuMs(pid));
   return () => pids.map((pid, i) => cpuMs(pid) - start[i]);
 }
+
+/**
+ * The machine's CPU ticks so far, all and stolen: on a virtual machine, `steal` is the time its
+ * CPUs were ready to run but the host ran something else, which slows every row of a run alike.
+ */
+export function machineTicks() {
+  // cpu user nice system idle iowait irq softirq steal …
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9);
+  const ticks = fields.map(Number);
+  return { total: ticks.reduce((sum, n) => sum + n, 0), steal: ticks[7] ?? 0 };
+}
+
+/** Percent of the machine's CPU time stolen by its host between two machineTicks() readings. */
+export function stolenPercent(from, to) {
+  const total = to.total - from.total;
+  return total > 0 ? (100 * (to.steal - from.steal)) / total : 0;
+}
