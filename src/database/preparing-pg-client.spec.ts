@@ -104,6 +104,14 @@ describe('PreparingPgClient', () => {
   });
 });
 
+/** The task both service tests insert. */
+const CSV_TASK = {
+  taskType: 'csv_processing' as const,
+  inputParams: { num_rows: 1 },
+  retryOf: null,
+  project: 'default',
+};
+
 describe('the service on PostgreSQL', () => {
   let database: TestDatabase;
 
@@ -120,13 +128,7 @@ describe('the service on PostgreSQL', () => {
 
   it("prepares a task's INSERT and status UPDATEs, and a lost session's retry still lands", async () => {
     const store = new TaskStore(database.dataSource.getRepository(Task), database.config);
-    const spec = {
-      taskType: 'csv_processing' as const,
-      inputParams: { num_rows: 1 },
-      retryOf: null,
-      project: 'default',
-    };
-    const first = await store.insert(spec);
+    const first = await store.insert(CSV_TASK);
     expect(await store.markRunning(first.id)).toBe(1);
     expect(await store.markSucceeded(first.id, { rows: 1 })).toBe(true);
     const statements: { statement: string }[] = await database.dataSource.query(
@@ -143,7 +145,7 @@ describe('the service on PostgreSQL', () => {
     await database.dataSource
       .query('SELECT pg_terminate_backend(pg_backend_pid())')
       .catch((error: unknown) => expect(isTransientSqlError(error)).toBe(true));
-    const second = await store.insert(spec);
+    const second = await store.insert(CSV_TASK);
     expect(await store.markRunning(second.id)).toBe(1);
     expect((await store.findById(second.id, EVERY_PROJECT))?.status).toBe('RUNNING');
   });
@@ -167,12 +169,7 @@ describe('the service on PostgreSQL with DATABASE_PREPARED_STATEMENTS=false', ()
 
   it('runs every statement unnamed, for a pooler that cannot carry prepared ones', async () => {
     const store = new TaskStore(database.dataSource.getRepository(Task), database.config);
-    const task = await store.insert({
-      taskType: 'csv_processing',
-      inputParams: { num_rows: 1 },
-      retryOf: null,
-      project: 'default',
-    });
+    const task = await store.insert(CSV_TASK);
     expect(await store.markRunning(task.id)).toBe(1);
     expect(await store.markSucceeded(task.id, { rows: 1 })).toBe(true);
     expect((await store.findById(task.id, EVERY_PROJECT))?.status).toBe('SUCCESS');

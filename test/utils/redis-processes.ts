@@ -48,8 +48,9 @@ export class RedisServerProcess {
 
   /** SIGKILLs it if it still runs, and waits for it to exit. */
   async kill(): Promise<void> {
+    // One that never started emits no 'exit' to wait for.
+    if (!this.running) return;
     const { child } = this;
-    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
