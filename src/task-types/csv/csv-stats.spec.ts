@@ -473,6 +473,69 @@ describe('analyzeCsv', () => {
       await expect(headerless).rejects.toThrow('at most 2 can be analysed (CSV_MAX_COLUMNS)');
     });
 
+    /** `text` in 16 KiB chunks, counting how many were pulled (one at most read ahead). */
+    const pulledFrom = (
+      text: string,
+    ): { stream: Readable; pulled: () => number; total: number } => {
+      const buffer = Buffer.from(text);
+      const size = 16 * 1024;
+      let pulled = 0;
+      function* chunks(): Generator<Buffer> {
+        for (let i = 0; i < buffer.length; i += size) {
+          pulled++;
+          yield buffer.subarray(i, i + size);
+        }
+      }
+      const total = Math.ceil(buffer.length / size);
+      return { stream: Readable.from(chunks(), { highWaterMark: 1 }), pulled: () => pulled, total };
+    };
+
+    it('refuses a header far over the limit from its first KiB, not once it is parsed', async () => {
+      const header = Array.from({ length: 80_000 }, (_, c) => `c${c}`).join(',');
+      const file = pulledFrom(`${header}\n${'x,'.repeat(79_999)}x\n`);
+      const attempt = analyzeCsv(file.stream, { hasHeader: true, maxColumns: 50 });
+      await expect(attempt).rejects.toThrow(
+        'The file has more than 50 columns; at most 50 can be analysed (CSV_MAX_COLUMNS)',
+      );
+      // The 64 KiB sample (4 chunks) and one read ahead, of 33.
+      expect(file.pulled()).toBeLessThanOrEqual(5);
+      expect(file.total).toBeGreaterThan(30);
+      expect(file.stream.destroyed).toBe(true);
+    });
+
+    it('refuses a header of long names once the field past the limit is read', async () => {
+      const name = (c: number): string => `${c}`.padEnd(2000, '_');
+      const header = Array.from({ length: 100 }, (_, c) => name(c)).join(',');
+      const file = pulledFrom(`${header}\n${'1,'.repeat(99)}1\n`);
+      const attempt = analyzeCsv(file.stream, { hasHeader: true, maxColumns: 50 });
+      await expect(attempt).rejects.toThrow('The file has more than 50 columns; at most 50');
+      // Column 51 starts at 98 KiB, in the seventh chunk; the header runs to the thirteenth.
+      expect(file.pulled()).toBeLessThanOrEqual(8);
+      expect(file.total).toBe(13);
+    });
+
+    it('refuses a header longer than the 1 MiB record bound by its columns', async () => {
+      const header = Array.from({ length: 200_000 }, (_, c) => `col${c}`).join(',');
+      expect(header.length).toBeGreaterThan(1024 * 1024);
+      const attempt = analyzeCsv(chunked(`${header}\n1\n`, 64 * 1024), { hasHeader: true });
+      await expect(attempt).rejects.toThrow(
+        'The file has more than 2,000 columns; at most 2,000 can be analysed (CSV_MAX_COLUMNS)',
+      );
+    });
+
+    it('still counts a wide header the byte count gives up on, from the parsed record', async () => {
+      // An empty first line leaves the count to the parser, which still refuses by the limit.
+      const header = Array.from({ length: 60 }, (_, c) => `c${c}`).join(',');
+      const attempt = analyzeCsv(source(`\n${header}\n1\n`), { hasHeader: true, maxColumns: 50 });
+      await expect(attempt).rejects.toThrow('The file has 60 columns; at most 50 can be analysed');
+    });
+
+    it('closes the source of a file it refuses', async () => {
+      const binary = source(Buffer.concat([Buffer.from('a,b\n'), Buffer.alloc(200_000)]));
+      await expect(analyzeCsv(binary, { hasHeader: true })).rejects.toThrow('binary data');
+      expect(binary.destroyed).toBe(true);
+    });
+
     it('counts values over 1 KiB by hash and shows them cut short', async () => {
       const long = (n: number): string => `${String(n).padStart(4, '0')}${'v'.repeat(4000)}`;
       let text = 'id,blob\n';

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { createPacer } from '../../queue/task-context';
 import { ColumnStats, ColumnSummary } from './column-stats';
 import { detectDelimiter } from './delimiter';
+import { FirstRecordWidth } from './first-record-width';
 
 export const MAX_MALFORMED_EXAMPLES = 20;
 const SAMPLE_BYTES = 64 * 1024;
@@ -78,6 +79,14 @@ export interface CsvAnalysis {
 /** Raised for input that cannot be processed at all; its message is meant for the user. */
 export class CsvInputError extends Error {}
 
+/** `columns` is a count, or "more than N" when the file was refused before its end was read. */
+function tooManyColumns(columns: string, maxColumns: number): CsvInputError {
+  return new CsvInputError(
+    `The file has ${columns} columns; at most ${maxColumns.toLocaleString('en-US')} can be ` +
+      'analysed (CSV_MAX_COLUMNS)',
+  );
+}
+
 function assertText(sample: Buffer, offset = 0): void {
   const nul = sample.indexOf(0);
   if (nul !== -1) {
@@ -137,6 +146,21 @@ class MalformedRows {
 }
 
 /**
+ * Reads `bytes` into the first record's width while it is being counted, and refuses the file
+ * once that is past the limit: by its count when the record's end was read, else as "more than".
+ */
+function refuseIfTooWide(width: FirstRecordWidth, bytes: Buffer): void {
+  if (!width.counting) return;
+  width.scan(bytes);
+  if (!width.tooWide) return;
+  const limit = width.limit.toLocaleString('en-US');
+  throw tooManyColumns(
+    width.ended ? width.fields.toLocaleString('en-US') : `more than ${limit}`,
+    width.limit,
+  );
+}
+
+/**
  * The parser's writes, at most PARSER_WRITE_BYTES each: one write is parsed without a break,
  * and a 256 KiB piece of an 80,000-column header took csv-parse 157 ms, 64 KiB 44 ms.
  */
@@ -161,6 +185,7 @@ class CountingSource {
     private readonly options: CsvAnalysisOptions,
     private readonly malformed: MalformedRows,
     private readonly pace: (fraction: number) => Promise<void>,
+    private readonly width: FirstRecordWidth,
   ) {}
 
   fractionRead(): number {
@@ -186,6 +211,7 @@ class CountingSource {
       }
       const chunk = next.value;
       if (chunk.indexOf(0) !== -1) assertText(chunk, this.bytes);
+      refuseIfTooWide(this.width, chunk);
       // Pacing holds the source back, so the parser and the progress follow it.
       if (minDurationMs) await this.pace(this.fractionRead());
       for (const slice of slices(chunk)) {
@@ -246,10 +272,7 @@ class ColumnsCollector {
       if (this.refusal) throw this.refusal;
       if (record.length > this.maxColumns) {
         // Kept and thrown again for any record the parser still hands over: none is the header.
-        this.refusal = new CsvInputError(
-          `The file has ${record.length.toLocaleString('en-US')} columns; at most ` +
-            `${this.maxColumns.toLocaleString('en-US')} can be analysed (CSV_MAX_COLUMNS)`,
-        );
+        this.refusal = tooManyColumns(record.length.toLocaleString('en-US'), this.maxColumns);
         throw this.refusal;
       }
       this.columns = record.map(
@@ -309,6 +332,15 @@ export async function analyzeCsv(
   source: Readable,
   options: CsvAnalysisOptions,
 ): Promise<CsvAnalysis> {
+  try {
+    return await analyzeSource(source, options);
+  } finally {
+    // A file refused before its end would otherwise keep its descriptor open.
+    source.destroy();
+  }
+}
+
+async function analyzeSource(source: Readable, options: CsvAnalysisOptions): Promise<CsvAnalysis> {
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const { head, sample, ended } = await readSample(chunks);
   const delimiter = options.delimiter ?? detectDelimiter(sample.toString('utf8'));
@@ -320,11 +352,12 @@ export async function analyzeCsv(
     'info',
     `Reading CSV with delimiter ${JSON.stringify(delimiter)}${options.delimiter ? '' : ' (detected)'}`,
   );
-  const counting = new CountingSource(head, chunks, options, malformed, pace);
-  const collected = new ColumnsCollector(
-    options.hasHeader,
-    options.maxColumns ?? DEFAULT_MAX_COLUMNS,
-  );
+  const maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  // A header far too wide is refused from its raw bytes, before the parser builds it.
+  const width = new FirstRecordWidth(delimiter, maxColumns);
+  refuseIfTooWide(width, sample);
+  const counting = new CountingSource(head, chunks, options, malformed, pace, width);
+  const collected = new ColumnsCollector(options.hasHeader, maxColumns);
   const parser = createParser(delimiter, malformed);
   // Records are taken as the parser makes them, synchronously. Through an async iterator, each
   // chunk's few thousand records first wait in the stream's buffer and then cost a promise each.
