@@ -15,7 +15,8 @@ const widthOf = (text: string | Buffer, delimiter = ',', size = Infinity): First
 /** csv-parse's first record, with the options the analysis gives it; later rows may differ. */
 const parsedFirstRecord = (text: string | Buffer, delimiter = ','): string[] => {
   const options = { delimiter, bom: true, skip_empty_lines: true, relax_column_count: true };
-  return parse<string[]>(text, options)[0];
+  const records: string[][] = parse(text, options);
+  return records[0];
 };
 
 describe('FirstRecordWidth', () => {
