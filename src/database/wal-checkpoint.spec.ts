@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkpointWal } from './wal-checkpoint';
+import { Worker } from 'node:worker_threads';
+import { checkpointUntilCaughtUp, checkpointWal, WalCheckpoint } from './wal-checkpoint';
 
 describe('checkpointWal', () => {
   let dir: string;
@@ -68,5 +69,102 @@ describe('checkpointWal', () => {
     } finally {
       reader.close();
     }
+  });
+
+  /** A thread that commits one row after another until told to stop, as a busy API does. */
+  const startWriterThread = (path: string): { stop: () => Promise<void> } => {
+    const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    const thread = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const db = new (require('better-sqlite3'))(workerData.path);
+       const insert = db.prepare('INSERT INTO rows (body) VALUES (?)');
+       while (Atomics.load(workerData.stopFlag, 0) === 0) insert.run('x'.repeat(2000));
+       db.close();`,
+      { eval: true, workerData: { path, stopFlag } },
+    );
+    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    return {
+      stop: async () => {
+        Atomics.store(stopFlag, 0, 1);
+        await exited;
+      },
+    };
+  };
+
+  /** Checkpoints by `checkpoint` beside a writer that never pauses; tells when the WAL restarted. */
+  const restartsBesideWriter = async (
+    checkpoint: () => WalCheckpoint,
+    cycles: number,
+  ): Promise<number> => {
+    const writer = startWriterThread(join(dir, 'db.sqlite'));
+    try {
+      let restarts = 0;
+      let previous = 0;
+      for (let cycle = 0; cycle < cycles; cycle++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const { logFrames } = checkpoint();
+        // The log counts frames from its start: fewer than before means a writer began it anew.
+        if (logFrames < previous) restarts++;
+        previous = logFrames;
+      }
+      return restarts;
+    } finally {
+      await writer.stop();
+    }
+  };
+
+  it('catches up with a writer that never pauses, so the WAL starts again from its beginning', async () => {
+    const restarts = await restartsBesideWriter(
+      () => checkpointUntilCaughtUp(() => checkpointWal(checkpointer)),
+      40,
+    );
+    expect(restarts).toBeGreaterThan(0);
+  });
+});
+
+describe('checkpointUntilCaughtUp', () => {
+  /** A checkpoint that answers `results` in turn, counting its calls. */
+  const scripted = (...results: Partial<WalCheckpoint>[]) => {
+    let calls = 0;
+    const checkpoint = (): WalCheckpoint => ({
+      busy: false,
+      logFrames: 0,
+      checkpointedFrames: 0,
+      ...results[Math.min(calls++, results.length - 1)],
+    });
+    return { checkpoint, calls: () => calls };
+  };
+
+  it('checkpoints again while writers appended during the round before, until one finds nothing new', () => {
+    const run = scripted(
+      { logFrames: 90_000, checkpointedFrames: 90_000 },
+      { logFrames: 93_000, checkpointedFrames: 93_000 },
+      { logFrames: 93_100, checkpointedFrames: 93_100 },
+      { logFrames: 93_100, checkpointedFrames: 93_100 },
+    );
+    expect(checkpointUntilCaughtUp(run.checkpoint)).toEqual({
+      busy: false,
+      logFrames: 93_100,
+      checkpointedFrames: 93_100,
+    });
+    expect(run.calls()).toBe(4);
+  });
+
+  it('stops after maxRounds behind a writer it does not catch', () => {
+    let frames = 0;
+    const checkpoint = (): WalCheckpoint => {
+      frames += 1_000;
+      return { busy: false, logFrames: frames, checkpointedFrames: frames - 500 };
+    };
+    expect(checkpointUntilCaughtUp(checkpoint, 3).logFrames).toBe(3_000);
+  });
+
+  it('stops when a reader holds the rest back, and at once when the checkpoint was busy', () => {
+    const heldBack = scripted({ logFrames: 500, checkpointedFrames: 200 });
+    expect(checkpointUntilCaughtUp(heldBack.checkpoint).checkpointedFrames).toBe(200);
+    expect(heldBack.calls()).toBe(2);
+    const busy = scripted({ busy: true, logFrames: 500 });
+    expect(checkpointUntilCaughtUp(busy.checkpoint).busy).toBe(true);
+    expect(busy.calls()).toBe(1);
   });
 });
