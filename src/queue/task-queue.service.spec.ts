@@ -93,6 +93,22 @@ describe('TaskQueueService', () => {
     expect(await service.jobState(later)).toBe('missing');
   });
 
+  it("adds many tasks' jobs, each on its own type's queue, whatever their order", async () => {
+    const types: TaskType[] = [
+      'csv_processing',
+      'email_sending',
+      'csv_processing',
+      'csv_processing',
+    ];
+    const tasks = types.map(taskOf);
+    expect(await service.enqueueMany(tasks)).toBe(true);
+    for (const task of tasks) {
+      expect((await queues[task.taskType].getJob(task.id))?.data.taskType).toBe(task.taskType);
+      const other = task.taskType === 'csv_processing' ? 'email_sending' : 'csv_processing';
+      expect(await queues[other].getJob(task.id)).toBeUndefined();
+    }
+  });
+
   it('removes a waiting job', async () => {
     const task = taskOf('image_processing');
     await service.enqueue(task);
