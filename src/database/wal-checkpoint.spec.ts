@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { checkpointUntilCaughtUp, checkpointWal, WalCheckpoint } from './wal-checkpoint';
+import {
+  checkpointUntilCaughtUp,
+  checkpointWal,
+  truncateLargeWal,
+  WalCheckpoint,
+  walIdle,
+} from './wal-checkpoint';
 
 describe('checkpointWal', () => {
   let dir: string;
@@ -71,6 +77,48 @@ describe('checkpointWal', () => {
     }
   });
 
+  it('truncates a WAL file past the limit once caught up, keeping every row', () => {
+    const walPath = join(dir, 'db.sqlite-wal');
+    write(1000);
+    checkpointWal(checkpointer);
+    expect(statSync(walPath).size).toBeGreaterThan(2_000_000);
+    expect(truncateLargeWal(checkpointer, walPath, 1_000_000)).toBe(true);
+    expect(statSync(walPath).size).toBe(0);
+    expect(writer.prepare('SELECT COUNT(*) AS n FROM rows').get()).toEqual({ n: 1000 });
+    write(10);
+    expect(checkpointer.prepare('SELECT COUNT(*) AS n FROM rows').get()).toEqual({ n: 1010 });
+  });
+
+  it('leaves a WAL file within the limit as it is', () => {
+    const walPath = join(dir, 'db.sqlite-wal');
+    write(100);
+    checkpointWal(checkpointer);
+    const size = statSync(walPath).size;
+    expect(truncateLargeWal(checkpointer, walPath, size)).toBe(false);
+    expect(statSync(walPath).size).toBe(size);
+  });
+
+  it("leaves the WAL for later while a reader's snapshot outlasts the busy timeout", () => {
+    const walPath = join(dir, 'db.sqlite-wal');
+    const waiting = new Database(join(dir, 'db.sqlite'), { timeout: 20 });
+    const reader = new Database(join(dir, 'db.sqlite'));
+    try {
+      write(1000);
+      reader.exec('BEGIN');
+      reader.prepare('SELECT COUNT(*) FROM rows').get();
+      checkpointWal(waiting);
+      const size = statSync(walPath).size;
+      expect(truncateLargeWal(waiting, walPath, 1_000_000)).toBe(false);
+      expect(statSync(walPath).size).toBe(size);
+      expect(reader.prepare('SELECT COUNT(*) AS n FROM rows').get()).toEqual({ n: 1000 });
+      reader.exec('COMMIT');
+      expect(truncateLargeWal(waiting, walPath, 1_000_000)).toBe(true);
+    } finally {
+      reader.close();
+      waiting.close();
+    }
+  });
+
   /** A thread that commits one row after another until told to stop, as a busy API does. */
   const startWriterThread = (path: string): { stop: () => Promise<void> } => {
     const stopFlag = new Int32Array(new SharedArrayBuffer(4));
@@ -107,6 +155,29 @@ describe('checkpointWal', () => {
       await writer.stop();
     }
     expect(restarts).toBeGreaterThan(0);
+  });
+});
+
+describe('walIdle', () => {
+  const round = (logFrames: number, checkpointedFrames = logFrames, busy = false) => ({
+    busy,
+    logFrames,
+    checkpointedFrames,
+  });
+
+  it('holds when a whole interval added no frame and every frame is copied', () => {
+    expect(walIdle(round(800), round(800))).toBe(true);
+    expect(walIdle(round(0), round(0))).toBe(true);
+  });
+
+  it('does not hold on the first interval, after a write, behind a reader or when busy', () => {
+    expect(walIdle(undefined, round(800))).toBe(false);
+    expect(walIdle(round(800), round(900))).toBe(false);
+    // The WAL began anew in between: fewer frames, a writer was there.
+    expect(walIdle(round(800), round(100))).toBe(false);
+    expect(walIdle(round(800, 500), round(800, 500))).toBe(false);
+    expect(walIdle(round(800, 800, true), round(800))).toBe(false);
+    expect(walIdle(round(800), round(800, 800, true))).toBe(false);
   });
 });
 
