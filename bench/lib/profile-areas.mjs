@@ -1,5 +1,19 @@
 // Sums a V8 .cpuprofile's self time by area of the code: which library or which part of the
 // service a sample's own function belongs to. The first matching rule names the area.
+
+/**
+ * The path of a file of the service's own build under dist/ (compiled from src/, the same
+ * folders), or undefined for a library's file, its own dist/ folder included, or Node's.
+ */
+const servicePath = (url) =>
+  url.includes('/node_modules/') ? undefined : /\/dist\/(.*)$/.exec(url)?.[1];
+
+/** A rule for the service's files whose path under dist/ matches `pattern`. */
+const service = (pattern) => (url) => {
+  const path = servicePath(url);
+  return path !== undefined && pattern.test(path);
+};
+
 const AREAS = [
   ['idle', (url, name) => name === '(idle)'],
   ['GC', (url, name) => name === '(garbage collector)'],
@@ -14,9 +28,10 @@ const AREAS = [
   [
     'validation (class-validator/-transformer, pipes)',
     (url) =>
-      /node_modules\/(class-validator|class-transformer|validator|libphonenumber-js)\/|dist\/src\/http\/(detail-validation|validation-problems|request-shape)|dist\/src\/tasks\/validate-task-params|dist\/src\/task-types\/.*params/.test(
-        url,
-      ),
+      /node_modules\/(class-validator|class-transformer|validator|libphonenumber-js)\//.test(url) ||
+      service(
+        /^(http\/(detail-validation|validation-problems|request-shape)|tasks\/validate-task-params|task-types\/.*params)/,
+      )(url),
   ],
   ['TypeORM', (url) => /node_modules\/typeorm\//.test(url)],
   ['SQLite driver', (url) => /node_modules\/better-sqlite3\//.test(url)],
@@ -35,17 +50,22 @@ const AREAS = [
   [
     'rate limit (throttler)',
     (url) =>
-      /node_modules\/(@nestjs\/throttler|@nest-lab)\/|dist\/src\/limits\/(rate-limit|client-key)/.test(
-        url,
-      ),
+      /node_modules\/(@nestjs\/throttler|@nest-lab)\//.test(url) ||
+      service(/^limits\/(rate-limit|client-key|limits-redis)/)(url),
   ],
-  ['quotas', (url) => /dist\/src\/limits\/quota/.test(url)],
-  ['auth', (url) => /dist\/src\/auth\//.test(url)],
-  ['idempotency', (url) => /dist\/src\/idempotency\//.test(url)],
-  ['audit', (url) => /dist\/src\/audit\//.test(url)],
-  ['metrics (prom-client)', (url) => /node_modules\/prom-client\/|dist\/src\/metrics\//.test(url)],
-  ['events', (url) => /dist\/src\/events\//.test(url)],
-  ['OpenTelemetry', (url) => /node_modules\/@opentelemetry\/|dist\/src\/telemetry\//.test(url)],
+  ['quotas', service(/^limits\/(quota|storage-quota)/)],
+  ['auth', service(/^auth\//)],
+  ['idempotency', service(/^idempotency\//)],
+  ['audit', service(/^audit\//)],
+  [
+    'metrics (prom-client)',
+    (url) => /node_modules\/prom-client\//.test(url) || service(/^metrics\//)(url),
+  ],
+  ['events', service(/^events\//)],
+  [
+    'OpenTelemetry',
+    (url) => /node_modules\/@opentelemetry\//.test(url) || service(/^telemetry\//)(url),
+  ],
   [
     'Nest pipeline (core, rxjs)',
     (url) =>
@@ -60,11 +80,8 @@ const AREAS = [
         url,
       ),
   ],
-  [
-    'tasks + task store (service code)',
-    (url) => /dist\/src\/(tasks|database|queue|core)\//.test(url),
-  ],
-  ['other service code', (url) => /dist\/src\//.test(url)],
+  ['tasks + task store (service code)', service(/^(tasks|database|queue|core)\//)],
+  ['other service code', service(/./)],
   ['other node_modules', (url) => /node_modules\//.test(url)],
   ['Node core (http, net, streams, crypto)', (url) => url.startsWith('node:') || url === ''],
   ['other', () => true],
@@ -129,8 +146,8 @@ export function summariseBusyStretches(
   // nearest frame of its own is what says whose work it was (a store's INSERT, a sweep's read).
   const nearestServiceFrame = (node) => {
     for (let at = node; at; at = parentOf.get(at.id))
-      if (/\/dist\//.test(at.callFrame.url))
-        return `${at.callFrame.functionName || '(anonymous)'} ${at.callFrame.url.replace(/.*dist\//, '')}`;
+      if (servicePath(at.callFrame.url) !== undefined)
+        return `${at.callFrame.functionName || '(anonymous)'} ${servicePath(at.callFrame.url)}`;
     return '(no service frame)';
   };
   const stretches = [];
