@@ -42,7 +42,9 @@ export class PreparingPgClient extends ListenedPgClient {
     values: unknown[] | undefined,
   ): Promise<QueryResult> {
     const current = this.renamed.get(text) ?? name;
-    const inTransactionBlock = this.transactionStatus() !== 'I';
+    // From the server's last ReadyForQuery: 'I' idle. Anything else, or none yet (null), counts
+    // as inside a block, so that nothing is retried where it could not be told safe.
+    const inTransactionBlock = this.getTransactionStatus() !== 'I';
     try {
       return await super.query({ name: current, text, values });
     } catch (error) {
@@ -52,16 +54,6 @@ export class PreparingPgClient extends ListenedPgClient {
       if (inTransactionBlock) throw error;
       return super.query({ name: fresh, text, values });
     }
-  }
-
-  /**
-   * The session's state from the server's last ReadyForQuery: 'I' idle, 'T' in a transaction
-   * block, 'E' in a failed one. pg keeps it but does not declare it; unknown counts as 'T', so
-   * that nothing is retried where it could not be told safe.
-   */
-  private transactionStatus(): string {
-    const status = (this as unknown as { _txStatus?: unknown })._txStatus;
-    return typeof status === 'string' ? status : 'T';
   }
 }
 
