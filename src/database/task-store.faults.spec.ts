@@ -1,7 +1,10 @@
 import { Logger } from '@nestjs/common';
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { DataSource, QueryRunner, Repository } from 'typeorm';
-import { openMemoryDatabase } from '../testing/test-databases';
+import { openMemoryDatabase, openTestDatabase, TestDatabase } from '../testing/test-databases';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env';
 import { TaskStatus } from '../core/task-status';
@@ -149,5 +152,122 @@ describe('TaskStore under transient SQL errors', () => {
     failUpdates(1, 'before', () => new Error('SQLITE_ERROR: no such column: progres'));
     await expect(state.saveProgress(id, 50)).rejects.toThrow('no such column');
     expect(updates).toBe(1);
+  });
+});
+
+/**
+ * The checkpoint thread's idle truncation (wal-checkpoint.ts) holds SQLite's write lock while it
+ * waits for readers to leave the WAL and while the file system frees the file. A submit that
+ * arrives in that window meets SQLITE_BUSY after its busy timeout: it must be retried and land.
+ * A reader's snapshot holds the window open here, so that the write surely meets it.
+ */
+describe('TaskStore beside a truncating WAL checkpoint (SQLite file)', () => {
+  let database: TestDatabase;
+  let store: TaskStore;
+  let path: string;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    database = await openTestDatabase('sqlite', {
+      SQL_RETRY_ATTEMPTS: '20',
+      SQL_RETRY_DELAY_MS: '10',
+    });
+    if (database.config.database.kind !== 'sqlite') throw new Error('a SQLite file expected');
+    path = database.config.database.path;
+    store = new TaskStore(database.dataSource.getRepository(Task), database.config);
+  });
+
+  afterAll(async () => {
+    await database.drop();
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+
+  const submit = () =>
+    store.insert({
+      taskType: 'csv_processing',
+      inputParams: { num_rows: 10 },
+      retryOf: null,
+      project: 'default',
+    });
+
+  /**
+   * The TRUNCATE checkpoint truncateLargeWal runs, in a thread of its own as the service runs it,
+   * on a connection that waits up to 10 s for the reader (the service's waits 50 ms).
+   */
+  const startTruncation = (): { started: Promise<void>; done: Promise<{ busy: number }> } => {
+    const thread = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const db = new (require('better-sqlite3'))(workerData.path, { timeout: 10000 });
+       parentPort.postMessage('started');
+       const [row] = db.pragma('wal_checkpoint(TRUNCATE)');
+       db.close();
+       parentPort.postMessage(row);`,
+      { eval: true, workerData: { path } },
+    );
+    const next = () =>
+      new Promise<unknown>((resolve, reject) => {
+        thread.once('message', resolve);
+        thread.once('error', reject);
+      });
+    const started = next().then(() => undefined);
+    const done = started.then(() => next() as Promise<{ busy: number }>);
+    return { started, done };
+  };
+
+  /** Whether another connection holds the write lock now (a probe that does not wait). */
+  const writeLockHeld = (): boolean => {
+    const probe = new Database(path, { timeout: 0 });
+    try {
+      probe.exec('BEGIN IMMEDIATE');
+      probe.exec('ROLLBACK');
+      return false;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return true;
+      throw error;
+    } finally {
+      probe.close();
+    }
+  };
+
+  it('retries a submit that meets the write lock, and it lands once the truncation is done', async () => {
+    for (let i = 0; i < 50; i++) await submit();
+    const walPath = `${path}-wal`;
+    const walBefore = statSync(walPath).size;
+    expect(walBefore).toBeGreaterThan(0);
+
+    const reader = new Database(path);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM tasks').get();
+    const truncation = startTruncation();
+    await truncation.started;
+    const deadline = Date.now() + 10_000;
+    while (!writeLockHeld()) {
+      if (Date.now() > deadline) throw new Error('the truncation never took the write lock');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+
+    // The reader leaves at the first retry: the write has met the lock by then.
+    const retries: unknown[] = [];
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      retries.push(message);
+      if (reader.inTransaction) reader.exec('COMMIT');
+    });
+    try {
+      const task = await submit();
+      expect(retries.length).toBeGreaterThan(0);
+      expect(retries[0]).toMatchObject({
+        msg: 'SQL retried: insert submitted task',
+        code: 'SQLITE_BUSY',
+      });
+      expect(await truncation.done).toMatchObject({ busy: 0 });
+      const rows = database.dataSource.getRepository(Task);
+      expect(await rows.findOneBy({ id: task.id })).toMatchObject({ status: 'PENDING' });
+      expect(await rows.count()).toBe(51);
+      expect(statSync(walPath).size).toBeLessThan(walBefore);
+    } finally {
+      warn.mockRestore();
+      if (reader.inTransaction) reader.exec('COMMIT');
+      reader.close();
+    }
   });
 });
