@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { DataSource, QueryRunner, Repository } from 'typeorm';
 import { openMemoryDatabase, openTestDatabase, TestDatabase } from '../testing/test-databases';
+import { waitFor } from '../../test/utils/wait-for';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env';
 import { TaskStatus } from '../core/task-status';
@@ -194,7 +195,11 @@ describe('TaskStore beside a truncating WAL checkpoint (SQLite file)', () => {
    * The TRUNCATE checkpoint truncateLargeWal runs, in a thread of its own as the service runs it,
    * on a connection that waits up to 10 s for the reader (the service's waits 50 ms).
    */
-  const startTruncation = (): { started: Promise<void>; done: Promise<{ busy: number }> } => {
+  const startTruncation = (): {
+    started: Promise<void>;
+    done: Promise<{ busy: number }>;
+    stop: () => Promise<number>;
+  } => {
     const thread = new Worker(
       `const { workerData, parentPort } = require('node:worker_threads');
        const db = new (require('better-sqlite3'))(workerData.path, { timeout: 10000 });
@@ -211,7 +216,7 @@ describe('TaskStore beside a truncating WAL checkpoint (SQLite file)', () => {
       });
     const started = next().then(() => undefined);
     const done = started.then(() => next() as Promise<{ busy: number }>);
-    return { started, done };
+    return { started, done, stop: () => thread.terminate() };
   };
 
   /** Whether another connection holds the write lock now (a probe that does not wait). */
@@ -239,13 +244,6 @@ describe('TaskStore beside a truncating WAL checkpoint (SQLite file)', () => {
     reader.exec('BEGIN');
     reader.prepare('SELECT COUNT(*) FROM tasks').get();
     const truncation = startTruncation();
-    await truncation.started;
-    const deadline = Date.now() + 10_000;
-    while (!writeLockHeld()) {
-      if (Date.now() > deadline) throw new Error('the truncation never took the write lock');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-
     // The reader leaves at the first retry: the write has met the lock by then.
     const retries: unknown[] = [];
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
@@ -253,6 +251,11 @@ describe('TaskStore beside a truncating WAL checkpoint (SQLite file)', () => {
       if (reader.inTransaction) reader.exec('COMMIT');
     });
     try {
+      await truncation.started;
+      await waitFor('the truncation to hold the write lock', writeLockHeld, {
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      });
       const task = await submit();
       expect(retries.length).toBeGreaterThan(0);
       expect(retries[0]).toMatchObject({
@@ -268,6 +271,7 @@ describe('TaskStore beside a truncating WAL checkpoint (SQLite file)', () => {
       warn.mockRestore();
       if (reader.inTransaction) reader.exec('COMMIT');
       reader.close();
+      await truncation.stop();
     }
   });
 });
