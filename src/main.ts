@@ -10,6 +10,7 @@ import { AppConfig } from './config/app-config';
 import { servesHttp } from './config/app-role';
 import { EnvValidationError, validateEnv } from './config/env';
 import { ensureRedis, RedisUnavailableError } from './config/local-redis';
+import { installLeanAsyncResourceBind } from './http/async-resource-bind';
 import { createHttpAdapter, setupHttp } from './http/setup-http';
 import { redactUrlsIn } from './config/redact-url';
 import { inspect } from 'node:util';
@@ -74,6 +75,8 @@ function closeOnSignals(app: INestApplicationContext, config: AppConfig): void {
 }
 
 async function bootstrap(): Promise<void> {
+  // Before the first request: every request's objects are otherwise kept to the old generation.
+  installLeanAsyncResourceBind();
   const say = (message: string): void =>
     console.error(JSON.stringify({ level: 'info', msg: message }));
   try {
