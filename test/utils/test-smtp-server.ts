@@ -8,7 +8,11 @@ export interface ReceivedMail {
   parsed: ParsedMail;
   /** What the server answered to the client's DATA. */
   response: string;
-  /** When the client sent DATA (ms since the epoch), to measure send rates. */
+  /**
+   * When the client began the message with MAIL FROM (ms since the epoch), to measure send
+   * rates: the command a sender issues first once it may send, so the least delayed by this
+   * server's own turns.
+   */
   at: number;
 }
 
@@ -36,6 +40,8 @@ export class TestSmtpServer {
   private openSessions = 0;
   private holding?: (mail: Omit<ReceivedMail, 'response'>) => boolean;
   private accepted = 0;
+  /** MAIL FROM time of each session's current message. */
+  private readonly mailFromAt = new Map<string, number>();
 
   private readonly server: SMTPServer;
   private readonly secure: boolean;
@@ -52,10 +58,17 @@ export class TestSmtpServer {
         this.sessionOpened();
         callback();
       },
-      onClose: () => this.sessionClosed(),
+      onClose: (session) => {
+        this.mailFromAt.delete(session.id);
+        this.sessionClosed();
+      },
+      onMailFrom: (_address, session, callback) => {
+        this.mailFromAt.set(session.id, Date.now());
+        callback();
+      },
       onRcptTo: (address, _session, callback) => callback(this.checkRecipient(address)),
       onData: (stream, session, callback) => {
-        const at = Date.now();
+        const at = this.mailFromAt.get(session.id) ?? Date.now();
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase());
         simpleParser(stream).then(
           (parsed) => this.arrived({ to, parsed, at }, callback),
