@@ -2,8 +2,9 @@
 // CPU and wall time per audit entry committed alone (as at a low submit rate, one per turn), per
 // single-task INSERT, and per task of a 1,000-task bulk insert. Runs the code of a build's dist/
 // (BENCH_DIST names another, for before/after rows) through its own TaskStore and AuditService;
-// and, on the worker's side, per task log line written as a small task's run writes them and
-// the two reads the worker makes per task (its log's last seq; whether it has webhook receivers).
+// and, on the worker's side, per task the two status writes of its run, per task log line written
+// as a small task's run writes them, and the two reads the worker makes per task (its log's last
+// seq; whether it has webhook receivers).
 // Usage: node bench/sql-writes.mjs [sqlite|postgres] [count]
 import { join } from 'node:path';
 import { Cleanup, makeStore, PROJECT_ROOT, requireFromProject } from './lib/service.mjs';
@@ -88,6 +89,20 @@ try {
           })),
         },
       ]);
+    },
+  ]);
+  // The worker's two status writes of a task's run, each task brought through both once.
+  const toRun = [];
+  for (let made = 0; made < count * 1.2 + BULK; made += BULK)
+    toRun.push(...(await tasks.insertMany(Array.from({ length: BULK }, spec))));
+  cases.push([
+    'task run: RUNNING, then SUCCESS',
+    count,
+    1,
+    async () => {
+      const taskId = toRun.pop().id;
+      await tasks.markRunning(taskId);
+      await tasks.markSucceeded(taskId, { total_rows: 10 });
     },
   ]);
   // No task here has a receiver, so the dispatcher never reaches its queue.

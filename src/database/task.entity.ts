@@ -19,8 +19,10 @@ import { TaskType } from '../core/task-type';
 ])
 @Index('idx_tasks_retry_of_created_at', ['retryOf', 'createdAt', 'id'])
 @Index('idx_tasks_project_priority_created_at', ['project', 'priority', 'createdAt', 'id'])
-@Index('idx_tasks_status_run_at', ['status', 'runAt'])
-@Index('idx_tasks_status_completed_at', ['status', 'completedAt'])
+@Index('idx_tasks_status_run_at', ['status', 'runAt'], { where: 'run_at IS NOT NULL' })
+@Index('idx_tasks_status_completed_at', ['status', 'completedAt'], {
+  where: 'completed_at IS NOT NULL',
+})
 export class Task {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -20,6 +20,7 @@ import { TaskRemovals1764600000900 } from './1764600000900-task-removals';
 import { PendingUploads1764600001000 } from './1764600001000-pending-uploads';
 import { CountSlotPerTransaction1764700000000 } from './1764700000000-count-slot-per-transaction';
 import { CountTasksPerStatement1764800000000 } from './1764800000000-count-tasks-per-statement';
+import { PartialStatusIndexes1764900000000 } from './1764900000000-partial-status-indexes';
 
 /** Every migration, in order; listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   PendingUploads1764600001000,
   CountSlotPerTransaction1764700000000,
   CountTasksPerStatement1764800000000,
+  PartialStatusIndexes1764900000000,
 ];
