@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
+import { IdleHeapRelease } from './health/idle-heap-release.service';
 import { EventLoopMonitor } from './health/event-loop-monitor.service';
 import { HealthModule } from './health/health.module';
 import { LimitsModule } from './limits/limits.module';
@@ -79,6 +80,7 @@ export class AppModule {
       ],
       providers: [
         EventLoopMonitor,
+        IdleHeapRelease,
         ...(http ? [{ provide: APP_FILTER, useClass: DetailExceptionFilter }] : []),
       ],
     };

@@ -224,6 +224,11 @@ describe('AppConfig', () => {
     expect(config.sqliteBusyTimeoutMs).toBe(2000);
   });
 
+  it('maps the idle heap release, which 0 turns off', () => {
+    expect(configFrom().heapReleaseIdleMs).toBe(10_000);
+    expect(configFrom({ HEAP_RELEASE_IDLE_MS: '0' }).heapReleaseIdleMs).toBe(0);
+  });
+
   describe('withRedisUrl', () => {
     it('gives a copy pointed at another Redis and leaves the original alone', () => {
       const config = configFrom({ PORT: '4000' });

@@ -188,6 +188,8 @@ export class AppConfig {
   readonly sqlRetry: SqlRetryPolicy;
   /** How long a SQLite statement waits for another connection's write lock before SQLITE_BUSY. */
   readonly sqliteBusyTimeoutMs: number;
+  /** Idle time after which a grown heap is collected (HEAP_RELEASE_IDLE_MS); 0: never. */
+  readonly heapReleaseIdleMs: number;
   /** Test-only fault point (CONVEYOR_TEST_FAULT). */
   readonly testFault?: TestFault;
   /** The default timeout of each type, and how long a stopped run gets before a forced stop. */
@@ -288,6 +290,7 @@ export class AppConfig {
     };
     this.sqlRetry = { attempts: env.SQL_RETRY_ATTEMPTS, delayMs: env.SQL_RETRY_DELAY_MS };
     this.sqliteBusyTimeoutMs = env.SQLITE_BUSY_TIMEOUT_MS;
+    this.heapReleaseIdleMs = env.HEAP_RELEASE_IDLE_MS;
     this.testFault = env.CONVEYOR_TEST_FAULT;
     this.timeouts = {
       seconds: {

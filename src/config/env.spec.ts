@@ -85,6 +85,7 @@ describe('validateEnv', () => {
       DATABASE_POOL_SIZE: 10,
       DATABASE_CONNECT_TIMEOUT_MS: 10_000,
       SQLITE_BUSY_TIMEOUT_MS: 50,
+      HEAP_RELEASE_IDLE_MS: 10_000,
       DATABASE_PREPARED_STATEMENTS: true,
       RATE_LIMIT_PER_MINUTE: 1200,
       AUTH_FAILURES_PER_MINUTE: 60,
@@ -350,6 +351,7 @@ describe('validateEnv', () => {
     ['SQL_RETRY_ATTEMPTS', '0', /SQL_RETRY_ATTEMPTS must be an integer from 1 to 50/],
     ['SQL_RETRY_DELAY_MS', '-5', /SQL_RETRY_DELAY_MS must be an integer from 0 to 60000/],
     ['SQLITE_BUSY_TIMEOUT_MS', '1s', /SQLITE_BUSY_TIMEOUT_MS must be an integer from 0 to 600000/],
+    ['HEAP_RELEASE_IDLE_MS', '-1', /HEAP_RELEASE_IDLE_MS must be an integer from 0 to 3600000/],
     [
       'WORKER_HEARTBEAT_TTL_SECONDS',
       '1',

@@ -471,6 +471,13 @@ export class Env {
   SQLITE_BUSY_TIMEOUT_MS = 50;
 
   /**
+   * Idle this long after a busy stretch that grew the heap, a process collects its garbage and
+   * gives the memory back (V8 alone may keep it for minutes); 0 leaves it to V8.
+   */
+  @IntEnv(0, 3_600_000)
+  HEAP_RELEASE_IDLE_MS = 10_000;
+
+  /**
    * PostgreSQL: send the per-task statements as named prepared statements. Off for a pooler that
    * cannot carry them across its server sessions (PgBouncer in transaction mode before 1.21).
    */

@@ -1,0 +1,148 @@
+import { Logger } from '@nestjs/common';
+import { waitFor } from '../../test/utils/wait-for';
+import { AppConfig } from '../config/app-config';
+import { validateEnv } from '../config/env';
+import {
+  fullCollector,
+  heapBytes,
+  IDLE_UTILIZATION,
+  IdleHeapPolicy,
+  RELEASE_MIN_GROWTH_BYTES,
+} from './idle-heap-release';
+import { IdleHeapRelease } from './idle-heap-release.service';
+
+const MB = 1024 * 1024;
+const idle = (heapMb: number, elapsedMs = 2_000) => ({
+  utilization: IDLE_UTILIZATION / 2,
+  heapBytes: heapMb * MB,
+  elapsedMs,
+});
+const busy = (heapMb: number) => ({ utilization: 0.5, heapBytes: heapMb * MB, elapsedMs: 2_000 });
+
+/**
+ * Garbage the size of a burst's, kept reachable long enough that scavenges promote it, then
+ * dropped: what a busy stretch leaves in the old space.
+ */
+function leaveGarbage(megabytes: number): void {
+  let held: string[][] | undefined = [];
+  for (let mb = 0; mb < megabytes; mb++) {
+    // About 1 MB each: 8,000 strings of ~100 bytes.
+    held.push(Array.from({ length: 8_000 }, (_, i) => `${mb}:${i}:`.padEnd(100, 'x')));
+  }
+  expect(held).toHaveLength(megabytes);
+  held = undefined;
+}
+
+describe('IdleHeapPolicy', () => {
+  const growth = RELEASE_MIN_GROWTH_BYTES / MB;
+
+  /** A policy past its start-up collection, the heap then at `heapMb`. */
+  const collectedAt = (idleMs: number, heapMb: number): IdleHeapPolicy => {
+    const policy = new IdleHeapPolicy(idleMs);
+    policy.collected(heapMb * MB);
+    return policy;
+  };
+
+  it('collects what start-up left once the process is first idle', () => {
+    const policy = new IdleHeapPolicy(4_000);
+    expect(policy.observe(idle(60))).toBe(false);
+    expect(policy.observe(idle(60))).toBe(true);
+  });
+
+  it('collects once idle for the whole idle time with the heap grown past the threshold', () => {
+    const policy = collectedAt(10_000, 40);
+    const grown = 40 + growth;
+    expect([1, 2, 3, 4].map(() => policy.observe(idle(grown)))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(policy.observe(idle(grown))).toBe(true);
+  });
+
+  it('starts the idle time again after a busy look', () => {
+    const policy = collectedAt(4_000, 40);
+    expect(policy.observe(idle(200))).toBe(false);
+    expect(policy.observe(busy(200))).toBe(false);
+    expect(policy.observe(idle(200))).toBe(false);
+    expect(policy.observe(idle(200))).toBe(true);
+  });
+
+  it('leaves a heap that grew less than the threshold to V8', () => {
+    const policy = collectedAt(2_000, 40);
+    for (let look = 0; look < 10; look++) {
+      expect(policy.observe(idle(40 + growth - 1))).toBe(false);
+    }
+  });
+
+  it('does not collect again for live data the last collection could not free', () => {
+    const policy = collectedAt(2_000, 40);
+    expect(policy.observe(idle(200))).toBe(true);
+    policy.collected(190 * MB);
+    for (let look = 0; look < 10; look++) expect(policy.observe(idle(195))).toBe(false);
+    expect(policy.observe(idle(190 + growth))).toBe(true);
+  });
+
+  it("counts growth from the heap V8's own collections left, not only from its own", () => {
+    const policy = collectedAt(2_000, 120);
+    // V8 collected by itself while the process was busy: the heap fell to 40 MB.
+    expect(policy.observe(busy(40))).toBe(false);
+    expect(policy.observe(busy(40 + growth))).toBe(false);
+    expect(policy.observe(idle(40 + growth))).toBe(true);
+  });
+});
+
+describe('fullCollector', () => {
+  it('gives back the old space that dropped garbage holds', () => {
+    const collect = fullCollector();
+    collect();
+    leaveGarbage(96);
+    const before = heapBytes();
+    collect();
+    const after = heapBytes();
+    expect(before - after).toBeGreaterThan(48 * MB);
+  });
+});
+
+describe('IdleHeapRelease', () => {
+  class QuickRelease extends IdleHeapRelease {
+    protected override readonly checkIntervalMs = 100;
+  }
+  const releaseAfter = (idleMs: string): QuickRelease =>
+    new QuickRelease(new AppConfig(validateEnv({ HEAP_RELEASE_IDLE_MS: idleMs })));
+  let release: QuickRelease | undefined;
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    release?.onApplicationShutdown();
+    release = undefined;
+    jest.restoreAllMocks();
+  });
+
+  it('collects the garbage of a busy stretch once the process is idle', async () => {
+    fullCollector()();
+    release = releaseAfter('300');
+    release.onApplicationBootstrap();
+    leaveGarbage(96);
+    const grown = heapBytes();
+    const quick = release;
+    await waitFor('an idle collection', () => quick.releases > 0, { timeoutMs: 10_000 });
+    expect(grown - heapBytes()).toBeGreaterThan(48 * MB);
+    // Idle on, with nothing new to give back: no second collection in ten more looks.
+    const [releases, looks] = [quick.releases, quick.looks];
+    await waitFor('ten more looks', () => quick.looks >= looks + 10, { timeoutMs: 10_000 });
+    expect(quick.releases).toBe(releases);
+  });
+
+  it('does not look at all with HEAP_RELEASE_IDLE_MS=0', () => {
+    const timers = jest.spyOn(global, 'setInterval');
+    release = releaseAfter('0');
+    release.onApplicationBootstrap();
+    expect(timers).not.toHaveBeenCalled();
+    expect(release.looks).toBe(0);
+  });
+});
