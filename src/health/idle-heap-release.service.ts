@@ -27,28 +27,24 @@ export class IdleHeapRelease implements OnApplicationBootstrap, OnApplicationShu
     const collect = fullCollector();
     const policy = new IdleHeapPolicy(idleMs);
     let last: EventLoopUtilization = performance.eventLoopUtilization();
-    let lastAt = performance.now();
     this.timer = setInterval(() => {
       this.looks++;
-      const now = performance.now();
-      const utilization = performance.eventLoopUtilization(last).utilization;
+      // The loop's idle and active time since the last look add up to the time between looks.
+      const { utilization, idle, active } = performance.eventLoopUtilization(last);
       last = performance.eventLoopUtilization();
       const before = heapBytes();
-      if (!policy.observe({ utilization, heapBytes: before, elapsedMs: now - lastAt })) {
-        lastAt = now;
-        return;
-      }
+      if (!policy.observe({ utilization, heapBytes: before, elapsedMs: idle + active })) return;
+      const started = performance.now();
       collect();
       this.releases++;
       const after = heapBytes();
       policy.collected(after);
       // The collection's own time is not idle time for the next look.
       last = performance.eventLoopUtilization();
-      lastAt = performance.now();
       this.logger.debug({
         heap_before_mb: Math.round(before / 1048576),
         heap_after_mb: Math.round(after / 1048576),
-        collect_ms: Math.round(lastAt - now),
+        collect_ms: Math.round(performance.now() - started),
         msg: 'Idle: heap collected',
       });
     }, this.checkIntervalMs);
