@@ -1,5 +1,6 @@
 import { SelectQueryBuilder } from 'typeorm';
 import type { TaskFilter } from './task-store';
+import type { SearchedColumns } from './trigram-sample';
 
 /** Where a keyset page starts: just after (older than) this row in the newest-first order. */
 export interface TaskCursor {
@@ -15,9 +16,12 @@ export type SqlDialect = 'postgres' | 'sqlite' | 'sqlite-fts5';
  * rows FTS5 has already been asked for (`rowids`: a rare text, every match known, looked up by
  * rowid and sorted), or by LIKE on the rows as the newest-first index walks them ('scan': stops
  * after a page of matches, cheap for a common text). PostgreSQL's planner makes that choice
- * itself between the trigram and the created_at indexes; without FTS5 it is always a scan.
+ * itself between the trigram and the created_at indexes; there `narrowedTo` names, per column,
+ * the part of `q` its trigram index is asked for instead of the whole (see trigram-narrowing.ts;
+ * null: the whole). Without FTS5 it is always a scan.
  */
-export type TextSearch = 'index' | 'scan' | { rowids: readonly number[] };
+export type TextSearch =
+  'index' | 'scan' | { rowids: readonly number[] } | { narrowedTo: SearchedColumns<string | null> };
 
 /** Each filter field, one line each: a new filter is one more entry here. */
 type FilterClause = (
@@ -112,9 +116,29 @@ function applyText(
     parts.push('(task.id >= :qFrom AND task.id < :qTo)');
     [params.qFrom, params.qTo] = range;
   }
-  if (typeof text === 'object') {
+  if (typeof text === 'object' && 'rowids' in text) {
     parts.push('task.rowid IN (SELECT value FROM json_each(:qRowids))');
     params.qRowids = JSON.stringify(text.rowids);
+  } else if (typeof text === 'object') {
+    params.qText = `%${escapeLike(q)}%`;
+    const columns = [
+      ['error_message', text.narrowedTo.errorMessage],
+      ['input_params', text.narrowedTo.inputParams],
+    ] as const;
+    for (const [column, part] of columns) {
+      if (part === null) {
+        parts.push(`task.${column} ILIKE :qText ESCAPE '\\'`);
+        continue;
+      }
+      // ILIKE as PostgreSQL runs it, on an expression the trigram index cannot serve: the
+      // index is asked for the part alone, and each row it gives is checked for all of q.
+      const name = column === 'error_message' ? 'qErrorPart' : 'qInputPart';
+      parts.push(
+        `(task.${column} ILIKE :${name} ESCAPE '\\' AND ` +
+          `lower(task.${column}) LIKE lower(:qText) ESCAPE '\\')`,
+      );
+      params[name] = `%${escapeLike(part)}%`;
+    }
   } else if (text === 'index' && ftsCanSearch(q, dialect)) {
     parts.push('task.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH :qMatch)');
     params.qMatch = ftsPhrase(q);

@@ -36,6 +36,8 @@ import {
 } from './task-search';
 import { inSpan } from '../telemetry/spans';
 import { Task } from './task.entity';
+import { narrowedPart } from './trigram-narrowing';
+import { TrigramSample } from './trigram-sample';
 
 /** A heartbeat older than `lapsedBefore`, or none at all (a row from before heartbeats). */
 const lapsedSince = (lapsedBefore: Date) => Or(IsNull(), LessThan(lapsedBefore));
@@ -168,12 +170,15 @@ export class TaskStore {
   private readonly submitted: WriteGroups<Task>;
   /** The worker's per-task status UPDATEs, their text built once per process (see statusUpdate). */
   private readonly statusUpdates = new Map<string, string>();
+  /** How common each trigram of the searched columns is, on PostgreSQL (see textSearchFor). */
+  private readonly trigramSample: TrigramSample;
 
   constructor(
     @InjectRepository(Task) private readonly tasks: Repository<Task>,
     private readonly config: AppConfig,
   ) {
     this.rowInsert = new RowInsert(tasks);
+    this.trigramSample = new TrigramSample(tasks);
     this.submitted = new WriteGroups((group) => this.insertSubmitted(group), {
       maxItems: INSERT_CHUNK,
       sharedFailure: isTransientSqlError,
@@ -300,12 +305,23 @@ export class TaskStore {
   }
 
   /**
-   * How to look for `q`'s text on SQLite with FTS5: asks FTS5 for its matches in the whole
+   * How to look for `q`'s text. On SQLite with FTS5: asks FTS5 for its matches in the whole
    * table, stopping past FTS_COMMON_MATCHES; a rare text's matches are then looked up by rowid,
-   * a common one is scanned for newest first (see TextSearch).
+   * a common one is scanned for newest first. On PostgreSQL: which part of it each trigram
+   * index is asked for (see TextSearch).
    */
   private async textSearchFor(q: string | undefined, dialect: SqlDialect): Promise<TextSearch> {
-    if (q === undefined || !ftsCanSearch(q, dialect)) return 'index';
+    if (q === undefined) return 'index';
+    if (dialect === 'postgres') {
+      const shares = await this.trigramSample.shares();
+      return {
+        narrowedTo: {
+          errorMessage: narrowedPart(q, shares.errorMessage),
+          inputParams: narrowedPart(q, shares.inputParams),
+        },
+      };
+    }
+    if (!ftsCanSearch(q, dialect)) return 'index';
     const matches = await this.tasks.query<{ rowid: number }[]>(
       `SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ? LIMIT ${FTS_COMMON_MATCHES + 1}`,
       [ftsPhrase(q)],

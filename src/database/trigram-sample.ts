@@ -1,0 +1,93 @@
+import { Logger } from '@nestjs/common';
+import { Repository } from 'typeorm';
+import { RARE_TRIGRAM_SHARE, trigramShares, TrigramShares } from './trigram-narrowing';
+import { Task } from './task.entity';
+
+/** The text columns `q` searches, with the trigram index of each on PostgreSQL. */
+export interface SearchedColumns<T> {
+  errorMessage: T;
+  inputParams: T;
+}
+
+export interface TrigramSampleOptions {
+  /** Rows read per sample: enough to tell a trigram in 1 % of rows from a rarer one. */
+  rows: number;
+  /** Below this many rows the table is small and every text is cheap to look up as it is. */
+  minRows: number;
+  /** A sample older than this is taken again, in the background, at the next search. */
+  maxAgeMs: number;
+  /** The longest text read from each row: the start of a long value shows its kind. */
+  maxChars: number;
+}
+
+export const TRIGRAM_SAMPLE_DEFAULTS: TrigramSampleOptions = {
+  rows: 2_000,
+  minRows: 200,
+  maxAgeMs: 10 * 60_000,
+  maxChars: 2_000,
+};
+
+const NONE: SearchedColumns<TrigramShares> = { errorMessage: new Map(), inputParams: new Map() };
+
+/**
+ * How common each trigram is in the searched columns of the tasks table (PostgreSQL), from a
+ * sample of pages (TABLESAMPLE SYSTEM) taken at the first search and again when it is older
+ * than maxAgeMs. A search never waits for a later sample, and a failed one (pg_trgm missing, a
+ * busy server) leaves the shares as they were: they only choose what the index is asked for.
+ */
+export class TrigramSample {
+  private readonly logger = new Logger(TrigramSample.name);
+  private latest?: Promise<SearchedColumns<TrigramShares>>;
+  private takenAt = 0;
+  private taking?: Promise<void>;
+
+  constructor(
+    private readonly tasks: Repository<Task>,
+    private readonly options: TrigramSampleOptions = TRIGRAM_SAMPLE_DEFAULTS,
+  ) {}
+
+  /** The shares per column; the first call waits for the first sample. */
+  async shares(now = Date.now()): Promise<SearchedColumns<TrigramShares>> {
+    if (!this.latest) {
+      this.takenAt = now;
+      this.latest = this.take();
+    } else if (now - this.takenAt > this.options.maxAgeMs && !this.taking) {
+      this.takenAt = now;
+      const next = this.take();
+      this.taking = next.then((shares) => {
+        this.latest = Promise.resolve(shares);
+        this.taking = undefined;
+      });
+    }
+    return this.latest;
+  }
+
+  private async take(): Promise<SearchedColumns<TrigramShares>> {
+    try {
+      const [{ estimate }] = await this.tasks.query<{ estimate: number }[]>(
+        `SELECT reltuples AS estimate FROM pg_class WHERE oid = 'tasks'::regclass`,
+      );
+      // Whole pages, about four times the rows wanted, so that LIMIT still finds enough.
+      const percent = estimate > 0 ? Math.min(100, (400 * this.options.rows) / estimate) : 100;
+      const rows = await this.tasks.query<{ error_message: string | null; input_params: string }[]>(
+        `SELECT left(error_message, $1) AS error_message, left(input_params, $1) AS input_params
+         FROM tasks TABLESAMPLE SYSTEM ($2) LIMIT $3`,
+        [this.options.maxChars, percent, this.options.rows],
+      );
+      if (rows.length < this.options.minRows) return NONE;
+      return {
+        errorMessage: trigramShares(
+          rows.map((row) => row.error_message ?? ''),
+          RARE_TRIGRAM_SHARE,
+        ),
+        inputParams: trigramShares(
+          rows.map((row) => row.input_params),
+          RARE_TRIGRAM_SHARE,
+        ),
+      };
+    } catch (error) {
+      this.logger.warn(`trigram sample not taken: ${(error as Error).message}`);
+      return NONE;
+    }
+  }
+}
