@@ -1,10 +1,10 @@
 /**
  * PostgreSQL's trigram (GIN) index answers `ILIKE '%text%'` by reading the posting list of every
  * trigram of the text, and a trigram found in most rows has a posting list the size of the table:
- * `batch-600007` cost 15–20 ms at 1,000,000 rows, three quarters of it in `bat`, `atc`, `tch`,
- * when `600007` alone cost under a millisecond. Where the text holds such a trigram, the index is
- * asked for a part of it made of rare trigrams only, and every row it gives is checked against
- * the whole text. The frequencies come from a sample of the table (TrigramSample).
+ * at 1,000,000 rows, each with `batch-` in it, `batch-600007` cost 15–20 ms and `600007` alone
+ * under a millisecond. Where the text holds such a trigram, the index is asked for a part of it
+ * made of rare trigrams only, and every row it gives is checked against the whole text. How
+ * common each trigram is comes from a sample of the table (TrigramSample).
  */
 
 /** A trigram in at least this share of rows makes the whole text costly to look up. */

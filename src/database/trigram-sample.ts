@@ -67,8 +67,9 @@ export class TrigramSample {
       const [{ estimate }] = await this.tasks.query<{ estimate: number }[]>(
         `SELECT reltuples AS estimate FROM pg_class WHERE oid = 'tasks'::regclass`,
       );
-      // Whole pages, about four times the rows wanted, so that LIMIT still finds enough.
-      const percent = estimate > 0 ? Math.min(100, (400 * this.options.rows) / estimate) : 100;
+      // Whole pages holding about half again the rows wanted: LIMIT then cuts only the last
+      // pages, so that the sample spans the table, old rows and new.
+      const percent = estimate > 0 ? Math.min(100, (150 * this.options.rows) / estimate) : 100;
       const rows = await this.tasks.query<{ error_message: string | null; input_params: string }[]>(
         `SELECT left(error_message, $1) AS error_message, left(input_params, $1) AS input_params
          FROM tasks TABLESAMPLE SYSTEM ($2) LIMIT $3`,
