@@ -58,7 +58,13 @@ describe('narrowedPart', () => {
     expect(narrowedPart('ab', shares)).toBeNull();
   });
 
-  it('asks for the whole text when no part is made of rare trigrams only', () => {
+  it('keeps trigrams that are not common beside a rare one, for a narrower part', () => {
+    const digits = new Map([...shares, ['000', 0.05]]);
+    expect(narrowedPart('batch-600007', digits)).toBe('600007');
+    expect(narrowedPart('batch-quota600', shares)).toBe('quota600');
+  });
+
+  it('asks for the whole text when no part without a common trigram holds a rare one', () => {
     expect(narrowedPart('batch-quota', shares)).toBeNull();
     expect(narrowedPart('batch-60', shares)).toBeNull();
   });

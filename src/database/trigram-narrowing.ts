@@ -11,8 +11,8 @@
 export const COMMON_TRIGRAM_SHARE = 0.2;
 
 /**
- * A part of the text is narrow enough when each of its trigrams is in fewer rows than this:
- * the rows the index then gives, each checked against the whole text, stay few.
+ * A part of the text is narrow enough when one of its trigrams is in fewer rows than this: the
+ * rows the index then gives, each checked against the whole text, stay few.
  */
 export const RARE_TRIGRAM_SHARE = 0.01;
 
@@ -52,9 +52,11 @@ export function trigramShares(texts: readonly string[], minShare: number): Map<s
 
 /**
  * The part of `q` to ask the trigram index for instead of all of it, or null to ask for all of
- * it: when none of its trigrams is common (the whole is then cheap and the most selective) or
- * when no part is made of rare trigrams only. The part is the longest run of consecutive rare
- * trigrams within one ASCII word of `q`, as `q` spells it: any row holding `q` holds it too.
+ * it: when none of its trigrams is common (the whole is then cheap and the most selective), or
+ * when every part without a common trigram lacks a rare one (its rows, each checked, would cost
+ * more than the common trigrams' posting lists). The part is the longest run of consecutive
+ * trigrams that are not common, holding a rare one, within one ASCII word of `q`, as `q` spells
+ * it: any row holding `q` holds it too.
  */
 export function narrowedPart(q: string, shares: TrigramShares): string | null {
   const share = (trigram: string) => shares.get(trigram) ?? 0;
@@ -63,13 +65,19 @@ export function narrowedPart(q: string, shares: TrigramShares): string | null {
   for (const word of asciiWords(q)) {
     const lower = word.text.toLowerCase();
     let runStart = 0;
+    let rareInRun = false;
     for (let i = 0; i + 3 <= lower.length; i++) {
-      if (share(lower.slice(i, i + 3)) >= RARE_TRIGRAM_SHARE) {
+      const trigramShare = share(lower.slice(i, i + 3));
+      if (trigramShare >= COMMON_TRIGRAM_SHARE) {
         runStart = i + 1;
+        rareInRun = false;
         continue;
       }
+      rareInRun ||= trigramShare < RARE_TRIGRAM_SHARE;
       const trigrams = i - runStart + 1;
-      if (!best || trigrams > best.trigrams) best = { start: word.start + runStart, trigrams };
+      if (rareInRun && (!best || trigrams > best.trigrams)) {
+        best = { start: word.start + runStart, trigrams };
+      }
     }
   }
   return best ? q.slice(best.start, best.start + best.trigrams + 2) : null;

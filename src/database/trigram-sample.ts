@@ -64,16 +64,8 @@ export class TrigramSample {
 
   private async take(): Promise<SearchedColumns<TrigramShares>> {
     try {
-      const [{ estimate }] = await this.tasks.query<{ estimate: number }[]>(
-        `SELECT reltuples AS estimate FROM pg_class WHERE oid = 'tasks'::regclass`,
-      );
-      // Whole pages holding about half again the rows wanted: LIMIT then cuts only the last
-      // pages, so that the sample spans the table, old rows and new.
-      const percent = estimate > 0 ? Math.min(100, (150 * this.options.rows) / estimate) : 100;
       const rows = await this.tasks.query<{ error_message: string | null; input_params: string }[]>(
-        `SELECT left(error_message, $1) AS error_message, left(input_params, $1) AS input_params
-         FROM tasks TABLESAMPLE SYSTEM ($2) LIMIT $3`,
-        [this.options.maxChars, percent, this.options.rows],
+        ...(await this.sampleQuery()),
       );
       if (rows.length < this.options.minRows) return NONE;
       return {
@@ -90,5 +82,34 @@ export class TrigramSample {
       this.logger.warn(`trigram sample not taken: ${(error as Error).message}`);
       return NONE;
     }
+  }
+
+  /**
+   * Rows drawn one by one (BERNOULLI) from a table of few pages; from a larger one, one row from
+   * each page of a page sample (SYSTEM), about half again the rows wanted: the rows of one page
+   * were mostly written together and look alike, so several from one page would count one
+   * kind of row many times.
+   */
+  private async sampleQuery(): Promise<[string, unknown[]]> {
+    const { rows, maxChars } = this.options;
+    const [table] = await this.tasks.query<{ pages: number; estimate: number }[]>(
+      `SELECT relpages AS pages, reltuples AS estimate FROM pg_class WHERE oid = 'tasks'::regclass`,
+    );
+    const columns = `left(error_message, $1) AS error_message, left(input_params, $1) AS input_params`;
+    if (!table || table.pages <= 1.5 * rows) {
+      const estimate = table?.estimate ?? 0;
+      const percent = estimate > 0 ? Math.min(100, (150 * rows) / estimate) : 100;
+      return [
+        `SELECT ${columns} FROM tasks TABLESAMPLE BERNOULLI ($2) LIMIT $3`,
+        [maxChars, percent, rows],
+      ];
+    }
+    return [
+      `SELECT error_message, input_params FROM (
+         SELECT DISTINCT ON ((ctid::text::point)[0]) ${columns}
+         FROM tasks TABLESAMPLE SYSTEM ($2)
+       ) one_per_page LIMIT $3`,
+      [maxChars, Math.min(100, (150 * rows) / table.pages), rows],
+    ];
   }
 }

@@ -147,6 +147,29 @@ describe('text search narrowed to rare trigrams on postgres', () => {
     expect((await small.shares()).inputParams.size).toBe(0);
   });
 
+  it('takes one row per page from a table of more pages than rows wanted', async () => {
+    const [{ pages }] = await tasks.query<{ pages: number }[]>(
+      `SELECT relpages AS pages FROM pg_class WHERE oid = 'tasks'::regclass`,
+    );
+    const rows = Math.floor(pages / 2);
+    expect(rows).toBeGreaterThan(1);
+    const sample = new TrigramSample(tasks, { ...TRIGRAM_SAMPLE_DEFAULTS, rows, minRows: 1 });
+    const { inputParams } = await sample.shares();
+    expect(inputParams.get('bat')).toBe(1);
+    // The rows sampled, known by the trigrams of their own five letters, and their pages.
+    const sampled = Array.from({ length: ROWS }, (_, i) => code(i)).filter((letters) =>
+      [0, 1, 2].every((at) => inputParams.has(letters.slice(at, at + 3))),
+    );
+    expect(sampled.length).toBeGreaterThan(0);
+    expect(sampled.length).toBeLessThanOrEqual(rows);
+    const pagesOf: { page: number }[] = await tasks.query(
+      `SELECT DISTINCT (ctid::text::point)[0] AS page FROM tasks
+       WHERE input_params LIKE ANY ($1)`,
+      [sampled.map((letters) => `%batch-${letters}"%`)],
+    );
+    expect(pagesOf).toHaveLength(sampled.length);
+  });
+
   it('takes a stale sample again without making the search wait for it', async () => {
     const sample = new TrigramSample(tasks, { ...TRIGRAM_SAMPLE_DEFAULTS, minRows: 1 });
     const start = Date.now();
