@@ -156,10 +156,12 @@ describe('text search narrowed to rare trigrams on postgres', () => {
     const sample = new TrigramSample(tasks, { ...TRIGRAM_SAMPLE_DEFAULTS, rows, minRows: 1 });
     const { inputParams } = await sample.shares();
     expect(inputParams.get('bat')).toBe(1);
-    // The rows sampled, known by the trigrams of their own five letters, and their pages.
-    const sampled = Array.from({ length: ROWS }, (_, i) => code(i)).filter((letters) =>
-      [0, 1, 2].every((at) => inputParams.has(letters.slice(at, at + 3))),
-    );
+    // The rows sampled, known by the trigrams of their own five letters, and their pages. Rows
+    // 7, 8 and 42 are left out: the three rows added after them repeat their letters.
+    const sampled = Array.from({ length: ROWS }, (_, i) => i)
+      .filter((i) => ![7, 8, 42].includes(i))
+      .map(code)
+      .filter((letters) => [0, 1, 2].every((at) => inputParams.has(letters.slice(at, at + 3))));
     expect(sampled.length).toBeGreaterThan(0);
     expect(sampled.length).toBeLessThanOrEqual(rows);
     const pagesOf: { page: number }[] = await tasks.query(
