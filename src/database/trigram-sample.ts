@@ -31,9 +31,9 @@ const NONE: SearchedColumns<TrigramShares> = { errorMessage: new Map(), inputPar
 
 /**
  * How common each trigram is in the searched columns of the tasks table (PostgreSQL), from a
- * sample of pages (TABLESAMPLE SYSTEM) taken at the first search and again when it is older
- * than maxAgeMs. A search never waits for a later sample, and a failed one (pg_trgm missing, a
- * busy server) leaves the shares as they were: they only choose what the index is asked for.
+ * sample of rows taken at the first search and again when it is older than maxAgeMs. A search
+ * never waits for a later sample. A sample that fails (a busy server) counts as empty, which
+ * turns the narrowing off until the next: the shares only choose what the index is asked for.
  */
 export class TrigramSample {
   private readonly logger = new Logger(TrigramSample.name);
