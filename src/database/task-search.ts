@@ -122,17 +122,16 @@ function applyText(
   } else if (typeof text === 'object') {
     params.qText = `%${escapeLike(q)}%`;
     const columns = [
-      ['error_message', text.narrowedTo.errorMessage],
-      ['input_params', text.narrowedTo.inputParams],
+      ['error_message', 'qErrorPart', text.narrowedTo.errorMessage],
+      ['input_params', 'qInputPart', text.narrowedTo.inputParams],
     ] as const;
-    for (const [column, part] of columns) {
+    for (const [column, name, part] of columns) {
       if (part === null) {
         parts.push(`task.${column} ILIKE :qText ESCAPE '\\'`);
         continue;
       }
       // ILIKE as PostgreSQL runs it, on an expression the trigram index cannot serve: the
       // index is asked for the part alone, and each row it gives is checked for all of q.
-      const name = column === 'error_message' ? 'qErrorPart' : 'qInputPart';
       parts.push(
         `(task.${column} ILIKE :${name} ESCAPE '\\' AND ` +
           `lower(task.${column}) LIKE lower(:qText) ESCAPE '\\')`,

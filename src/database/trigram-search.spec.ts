@@ -3,6 +3,7 @@ import { Repository } from 'typeorm';
 import { EVERY_PROJECT } from '../core/project';
 import { waitFor } from '../../test/utils/wait-for';
 import { openTestDatabase, TestDatabase } from '../testing/test-databases';
+import { escapeLike } from './task-search';
 import { NewTask, TaskStore } from './task-store';
 import { Task } from './task.entity';
 import { TRIGRAM_SAMPLE_DEFAULTS, TrigramSample } from './trigram-sample';
@@ -59,7 +60,7 @@ describe('text search narrowed to rare trigrams on postgres', () => {
 
   /** What ILIKE on the whole text finds in either column: the search as it was. */
   async function foundByIlike(q: string): Promise<string[]> {
-    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = `%${escapeLike(q)}%`;
     const rows: { id: string }[] = await tasks.query(
       `SELECT id FROM tasks WHERE error_message ILIKE $1 ESCAPE '\\' OR input_params ILIKE $1 ESCAPE '\\'`,
       [pattern],
