@@ -24,17 +24,24 @@ const oldSpaceUsed = (): number =>
 /**
  * Bytes that reach the old generation when BOUND_FUNCTIONS bound functions, each holding 8 KB,
  * are dropped and two young-generation collections run: what requests' bound functions leave.
+ * The median of five tries: on a busy machine one try can read megabytes off in either
+ * direction (what else the process promotes meanwhile, old space still being swept after the
+ * major collection), and read once it made the lean bind miss in one CI run.
  */
 function promotedBy(bind: Bind, collect: Collect): number {
-  collect({ type: 'major' });
-  const before = oldSpaceUsed();
-  for (let i = 0; i < BOUND_FUNCTIONS; i++) {
-    const held = new Array<number>(1000).fill(i);
-    bind.call(new AsyncResource('test'), () => held.length);
+  const tries: number[] = [];
+  for (let attempt = 0; attempt < 5; attempt++) {
+    collect({ type: 'major' });
+    const before = oldSpaceUsed();
+    for (let i = 0; i < BOUND_FUNCTIONS; i++) {
+      const held = new Array<number>(1000).fill(i);
+      bind.call(new AsyncResource('test'), () => held.length);
+    }
+    collect({ type: 'minor' });
+    collect({ type: 'minor' });
+    tries.push(oldSpaceUsed() - before);
   }
-  collect({ type: 'minor' });
-  collect({ type: 'minor' });
-  return oldSpaceUsed() - before;
+  return tries.sort((a, b) => a - b)[Math.floor(tries.length / 2)];
 }
 
 describe('installLeanAsyncResourceBind', () => {
