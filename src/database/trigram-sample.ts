@@ -16,6 +16,11 @@ export interface TrigramSampleOptions {
   minRows: number;
   /** A sample older than this is taken again, in the background, at the next search. */
   maxAgeMs: number;
+  /**
+   * The same for a sample that found fewer than minRows rows, or failed: a table still being
+   * filled, or a busy server, should not go without narrowing for a whole maxAgeMs.
+   */
+  emptyMaxAgeMs: number;
   /** The longest text read from each row: the start of a long value shows its kind. */
   maxChars: number;
 }
@@ -24,6 +29,7 @@ export const TRIGRAM_SAMPLE_DEFAULTS: TrigramSampleOptions = {
   rows: 2_000,
   minRows: 200,
   maxAgeMs: 10 * 60_000,
+  emptyMaxAgeMs: 60_000,
   maxChars: 2_000,
 };
 
@@ -31,14 +37,17 @@ const NONE: SearchedColumns<TrigramShares> = { errorMessage: new Map(), inputPar
 
 /**
  * How common each trigram is in the searched columns of the tasks table (PostgreSQL), from a
- * sample of rows taken at the first search and again when it is older than maxAgeMs. A search
- * never waits for a later sample. A sample that fails (a busy server) counts as empty, which
- * turns the narrowing off until the next: the shares only choose what the index is asked for.
+ * sample of rows taken at the first call (an API process makes it at start-up) and again when
+ * it is older than maxAgeMs. A search never waits for a later sample. A sample that fails (a
+ * busy server) counts as empty, which turns the narrowing off until the next, taken after
+ * emptyMaxAgeMs: the shares only choose what the index is asked for.
  */
 export class TrigramSample {
   private readonly logger = new Logger(TrigramSample.name);
   private latest?: Promise<SearchedColumns<TrigramShares>>;
   private takenAt = 0;
+  /** Whether the latest sample found too few rows to count, or failed. */
+  private latestEmpty = false;
   private taking?: Promise<void>;
 
   constructor(
@@ -51,7 +60,7 @@ export class TrigramSample {
     if (!this.latest) {
       this.takenAt = now;
       this.latest = this.take();
-    } else if (now - this.takenAt > this.options.maxAgeMs && !this.taking) {
+    } else if (now - this.takenAt > this.maxAge() && !this.taking) {
       this.takenAt = now;
       const next = this.take();
       this.taking = next.then((shares) => {
@@ -62,7 +71,17 @@ export class TrigramSample {
     return this.latest;
   }
 
+  private maxAge(): number {
+    return this.latestEmpty ? this.options.emptyMaxAgeMs : this.options.maxAgeMs;
+  }
+
   private async take(): Promise<SearchedColumns<TrigramShares>> {
+    const shares = await this.read();
+    this.latestEmpty = shares === NONE;
+    return shares;
+  }
+
+  private async read(): Promise<SearchedColumns<TrigramShares>> {
     try {
       const rows = await this.tasks.query<{ error_message: string | null; input_params: string }[]>(
         ...(await this.sampleQuery()),

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { EVERY_PROJECT } from '../core/project';
 import { waitFor } from '../../test/utils/wait-for';
 import { openTestDatabase, TestDatabase } from '../testing/test-databases';
@@ -186,6 +187,50 @@ describe('text search narrowed to rare trigrams on postgres', () => {
       await waitFor('the new sample', async () => (await sample.shares(stale + 1)) !== first);
       // One sample (its size estimate, its rows), not one per call while it was read.
       expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('takes a sample that found too few rows again after emptyMaxAgeMs, a full one not', async () => {
+    const options = { ...TRIGRAM_SAMPLE_DEFAULTS, emptyMaxAgeMs: 1_000 };
+    const empty = new TrigramSample(tasks, { ...options, minRows: ROWS * 2 });
+    const full = new TrigramSample(tasks, options);
+    const start = Date.now();
+    expect((await empty.shares(start)).inputParams.size).toBe(0);
+    expect((await full.shares(start)).inputParams.size).toBeGreaterThan(0);
+    const spy = jest.spyOn(tasks, 'query');
+    try {
+      const later = start + options.emptyMaxAgeMs + 1;
+      await full.shares(later);
+      expect(spy).not.toHaveBeenCalled();
+      await empty.shares(later);
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('has an API process take its first sample at start-up, and a worker none', async () => {
+    const sampled = (store: TaskStore) => {
+      const spy = jest.spyOn(tasks, 'query');
+      try {
+        store.onApplicationBootstrap();
+        return spy.mock.calls.some(([sql]) => sql.includes('pg_class'));
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const api = new TaskStore(tasks, { ...database.config, role: 'api' } as AppConfig);
+    const worker = new TaskStore(tasks, { ...database.config, role: 'worker' } as AppConfig);
+    // The sample's first statement is sent before bootstrap returns, which does not wait for it.
+    expect(sampled(api)).toBe(true);
+    expect(sampled(worker)).toBe(false);
+    // A search meanwhile shares that sample (and this one ends before the database is dropped).
+    const spy = jest.spyOn(tasks, 'query');
+    try {
+      await api.page(EVERY_PROJECT, { q: 'batch-' }, 1, 0);
+      expect(spy.mock.calls.some(([sql]) => sql.includes('pg_class'))).toBe(false);
     } finally {
       spy.mockRestore();
     }
