@@ -62,6 +62,9 @@ export interface TaskFilter {
   createdBefore?: Date;
 }
 
+/** The filters the counters kept per project, status and type answer (see needsRowCount). */
+export type CounterFilter = Pick<TaskFilter, 'project' | 'status' | 'taskType'>;
+
 /** A listing's total: exact, or (lowerBound) the count stopped there and more match. */
 export interface TaskTotal {
   count: number;
@@ -419,22 +422,12 @@ export class TaskStore implements OnApplicationBootstrap {
   }
 
   /**
-   * Exact, from the counters the database keeps per project, status and type; with a search
-   * filter (retry_of, q, a date range), counted from the rows, through the filters' indexes,
-   * however many they are (the listing uses `total`, which stops).
+   * Exact, from the counters the database keeps per project, status and type: a few rows read,
+   * however many tasks. A filter the counters cannot answer counts through `total`.
    */
-  async count(scope: ProjectScope, filter: TaskFilter): Promise<number> {
+  async count(scope: ProjectScope, filter: CounterFilter): Promise<number> {
     const project = projectToMatch(scope, filter.project);
     if (project === null) return 0;
-    if (needsRowCount(filter)) {
-      const row = await applyTaskFilter(
-        this.tasks.createQueryBuilder('task').select('COUNT(*)', 'total'),
-        project,
-        filter,
-        await this.dialect(),
-      ).getRawOne<{ total: string | number }>();
-      return Number(row?.total ?? 0);
-    }
     const counts = this.tasks.manager
       .createQueryBuilder()
       .select('COALESCE(SUM(counts.count), 0)', 'total')
