@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { cpuMs } from './lib/cpu.mjs';
 import { startKeyedService } from './lib/keyed-api.mjs';
-import { load, formatLoad } from './lib/load.mjs';
+import { load, formatLoad, SETTLING_MS } from './lib/load.mjs';
 import {
   Cleanup,
   makeStore,
@@ -38,6 +38,10 @@ function combine(results) {
     rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
     p50: Math.max(...results.map((r) => r.p50)),
     p99: Math.max(...results.map((r) => r.p99)),
+    // Only the open loop reports it (see SETTLING_MS).
+    p99Settled: results.every((r) => r.p99Settled !== undefined)
+      ? Math.max(...results.map((r) => r.p99Settled))
+      : undefined,
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     cpuPerRequest: results.reduce((sum, r) => sum + r.cpuMs, 0) / Math.max(requests, 1),
     workerCpuPerRequest: results.some((r) => r.workerCpuMs !== undefined)
@@ -47,7 +51,11 @@ function combine(results) {
 }
 
 const describe = (r) =>
-  `${formatLoad(r)}; CPU ${r.cpuPerRequest.toFixed(2)} ms/request` +
+  formatLoad(r) +
+  (r.p99Settled === undefined
+    ? ''
+    : ` (p99 ${r.p99Settled} ms past each round's first ${SETTLING_MS / 1000} s)`) +
+  `; CPU ${r.cpuPerRequest.toFixed(2)} ms/request` +
   (r.workerCpuPerRequest === undefined ? '' : `, worker ${r.workerCpuPerRequest.toFixed(2)}`);
 
 /**
