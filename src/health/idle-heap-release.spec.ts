@@ -33,6 +33,18 @@ function leaveGarbage(megabytes: number): void {
   held = undefined;
 }
 
+/**
+ * Whether the heap gave back at least half of what it grew by from `baseline` to `grown`. As a
+ * share, not in megabytes: on a busy machine V8 may collect part of the garbage by itself first.
+ * Polled for a moment: pages come back as V8's sweeper threads free them, which load delays.
+ */
+async function expectGivenBack(baseline: number, grown: number): Promise<void> {
+  expect(grown - baseline).toBeGreaterThan(16 * MB);
+  await waitFor('half the growth given back', () => grown - heapBytes() > (grown - baseline) / 2, {
+    timeoutMs: 3_000,
+  });
+}
+
 describe('IdleHeapPolicy', () => {
   const growth = RELEASE_MIN_GROWTH_BYTES / MB;
 
@@ -94,14 +106,14 @@ describe('IdleHeapPolicy', () => {
 });
 
 describe('fullCollector', () => {
-  it('gives back the old space that dropped garbage holds', () => {
+  it('gives back the old space that dropped garbage holds', async () => {
     const collect = fullCollector();
     collect();
+    const baseline = heapBytes();
     leaveGarbage(96);
-    const before = heapBytes();
+    const grown = heapBytes();
     collect();
-    const after = heapBytes();
-    expect(before - after).toBeGreaterThan(48 * MB);
+    await expectGivenBack(baseline, grown);
   });
 });
 
@@ -125,13 +137,14 @@ describe('IdleHeapRelease', () => {
 
   it('collects the garbage of a busy stretch once the process is idle', async () => {
     fullCollector()();
+    const baseline = heapBytes();
     release = releaseAfter('300');
     release.onApplicationBootstrap();
     leaveGarbage(96);
     const grown = heapBytes();
     const quick = release;
     await waitFor('an idle collection', () => quick.releases > 0, { timeoutMs: 10_000 });
-    expect(grown - heapBytes()).toBeGreaterThan(48 * MB);
+    await expectGivenBack(baseline, grown);
     // Idle on, with nothing new to give back: no second collection in ten more looks.
     const [releases, looks] = [quick.releases, quick.looks];
     await waitFor('ten more looks', () => quick.looks >= looks + 10, { timeoutMs: 10_000 });
