@@ -206,6 +206,9 @@ describe('text search narrowed to rare trigrams on postgres', () => {
       expect(spy).not.toHaveBeenCalled();
       await empty.shares(later);
       expect(spy).toHaveBeenCalled();
+      // The new sample is read in the background: let it end within this test.
+      await waitFor('the new sample sent', () => spy.mock.calls.length >= 2);
+      await spy.mock.results[1].value;
     } finally {
       spy.mockRestore();
     }
