@@ -321,17 +321,23 @@ describe(`schedules: CRUD, roles, projects and one task per tick with two API in
           .filter((line) => line.msg === 'Schedule fired' && line.schedule_id === everyMinute.id)
           .map((line) => String(line.tick)),
       );
-    // The claim commits before the submit: wait for the forced tick's task.
-    await waitFor('the task of the forced tick', () => firings().includes(forced), {
-      timeoutMs: 10_000,
-    });
-    const tasks = await tasksOf(operator.api, everyMinute.id);
-    const fired = firings();
-    // Both ticks fired, each by one instance only, each making one task (a third tick may
-    // have come by the clock meanwhile, under the same rule).
-    expect(fired).toEqual(expect.arrayContaining([first, forced]));
+    // The claim commits before the submit and its log line: wait until every firing logged is
+    // listed with its task (a third tick may have come by the clock meanwhile, under the same
+    // rule). Two tasks for one tick would never match one line each, and fail here.
+    const { fired, tasks } = await waitFor(
+      'each firing of both ticks to be logged with its one task',
+      async () => {
+        const logged = firings();
+        const listed = await tasksOf(operator.api, everyMinute.id);
+        const bothFired = [first, forced].every((tick) => logged.includes(tick));
+        return bothFired && listed.length === logged.length && firings().length === logged.length
+          ? { fired: logged, tasks: listed }
+          : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
+    // Each tick fired by one instance only.
     expect(new Set(fired).size).toBe(fired.length);
-    expect(tasks).toHaveLength(fired.length);
     for (const task of tasks) {
       expect(task).toMatchObject({
         task_type: 'csv_processing',
@@ -347,7 +353,8 @@ describe(`schedules: CRUD, roles, projects and one task per tick with two API in
       'GET',
       `/api/schedules/${everyMinute.id}`,
     );
-    expect(tasks.map((task) => task.id)).toContain(now.body.last_task_id);
+    // Newest first: the last tick's task.
+    expect(now.body.last_task_id).toBe(tasks[0].id);
     expect(now.body.last_run_at).not.toBeNull();
   }, 180_000);
 
