@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase } from './utils/databases';
 import { PrivateRedis } from './utils/private-redis';
+import { sqlRows } from './utils/sql-rows';
 import { startService, TestService } from './utils/start-service';
 import { waitFor } from './utils/wait-for';
 
@@ -19,6 +20,9 @@ interface Readiness {
   failed?: string[];
 }
 
+/** Longer than a test waits for a stopped service, so that only an early exit passes. */
+const SHUTDOWN_GRACE_MS = 60_000;
+
 describe('health', () => {
   const database = isolatedDatabase();
   // Redis of this suite's own, so it can be stopped without touching anyone else's.
@@ -28,7 +32,11 @@ describe('health', () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    service = await startService({ ...database.env, REDIS_URL: redis.url });
+    service = await startService({
+      ...database.env,
+      REDIS_URL: redis.url,
+      SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
+    });
     api = new ApiClient(service.url);
   });
 
@@ -101,5 +109,34 @@ describe('health', () => {
     // Reads keep working from SQL while Redis is away.
     const list = await api.request('GET', '/api/tasks/');
     expect(list.status).toBe(200);
+  });
+
+  it('shuts down on SIGTERM while Redis is away: a running task finishes its work first, then the process exits 0', async () => {
+    await redis.resume();
+    await waitFor(
+      'Redis to be back',
+      async () => (await api.request('GET', '/api/health')).status === 200,
+    );
+    const task = await api.submit('csv_processing', { num_rows: 20, processing_time: 3 });
+    await api.waitForStatus(task.id, ['RUNNING']);
+    await redis.stop();
+    // stop() kills a process still there after 15 s, well before SHUTDOWN_GRACE_MS is over.
+    const code = await service.process.stop();
+    expect([code, service.process.state()]).toEqual([0, 'exited with code 0']);
+    const messages = service.process.logs().map((line) => line.msg);
+    expect(messages).toContain(
+      'Redis does not answer: closing the workers without it, after 1 running task(s) end',
+    );
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^Redis does not answer: closing \d+ queue/),
+    );
+    // Its work and its row were finished without Redis; only the job's acknowledgement waits.
+    const rows = await sqlRows<{ status: string }>(
+      database,
+      service.dataDir,
+      'SELECT status FROM tasks WHERE id = ?',
+      [task.id],
+    );
+    expect(rows).toEqual([{ status: 'SUCCESS' }]);
   });
 });

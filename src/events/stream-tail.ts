@@ -56,16 +56,10 @@ export class StreamTail {
     let lastId: string | undefined;
     while (!this.stopping.signal.aborted) {
       try {
-        lastId ??= await this.newestId();
+        lastId ??= await this.untilStopped(this.newestId());
         this.markStarted();
-        const reply = await this.client.xread(
-          'COUNT',
-          READ_COUNT,
-          'BLOCK',
-          BLOCK_MS,
-          'STREAMS',
-          this.key,
-          lastId,
+        const reply = await this.untilStopped(
+          this.client.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', this.key, lastId),
         );
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
@@ -79,6 +73,21 @@ export class StreamTail {
         await delay(RETRY_MS, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * The command's answer, or a rejection once the tail stops. A command sent while Redis is away
+   * waits in the client's queue, and disconnecting a client that is between reconnection
+   * attempts never settles it: stop() would otherwise wait until Redis came back.
+   */
+  private untilStopped<T>(command: Promise<T>): Promise<T> {
+    const { signal } = this.stopping;
+    if (signal.aborted) return Promise.reject(new Error('stopped'));
+    return new Promise<T>((resolve, reject) => {
+      const onStop = (): void => reject(new Error('stopped'));
+      signal.addEventListener('abort', onStop, { once: true });
+      command.finally(() => signal.removeEventListener('abort', onStop)).then(resolve, reject);
+    });
   }
 
   /** Where this tail starts: after the newest entry there is now, not at the stream's start. */

@@ -19,6 +19,11 @@ export class CancelRegistry implements OnModuleInit, OnApplicationShutdown {
     this.subscription?.unsubscribe();
   }
 
+  /** How many tasks are running in this process. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
   register(taskId: string): AbortController {
     const controller = new AbortController();
     this.running.set(taskId, controller);

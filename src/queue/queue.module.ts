@@ -1,11 +1,13 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { bullmqConnection } from '../config/bullmq-connection';
 import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry } from './cancel-registry';
 import { QueueControl } from './queue-control.service';
+import { QueueShutdown } from './queue-shutdown.service';
 import { queueNameOf, TASK_QUEUES } from './task-job';
 import { TaskQueueService } from './task-queue.service';
 import { TaskRecovery } from './task-recovery.service';
@@ -46,8 +48,8 @@ export class QueueModule {
     return {
       module: QueueModule,
       global: true,
-      imports: queues(),
-      providers: [taskQueues, TaskQueueService, QueueControl, TaskRecovery],
+      imports: [...queues(), DiscoveryModule],
+      providers: [taskQueues, TaskQueueService, QueueControl, QueueShutdown, TaskRecovery],
       exports: [TaskQueueService, QueueControl],
     };
   }
@@ -64,11 +66,12 @@ export class QueueModule {
     return {
       module: QueueModule,
       global: true,
-      imports: queues(),
+      imports: [...queues(), DiscoveryModule],
       providers: [
         taskQueues,
         TaskQueueService,
         QueueControl,
+        QueueShutdown,
         ...workerProviders,
         ...(recovery ? [TaskRecovery] : []),
       ],

@@ -4,20 +4,27 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { WorkerHost } from '@nestjs/bullmq';
+import { DiscoveryService, ModuleRef } from '@nestjs/core';
+import type { Worker } from 'bullmq';
+import { setTimeout as delay } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config';
 import { TASK_TYPES } from '../core/task-type';
 import { CancelRegistry } from './cancel-registry';
 import { rateLimiterOptions } from './rate-limiter-options';
 import { WorkerShutdownError } from './task-errors';
 import { PROCESSORS } from '../task-types/processors';
+import { redisAnswers } from './redis-outage';
+
+/** How often a shutdown without Redis looks whether the running tasks have ended. */
+const DRAIN_POLL_MS = 100;
 
 /**
  * Starts the workers once the app is up, with the configured concurrency and global rate, and
  * drains them on shutdown: no new jobs, active ones get SHUTDOWN_GRACE_MS to finish, then are
- * handed back to the queue for another worker. This runs before the database, Redis and SMTP
- * connections close (their providers close in onApplicationShutdown), so the last sends and status
- * writes land.
+ * handed back to the queue for another worker (with Redis away, see closeWithoutRedis). This
+ * runs before the database, Redis and SMTP connections close (their providers close in
+ * onApplicationShutdown), so the last sends and status writes land.
  */
 @Injectable()
 export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -27,6 +34,7 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     private readonly moduleRef: ModuleRef,
     private readonly config: AppConfig,
     private readonly cancels: CancelRegistry,
+    private readonly discovery: DiscoveryService,
   ) {}
 
   private processors() {
@@ -49,7 +57,13 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    const closing = Promise.all(this.processors().map(({ processor }) => processor.worker.close()));
+    const workers = this.processors().map(({ processor }) => processor.worker);
+    if (await redisAnswers(workers[0])) await this.closeGracefully(workers);
+    else await this.closeWithoutRedis(workers, this.otherWorkers(workers));
+  }
+
+  private async closeGracefully(workers: Worker[]): Promise<void> {
+    const closing = Promise.all(workers.map((worker) => worker.close()));
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace over'>((resolve) => {
       timer = setTimeout(() => resolve('grace over'), this.config.shutdownGraceMs);
@@ -62,5 +76,38 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
       await closing;
     }
     clearTimeout(timer);
+  }
+
+  /**
+   * BullMQ's close waits for Redis to take its last commands, so with Redis down it would wait
+   * until Redis came back, however idle the worker. Nothing can be fetched, acknowledged or
+   * handed back meanwhile: running tasks still get the grace period to finish their work, then
+   * the workers close without Redis, the webhook deliveries' too. A job left unacknowledged
+   * comes back through BullMQ's stalled check once Redis does, and the recovery sweep finds any
+   * task left RUNNING.
+   */
+  private async closeWithoutRedis(workers: Worker[], others: Worker[]): Promise<void> {
+    const running = this.cancels.runningCount;
+    this.logger.warn(
+      `Redis does not answer: closing the workers without it, after ${running} running task(s) end`,
+    );
+    const graceEnds = Date.now() + this.config.shutdownGraceMs;
+    while (this.cancels.runningCount > 0 && Date.now() < graceEnds) await delay(DRAIN_POLL_MS);
+    const stopped = this.cancels.abortAll(new WorkerShutdownError());
+    if (stopped > 0)
+      this.logger.warn(
+        `Shutdown grace period over: stopping ${stopped} task(s); their jobs return once Redis does`,
+      );
+    await Promise.all([...workers, ...others].map((worker) => worker.close(true)));
+  }
+
+  /** The process's other BullMQ workers (webhook deliveries), which BullMQ closes otherwise. */
+  private otherWorkers(taskWorkers: Worker[]): Worker[] {
+    return this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost)
+      .map((host) => host.worker)
+      .filter((worker) => !taskWorkers.includes(worker));
   }
 }
