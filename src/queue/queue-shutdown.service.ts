@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import { closeQueueWithoutRedis, redisAnswers } from './redis-outage';
+import { closeQueueWithoutRedis, providersOf, redisAnswers } from './redis-outage';
 
 /**
  * Lets a process shut down while Redis is away. Every BullMQ queue of the process (the task
@@ -16,10 +16,7 @@ export class QueueShutdown implements BeforeApplicationShutdown {
   constructor(private readonly discovery: DiscoveryService) {}
 
   async beforeApplicationShutdown(): Promise<void> {
-    const queues = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is Queue => instance instanceof Queue);
+    const queues = providersOf(this.discovery, Queue);
     if (await redisAnswers(queues[0])) return;
     this.logger.warn(`Redis does not answer: closing ${queues.length} queue(s) without it`);
     await Promise.all(queues.map(closeQueueWithoutRedis));

@@ -1,3 +1,4 @@
+import { DiscoveryService } from '@nestjs/core';
 import { Queue, QueueBase } from 'bullmq';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -8,7 +9,18 @@ const REDIS_CHECK_MS = 1_000;
 export async function redisAnswers(owner: QueueBase | undefined): Promise<boolean> {
   if (!owner) return true;
   const status = owner.client.then((client) => client.status === 'ready');
-  return Promise.race([status, delay(REDIS_CHECK_MS, false)]).catch(() => false);
+  return Promise.race([status, delay(REDIS_CHECK_MS, false, { ref: false })]).catch(() => false);
+}
+
+/** The providers of the application that are instances of `type`: its queues, its workers. */
+export function providersOf<T>(
+  discovery: DiscoveryService,
+  type: abstract new (...args: never[]) => T,
+): T[] {
+  return discovery
+    .getProviders()
+    .map((wrapper) => wrapper.instance as unknown)
+    .filter((instance): instance is T => instance instanceof type);
 }
 
 /** BullMQ's connection as far as a forced close needs it (RedisConnection, not exported). */

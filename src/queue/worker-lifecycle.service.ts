@@ -14,7 +14,7 @@ import { CancelRegistry } from './cancel-registry';
 import { rateLimiterOptions } from './rate-limiter-options';
 import { WorkerShutdownError } from './task-errors';
 import { PROCESSORS } from '../task-types/processors';
-import { redisAnswers } from './redis-outage';
+import { providersOf, redisAnswers } from './redis-outage';
 
 /** How often a shutdown without Redis looks whether the running tasks have ended. */
 const DRAIN_POLL_MS = 100;
@@ -103,10 +103,7 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
 
   /** The process's other BullMQ workers (webhook deliveries), which BullMQ closes otherwise. */
   private otherWorkers(taskWorkers: Worker[]): Worker[] {
-    return this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost)
+    return providersOf(this.discovery, WorkerHost)
       .map((host) => host.worker)
       .filter((worker) => !taskWorkers.includes(worker));
   }
