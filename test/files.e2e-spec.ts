@@ -318,6 +318,45 @@ describe(`uploads and real inputs on ${TEST_DATABASE}`, () => {
     expect(allBad.error_message).toBe('No image could be processed');
   });
 
+  // AVIF's encode runs in a child process of the worker (killable-resize.ts): the same outputs,
+  // an uploaded file or a generated picture as input, and each image's own error.
+  it('resizes to AVIF in a child process, with the same outputs and per-image errors', async () => {
+    const jpeg = await sharp({
+      create: { width: 320, height: 240, channels: 3, background: '#cc6633' },
+    })
+      .jpeg()
+      .toBuffer();
+    const good = await upload(service.url, jpeg, 'good.jpg');
+    const truncated = await upload(service.url, jpeg.subarray(0, 200), 'truncated.jpg');
+    const bomb = await upload(service.url, pngClaiming(50_000, 50_000), 'bomb.png');
+    const done = await run('image_processing', {
+      file_ids: [good.body.file_id, truncated.body.file_id, bomb.body.file_id],
+      target_width: 64,
+      target_height: 48,
+      format: 'avif',
+    });
+    expect(done.status).toBe('SUCCESS');
+    const [ok, cut, huge] = (done.result_data as { images: ImageResult[] }).images;
+    expect([ok.new_size, ok.error]).toEqual(['64x48', undefined]);
+    expect(cut.error).toMatch(/could not be decoded/);
+    expect(huge.error).toMatch(/pixel limit/);
+    const output = await fetch(`${service.url}${ok.url}`);
+    expect([output.status, output.headers.get('content-type')]).toEqual([200, 'image/avif']);
+    const metadata = await sharp(Buffer.from(await output.arrayBuffer())).metadata();
+    expect([metadata.width, metadata.height, metadata.compression]).toEqual([64, 48, 'av1']);
+    const thumbnail = await fetch(`${service.url}${ok.thumbnail_url}`);
+    expect([thumbnail.status, thumbnail.headers.get('content-type')]).toEqual([200, 'image/webp']);
+
+    const generated = await run('image_processing', {
+      num_images: 2,
+      target_width: 32,
+      target_height: 32,
+      format: 'avif',
+    });
+    expect(generated.status).toBe('SUCCESS');
+    expect(generated.result_data).toMatchObject({ processed_successfully: 2, failed: 0 });
+  });
+
   it("serves only a task's own result files", async () => {
     const done = await run('image_processing', {
       num_images: 1,

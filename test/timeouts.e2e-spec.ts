@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiClient } from './utils/api-client';
 import { isolatedDatabase, TEST_DATABASE } from './utils/databases';
@@ -13,6 +13,17 @@ import { waitFor } from './utils/wait-for';
 const CPU_BOUND_ROWS = 10_000_000;
 /** Long enough for a forced stop and the next task, far short of a whole CPU-bound run. */
 const WAIT_MS = 25_000;
+
+/** The pids of a process's children, from /proc (each of its threads lists those it started). */
+function childrenOf(pid: number): number[] {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number),
+  );
+}
 
 describe(`timeouts that stop the work on ${TEST_DATABASE}`, () => {
   const database = isolatedDatabase();
@@ -95,15 +106,25 @@ describe(`timeouts that stop the work on ${TEST_DATABASE}`, () => {
   });
 
   it('stops an image encode at its timeout and removes what it wrote', async () => {
-    // One generated picture enlarged to 5120x3840 AVIF: one long libvips encode, no signal check.
+    // Generated pictures enlarged to 5120x3840 AVIF: libheif's encode, which no signal or libvips
+    // timeout reaches, runs tens of seconds; it runs in a child process, killed at the timeout.
     const slow = await submit(
       'image_processing',
       { num_images: 3, target_width: 8192, target_height: 8192, format: 'avif', quality: 100 },
       1,
     );
+    const encoders = await waitFor('the AVIF encodes to start in child processes', () => {
+      const children = childrenOf(service.process.child.pid!);
+      return children.length > 0 ? children : undefined;
+    });
     const failed = await api.waitForStatus(slow.id, ['SUCCESS', 'FAILED'], WAIT_MS);
     expect(failed.status).toBe('FAILED');
     expect(failed.error_message).toBe('Timed out after 1 s');
+    // Killed, not left encoding for nobody: the worker has no child process left.
+    await waitFor('the encoding child processes to be gone', () =>
+      encoders.every((pid) => !existsSync(`/proc/${pid}`)),
+    );
+    expect(childrenOf(service.process.child.pid!)).toEqual([]);
     const next = await submit('image_processing', {
       num_images: 1,
       target_width: 64,
@@ -125,5 +146,10 @@ describe(`timeouts that stop the work on ${TEST_DATABASE}`, () => {
     const done = await api.waitForStatus(task.id, ['SUCCESS', 'FAILED'], 60_000);
     expect(done.status).toBe('SUCCESS');
     expect(done.result_data).toMatchObject({ processed_rows: 50_000 });
+  });
+
+  // An encode left running on libuv's threads held the exit 20-30 s after the graceful close.
+  it('exits with 0 on SIGTERM once it is idle, with nothing left running after the timeouts', async () => {
+    expect(await service.process.stop()).toBe(0);
   });
 });

@@ -11,7 +11,8 @@ import { TaskProcessor } from '../../queue/task.processor';
 import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { generateTestImage } from './image-generate';
 import { inLanes } from './in-lanes';
-import { describeImageError, outputName, resizeImage, thumbnailName, uniqueName } from './resize';
+import { describeImageError, outputName, thumbnailName, uniqueName } from './resize';
+import { resizeKillably } from './killable-resize';
 
 /**
  * Images of one task resized at once. sharp runs each pipeline on one libvips thread here (its
@@ -110,7 +111,9 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
         // the written output.
         const resized = await this.storage.writeLocally(keyOf(name), (output) =>
           this.storage.writeLocally(keyOf(thumbnail), (thumbnailPath) =>
-            source.withInput((input) => resizeImage(input, output, spec, thumbnailPath)),
+            source.withInput((input) =>
+              resizeKillably({ input, output, spec, thumbnailOutput: thumbnailPath }, context.halt),
+            ),
           ),
         );
         images[index] = {

@@ -34,6 +34,14 @@ export function vipsTimeout(stopBy: number | undefined, now = Date.now()): { sec
 /** sharp takes at most an hour: no single image's pipeline runs longer, whatever the timeout. */
 export const MAX_VIPS_TIMEOUT_SECONDS = 3600;
 
+/** One resize's arguments, as one value that can cross to a child process. */
+export interface ResizeInput {
+  input: string | Buffer;
+  output: string;
+  spec: ResizeSpec;
+  thumbnailOutput?: string;
+}
+
 export interface ResizedImage {
   original_size: string;
   new_size: string;
