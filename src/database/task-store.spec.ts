@@ -2,7 +2,9 @@ import { EVERY_PROJECT } from '../core/project';
 import { Logger } from '@nestjs/common';
 import { TaskStatus } from '../core/task-status';
 import { openTestDatabase, TestDatabase, TestDatabaseKind } from '../testing/test-databases';
-import { NewTask, TaskStore } from './task-store';
+import { Repository } from 'typeorm';
+import { COMMON_TEXT_MS, NewTask, TaskStore } from './task-store';
+import { FTS_COMMON_MATCHES } from './task-search';
 import { Task } from './task.entity';
 
 describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind) => {
@@ -349,10 +351,12 @@ describe.each<TestDatabaseKind>(['sqlite', 'postgres'])('TaskStore on %s', (kind
 describe('TaskStore on sqlite: the FTS5 text index', () => {
   let database: TestDatabase;
   let store: TaskStore;
+  let repository: Repository<Task>;
 
   beforeAll(async () => {
     database = await openTestDatabase('sqlite');
-    store = new TaskStore(database.dataSource.getRepository(Task), database.config);
+    repository = database.dataSource.getRepository(Task);
+    store = new TaskStore(repository, database.config);
   });
 
   afterAll(() => database?.drop());
@@ -401,6 +405,43 @@ describe('TaskStore on sqlite: the FTS5 text index', () => {
     await database.dataSource.query(
       `INSERT INTO tasks_fts (tasks_fts, rank) VALUES ('integrity-check', 1)`,
     );
+  });
+
+  it('asks FTS5 about a text it found common once a minute, and pages it by scanning alike', async () => {
+    const notes = Array.from({ length: FTS_COMMON_MATCHES + 1 }, (_, i) => `everywhere ${i}`);
+    await store.insertMany(
+      notes.map((note) => ({
+        taskType: 'csv_processing',
+        inputParams: { note },
+        retryOf: null,
+        project: 'default',
+      })),
+    );
+    const rare = await newTask('everywhere-not: only here');
+    const ftsAsked = jest.spyOn(repository, 'query');
+    const probes = (): number =>
+      ftsAsked.mock.calls.filter(([sql]) => sql.includes('tasks_fts MATCH')).length;
+    const newestFirst = async (q: string) =>
+      (await store.page(EVERY_PROJECT, { q }, 3, 0)).map((task) => task.inputParams.note);
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      const first = await newestFirst('everywhere');
+      expect(first).toHaveLength(3);
+      for (const note of first) expect(note).toContain('everywhere');
+      expect(probes()).toBe(1);
+      expect(await newestFirst('everywhere')).toStrictEqual(first);
+      expect(probes()).toBe(1);
+      // A rare text is asked for each time: its matches are the rows FTS5 gives.
+      expect(await newestFirst('only here')).toStrictEqual([rare.inputParams.note]);
+      expect(await newestFirst('only here')).toStrictEqual([rare.inputParams.note]);
+      expect(probes()).toBe(3);
+      clock.mockReturnValue(Date.now() + COMMON_TEXT_MS + 1);
+      expect(await newestFirst('everywhere')).toStrictEqual(first);
+      expect(probes()).toBe(4);
+    } finally {
+      clock.mockRestore();
+      ftsAsked.mockRestore();
+    }
   });
 });
 
