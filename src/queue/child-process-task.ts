@@ -2,14 +2,14 @@
 export type ChildTaskResult<O> = { ok: true; value: O } | { ok: false; message: string };
 
 /**
- * The body of a child process started by `runInChildProcess`: takes the one input the parent
- * sends, runs `work` on it, answers and exits.
+ * The body of a child process started by `ChildProcesses`: runs `work` on each input the parent
+ * sends, one at a time, and answers each.
  */
 export function serveChildTask<I, O>(work: (input: I) => Promise<O>): void {
-  // The parent is gone (killed, or crashed): nobody waits for the answer. SIGKILL, because an
-  // exit would wait for the native work still running on libuv's threads.
+  // The parent let it go, or is gone (killed, crashed): nobody waits for an answer. SIGKILL,
+  // because an exit would wait for native work still running on libuv's threads.
   process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
-  process.once('message', (message: { input: I }) => {
+  process.on('message', (message: { input: I }) => {
     void work(message.input).then(
       (value) => answer({ ok: true, value }),
       (error: unknown) =>
@@ -19,5 +19,5 @@ export function serveChildTask<I, O>(work: (input: I) => Promise<O>): void {
 }
 
 function answer<O>(result: ChildTaskResult<O>): void {
-  process.send?.(result, () => process.exit(0));
+  process.send?.(result);
 }

@@ -12,7 +12,7 @@ import { WORKER_OPTIONS } from '../../queue/worker-options';
 import { generateTestImage } from './image-generate';
 import { inLanes } from './in-lanes';
 import { describeImageError, outputName, thumbnailName, uniqueName } from './resize';
-import { resizeKillably } from './killable-resize';
+import { KillableResizer } from './killable-resize';
 
 /**
  * Images of one task resized at once. sharp runs each pipeline on one libvips thread here (its
@@ -101,6 +101,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
       'info',
       `Resizing ${sources.length} image(s) to ${spec.width}×${spec.height} ${format}`,
     );
+    const resizer = new KillableResizer(format);
     await inLanes(sources.length, IMAGES_AT_ONCE, async (index) => {
       context.signal.throwIfAborted();
       const source = sources[index];
@@ -112,7 +113,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
         const resized = await this.storage.writeLocally(keyOf(name), (output) =>
           this.storage.writeLocally(keyOf(thumbnail), (thumbnailPath) =>
             source.withInput((input) =>
-              resizeKillably({ input, output, spec, thumbnailOutput: thumbnailPath }, context.halt),
+              resizer.resize({ input, output, spec, thumbnailOutput: thumbnailPath }, context.halt),
             ),
           ),
         );
@@ -138,7 +139,7 @@ export class ImageProcessor extends TaskProcessor<ImageParams> {
         context.log('warn', `${source.originalName}: failed: ${images[index].error}`);
       }
       context.onProgress((++finished / sources.length) * 100);
-    });
+    }).finally(() => resizer.close());
     const succeeded = images.filter((image) => image.error === undefined).length;
     const result = {
       total_images: sources.length,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runInChildProcess } from '../../queue/child-process-run';
+import { ChildProcesses } from '../../queue/child-processes';
 import { ImageFormat } from './image.params';
 import { ResizedImage, ResizeInput, resizeImage } from './resize';
 
@@ -14,13 +14,24 @@ const RESIZE_CHILD = join(__dirname, 'resize.child.js');
 const UNSTOPPABLE_ENCODES: ReadonlySet<ImageFormat> = new Set(['avif']);
 
 /**
- * `resizeImage`, stoppable by force: a format whose encode libvips cannot stop runs in a child
- * process, killed when `halt` aborts; the others run here, where a fork would cost more than
- * their whole resize.
+ * `resizeImage` for one task's images, stoppable by force: a format whose encode libvips cannot
+ * stop runs in child processes, each killed when its run's `halt` aborts; the others run here,
+ * where a child's start would cost as much as their whole resize. `close` when the task ends.
  */
-export function resizeKillably(resize: ResizeInput, halt?: AbortSignal): Promise<ResizedImage> {
-  if (!UNSTOPPABLE_ENCODES.has(resize.spec.format)) {
-    return resizeImage(resize.input, resize.output, resize.spec, resize.thumbnailOutput);
+export class KillableResizer {
+  private readonly children?: ChildProcesses<ResizeInput, ResizedImage>;
+
+  constructor(format: ImageFormat) {
+    if (UNSTOPPABLE_ENCODES.has(format)) this.children = new ChildProcesses(RESIZE_CHILD);
   }
-  return runInChildProcess<ResizeInput, ResizedImage>(RESIZE_CHILD, resize, halt);
+
+  resize(resize: ResizeInput, halt?: AbortSignal): Promise<ResizedImage> {
+    return this.children
+      ? this.children.run(resize, halt)
+      : resizeImage(resize.input, resize.output, resize.spec, resize.thumbnailOutput);
+  }
+
+  close(): void {
+    this.children?.close();
+  }
 }
