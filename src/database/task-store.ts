@@ -117,9 +117,9 @@ const INSERT_CHUNK = 200;
 
 /**
  * How long a text FTS5 found common is searched for by scanning without asking FTS5 again, and
- * how many such texts a process keeps. Asking costs 1.8 ms at 1,000,000 rows, a third of a
- * common-text page's CPU; a search box asks for the same text page after page and on every
- * refresh. Matches only grow until retention deletes rows, and a scan finds the same rows as
+ * how many such texts a process keeps. At 1,000,000 rows asking was half of a common-text
+ * page's API CPU (bench/README.md); a search box asks for the same text page after page and on
+ * every refresh. Matches only grow until retention deletes rows, and a scan finds the same rows as
  * the index, so a verdict out of date costs time, never a wrong page.
  */
 export const COMMON_TEXT_MS = 60_000;
