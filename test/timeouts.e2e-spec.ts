@@ -17,12 +17,14 @@ const WAIT_MS = 25_000;
 /** The pids of a process's children, from /proc (each of its threads lists those it started). */
 function childrenOf(pid: number): number[] {
   const tasks = readdirSync(`/proc/${pid}/task`);
-  return tasks.flatMap((tid) =>
-    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
-      .split(' ')
-      .filter(Boolean)
-      .map(Number),
-  );
+  return tasks.flatMap((tid) => {
+    try {
+      const listed = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+      return listed.split(' ').filter(Boolean).map(Number);
+    } catch {
+      return []; // The thread ended since the listing (a pooled worker thread gone idle).
+    }
+  });
 }
 
 describe(`timeouts that stop the work on ${TEST_DATABASE}`, () => {
