@@ -1,15 +1,26 @@
 import { DiscoveryService } from '@nestjs/core';
 import { Queue, QueueBase } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
+
+type Pingable = Pick<Redis, 'ping'>;
 
 /** How long a shutdown waits to learn whether Redis answers. */
 const REDIS_CHECK_MS = 1_000;
 
-/** Whether a queue's or worker's Redis connection is up, without waiting on Redis to answer. */
+/**
+ * Whether Redis answers a queue's or worker's connection within REDIS_CHECK_MS. The status alone
+ * is not enough: a signal that comes right after Redis died can be handled before the closed
+ * socket is, while the client still says 'ready'.
+ */
 export async function redisAnswers(owner: QueueBase | undefined): Promise<boolean> {
   if (!owner) return true;
-  const status = owner.client.then((client) => client.status === 'ready');
-  return Promise.race([status, delay(REDIS_CHECK_MS, false, { ref: false })]).catch(() => false);
+  const answers = owner.client.then(
+    async (client) =>
+      // BullMQ types its client by the commands it uses itself; the service's is ioredis.
+      client.status === 'ready' && (await (client as unknown as Pingable).ping()) === 'PONG',
+  );
+  return Promise.race([answers, delay(REDIS_CHECK_MS, false, { ref: false })]).catch(() => false);
 }
 
 /** The providers of the application that are instances of `type`: its queues, its workers. */

@@ -42,6 +42,17 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /**
+   * Stops relaying while every connection stays open, as a server that hangs or a network that
+   * drops packets without a reset: a client still thinks it is connected, and waits.
+   */
+  stall(): void {
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
   /** Drops every relayed connection and refuses new ones until restore(). */
   async cut(): Promise<void> {
     const server = this.server;
