@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { launchChromium } from '../utils/browser';
 import { DashboardPage } from '../utils/dashboard-page';
 import { serviceForSuite } from '../utils/suite-service';
+import { waitFor } from '../utils/wait-for';
 
 describe('Dashboard: tasks on uploaded files', () => {
   const suite = serviceForSuite();
@@ -71,9 +72,13 @@ describe('Dashboard: tasks on uploaded files', () => {
     const detail = await dashboard.openDetail(taskId);
     const thumbnails = detail.locator('img');
     await thumbnails.nth(1).waitFor();
-    // Loaded for real: the browser decoded the thumbnail the service generated.
-    await dashboard.page.waitForFunction(
-      "[...document.querySelectorAll('dialog.detail img')].every((img) => img.naturalWidth > 0)",
+    // Loaded for real: the browser decoded the thumbnail the service generated. Polled from
+    // here: waitForFunction re-evaluates its predicate inside the page, which the dashboard's
+    // CSP (no 'unsafe-eval') refuses whenever the first check is not already true.
+    await waitFor('the thumbnails to be decoded', () =>
+      dashboard.page.evaluate<boolean>(
+        "[...document.querySelectorAll('dialog.detail img')].every((img) => img.naturalWidth > 0)",
+      ),
     );
     await dashboard.screenshotDetail('detail-image-upload');
   });
