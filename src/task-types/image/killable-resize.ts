@@ -15,8 +15,9 @@ const UNSTOPPABLE_ENCODES: ReadonlySet<ImageFormat> = new Set(['avif']);
 
 /**
  * `resizeImage` for one task's images, stoppable by force: a format whose encode libvips cannot
- * stop runs in child processes, each killed when its run's `halt` aborts; the others run here,
- * where a child's start would cost as much as their whole resize. `close` when the task ends.
+ * stop runs in child processes, each killed when its run's `halt` aborts. The others run here:
+ * libvips stops them itself, and a child would only add its start, a copy of each input and its
+ * own memory. `close` when the task ends.
  */
 export class KillableResizer {
   private readonly children?: ChildProcesses<ResizeInput, ResizedImage>;
