@@ -42,25 +42,8 @@ export class RedisClusterFixture {
   }
 
   private async create(size: number): Promise<void> {
-    for (let index = 0; index < size; index += 1) {
-      const port = await freePort();
-      const busPort = await freePort();
-      const nodeDir = join(this.dir, String(port));
-      mkdirSync(nodeDir);
-      const node = new RedisServerProcess(port, [
-        ...ephemeralServerArgs(port, nodeDir),
-        '--cluster-enabled',
-        'yes',
-        '--cluster-port',
-        String(busPort),
-        '--cluster-config-file',
-        join(nodeDir, 'nodes.conf'),
-        '--cluster-node-timeout',
-        String(NODE_TIMEOUT_MS),
-      ]);
-      this.nodes.push(node);
-    }
-    await Promise.all(this.nodes.map((node) => node.waitUntilAnswering()));
+    const taken = new Set<number>();
+    await Promise.all(Array.from({ length: size }, () => this.startNode(taken)));
     await run(
       'redis-cli',
       [
@@ -74,6 +57,46 @@ export class RedisClusterFixture {
       { timeout: 60_000 },
     );
     await this.waitUntilOk(this.nodes.map((node) => node.port));
+  }
+
+  /**
+   * Starts one node on a free port and bus port, none of them picked twice in this cluster. A
+   * port found free can still be taken before redis-server binds it (another suite starts
+   * servers too): such a start is tried again on other ports.
+   */
+  private async startNode(taken: Set<number>, attempts = 3): Promise<void> {
+    const pick = async (): Promise<number> => {
+      let port = await freePort();
+      while (taken.has(port)) port = await freePort();
+      taken.add(port);
+      return port;
+    };
+    const [port, busPort] = [await pick(), await pick()];
+    const nodeDir = join(this.dir, String(port));
+    mkdirSync(nodeDir);
+    const node = new RedisServerProcess(port, [
+      ...ephemeralServerArgs(port, nodeDir),
+      '--cluster-enabled',
+      'yes',
+      '--cluster-port',
+      String(busPort),
+      '--cluster-config-file',
+      join(nodeDir, 'nodes.conf'),
+      '--cluster-node-timeout',
+      String(NODE_TIMEOUT_MS),
+    ]);
+    // Listed at once, so that destroy() kills it even if another node's start fails meanwhile.
+    this.nodes.push(node);
+    try {
+      await node.waitUntilAnswering();
+    } catch (error) {
+      await node.kill();
+      this.nodes.splice(this.nodes.indexOf(node), 1);
+      if (attempts > 1 && /Address already in use/.test(String(error))) {
+        return this.startNode(taken, attempts - 1);
+      }
+      throw error;
+    }
   }
 
   /** Until every given node says cluster_state:ok and knows a master for every slot. */
