@@ -14,6 +14,7 @@ import {
   makeStore,
   PROJECT_ROOT,
   spawnNode,
+  startBareApi,
   startService,
   waitFor,
   waitForWorkers,
@@ -102,54 +103,93 @@ export async function systemThroughput({ kind, count, workers = 1, allInOne = fa
   }
 }
 
-/** Bare BullMQ: the producer here (insert + add), the worker in its own process. */
-export async function bareThroughput({ kind, count }) {
+/** The bare worker (bare/bullmq-worker.mjs) in its own process, once it is ready. */
+async function startBareWorker(store, cleanup) {
+  const worker = spawnNode(
+    join(PROJECT_ROOT, 'bench', 'bare', 'bullmq-worker.mjs'),
+    {
+      env: {
+        BENCH_STORE: JSON.stringify(store),
+        BENCH_QUEUE: QUEUE,
+        BENCH_CONCURRENCY: String(WORKER_CONCURRENCY),
+      },
+    },
+    cleanup,
+  );
+  await waitFor('the bare worker', () => {
+    if (!worker.running()) throw new Error(`bare worker exited:\n${worker.output()}`);
+    return worker.output().includes('ready');
+  });
+  return worker;
+}
+
+/** Gives the store the service's own tables: an API process applies the migrations, then stops. */
+async function migrate(store, cleanup) {
+  const api = await startService(store, 'api', {}, cleanup);
+  await api.stop();
+}
+
+/**
+ * Bare BullMQ: the producer here (insert + add), the worker in its own process. By default on
+ * the three-index table the issue's check used (`lib/sql.mjs`). With `schema: 'service'` the same
+ * writes go to the service's migrated tables (its listing indexes, text index and counts
+ * triggers); with `http` too, the producer is the bare `node:http` server (bare/bare-api.mjs),
+ * sent the submits by the same 50 clients as the service.
+ */
+export async function bareThroughput({ kind, count, schema = 'bare', http = false }) {
   const cleanup = new Cleanup();
   try {
     const store = await makeStore(kind, 'bare_queue', cleanup);
+    if (schema === 'service') await migrate(store, cleanup);
     const sql = await openSql(store);
     cleanup.add(() => sql.close());
-    await sql.createTasksTable();
-    const worker = spawnNode(
-      join(PROJECT_ROOT, 'bench', 'bare', 'bullmq-worker.mjs'),
-      {
-        env: {
-          BENCH_STORE: JSON.stringify(store),
-          BENCH_QUEUE: QUEUE,
-          BENCH_CONCURRENCY: String(WORKER_CONCURRENCY),
-        },
-      },
-      cleanup,
-    );
-    await waitFor('the bare worker', () => {
-      if (!worker.running()) throw new Error(`bare worker exited:\n${worker.output()}`);
-      return worker.output().includes('ready');
+    if (schema !== 'service') await sql.createTasksTable();
+    const worker = await startBareWorker(store, cleanup);
+    let producer;
+    let produce;
+    if (http) {
+      const api = await startBareApi({ ...store, schemaReady: true }, cleanup);
+      producer = { name: 'server', pid: api.pid };
+      produce = () => submitAll(api.url, {}, count);
+    } else {
+      const redisUrl = new URL(store.env.REDIS_URL);
+      const queue = new Queue(QUEUE, {
+        connection: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
+        prefix: store.queuePrefix,
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 } },
+      });
+      cleanup.add(() => queue.close());
+      // This process also runs the SQL polling of waitForAllSuccess: an upper bound.
+      producer = { name: 'producer', pid: undefined };
+      produce = async () => {
+        const started = Date.now();
+        await inLanes(count, CLIENTS, async () => {
+          const id = randomUUID();
+          const params = JSON.stringify(PARAMS);
+          await sql.query(
+            `INSERT INTO tasks (id, task_type, status, created_at, input_params) VALUES (?, ?, 'PENDING', ?, ?)`,
+            [id, QUEUE, sqlTimestamp(new Date()), params],
+          );
+          await queue.add(QUEUE, { taskType: QUEUE, params: PARAMS }, { jobId: id });
+        });
+        return started;
+      };
+    }
+    const cpu = () => ({
+      producer: cpuMs(producer.pid),
+      worker: cpuMs(worker.pid),
+      clients: http ? cpuMs() : 0,
     });
-    const redisUrl = new URL(store.env.REDIS_URL);
-    const queue = new Queue(QUEUE, {
-      connection: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
-      prefix: store.queuePrefix,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 } },
-    });
-    cleanup.add(() => queue.close());
-    const before = { producer: cpuMs(), worker: cpuMs(worker.pid) };
-    const started = Date.now();
-    await inLanes(count, CLIENTS, async () => {
-      const id = randomUUID();
-      const params = JSON.stringify(PARAMS);
-      await sql.query(
-        `INSERT INTO tasks (id, task_type, status, created_at, input_params) VALUES (?, ?, 'PENDING', ?, ?)`,
-        [id, QUEUE, sqlTimestamp(new Date()), params],
-      );
-      await queue.add(QUEUE, { taskType: QUEUE, params: PARAMS }, { jobId: id });
-    });
+    const before = cpu();
+    const started = await produce();
     const { lastMs } = await waitForAllSuccess(sql, count);
+    const after = cpu();
     return {
       rate: count / ((lastMs - started) / 1000),
       cpu: {
-        // This process also runs the SQL polling of waitForAllSuccess: an upper bound.
-        producer: (cpuMs() - before.producer) / count,
-        worker: (cpuMs(worker.pid) - before.worker) / count,
+        [producer.name]: (after.producer - before.producer) / count,
+        worker: (after.worker - before.worker) / count,
+        ...(http ? { clients: (after.clients - before.clients) / count } : {}),
       },
     };
   } finally {
@@ -187,11 +227,45 @@ export async function queueThroughput({
   return rows;
 }
 
+/**
+ * The queue row's gap taken apart on one database, each layer run after the one below it: bare
+ * BullMQ on the issue's three-index table (the row's bare side), the same on the service's
+ * migrated tables, then behind a bare `node:http` server and the same 50 clients, then the
+ * service itself. Not part of the full run; printed as one line per layer with its ratio to the
+ * first.
+ */
+export async function queueLayers({ kind, count }) {
+  const layers = [
+    ['bare BullMQ + SQL, the three-index table', () => bareThroughput({ kind, count })],
+    ['the same on the service tables', () => bareThroughput({ kind, count, schema: 'service' })],
+    [
+      'behind node:http, 50 clients',
+      () => bareThroughput({ kind, count, schema: 'service', http: true }),
+    ],
+    ['Conveyor', () => systemThroughput({ kind, count })],
+  ];
+  const results = [];
+  for (const [name, run] of layers) results.push({ name, ...(await run()) });
+  return results.map(
+    ({ name, rate, cpu }) =>
+      `${name}: ${describeThroughput({ rate, cpu })}; ratio ${(rate / results[0].rate).toFixed(2)}`,
+  );
+}
+
 // Alone, for a before/after row: node bench/queue-throughput.mjs [--quick] [--count=N] [--kind=sqlite]
+// The gap by layer: node bench/queue-throughput.mjs --layers [--count=N] [--kind=sqlite]
 if (import.meta.url === `file://${process.argv[1]}`) {
   const option = (name) =>
     process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   const count = option('count');
+  if (process.argv.includes('--layers')) {
+    const lines = await queueLayers({
+      kind: option('kind') ?? 'sqlite',
+      count: count ? Number(count) : 6000,
+    });
+    console.log(lines.join('\n'));
+    process.exit(0);
+  }
   console.log(
     await queueThroughput({
       quick: process.argv.includes('--quick'),
