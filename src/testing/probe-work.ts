@@ -1,4 +1,4 @@
-// The work of child-process-run.spec.ts's child (probe.child.js), through the real serveChildTask:
+// The work of child-processes.spec.ts's child (probe.child.js), through the real serveChildTask:
 // answers with what it was sent, fails, exits without an answer, waits the way a process does
 // while native work runs on libuv's threads (its JavaScript free), or blocks its JavaScript
 // too, deaf to everything but SIGKILL.
