@@ -103,6 +103,7 @@ export default tseslint.config(
       globals: {
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        setInterval: 'readonly',
         fetch: 'readonly',
         FormData: 'readonly',
         performance: 'readonly',

@@ -4,9 +4,11 @@
 // service runs with its default settings in keys mode, an operator key on every submit and the
 // rate limit counted on each (bench/lib/keyed-api.mjs).
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { cpuMs } from './lib/cpu.mjs';
+import { cpuMs, serverCpuMeter } from './lib/cpu.mjs';
 import { startKeyedService } from './lib/keyed-api.mjs';
 import { sendAll } from './lib/load.mjs';
 import {
@@ -34,6 +36,25 @@ export async function inLanes(count, lanes, task) {
     for (let i = next++; i < count; i = next++) await task(i);
   };
   await Promise.all(Array.from({ length: Math.min(lanes, count) }, lane));
+}
+
+/**
+ * The CPU per task of the servers a run talks to, from now until the returned function is called
+ * with the task count: Redis, and PostgreSQL on that kind (its backends and background
+ * processes). They share the machine's cores with the rest, so they are part of a task's cost;
+ * a server that does not run on this machine is left out.
+ */
+function serversCpu(kind) {
+  const meters = [['redis', serverCpuMeter('redis-server')]];
+  if (kind === 'postgres') meters.push(['postgres', serverCpuMeter('postgres')]);
+  return (count) => {
+    const perTask = {};
+    for (const [name, read] of meters) {
+      const ms = read();
+      if (ms !== undefined) perTask[name] = ms / count;
+    }
+    return perTask;
+  };
 }
 
 /** Waits until all `count` rows are SUCCESS; the time bound grows with the count. */
@@ -86,9 +107,11 @@ export async function systemThroughput({ kind, count, workers = 1, allInOne = fa
       clients: cpuMs(),
     });
     const before = cpu();
+    const servers = serversCpu(kind);
     const started = await submitAll(api.url, api.headers, count);
     const { lastMs } = await waitForAllSuccess(sql, count);
     const after = cpu();
+    const serversPerTask = servers(count);
     return {
       rate: count / ((lastMs - started) / 1000),
       cpu: {
@@ -96,6 +119,7 @@ export async function systemThroughput({ kind, count, workers = 1, allInOne = fa
         ...(allInOne ? {} : { worker: (after.workers - before.workers) / count }),
         // The load generator, this process: it shares the cores with the service.
         clients: (after.clients - before.clients) / count,
+        ...serversPerTask,
       },
     };
   } finally {
@@ -181,15 +205,18 @@ export async function bareThroughput({ kind, count, schema = 'bare', http = fals
       clients: http ? cpuMs() : 0,
     });
     const before = cpu();
+    const servers = serversCpu(kind);
     const started = await produce();
     const { lastMs } = await waitForAllSuccess(sql, count);
     const after = cpu();
+    const serversPerTask = servers(count);
     return {
       rate: count / ((lastMs - started) / 1000),
       cpu: {
         [producer.name]: (after.producer - before.producer) / count,
         worker: (after.worker - before.worker) / count,
         ...(http ? { clients: (after.clients - before.clients) / count } : {}),
+        ...serversPerTask,
       },
     };
   } finally {
@@ -232,9 +259,10 @@ export async function queueThroughput({
  * BullMQ on the issue's three-index table (the row's bare side), the same on the service's
  * migrated tables, then behind a bare `node:http` server and the same 50 clients, then the
  * service itself. Not part of the full run; printed as one line per layer with its ratio to the
- * first.
+ * first. With `stalls` (SQLite), each process started also reports its time in SQL and how much
+ * of it its event loop waited off the CPU (lib/sql-stalls.mjs).
  */
-export async function queueLayers({ kind, count }) {
+export async function queueLayers({ kind, count, stalls = false }) {
   const layers = [
     ['bare BullMQ + SQL, the three-index table', () => bareThroughput({ kind, count })],
     ['the same on the service tables', () => bareThroughput({ kind, count, schema: 'service' })],
@@ -245,15 +273,46 @@ export async function queueLayers({ kind, count }) {
     ['Conveyor', () => systemThroughput({ kind, count })],
   ];
   const results = [];
-  for (const [name, run] of layers) results.push({ name, ...(await run()) });
-  return results.map(
-    ({ name, rate, cpu }) =>
-      `${name}: ${describeThroughput({ rate, cpu })}; ratio ${(rate / results[0].rate).toFixed(2)}`,
-  );
+  for (const [name, run] of layers) {
+    const measured = stalls ? await withSqlStalls(run, count) : { ...(await run()), stalls: [] };
+    results.push({ name, ...measured });
+  }
+  return results.flatMap(({ name, rate, cpu, stalls: lines }) => [
+    `${name}: ${describeThroughput({ rate, cpu })}; ratio ${(rate / results[0].rate).toFixed(2)}`,
+    ...lines.map((line) => `  ${line}`),
+  ]);
+}
+
+/**
+ * Runs one layer with every process it starts timing its SQLite statements, and describes each
+ * process's time in SQL against the run's length. A process with fewer statements than one per
+ * ten tasks (the API that applied the migrations, then stopped) is left out; so is this
+ * process, the bare layers' producer, which is not started with the preload.
+ */
+async function withSqlStalls(run, count) {
+  const dir = mkdtempSync(join(tmpdir(), 'conveyor-sql-stalls-'));
+  process.env.BENCH_SQL_STALLS = dir;
+  try {
+    const result = await run();
+    const runMs = (count / result.rate) * 1000;
+    const lines = readdirSync(dir)
+      .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')))
+      .filter(({ statements }) => statements >= count / 10)
+      .map(
+        ({ process: name, statements, sqlMs, offCpuMs }) =>
+          `${name}: ${(statements / count).toFixed(1)} statements per task, ` +
+          `${sqlMs.toFixed(0)} ms in SQL, ${offCpuMs.toFixed(0)} ms of it off the CPU ` +
+          `(${((100 * offCpuMs) / runMs).toFixed(0)} % of the run's ${(runMs / 1000).toFixed(1)} s)`,
+      );
+    return { ...result, stalls: lines };
+  } finally {
+    delete process.env.BENCH_SQL_STALLS;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Alone, for a before/after row: node bench/queue-throughput.mjs [--quick] [--count=N] [--kind=sqlite]
-// The gap by layer: node bench/queue-throughput.mjs --layers [--count=N] [--kind=sqlite]
+// The gap by layer: node bench/queue-throughput.mjs --layers [--stalls] [--count=N] [--kind=sqlite]
 if (import.meta.url === `file://${process.argv[1]}`) {
   const option = (name) =>
     process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -262,6 +321,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const lines = await queueLayers({
       kind: option('kind') ?? 'sqlite',
       count: count ? Number(count) : 6000,
+      stalls: process.argv.includes('--stalls'),
     });
     console.log(lines.join('\n'));
     process.exit(0);

@@ -77,11 +77,23 @@ export async function waitFor(what, check, { timeoutMs = 60_000, intervalMs = 10
   }
 }
 
-/** Spawns a Node script as a child process; its output is kept for error messages. */
+const SQL_STALLS_PRELOAD = join(PROJECT_ROOT, 'bench', 'lib', 'sql-stalls.mjs');
+
+/**
+ * Spawns a Node script as a child process; its output is kept for error messages. With
+ * BENCH_SQL_STALLS set to a directory, the child times its SQLite statements there (sql-stalls.mjs).
+ */
 export function spawnNode(script, { args = [], env = {}, nodeArgs = [] } = {}, cleanup) {
-  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+  const stalls = process.env.BENCH_SQL_STALLS;
+  const preload = stalls ? ['--import', SQL_STALLS_PRELOAD] : [];
+  const child = spawn(process.execPath, [...preload, ...nodeArgs, script, ...args], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      TZ: 'UTC',
+      ...(stalls ? { BENCH_SQL_STALLS: stalls } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
