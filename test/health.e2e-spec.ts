@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { ApiClient } from './utils/api-client';
-import { isolatedDatabase } from './utils/databases';
+import { DatabaseEnv, isolatedDatabase } from './utils/databases';
 import { PrivateRedis } from './utils/private-redis';
 import { sqlRows } from './utils/sql-rows';
 import { startService, TestService } from './utils/start-service';
@@ -23,27 +23,59 @@ interface Readiness {
 /** Longer than a test waits for a stopped service, so that only an early exit passes. */
 const SHUTDOWN_GRACE_MS = 60_000;
 
+/**
+ * A service on a database and a Redis of the suite's own, so that Redis can be stopped without
+ * touching anyone else's; `stop` ends all three.
+ */
+async function startOnOwnRedis(
+  database: DatabaseEnv,
+): Promise<{ redis: PrivateRedis; service: TestService; stop(): Promise<void> }> {
+  const redis = await PrivateRedis.start();
+  const service = await startService({
+    ...database.env,
+    REDIS_URL: redis.url,
+    SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
+  });
+  return {
+    redis,
+    service,
+    async stop() {
+      await service.stop();
+      await redis.destroy();
+      await database.drop();
+    },
+  };
+}
+
+/** A task's status as its row holds it, read from SQL: the service may have exited. */
+async function storedStatus(
+  database: DatabaseEnv,
+  service: TestService,
+  id: string,
+): Promise<string | undefined> {
+  const rows = await sqlRows<{ status: string }>(
+    database,
+    service.dataDir,
+    'SELECT status FROM tasks WHERE id = ?',
+    [id],
+  );
+  return rows[0]?.status;
+}
+
 describe('health', () => {
   const database = isolatedDatabase();
-  // Redis of this suite's own, so it can be stopped without touching anyone else's.
   let redis: PrivateRedis;
   let service: TestService;
   let api: ApiClient;
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    service = await startService({
-      ...database.env,
-      REDIS_URL: redis.url,
-      SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
-    });
+    ({ redis, service, stop } = await startOnOwnRedis(database));
     api = new ApiClient(service.url);
   });
 
   afterAll(async () => {
-    await service?.stop();
-    await redis?.destroy();
-    await database.drop();
+    await stop?.();
   });
 
   it('keeps idle connections open past a load balancer idle timeout, and says so', async () => {
@@ -131,12 +163,44 @@ describe('health', () => {
       expect.stringMatching(/^Redis does not answer: closing \d+ queue/),
     );
     // Its work and its row were finished without Redis; only the job's acknowledgement waits.
-    const rows = await sqlRows<{ status: string }>(
-      database,
-      service.dataDir,
-      'SELECT status FROM tasks WHERE id = ?',
-      [task.id],
+    expect(await storedStatus(database, service, task.id)).toBe('SUCCESS');
+  });
+});
+
+describe('Redis lost while a worker drains on SIGTERM', () => {
+  const database = isolatedDatabase();
+  let redis: PrivateRedis;
+  let service: TestService;
+  let stop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    ({ redis, service, stop } = await startOnOwnRedis(database));
+  });
+
+  afterAll(async () => {
+    await stop?.();
+  });
+
+  it('lets the running task finish its work, then exits 0 without waiting for Redis', async () => {
+    const api = new ApiClient(service.url);
+    const task = await api.submit('csv_processing', { num_rows: 20, processing_time: 3 });
+    await api.waitForStatus(task.id, ['RUNNING']);
+    const messages = (): unknown[] => service.process.logs().map((line) => line.msg);
+    service.process.child.kill('SIGTERM');
+    // The drain began with Redis there: the workers wait for their running task.
+    await waitFor('the drain to begin', () =>
+      messages().some((msg) => String(msg).startsWith('Draining the workers: 1 running task(s)')),
     );
-    expect(rows).toEqual([{ status: 'SUCCESS' }]);
+    await redis.stop();
+
+    // Well before SHUTDOWN_GRACE_MS (60 s) and its last resort 15 s later.
+    await waitFor('the process to exit', () => service.process.state() !== 'running', {
+      timeoutMs: 20_000,
+    });
+    expect(service.process.state()).toBe('exited with code 0');
+    expect(messages()).toContain(
+      'Redis went away while the workers drained: closing them without it, after 1 running task(s) end',
+    );
+    expect(await storedStatus(database, service, task.id)).toBe('SUCCESS');
   });
 });

@@ -1,5 +1,5 @@
 import { DiscoveryService } from '@nestjs/core';
-import { Queue, QueueBase } from 'bullmq';
+import { Queue, QueueBase, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -47,4 +47,53 @@ interface ClosableConnection {
  */
 export function closeQueueWithoutRedis(queue: Queue): Promise<void> {
   return (queue as unknown as { connection: ClosableConnection }).connection.close(true);
+}
+
+/** An ioredis client as far as a shutdown without Redis needs it (ioredis, BullMQ's client). */
+interface ReconnectingClient {
+  status: string;
+  on(event: 'reconnecting', listener: () => void): unknown;
+  off(event: 'reconnecting', listener: () => void): unknown;
+  /** ioredis' own, private in its types: rejects every command it holds. */
+  flushQueue(error: Error): void;
+}
+
+const clientOf = async (worker: Worker): Promise<ReconnectingClient> =>
+  // BullMQ types its client by the commands it uses itself; the service's is ioredis.
+  (await worker.client) as unknown as ReconnectingClient;
+
+/** Watches the workers' connections; `lost` resolves once one of them loses Redis. */
+export interface RedisLossWatch {
+  lost: Promise<'redis lost'>;
+  stop(): void;
+}
+
+/**
+ * Resolves `lost` when a worker's connection to Redis drops after it answered: ioredis then
+ * starts to reconnect ('reconnecting'), where a close of its own would end it instead.
+ */
+export async function watchRedisLoss(workers: readonly Worker[]): Promise<RedisLossWatch> {
+  const clients = await Promise.all(workers.map(clientOf));
+  let onLoss = (): void => undefined;
+  const lost = new Promise<'redis lost'>((resolve) => (onLoss = () => resolve('redis lost')));
+  for (const client of clients) {
+    client.on('reconnecting', onLoss);
+    if (client.status === 'reconnecting') onLoss();
+  }
+  return { lost, stop: () => clients.forEach((client) => client.off('reconnecting', onLoss)) };
+}
+
+/** Why a worker's commands were dropped: an error BullMQ does not take for a lost connection. */
+export const REDIS_GONE_AT_SHUTDOWN = 'Redis went away while the process shut down';
+
+/**
+ * Rejects the commands a worker's connection holds for a Redis that is gone, its jobs'
+ * acknowledgements among them: a close begun while Redis answered waits for them, and ioredis
+ * keeps them while it reconnects, however long, even after disconnect(). BullMQ sends a command
+ * that failed for a lost connection again, at once while it closes; for any other error it gives
+ * up, hence this one. A connection that is back keeps its commands.
+ */
+export async function dropCommandsAwaitingRedis(worker: Worker): Promise<void> {
+  const client = await clientOf(worker);
+  if (client.status !== 'ready') client.flushQueue(new Error(REDIS_GONE_AT_SHUTDOWN));
 }

@@ -14,10 +14,20 @@ import { CancelRegistry } from './cancel-registry';
 import { rateLimiterOptions } from './rate-limiter-options';
 import { WorkerShutdownError } from './task-errors';
 import { PROCESSORS } from '../task-types/processors';
-import { providersOf, redisAnswers } from './redis-outage';
+import {
+  dropCommandsAwaitingRedis,
+  providersOf,
+  redisAnswers,
+  watchRedisLoss,
+} from './redis-outage';
 
 /** How often a shutdown without Redis looks whether the running tasks have ended. */
 const DRAIN_POLL_MS = 100;
+/**
+ * How long a drain that lost Redis keeps dropping the workers' waiting commands for their close
+ * to end; past it, the process's last-resort exit (main.ts) is what is left.
+ */
+const DROP_COMMANDS_MS = 10_000;
 
 /**
  * Starts the workers once the app is up, with the configured concurrency and global rate, and
@@ -62,20 +72,58 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     else await this.closeWithoutRedis(workers, this.otherWorkers(workers));
   }
 
+  /**
+   * Closes the workers once their running tasks end, within SHUTDOWN_GRACE_MS; those still
+   * running then are handed back to the queue. Should Redis go away meanwhile, the close would
+   * wait for it (their acknowledgements wait in the connections): the running tasks still get
+   * the rest of the grace period, then the workers close without Redis.
+   */
   private async closeGracefully(workers: Worker[]): Promise<void> {
-    const closing = Promise.all(workers.map((worker) => worker.close()));
+    const graceEnds = Date.now() + this.config.shutdownGraceMs;
+    this.logger.log(
+      `Draining the workers: ${this.cancels.runningCount} running task(s) get up to ${this.config.shutdownGraceMs} ms to end`,
+    );
+    const closing = Promise.all(workers.map((worker) => worker.close())).then(
+      () => 'closed' as const,
+    );
+    const redis = await watchRedisLoss(workers);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace over'>((resolve) => {
       timer = setTimeout(() => resolve('grace over'), this.config.shutdownGraceMs);
     });
-    if ((await Promise.race([closing, graceOver])) === 'grace over') {
-      const handedBack = this.cancels.abortAll(new WorkerShutdownError());
-      this.logger.warn(
-        `Shutdown grace period over: handing ${handedBack} active task(s) back to the queue`,
-      );
-      await closing;
+    try {
+      let outcome = await Promise.race([closing, graceOver, redis.lost]);
+      if (outcome === 'grace over') {
+        const handedBack = this.cancels.abortAll(new WorkerShutdownError());
+        this.logger.warn(
+          `Shutdown grace period over: handing ${handedBack} active task(s) back to the queue`,
+        );
+        outcome = await Promise.race([closing, redis.lost]);
+      }
+      if (outcome === 'redis lost') await this.finishWithoutRedis(workers, closing, graceEnds);
+    } finally {
+      clearTimeout(timer);
+      redis.stop();
     }
-    clearTimeout(timer);
+  }
+
+  /** Redis went away during closeGracefully: `closing` is the workers' close, still waiting. */
+  private async finishWithoutRedis(
+    workers: Worker[],
+    closing: Promise<'closed'>,
+    graceEnds: number,
+  ): Promise<void> {
+    this.logger.warn(
+      `Redis went away while the workers drained: closing them without it, after ${this.cancels.runningCount} running task(s) end`,
+    );
+    await this.awaitRunningTasks(graceEnds);
+    // A task stopped or ended just now may still queue its acknowledgement: drop until closed.
+    const giveUpAt = Date.now() + DROP_COMMANDS_MS;
+    while (Date.now() < giveUpAt) {
+      await Promise.all(workers.map(dropCommandsAwaitingRedis));
+      if ((await Promise.race([closing, delay(DRAIN_POLL_MS)])) === 'closed') break;
+    }
+    await Promise.all(this.otherWorkers(workers).map((worker) => worker.close(true)));
   }
 
   /**
@@ -91,14 +139,18 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     this.logger.warn(
       `Redis does not answer: closing the workers without it, after ${running} running task(s) end`,
     );
-    const graceEnds = Date.now() + this.config.shutdownGraceMs;
+    await this.awaitRunningTasks(Date.now() + this.config.shutdownGraceMs);
+    await Promise.all([...workers, ...others].map((worker) => worker.close(true)));
+  }
+
+  /** Waits for the running tasks to end until `graceEnds`, then stops those still running. */
+  private async awaitRunningTasks(graceEnds: number): Promise<void> {
     while (this.cancels.runningCount > 0 && Date.now() < graceEnds) await delay(DRAIN_POLL_MS);
     const stopped = this.cancels.abortAll(new WorkerShutdownError());
     if (stopped > 0)
       this.logger.warn(
         `Shutdown grace period over: stopping ${stopped} task(s); their jobs return once Redis does`,
       );
-    await Promise.all([...workers, ...others].map((worker) => worker.close(true)));
   }
 
   /** The process's other BullMQ workers (webhook deliveries), which BullMQ closes otherwise. */
