@@ -29,12 +29,13 @@ const SHUTDOWN_GRACE_MS = 60_000;
  */
 async function startOnOwnRedis(
   database: DatabaseEnv,
+  graceMs = SHUTDOWN_GRACE_MS,
 ): Promise<{ redis: PrivateRedis; service: TestService; stop(): Promise<void> }> {
   const redis = await PrivateRedis.start();
   const service = await startService({
     ...database.env,
     REDIS_URL: redis.url,
-    SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
+    SHUTDOWN_GRACE_MS: String(graceMs),
   });
   return {
     redis,
@@ -167,40 +168,66 @@ describe('health', () => {
   });
 });
 
-describe('Redis lost while a worker drains on SIGTERM', () => {
-  const database = isolatedDatabase();
-  let redis: PrivateRedis;
-  let service: TestService;
-  let stop: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    ({ redis, service, stop } = await startOnOwnRedis(database));
-  });
+describe('Redis lost while the workers drain on SIGTERM', () => {
+  const stops: (() => Promise<void>)[] = [];
 
   afterAll(async () => {
-    await stop?.();
+    for (const stop of stops) await stop();
   });
 
-  it('lets the running task finish its work, then exits 0 without waiting for Redis', async () => {
+  /**
+   * A service on its own Redis runs a task of `seconds`; SIGTERM comes while it runs, and Redis
+   * dies once the drain has begun (with Redis there). Resolves once the process has exited.
+   */
+  async function loseRedisWhileDraining(graceMs: number, seconds: number) {
+    const database = isolatedDatabase();
+    const { redis, service, stop } = await startOnOwnRedis(database, graceMs);
+    stops.push(stop);
     const api = new ApiClient(service.url);
-    const task = await api.submit('csv_processing', { num_rows: 20, processing_time: 3 });
+    const task = await api.submit('csv_processing', { num_rows: 20, processing_time: seconds });
     await api.waitForStatus(task.id, ['RUNNING']);
     const messages = (): unknown[] => service.process.logs().map((line) => line.msg);
     service.process.child.kill('SIGTERM');
-    // The drain began with Redis there: the workers wait for their running task.
     await waitFor('the drain to begin', () =>
       messages().some((msg) => String(msg).startsWith('Draining the workers: 1 running task(s)')),
     );
     await redis.stop();
-
-    // Well before SHUTDOWN_GRACE_MS (60 s) and its last resort 15 s later.
+    // Well before a 60 s grace period and the last-resort exit 15 s after it.
     await waitFor('the process to exit', () => service.process.state() !== 'running', {
       timeoutMs: 20_000,
     });
+    return {
+      redis,
+      service,
+      messages: messages(),
+      status: () => storedStatus(database, service, task.id),
+    };
+  }
+
+  it('lets the running task finish its work, then exits 0 without waiting for Redis', async () => {
+    const { service, messages, status } = await loseRedisWhileDraining(SHUTDOWN_GRACE_MS, 3);
     expect(service.process.state()).toBe('exited with code 0');
-    expect(messages()).toContain(
+    expect(messages).toContain(
       'Redis went away while the workers drained: closing them without it, after 1 running task(s) end',
     );
-    expect(await storedStatus(database, service, task.id)).toBe('SUCCESS');
+    expect(await status()).toBe('SUCCESS');
+  });
+
+  it('stops a task longer than the grace period, exits 0, and runs it once Redis is back', async () => {
+    const { redis, service, messages, status } = await loseRedisWhileDraining(1_500, 6);
+    expect(service.process.state()).toBe('exited with code 0');
+    expect(messages).toContain(
+      'Shutdown grace period over: stopping 1 task(s); their jobs return once Redis does',
+    );
+    // Handed back in SQL; its job was lost with Redis.
+    expect(await status()).toBe('PENDING');
+
+    // Redis comes back empty: a new process finds the task in SQL and runs it to the end.
+    await redis.resume();
+    service.spawnPeer({});
+    await waitFor('the task to succeed', async () => (await status()) === 'SUCCESS', {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
   });
 });
