@@ -10,9 +10,6 @@ import { basename, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-// Preloads run in worker threads too; one writer per process file.
-if (isMainThread) install();
-
 const totals = { statements: 0, sqlMs: 0, offCpuMs: 0 };
 
 function timed(run) {
@@ -50,3 +47,6 @@ function install() {
   setInterval(write, 1000).unref();
   process.on('exit', write);
 }
+
+// Preloads run in worker threads too; one writer per process file.
+if (isMainThread) install();

@@ -49,14 +49,11 @@ export function closeQueueWithoutRedis(queue: Queue): Promise<void> {
   return (queue as unknown as { connection: ClosableConnection }).connection.close(true);
 }
 
-/** An ioredis client as far as a shutdown without Redis needs it (ioredis, BullMQ's client). */
-interface ReconnectingClient {
-  status: string;
-  on(event: 'reconnecting', listener: () => void): unknown;
-  off(event: 'reconnecting', listener: () => void): unknown;
+/** An ioredis client as far as a shutdown without Redis needs it. */
+type ReconnectingClient = Pick<Redis, 'status' | 'on' | 'off'> & {
   /** ioredis' own, private in its types: rejects every command it holds. */
   flushQueue(error: Error): void;
-}
+};
 
 const clientOf = async (worker: Worker): Promise<ReconnectingClient> =>
   // BullMQ types its client by the commands it uses itself; the service's is ioredis.
