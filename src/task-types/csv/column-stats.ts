@@ -132,8 +132,8 @@ export class ColumnStats {
   }
 
   /**
-   * Built field by field: an object spread followed by more properties costs V8 (Node 20) 2–3
-   * µs, and a ten-row task summarises eight columns.
+   * Built field by field: in Node 20's V8 an object spread followed by more properties costs
+   * 0.5–3.5 µs against 0.01 for a literal, and a ten-row task summarises eight columns.
    */
   summary(): ColumnSummary {
     const type = this.type;
