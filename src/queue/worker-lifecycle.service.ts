@@ -31,10 +31,10 @@ const DROP_COMMANDS_MS = 10_000;
 
 /**
  * Starts the workers once the app is up, with the configured concurrency and global rate, and
- * drains them on shutdown: no new jobs, active ones get SHUTDOWN_GRACE_MS to finish, then are
- * handed back to the queue for another worker (with Redis away, see closeWithoutRedis). This
- * runs before the database, Redis and SMTP connections close (their providers close in
- * onApplicationShutdown), so the last sends and status writes land.
+ * drains them and the webhook deliveries' workers on shutdown: no new jobs, active tasks get
+ * SHUTDOWN_GRACE_MS to finish, then are handed back to the queue for another worker (with Redis
+ * away, see closeWithoutRedis). This runs before the database, Redis and SMTP connections close
+ * (their providers close in onApplicationShutdown), so the last sends and status writes land.
  */
 @Injectable()
 export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -67,9 +67,12 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    const workers = this.processors().map(({ processor }) => processor.worker);
+    const taskWorkers = this.processors().map(({ processor }) => processor.worker);
+    // The webhook deliveries drain with the tasks: closed later by @nestjs/bullmq, their close
+    // would wait without end for a Redis that died once the task workers had closed.
+    const workers = [...taskWorkers, ...this.otherWorkers(taskWorkers)];
     if (await redisAnswers(workers[0])) await this.closeGracefully(workers);
-    else await this.closeWithoutRedis(workers, this.otherWorkers(workers));
+    else await this.closeWithoutRedis(workers);
   }
 
   /**
@@ -123,7 +126,6 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
       await Promise.all(workers.map(dropCommandsAwaitingRedis));
       if ((await Promise.race([closing, delay(DRAIN_POLL_MS)])) === 'closed') break;
     }
-    await Promise.all(this.otherWorkers(workers).map((worker) => worker.close(true)));
   }
 
   /**
@@ -134,13 +136,13 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
    * comes back through BullMQ's stalled check once Redis does, and the recovery sweep finds any
    * task left RUNNING.
    */
-  private async closeWithoutRedis(workers: Worker[], others: Worker[]): Promise<void> {
+  private async closeWithoutRedis(workers: Worker[]): Promise<void> {
     const running = this.cancels.runningCount;
     this.logger.warn(
       `Redis does not answer: closing the workers without it, after ${running} running task(s) end`,
     );
     await this.awaitRunningTasks(Date.now() + this.config.shutdownGraceMs);
-    await Promise.all([...workers, ...others].map((worker) => worker.close(true)));
+    await Promise.all(workers.map((worker) => worker.close(true)));
   }
 
   /** Waits for the running tasks to end until `graceEnds`, then stops those still running. */
@@ -153,7 +155,7 @@ export class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
       );
   }
 
-  /** The process's other BullMQ workers (webhook deliveries), which BullMQ closes otherwise. */
+  /** The process's other BullMQ workers (webhook deliveries). */
   private otherWorkers(taskWorkers: Worker[]): Worker[] {
     return providersOf(this.discovery, WorkerHost)
       .map((host) => host.worker)
