@@ -55,7 +55,7 @@ export function detectDelimiter(sample: string): string {
   if (lines.length > 2) lines.pop();
   const perCandidate = CANDIDATES.map(() => new Array<number>(lines.length));
   lines.forEach((line, lineIndex) => {
-    const counts = [0, 0, 0, 0];
+    const counts = CANDIDATES.map(() => 0);
     countOutsideQuotes(line, counts);
     counts.forEach((count, candidate) => (perCandidate[candidate][lineIndex] = count));
   });
