@@ -1,7 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EventLoopUtilization, performance } from 'node:perf_hooks';
 import { AppConfig } from '../config/app-config';
-import { fullCollector, heapBytes, IdleHeapPolicy } from './idle-heap-release';
+import {
+  fullCollector,
+  heapBytes,
+  IdleHeapPolicy,
+  youngGenerationBytes,
+} from './idle-heap-release';
 
 /** How often the process looks at its event loop and heap; cheap (two reads). */
 export const HEAP_CHECK_INTERVAL_MS = 2_000;
@@ -38,12 +43,14 @@ export class IdleHeapRelease implements OnApplicationBootstrap, OnApplicationShu
       collect();
       this.releases++;
       const after = heapBytes();
-      policy.collected(after);
+      const young = youngGenerationBytes();
+      policy.collected(after, young);
       // The collection's own time is not idle time for the next look.
       last = performance.eventLoopUtilization();
       this.logger.debug({
         heap_before_mb: Math.round(before / 1048576),
         heap_after_mb: Math.round(after / 1048576),
+        young_generation_mb: Math.round(young / 1048576),
         collect_ms: Math.round(performance.now() - started),
         msg: 'Idle: heap collected',
       });

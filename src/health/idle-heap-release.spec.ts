@@ -3,11 +3,14 @@ import { waitFor } from '../../test/utils/wait-for';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env';
 import {
+  FOLLOW_UP_IDLE_MS,
   fullCollector,
   heapBytes,
   IDLE_UTILIZATION,
   IdleHeapPolicy,
   RELEASE_MIN_GROWTH_BYTES,
+  YOUNG_GENERATION_KEPT_BYTES,
+  youngGenerationBytes,
 } from './idle-heap-release';
 import { IdleHeapRelease } from './idle-heap-release.service';
 
@@ -33,6 +36,17 @@ function leaveGarbage(megabytes: number): void {
   held = undefined;
 }
 
+/** Short-lived objects for a while, as a busy worker makes: the young generation grows. */
+function churnYoungGeneration(durationMs: number): void {
+  const end = Date.now() + durationMs;
+  let batch: { i: number; text: string }[] = [];
+  while (Date.now() < end) {
+    for (let i = 0; i < 10_000; i++) batch.push({ i, text: `row ${i}` });
+    if (batch.length > 200_000) batch = [];
+  }
+  expect(batch.length).toBeLessThanOrEqual(210_000);
+}
+
 /**
  * Whether the heap gave back at least half of what it grew by from `baseline` to `grown`. As a
  * share, not in megabytes: on a busy machine V8 may collect part of the garbage by itself first.
@@ -51,7 +65,7 @@ describe('IdleHeapPolicy', () => {
   /** A policy past its start-up collection, the heap then at `heapMb`. */
   const collectedAt = (idleMs: number, heapMb: number): IdleHeapPolicy => {
     const policy = new IdleHeapPolicy(idleMs);
-    policy.collected(heapMb * MB);
+    policy.collected(heapMb * MB, 0);
     return policy;
   };
 
@@ -91,7 +105,7 @@ describe('IdleHeapPolicy', () => {
   it('does not collect again for live data the last collection could not free', () => {
     const policy = collectedAt(2_000, 40);
     expect(policy.observe(idle(200))).toBe(true);
-    policy.collected(190 * MB);
+    policy.collected(190 * MB, 0);
     for (let look = 0; look < 10; look++) expect(policy.observe(idle(195))).toBe(false);
     expect(policy.observe(idle(190 + growth))).toBe(true);
   });
@@ -102,6 +116,46 @@ describe('IdleHeapPolicy', () => {
     expect(policy.observe(busy(40))).toBe(false);
     expect(policy.observe(busy(40 + growth))).toBe(false);
     expect(policy.observe(idle(40 + growth))).toBe(true);
+  });
+
+  describe('when a collection kept the young generation at its burst size', () => {
+    const kept = YOUNG_GENERATION_KEPT_BYTES;
+    const looksToFollowUp = FOLLOW_UP_IDLE_MS / 2_000;
+
+    it('collects once more after FOLLOW_UP_IDLE_MS idle, with no growth needed', () => {
+      const policy = collectedAt(60_000, 40);
+      policy.collected(80 * MB, 4 * kept);
+      for (let look = 1; look < looksToFollowUp; look++) {
+        expect(policy.observe(idle(80))).toBe(false);
+      }
+      expect(policy.observe(idle(80))).toBe(true);
+    });
+
+    it('counts the follow-up idle time again after a busy look', () => {
+      const policy = collectedAt(60_000, 40);
+      policy.collected(80 * MB, kept);
+      expect(policy.observe(idle(80))).toBe(false);
+      expect(policy.observe(busy(80))).toBe(false);
+      for (let look = 1; look < looksToFollowUp; look++) {
+        expect(policy.observe(idle(80))).toBe(false);
+      }
+      expect(policy.observe(idle(80))).toBe(true);
+    });
+
+    it('follows up once: a young generation the follow-up kept too stays to V8', () => {
+      const policy = collectedAt(60_000, 40);
+      policy.collected(80 * MB, kept);
+      for (let look = 1; look < looksToFollowUp; look++) policy.observe(idle(80));
+      expect(policy.observe(idle(80))).toBe(true);
+      policy.collected(80 * MB, kept);
+      for (let look = 0; look < 10; look++) expect(policy.observe(idle(80))).toBe(false);
+    });
+
+    it('does not follow up a collection that left a small young generation', () => {
+      const policy = collectedAt(60_000, 40);
+      policy.collected(80 * MB, kept - 1);
+      for (let look = 0; look < 10; look++) expect(policy.observe(idle(80))).toBe(false);
+    });
   });
 });
 
@@ -150,6 +204,24 @@ describe('IdleHeapRelease', () => {
     await waitFor('ten more looks', () => quick.looks >= looks + 10, { timeoutMs: 10_000 });
     expect(quick.releases).toBe(releases);
   });
+
+  it('gives back a young generation the first collection kept, by a second once idle', async () => {
+    release = releaseAfter('300');
+    release.onApplicationBootstrap();
+    churnYoungGeneration(1_000);
+    expect(youngGenerationBytes()).toBeGreaterThanOrEqual(YOUNG_GENERATION_KEPT_BYTES);
+    const quick = release;
+    await waitFor('an idle collection', () => quick.releases > 0, { timeoutMs: 10_000 });
+    // V8 keeps it after a collection that follows a burst closely, as it did in a worker.
+    expect(youngGenerationBytes()).toBeGreaterThanOrEqual(YOUNG_GENERATION_KEPT_BYTES);
+    await waitFor('the follow-up', () => quick.releases > 1, {
+      timeoutMs: FOLLOW_UP_IDLE_MS + 5_000,
+    });
+    expect(youngGenerationBytes()).toBeLessThan(YOUNG_GENERATION_KEPT_BYTES);
+    const looks = quick.looks;
+    await waitFor('ten more looks', () => quick.looks >= looks + 10, { timeoutMs: 10_000 });
+    expect(quick.releases).toBe(2);
+  }, 30_000);
 
   it('does not look at all with HEAP_RELEASE_IDLE_MS=0', () => {
     const timers = jest.spyOn(global, 'setInterval');
