@@ -1,6 +1,6 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import type { DiscoveryService, ModuleRef } from '@nestjs/core';
-import { Queue, Worker } from 'bullmq';
+import { Job, Queue, WaitingError, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { removeKeysUnder } from '../../test/utils/redis-keys';
 import { TcpProxy } from '../../test/utils/tcp-proxy';
@@ -30,11 +30,19 @@ class HostOf extends WorkerHost {
   }
 }
 
+// The bus is read only on module init, which these tests do not run.
+const registry = (): CancelRegistry => new CancelRegistry({} as EventBus);
+
 /**
  * The lifecycle over real BullMQ workers. Nest's registries are stood in for: they only hand
  * over the workers, and a whole worker app would bring every processor's services with it.
  */
-function lifecycleOver(taskWorkers: Worker[], webhookWorker: Worker): WorkerLifecycle {
+function lifecycleOver(
+  taskWorkers: Worker[],
+  webhookWorker: Worker,
+  cancels = registry(),
+  shutdownGraceMs = 5_000,
+): WorkerLifecycle {
   const hosts = new Map(
     TASK_TYPES.map((type, i) => [PROCESSORS[type], new HostOf(taskWorkers[i])]),
   );
@@ -45,9 +53,8 @@ function lifecycleOver(taskWorkers: Worker[], webhookWorker: Worker): WorkerLife
   };
   return new WorkerLifecycle(
     moduleRef as unknown as ModuleRef,
-    { shutdownGraceMs: 5_000 } as AppConfig,
-    // The bus is read only on module init, which this test does not run.
-    new CancelRegistry({} as EventBus),
+    { shutdownGraceMs } as AppConfig,
+    cancels,
     discovery as unknown as DiscoveryService,
   );
 }
@@ -115,4 +122,97 @@ describe('WorkerLifecycle shutdown with a webhook delivery running', () => {
     await webhookClosed;
     expect(webhookWorker.isRunning()).toBe(false);
   }, 30_000);
+});
+
+/**
+ * A task that outlives the grace period is handed back, and Redis dies just then: the hand-back
+ * cannot reach it. The drain must still end, and the job come back once Redis does.
+ */
+describe('WorkerLifecycle shutdown when Redis dies during the hand-back', () => {
+  const [longType] = TASK_TYPES;
+  let proxy: TcpProxy;
+  let prefix: string;
+  let workers: Worker[];
+  let queue: Queue;
+  let rescuer: Worker | undefined;
+
+  beforeEach(async () => {
+    proxy = await TcpProxy.start(REDIS_URL.hostname, Number(REDIS_URL.port || 6379));
+    prefix = `conveyor-unit-${randomBytes(6).toString('hex')}`;
+    queue = new Queue(longType, { connection: { url: REDIS }, prefix });
+  });
+
+  afterEach(async () => {
+    await proxy.cut();
+    await Promise.all(workers.map((worker) => worker.close(true)));
+    await rescuer?.close();
+    await queue.close();
+    await removeKeysUnder(REDIS, prefix);
+  });
+
+  it('ends the drain without Redis and leaves the job to come back', async () => {
+    const cancels = registry();
+    const connection = { host: '127.0.0.1', port: proxy.port };
+    let handBackBegun = false;
+    // As the task runner does: the run ends on the shutdown's abort and moves its job back to
+    // wait, which with Redis gone waits in the connection.
+    const runUntilHandedBack = async (job: Job, token?: string): Promise<void> => {
+      const controller = cancels.register(job.id!);
+      await new Promise((resolve) => controller.signal.addEventListener('abort', resolve));
+      await proxy.cut();
+      handBackBegun = true;
+      try {
+        await job.moveToWait(token);
+      } finally {
+        cancels.unregister(job.id!);
+      }
+      throw new WaitingError();
+    };
+    workers = TASK_TYPES.map(
+      (type) =>
+        new Worker(type, type === longType ? runUntilHandedBack : () => Promise.resolve(), {
+          connection,
+          prefix,
+          // The job's lock, and the stalled check's turn, expire soon: for the check below.
+          lockDuration: 1_000,
+          stalledInterval: 1_000,
+        }),
+    );
+    const webhookWorker = new Worker('webhooks', () => Promise.resolve(), { connection, prefix });
+    workers.push(webhookWorker);
+    await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+    const job = await queue.add('long', {});
+    await waitFor('the task to run', () => cancels.runningCount === 1, { timeoutMs: 10_000 });
+
+    await lifecycleOver(
+      workers.slice(0, -1),
+      webhookWorker,
+      cancels,
+      500,
+    ).beforeApplicationShutdown();
+    expect(handBackBegun).toBe(true);
+    for (const worker of workers) expect(worker.isRunning()).toBe(false);
+
+    // Redis back (a new worker reaching it): the stalled check returns the job, which runs again.
+    let runs = 0;
+    rescuer = new Worker(
+      longType,
+      async () => {
+        runs++;
+      },
+      {
+        connection: { url: REDIS },
+        prefix,
+        stalledInterval: 500,
+      },
+    );
+    await waitFor(
+      'the job to run again',
+      async () => (await queue.getJobState(job.id!)) === 'completed',
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    expect(runs).toBe(1);
+  }, 40_000);
 });
