@@ -11,12 +11,13 @@ import { servesHttp } from './config/app-role';
 import { EnvValidationError, validateEnv } from './config/env';
 import { ensureRedis, RedisUnavailableError } from './config/local-redis';
 import { installLeanAsyncResourceBind } from './http/async-resource-bind';
-import { createHttpAdapter, setupHttp } from './http/setup-http';
 import { redactUrlsIn } from './config/redact-url';
 import { inspect } from 'node:util';
 import { tracingState } from './telemetry/tracing-state';
 
 async function startHttp(config: AppConfig): Promise<INestApplicationContext> {
+  // Loaded here, not at the top: a worker serves no HTTP and starts without Fastify.
+  const { createHttpAdapter, setupHttp } = await import('./http/setup-http');
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRole(config),
     await createHttpAdapter(config),
