@@ -120,15 +120,19 @@ describe('IdleHeapPolicy', () => {
 
   describe('when a collection kept the young generation at its burst size', () => {
     const kept = YOUNG_GENERATION_KEPT_BYTES;
-    const looksToFollowUp = FOLLOW_UP_IDLE_MS / 2_000;
+
+    /** Idle looks 2 s apart: none collects until FOLLOW_UP_IDLE_MS has passed, then one does. */
+    const expectFollowUpAfterIdle = (policy: IdleHeapPolicy): void => {
+      for (let look = 1; look < FOLLOW_UP_IDLE_MS / 2_000; look++) {
+        expect(policy.observe(idle(80))).toBe(false);
+      }
+      expect(policy.observe(idle(80))).toBe(true);
+    };
 
     it('collects once more after FOLLOW_UP_IDLE_MS idle, with no growth needed', () => {
       const policy = collectedAt(60_000, 40);
       policy.collected(80 * MB, 4 * kept);
-      for (let look = 1; look < looksToFollowUp; look++) {
-        expect(policy.observe(idle(80))).toBe(false);
-      }
-      expect(policy.observe(idle(80))).toBe(true);
+      expectFollowUpAfterIdle(policy);
     });
 
     it('counts the follow-up idle time again after a busy look', () => {
@@ -136,17 +140,13 @@ describe('IdleHeapPolicy', () => {
       policy.collected(80 * MB, kept);
       expect(policy.observe(idle(80))).toBe(false);
       expect(policy.observe(busy(80))).toBe(false);
-      for (let look = 1; look < looksToFollowUp; look++) {
-        expect(policy.observe(idle(80))).toBe(false);
-      }
-      expect(policy.observe(idle(80))).toBe(true);
+      expectFollowUpAfterIdle(policy);
     });
 
     it('follows up once: a young generation the follow-up kept too stays to V8', () => {
       const policy = collectedAt(60_000, 40);
       policy.collected(80 * MB, kept);
-      for (let look = 1; look < looksToFollowUp; look++) policy.observe(idle(80));
-      expect(policy.observe(idle(80))).toBe(true);
+      expectFollowUpAfterIdle(policy);
       policy.collected(80 * MB, kept);
       for (let look = 0; look < 10; look++) expect(policy.observe(idle(80))).toBe(false);
     });

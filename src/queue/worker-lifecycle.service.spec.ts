@@ -137,6 +137,8 @@ describe('WorkerLifecycle shutdown when Redis dies during the hand-back', () => 
   let rescuer: Worker | undefined;
 
   beforeEach(async () => {
+    workers = [];
+    rescuer = undefined;
     proxy = await TcpProxy.start(REDIS_URL.hostname, Number(REDIS_URL.port || 6379));
     prefix = `conveyor-unit-${randomBytes(6).toString('hex')}`;
     queue = new Queue(longType, { connection: { url: REDIS }, prefix });
